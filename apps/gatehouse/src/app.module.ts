@@ -1,0 +1,76 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { AuditModule } from '@gatehouse/audit';
+import { CLOCK, GATEHOUSE_CONFIG, systemClock, type Clock } from '@gatehouse/core';
+import { CredentialsModule, KEK } from '@gatehouse/credentials';
+import { DATABASE_URL, DbModule } from '@gatehouse/db';
+import { DirectoryModule } from '@gatehouse/directory';
+import { KeysModule } from '@gatehouse/keys';
+import { TokensModule } from '@gatehouse/tokens';
+import { BearerGuard } from './auth/bearer.guard';
+import { BearerStrategy } from './auth/bearer.strategy';
+import { AdminAuthController } from './controllers/admin-auth.controller';
+import { AppsController } from './controllers/apps.controller';
+import { HealthController } from './controllers/health.controller';
+import { JwksController } from './controllers/jwks.controller';
+import { MeController } from './controllers/me.controller';
+import { OrgsController } from './controllers/orgs.controller';
+import { UsersController } from './controllers/users.controller';
+import { ProblemFilter } from './http/problem.filter';
+import { ReadinessService } from './readiness.service';
+import type { Runtime } from './runtime';
+
+export interface AppOptions {
+  /** Where JSON log lines go (default stdout); tests capture them to scan for secrets. */
+  logStream?: NodeJS.WritableStream;
+  clock?: Clock;
+}
+
+@Global()
+@Module({})
+class RuntimeModule {
+  static forRoot(rt: Runtime, clock: Clock): DynamicModule {
+    const providers = [
+      { provide: GATEHOUSE_CONFIG, useValue: rt.config },
+      { provide: DATABASE_URL, useValue: rt.databaseUrl },
+      { provide: KEK, useValue: rt.kek },
+      { provide: CLOCK, useValue: clock },
+    ];
+    return { module: RuntimeModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(rt: Runtime, opts: AppOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        RuntimeModule.forRoot(rt, opts.clock ?? systemClock),
+        DbModule,
+        CredentialsModule,
+        AuditModule,
+        KeysModule,
+        TokensModule,
+        DirectoryModule,
+        PassportModule,
+      ],
+      controllers: [
+        HealthController,
+        JwksController,
+        MeController,
+        AdminAuthController,
+        OrgsController,
+        AppsController,
+        UsersController,
+      ],
+      providers: [
+        BearerStrategy,
+        ReadinessService,
+        { provide: APP_GUARD, useClass: BearerGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

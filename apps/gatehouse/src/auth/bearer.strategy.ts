@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Problems, type Principal } from '@gatehouse/core';
+import { PrincipalResolver } from '@gatehouse/directory';
+import { AccessTokenVerifier } from '@gatehouse/tokens';
+import { Strategy } from 'passport-custom';
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * RFC 6750 bearer authentication: the Authorization header only (tokens in query strings
+ * end up in logs). The token is verified against our own keys, then its principal is
+ * resolved from live state.
+ */
+@Injectable()
+export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly principals: PrincipalResolver,
+  ) {
+    super();
+  }
+
+  async validate(req: IncomingMessage & { headers: Record<string, string | undefined> }): Promise<Principal> {
+    const header = req.headers.authorization;
+    if (!header) throw Problems.missingToken();
+    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
+    if (!match) throw Problems.invalidToken('The Authorization header is not a Bearer token.');
+    const claims = await this.verifier.verify(match[1]);
+    return this.principals.resolve(claims);
+  }
+}

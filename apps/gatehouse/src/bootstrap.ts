@@ -1,0 +1,43 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { newId } from '@gatehouse/core';
+import { LogController } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { AppModule, type AppOptions } from './app.module';
+import { setUpOpenApi } from './http/openapi';
+import { createRootLogger, NestPinoLogger, requestStore } from './logging/logger';
+import type { Runtime } from './runtime';
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A caller's X-Request-Id is kept when it is sane, so traces join up across services. */
+function genReqId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : newId('token').replace('jti_', 'req_');
+}
+
+/** Builds the Gatehouse HTTP application (used by main.ts and by the end-to-end tests). */
+export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Promise<NestFastifyApplication> {
+  const root = createRootLogger(rt.config.logLevel, opts.logStream);
+  const adapter = new FastifyAdapter({
+    bodyLimit: rt.config.bodyLimitBytes,
+    trustProxy: rt.config.trustProxy,
+    loggerInstance: root,
+    genReqId,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(rt, opts), adapter, {
+    logger: new NestPinoLogger(root),
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.header('x-request-id', req.id);
+    requestStore.run({ requestId: req.id }, done);
+  });
+  // The API speaks JSON only; a text/plain body is a 415, not a string to guess at.
+  fastify.removeContentTypeParser(['text/plain']);
+  setUpOpenApi(app, rt.config.issuer);
+  await app.init();
+  return app;
+}

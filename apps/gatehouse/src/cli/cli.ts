@@ -1,0 +1,116 @@
+import { NestFactory } from '@nestjs/core';
+import { NO_REQUEST } from '@gatehouse/audit';
+import { ConfigError, loadConfig, ProblemError } from '@gatehouse/core';
+import { migrate } from '@gatehouse/db';
+import { AdminService } from '@gatehouse/directory';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { AppModule } from '../app.module';
+import { prepareRuntime, type Runtime } from '../runtime';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const USAGE = `usage: gatehouse <command>
+
+  admin create --email E --password P [--platform] [--org ORG_ID ...] [--json]
+      create an administrator, enrolled in TOTP; prints its TOTP secret, otpauth URI
+      and recovery codes once
+  migrate
+      apply the committed database migrations
+
+Configuration comes from the same environment as the server (DATABASE_URL, GATEHOUSE_KEK,
+…); with none, the embedded database in ./.gatehouse is used (started if not running).`;
+
+/** The `gatehouse` command. Returns the exit code; never calls process.exit itself. */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  let config;
+  try {
+    config = loadConfig(env, { cpus: availableParallelism() });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`gatehouse: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  try {
+    if (command === 'admin' && sub === 'create') return await adminCreate(config, rest, io);
+    if (command === 'migrate') {
+      const rt = await prepareRuntime(config, { migrate: false });
+      try {
+        const result = await migrate(rt.databaseUrl);
+        io.out(result.applied.length ? `applied: ${result.applied.join(', ')}` : `up to date (${result.alreadyApplied} migrations)`);
+        return 0;
+      } finally {
+        await rt.stop();
+      }
+    }
+    io.err(USAGE);
+    return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  } catch (err) {
+    if (err instanceof ProblemError) {
+      io.err(`gatehouse: ${err.detail ?? err.title}`);
+      return 1;
+    }
+    io.err(`gatehouse: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+async function adminCreate(config: ReturnType<typeof loadConfig>, args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      platform: { type: 'boolean', default: false },
+      org: { type: 'string', multiple: true, default: [] },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.email || !values.password) {
+    io.err('gatehouse: admin create needs --email and --password');
+    return 2;
+  }
+  const rt = await prepareRuntime(config);
+  try {
+    const admin = await withContext(rt, (get) =>
+      get(AdminService).create(NO_REQUEST, {
+        email: values.email!,
+        password: values.password!,
+        platform: values.platform!,
+        orgIds: values.org!,
+      }),
+    );
+    if (values.json) {
+      io.out(JSON.stringify(admin, null, 2));
+    } else {
+      io.out(
+        [
+          `created ${admin.role} administrator ${admin.id} <${admin.email}>`,
+          `TOTP secret:    ${admin.mfa.secret}`,
+          `otpauth URI:    ${admin.mfa.otpauth_uri}`,
+          `recovery codes: ${admin.mfa.recovery_codes.join(' ')}`,
+          'These are shown once; store them now.',
+        ].join('\n'),
+      );
+    }
+    return 0;
+  } finally {
+    await rt.stop();
+  }
+}
+
+async function withContext<T>(rt: Runtime, fn: (get: <S>(cls: new (...a: never[]) => S) => S) => Promise<T>): Promise<T> {
+  const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(rt), { logger: false, abortOnError: false });
+  try {
+    return await fn((cls) => ctx.get(cls));
+  } finally {
+    await ctx.close();
+  }
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import type { RequestMeta } from '@gatehouse/audit';
+import type { Principal } from '@gatehouse/core';
+import { AppService } from '@gatehouse/directory';
+import type { z } from 'zod';
+import { AppId, OrgId } from '../http/id.pipe';
+import { jsonSchema } from '../http/openapi';
+import { Caller, Meta } from '../http/request-meta.decorator';
+import { createApp, pageQuery, updateApp } from '../http/schemas';
+import { ZodPipe } from '../http/zod.pipe';
+
+@ApiTags('applications')
+@ApiBearerAuth()
+@Controller('v1/orgs/:orgId/apps')
+export class AppsController {
+  constructor(private readonly apps: AppService) {}
+
+  /** Returns client_id and client_secret; the secret is never shown again. */
+  @Post()
+  @ApiBody({ schema: jsonSchema(createApp) })
+  create(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(createApp)) body: z.infer<typeof createApp>,
+  ) {
+    return this.apps.create(p, meta, orgId, body);
+  }
+
+  @Get()
+  list(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>) {
+    return this.apps.list(p, orgId, q);
+  }
+
+  @Get(':appId')
+  get(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('appId', AppId) appId: string) {
+    return this.apps.get(p, orgId, appId);
+  }
+
+  @Patch(':appId')
+  @ApiBody({ schema: jsonSchema(updateApp) })
+  update(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('appId', AppId) appId: string,
+    @Body(new ZodPipe(updateApp)) body: z.infer<typeof updateApp>,
+  ) {
+    return this.apps.update(p, meta, orgId, appId, body);
+  }
+
+  @Delete(':appId')
+  @HttpCode(204)
+  async remove(@Caller() p: Principal, @Meta() meta: RequestMeta, @Param('orgId', OrgId) orgId: string, @Param('appId', AppId) appId: string) {
+    await this.apps.remove(p, meta, orgId, appId);
+  }
+}

@@ -1,0 +1,51 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import type { RequestMeta } from '@gatehouse/audit';
+import type { Principal } from '@gatehouse/core';
+import { OrgService } from '@gatehouse/directory';
+import type { z } from 'zod';
+import { OrgId } from '../http/id.pipe';
+import { jsonSchema } from '../http/openapi';
+import { Caller, Meta } from '../http/request-meta.decorator';
+import { createOrg, pageQuery, updateOrg } from '../http/schemas';
+import { ZodPipe } from '../http/zod.pipe';
+
+@ApiTags('organizations')
+@ApiBearerAuth()
+@Controller('v1/orgs')
+export class OrgsController {
+  constructor(private readonly orgs: OrgService) {}
+
+  @Post()
+  @ApiBody({ schema: jsonSchema(createOrg) })
+  create(@Caller() p: Principal, @Meta() meta: RequestMeta, @Body(new ZodPipe(createOrg)) body: z.infer<typeof createOrg>) {
+    return this.orgs.create(p, meta, body);
+  }
+
+  @Get()
+  list(@Caller() p: Principal, @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>) {
+    return this.orgs.list(p, q);
+  }
+
+  @Get(':orgId')
+  get(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string) {
+    return this.orgs.get(p, orgId);
+  }
+
+  @Patch(':orgId')
+  @ApiBody({ schema: jsonSchema(updateOrg) })
+  update(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(updateOrg)) body: z.infer<typeof updateOrg>,
+  ) {
+    return this.orgs.update(p, meta, orgId, body);
+  }
+
+  @Delete(':orgId')
+  @HttpCode(204)
+  async remove(@Caller() p: Principal, @Meta() meta: RequestMeta, @Param('orgId', OrgId) orgId: string) {
+    await this.orgs.remove(p, meta, orgId);
+  }
+}

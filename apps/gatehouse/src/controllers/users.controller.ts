@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import type { RequestMeta } from '@gatehouse/audit';
+import type { Principal } from '@gatehouse/core';
+import { UserService } from '@gatehouse/directory';
+import type { z } from 'zod';
+import { OrgId, UserId } from '../http/id.pipe';
+import { jsonSchema } from '../http/openapi';
+import { Caller, Meta } from '../http/request-meta.decorator';
+import { createUser, pageQuery, updateUser } from '../http/schemas';
+import { ZodPipe } from '../http/zod.pipe';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller('v1/orgs/:orgId/users')
+export class UsersController {
+  constructor(private readonly users: UserService) {}
+
+  @Post()
+  @ApiBody({ schema: jsonSchema(createUser) })
+  create(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(createUser)) body: z.infer<typeof createUser>,
+  ) {
+    return this.users.create(p, meta, orgId, body);
+  }
+
+  @Get()
+  list(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>) {
+    return this.users.list(p, orgId, q);
+  }
+
+  @Get(':userId')
+  get(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('userId', UserId) userId: string) {
+    return this.users.get(p, orgId, userId);
+  }
+
+  @Patch(':userId')
+  @ApiBody({ schema: jsonSchema(updateUser) })
+  update(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('userId', UserId) userId: string,
+    @Body(new ZodPipe(updateUser)) body: z.infer<typeof updateUser>,
+  ) {
+    return this.users.update(p, meta, orgId, userId, body);
+  }
+
+  @Delete(':userId')
+  @HttpCode(204)
+  async remove(@Caller() p: Principal, @Meta() meta: RequestMeta, @Param('orgId', OrgId) orgId: string, @Param('userId', UserId) userId: string) {
+    await this.users.remove(p, meta, orgId, userId);
+  }
+}

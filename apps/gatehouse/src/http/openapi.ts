@@ -1,0 +1,22 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { z } from 'zod';
+
+/** A zod schema as the JSON Schema the OpenAPI document embeds for a request body. */
+export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+/** OpenAPI at /openapi.json, a docs page at /docs. */
+export function setUpOpenApi(app: INestApplication, issuer: string): void {
+  const config = new DocumentBuilder()
+    .setTitle('Gatehouse')
+    .setDescription('Multi-tenant identity provider and token issuer: management API and health endpoints.')
+    .setVersion('0.1.0')
+    .addServer(issuer)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}

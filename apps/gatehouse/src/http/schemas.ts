@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/**
+ * Request bodies of the management API. Every object is strict: an unknown field is a
+ * 400, not silently dropped, so a typo ("scope" for "scopes") cannot go unnoticed.
+ */
+
+const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .regex(/^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$/, 'is not an email address');
+
+export const orgSlug = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, '3–63 characters: lower-case letters, digits and inner hyphens');
+
+const displayName = z.string().trim().min(1).max(200).refine(noControl, 'must not contain control characters');
+
+/** RFC 6749 §3.3 scope-token, narrowed to a readable charset. `admin` and `mfa:*` are Gatehouse's own. */
+export const scope = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9:._/-]{0,99}$/, 'letters, digits and : . _ / - (at most 100)')
+  .refine((s) => s !== 'admin' && !s.startsWith('mfa:'), 'is reserved for administrator sessions');
+
+const rateLimit = z.strictObject({
+  requests: z.number().int().min(1).max(1_000_000),
+  per_seconds: z.number().int().min(1).max(86_400),
+});
+
+const resource = z
+  .string()
+  .max(2048)
+  .url()
+  .refine((u) => !u.includes('#'), 'must not contain a fragment (RFC 8707 §2)');
+
+export const createOrg = z.strictObject({ name: orgSlug, display_name: displayName });
+export const updateOrg = z
+  .strictObject({ name: orgSlug.optional(), display_name: displayName.optional() })
+  .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
+
+const appName = z.string().trim().min(1).max(100).refine(noControl, 'must not contain control characters');
+const scopes = z
+  .array(scope)
+  .min(1)
+  .max(50)
+  .refine((a) => new Set(a).size === a.length, 'must not repeat a scope');
+
+export const createApp = z.strictObject({
+  name: appName,
+  scopes,
+  audiences: z.array(resource).max(20).optional(),
+  rate_limit: rateLimit.optional(),
+  token_rate_limit: rateLimit.optional(),
+  token_ttl_s: z.number().int().min(60).max(3600).optional(),
+});
+
+export const updateApp = z
+  .strictObject({
+    name: appName.optional(),
+    scopes: scopes.optional(),
+    audiences: z.array(resource).max(20).optional(),
+    rate_limit: rateLimit.optional(),
+    token_rate_limit: rateLimit.optional(),
+    token_ttl_s: z.number().int().min(60).max(3600).optional(),
+    disabled: z.boolean().optional(),
+  })
+  .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
+
+const password = z.string().min(1).max(1024);
+
+export const createUser = z.strictObject({ email, password });
+export const updateUser = z
+  .strictObject({ password: password.optional(), disabled: z.boolean().optional() })
+  .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
+
+export const adminLogin = z.strictObject({ email: z.string().max(254), password });
+export const adminMfa = z.strictObject({
+  mfa_token: z.string().min(1).max(200),
+  code: z.string().trim().min(6).max(20),
+});
+export const mfaActivate = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'must be 6 digits') });
+export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
+
+export const pageQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(200))
+    .optional()
+    .transform((v) => v ?? 50),
+  cursor: z.string().max(200).optional(),
+});

@@ -1,0 +1,96 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { LoggerService } from '@nestjs/common';
+import pino, { type Logger as Pino } from 'pino';
+
+/**
+ * Structured JSON logs (pino), one logger for Fastify's request lines and Nest's own
+ * messages. The request id lives in an AsyncLocalStorage entered in Fastify's onRequest
+ * hook, so every line written while serving a request carries it — including lines from
+ * services that know nothing about HTTP.
+ */
+export const requestStore = new AsyncLocalStorage<{ requestId: string }>();
+
+/** Field names whose values never reach a log line, at any depth pino's redact can express. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  '*.password',
+  '*.client_secret',
+  '*.refresh_token',
+  '*.access_token',
+  '*.mfa_token',
+  '*.code',
+  '*.secret',
+  '*.totp',
+  'password',
+  'client_secret',
+  'refresh_token',
+  'access_token',
+  'mfa_token',
+  'secret',
+];
+
+export function createRootLogger(level: string, stream: NodeJS.WritableStream = process.stdout): Pino {
+  return pino(
+    {
+      level,
+      base: { service: 'gatehouse' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      mixin: (_merge: object, _level: number, logger: Pino) => {
+        const store = requestStore.getStore();
+        // Fastify's request child loggers already bind request_id.
+        return store && !('request_id' in logger.bindings()) ? { request_id: store.requestId } : {};
+      },
+      serializers: {
+        // Paths only: query strings can carry anything a client typed.
+        req: (req: { method: string; url: string; ip?: string }) => ({
+          method: req.method,
+          path: String(req.url).split('?')[0],
+          ip: req.ip,
+        }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+        err: pino.stdSerializers.err,
+      },
+    },
+    stream as pino.DestinationStream,
+  );
+}
+
+/** Nest's LoggerService on top of the root pino logger. */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly root: Pino) {}
+
+  log(message: unknown, ...rest: unknown[]) {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]) {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: pino.Level, message: unknown, rest: unknown[]) {
+    // Nest passes (message, context) or (message, stack, context); services pass (object, message).
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    if (message && typeof message === 'object' && !(message instanceof Error)) {
+      const text = typeof rest[0] === 'string' && rest.length > 1 ? rest[0] : undefined;
+      this.root[level]({ context, ...(message as object) }, text ?? '');
+    } else if (message instanceof Error) {
+      this.root[level]({ context, err: message }, message.message);
+    } else {
+      this.root[level]({ context }, String(message));
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// Jest runs TypeScript through @swc/jest (decorator metadata on). NestJS 12, jose and a few
+// other dependencies are ESM-only, so node_modules is transformed too
+// (ARCHITECTURE.md §9: transformIgnorePatterns: []).
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+const libs = ['core', 'db', 'credentials', 'audit', 'keys', 'tokens', 'directory'];
+const moduleNameMapper = Object.fromEntries(libs.map((l) => [`^@gatehouse/${l}$`, `<rootDir>/libs/${l}/src/index.ts`]));
+
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j|mj|cj)s$': swc },
+  transformIgnorePatterns: [],
+  moduleNameMapper,
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60_000 },
+  ],
+};

@@ -1,0 +1,37 @@
+import { monotonicFactory } from 'ulid';
+
+/**
+ * Every entity ID is a ULID behind a prefix that names its kind, so an ID read in a log
+ * or pasted into the wrong field is recognised at once (`adm_` cannot be a `usr_`).
+ */
+export const ID_PREFIXES = {
+  admin: 'adm',
+  org: 'org',
+  app: 'app',
+  user: 'usr',
+  secret: 'sec',
+  key: 'key',
+  audit: 'evt',
+  recovery: 'rec',
+  challenge: 'chl',
+  family: 'rfm',
+  refresh: 'rft',
+  token: 'jti',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+
+const nextUlid = monotonicFactory();
+
+export function newId(kind: IdKind): string {
+  return `${ID_PREFIXES[kind]}_${nextUlid()}`;
+}
+
+const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** True when `value` is an ID of `kind`; used to reject malformed path parameters early. */
+export function isId(kind: IdKind, value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const prefix = `${ID_PREFIXES[kind]}_`;
+  return value.startsWith(prefix) && ULID_RE.test(value.slice(prefix.length));
+}

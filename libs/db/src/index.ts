@@ -1,0 +1,7 @@
+export * from './prisma.service';
+export * from './db.module';
+export * from './migrator';
+export * from './embedded-postgres';
+export * from './test-database';
+export type * from './generated/prisma/client';
+export { Prisma } from './generated/prisma/client';

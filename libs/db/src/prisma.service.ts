@@ -1,0 +1,49 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient, Prisma } from './generated/prisma/client';
+
+export const DATABASE_URL = Symbol('gatehouse.database-url');
+
+/** Prisma's client inside an interactive transaction. */
+export type Tx = Prisma.TransactionClient;
+
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  constructor(@Inject(DATABASE_URL) databaseUrl: string) {
+    super({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }) });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.$disconnect();
+  }
+
+  /** Runs `fn` in one transaction: a change and its audit row commit together or not at all. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.$transaction(fn, { maxWait: 5000, timeout: 15000 });
+  }
+}
+
+/** True when `err` means Postgres could not be reached (answered as 503, not 500). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const o = e as { code?: unknown; message?: unknown; cause?: unknown; name?: unknown };
+    if (typeof o.code === 'string' && ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P03'].includes(o.code)) {
+      return true;
+    }
+    if (o.name === 'PrismaClientInitializationError') return true;
+    if (typeof o.message === 'string' && /ECONNREFUSED|Connection terminated|connect ETIMEDOUT|Can't reach database/i.test(o.message)) {
+      return true;
+    }
+    e = o.cause;
+  }
+  return false;
+}
+
+/** True for a unique-constraint violation (Prisma P2002 or Postgres 23505). */
+export function isUniqueViolation(err: unknown): boolean {
+  const o = err as { code?: unknown; cause?: { code?: unknown; originalCode?: unknown } };
+  return o?.code === 'P2002' || o?.cause?.code === '23505' || o?.cause?.originalCode === '23505';
+}

@@ -1,0 +1,212 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { newId, Problems, type Principal } from '@gatehouse/core';
+import { isUniqueViolation, PrismaService, type Tx } from '@gatehouse/db';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import { KEK, KeyedHasher, randomSecret } from '@gatehouse/credentials';
+import { OrgAccess } from './org-access';
+import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
+
+export interface RateLimit {
+  requests: number;
+  per_seconds: number;
+}
+
+export interface CreateAppInput {
+  name: string;
+  scopes: string[];
+  audiences?: string[];
+  rate_limit?: RateLimit;
+  token_rate_limit?: RateLimit;
+  token_ttl_s?: number;
+}
+
+export type UpdateAppInput = Partial<CreateAppInput> & { disabled?: boolean };
+
+export interface AppView {
+  id: string;
+  client_id: string;
+  org_id: string;
+  name: string;
+  scopes: string[];
+  audiences: string[];
+  rate_limit: RateLimit;
+  token_rate_limit: RateLimit;
+  token_ttl_s: number;
+  disabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** ARCHITECTURE.md §6 defaults: 600 requests a minute per token, 6,000 token requests a minute. */
+export const APP_DEFAULTS = {
+  rate_limit: { requests: 600, per_seconds: 60 },
+  token_rate_limit: { requests: 6000, per_seconds: 60 },
+  token_ttl_s: 600,
+} as const;
+
+interface AppRow {
+  id: string;
+  orgId: string;
+  name: string;
+  scopes: string[];
+  audiences: string[];
+  rateLimitRequests: number;
+  rateLimitPerSeconds: number;
+  tokenRateLimitRequests: number;
+  tokenRateLimitPerSeconds: number;
+  tokenTtlS: number;
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const view = (a: AppRow): AppView => ({
+  id: a.id,
+  client_id: a.id,
+  org_id: a.orgId,
+  name: a.name,
+  scopes: a.scopes,
+  audiences: a.audiences,
+  rate_limit: { requests: a.rateLimitRequests, per_seconds: a.rateLimitPerSeconds },
+  token_rate_limit: { requests: a.tokenRateLimitRequests, per_seconds: a.tokenRateLimitPerSeconds },
+  token_ttl_s: a.tokenTtlS,
+  disabled: a.disabled,
+  created_at: a.createdAt.toISOString(),
+  updated_at: a.updatedAt.toISOString(),
+});
+
+/**
+ * Applications. Every query names the org it is scoped to (the route's org, after
+ * OrgAccess allowed it), so an app of another org is simply not found.
+ * The client secret is 32 random bytes shown once and stored as a keyed hash.
+ */
+@Injectable()
+export class AppService {
+  private readonly secretHasher: KeyedHasher;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly access: OrgAccess,
+    private readonly audit: AuditService,
+    @Inject(KEK) kek: Buffer,
+  ) {
+    this.secretHasher = new KeyedHasher(kek, 'client-secret');
+  }
+
+  async create(
+    actor: Principal,
+    meta: RequestMeta,
+    orgId: string,
+    input: CreateAppInput,
+  ): Promise<AppView & { client_secret: string; client_secret_id: string }> {
+    await this.access.resolve(actor, orgId);
+    const rate = input.rate_limit ?? APP_DEFAULTS.rate_limit;
+    const tokenRate = input.token_rate_limit ?? APP_DEFAULTS.token_rate_limit;
+    const secret = randomSecret('ghs');
+    try {
+      return await this.prisma.transaction(async (tx) => {
+        const app = await tx.application.create({
+          data: {
+            id: newId('app'),
+            orgId,
+            name: input.name,
+            scopes: input.scopes,
+            audiences: input.audiences ?? [],
+            rateLimitRequests: rate.requests,
+            rateLimitPerSeconds: rate.per_seconds,
+            tokenRateLimitRequests: tokenRate.requests,
+            tokenRateLimitPerSeconds: tokenRate.per_seconds,
+            tokenTtlS: input.token_ttl_s ?? APP_DEFAULTS.token_ttl_s,
+          },
+        });
+        const secretId = await this.addSecret(tx, app.id, orgId, secret);
+        await this.audit.record(tx, meta, {
+          action: 'app.created',
+          outcome: 'success',
+          actor,
+          orgId,
+          target: { type: 'application', id: app.id },
+          details: { name: app.name, scopes: app.scopes, secret_id: secretId },
+        });
+        return { ...view(app), client_secret: secret, client_secret_id: secretId };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw Problems.conflict(`This organization already has an application named "${input.name}".`);
+      throw err;
+    }
+  }
+
+  async list(actor: Principal, orgId: string, page: PageRequest): Promise<Page<AppView>> {
+    await this.access.resolve(actor, orgId);
+    const args = pageArgs(page);
+    const rows = await this.prisma.application.findMany({ ...args, where: { ...args.where, orgId } });
+    return toPage(rows, page.limit, view);
+  }
+
+  async get(actor: Principal, orgId: string, appId: string): Promise<AppView> {
+    await this.access.resolve(actor, orgId);
+    return view(await this.find(orgId, appId));
+  }
+
+  async update(actor: Principal, meta: RequestMeta, orgId: string, appId: string, input: UpdateAppInput): Promise<AppView> {
+    await this.access.resolve(actor, orgId);
+    await this.find(orgId, appId);
+    try {
+      return await this.prisma.transaction(async (tx) => {
+        const app = await tx.application.update({
+          where: { id: appId, orgId },
+          data: {
+            name: input.name,
+            scopes: input.scopes,
+            audiences: input.audiences,
+            rateLimitRequests: input.rate_limit?.requests,
+            rateLimitPerSeconds: input.rate_limit?.per_seconds,
+            tokenRateLimitRequests: input.token_rate_limit?.requests,
+            tokenRateLimitPerSeconds: input.token_rate_limit?.per_seconds,
+            tokenTtlS: input.token_ttl_s,
+            disabled: input.disabled,
+          },
+        });
+        await this.audit.record(tx, meta, {
+          action: 'app.updated',
+          outcome: 'success',
+          actor,
+          orgId,
+          target: { type: 'application', id: appId },
+          details: { changed: Object.keys(input), ...(input.scopes ? { scopes: input.scopes } : {}) },
+        });
+        return view(app);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw Problems.conflict(`This organization already has an application named "${input.name}".`);
+      throw err;
+    }
+  }
+
+  async remove(actor: Principal, meta: RequestMeta, orgId: string, appId: string): Promise<void> {
+    await this.access.resolve(actor, orgId);
+    await this.find(orgId, appId);
+    await this.prisma.transaction(async (tx) => {
+      await tx.application.delete({ where: { id: appId, orgId } });
+      await this.audit.record(tx, meta, {
+        action: 'app.deleted',
+        outcome: 'success',
+        actor,
+        orgId,
+        target: { type: 'application', id: appId },
+      });
+    });
+  }
+
+  private async addSecret(tx: Tx, appId: string, orgId: string, secret: string): Promise<string> {
+    const id = newId('secret');
+    await tx.applicationSecret.create({ data: { id, appId, orgId, secretHash: this.secretHasher.hash(secret) } });
+    return id;
+  }
+
+  private async find(orgId: string, appId: string): Promise<AppRow> {
+    const app = await this.prisma.application.findFirst({ where: { id: appId, orgId } });
+    if (!app) throw Problems.notFound('application');
+    return app;
+  }
+}

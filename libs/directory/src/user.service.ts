@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { newId, Problems, type Principal } from '@gatehouse/core';
+import { isUniqueViolation, PrismaService } from '@gatehouse/db';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import { PasswordHasher, passwordWeakness } from '@gatehouse/credentials';
+import { OrgAccess } from './org-access';
+import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
+
+export interface UserView {
+  id: string;
+  org_id: string;
+  email: string;
+  disabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+interface UserRow {
+  id: string;
+  orgId: string;
+  email: string;
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const view = (u: UserRow): UserView => ({
+  id: u.id,
+  org_id: u.orgId,
+  email: u.email,
+  disabled: u.disabled,
+  created_at: u.createdAt.toISOString(),
+  updated_at: u.updatedAt.toISOString(),
+});
+
+/** Users of an org. Queries are always scoped by the org the route named. */
+@Injectable()
+export class UserService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly access: OrgAccess,
+    private readonly audit: AuditService,
+    private readonly passwords: PasswordHasher,
+  ) {}
+
+  async create(actor: Principal, meta: RequestMeta, orgId: string, input: { email: string; password: string }): Promise<UserView> {
+    await this.access.resolve(actor, orgId);
+    const weakness = passwordWeakness(input.password, input.email);
+    if (weakness) throw Problems.validation([{ path: 'password', message: weakness }]);
+    const passwordHash = await this.passwords.hash(input.password);
+    try {
+      return await this.prisma.transaction(async (tx) => {
+        const user = await tx.user.create({ data: { id: newId('user'), orgId, email: input.email, passwordHash } });
+        await this.audit.record(tx, meta, {
+          action: 'user.created',
+          outcome: 'success',
+          actor,
+          orgId,
+          target: { type: 'user', id: user.id },
+        });
+        return view(user);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw Problems.conflict('A user with this email already exists in the organization.');
+      throw err;
+    }
+  }
+
+  async list(actor: Principal, orgId: string, page: PageRequest): Promise<Page<UserView>> {
+    await this.access.resolve(actor, orgId);
+    const args = pageArgs(page);
+    const rows = await this.prisma.user.findMany({ ...args, where: { ...args.where, orgId } });
+    return toPage(rows, page.limit, view);
+  }
+
+  async get(actor: Principal, orgId: string, userId: string): Promise<UserView> {
+    await this.access.resolve(actor, orgId);
+    return view(await this.find(orgId, userId));
+  }
+
+  async update(
+    actor: Principal,
+    meta: RequestMeta,
+    orgId: string,
+    userId: string,
+    input: { password?: string; disabled?: boolean },
+  ): Promise<UserView> {
+    await this.access.resolve(actor, orgId);
+    const existing = await this.find(orgId, userId);
+    let passwordHash: string | undefined;
+    if (input.password !== undefined) {
+      const weakness = passwordWeakness(input.password, existing.email);
+      if (weakness) throw Problems.validation([{ path: 'password', message: weakness }]);
+      passwordHash = await this.passwords.hash(input.password);
+    }
+    return this.prisma.transaction(async (tx) => {
+      const user = await tx.user.update({ where: { id: userId, orgId }, data: { passwordHash, disabled: input.disabled } });
+      await this.audit.record(tx, meta, {
+        action: 'user.updated',
+        outcome: 'success',
+        actor,
+        orgId,
+        target: { type: 'user', id: userId },
+        details: { changed: Object.keys(input) },
+      });
+      return view(user);
+    });
+  }
+
+  async remove(actor: Principal, meta: RequestMeta, orgId: string, userId: string): Promise<void> {
+    await this.access.resolve(actor, orgId);
+    await this.find(orgId, userId);
+    await this.prisma.transaction(async (tx) => {
+      await tx.user.delete({ where: { id: userId, orgId } });
+      await this.audit.record(tx, meta, { action: 'user.deleted', outcome: 'success', actor, orgId, target: { type: 'user', id: userId } });
+    });
+  }
+
+  private async find(orgId: string, userId: string): Promise<UserRow> {
+    const user = await this.prisma.user.findFirst({ where: { id: userId, orgId } });
+    if (!user) throw Problems.notFound('user');
+    return user;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './signing-key.service';
+export * from './keys.module';

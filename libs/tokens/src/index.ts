@@ -1,0 +1,5 @@
+export * from './claims';
+export * from './access-token.service';
+export * from './access-token.verifier';
+export * from './refresh-token.service';
+export * from './tokens.module';

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, GATEHOUSE_CONFIG, newId, type Clock, type GatehouseConfig, type Tier } from '@gatehouse/core';
+import type { Tx } from '@gatehouse/db';
+import { KEK, KeyedHasher, randomSecret } from '@gatehouse/credentials';
+
+export interface RefreshFamilyInfo {
+  familyId: string;
+  tier: Tier;
+  subjectId: string;
+  clientId: string | null;
+  orgId: string | null;
+  scope: string;
+}
+
+export type RotateResult =
+  | { kind: 'rotated'; family: RefreshFamilyInfo; refreshToken: string }
+  | { kind: 'reused'; family: RefreshFamilyInfo }
+  | { kind: 'invalid'; reason: string; family?: RefreshFamilyInfo };
+
+/**
+ * Refresh tokens (RFC 9700 §4.14): opaque, random, stored as keyed hashes, grouped in a
+ * family with an absolute lifetime. Every use spends the token and issues its successor;
+ * presenting a spent token revokes the whole family, since either the client or a thief
+ * holds a copy. Callers pass the transaction so the audit row commits with the change.
+ */
+@Injectable()
+export class RefreshTokenService {
+  private readonly hasher: KeyedHasher;
+
+  constructor(
+    @Inject(KEK) kek: Buffer,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.hasher = new KeyedHasher(kek, 'refresh-token');
+  }
+
+  async start(tx: Tx, family: Omit<RefreshFamilyInfo, 'familyId'>): Promise<{ familyId: string; refreshToken: string }> {
+    const familyId = newId('family');
+    const now = this.clock.now();
+    await tx.refreshFamily.create({
+      data: {
+        id: familyId,
+        tier: family.tier,
+        subjectId: family.subjectId,
+        clientId: family.clientId,
+        orgId: family.orgId,
+        scope: family.scope,
+        expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlS * 1000),
+      },
+    });
+    const refreshToken = await this.issue(tx, familyId);
+    return { familyId, refreshToken };
+  }
+
+  async rotate(tx: Tx, presented: string, expectTier: Tier): Promise<RotateResult> {
+    const row = await this.lockToken(tx, presented);
+    if (!row) return { kind: 'invalid', reason: 'unknown refresh token' };
+    const family = toInfo(row.family);
+    if (family.tier !== expectTier) return { kind: 'invalid', reason: 'refresh token of another tier' };
+    const now = this.clock.now();
+    if (row.family.revokedAt) return { kind: 'invalid', reason: 'refresh family revoked', family };
+    if (row.usedAt) {
+      await tx.refreshFamily.update({
+        where: { id: family.familyId },
+        data: { revokedAt: now, revokedWhy: 'reuse_detected' },
+      });
+      return { kind: 'reused', family };
+    }
+    if (row.expiresAt <= now || row.family.expiresAt <= now) return { kind: 'invalid', reason: 'refresh token expired', family };
+    await tx.refreshToken.update({ where: { id: row.id }, data: { usedAt: now } });
+    return { kind: 'rotated', family, refreshToken: await this.issue(tx, family.familyId) };
+  }
+
+  /** Ends the family the presented token belongs to; false when it is unknown. */
+  async revokeFamily(tx: Tx, presented: string, why: string): Promise<RefreshFamilyInfo | null> {
+    const row = await this.lockToken(tx, presented);
+    if (!row) return null;
+    if (!row.family.revokedAt) {
+      await tx.refreshFamily.update({ where: { id: row.familyId }, data: { revokedAt: this.clock.now(), revokedWhy: why } });
+    }
+    return toInfo(row.family);
+  }
+
+  private async lockToken(tx: Tx, presented: string) {
+    if (typeof presented !== 'string' || !presented.startsWith('ghr_') || presented.length > 200) return null;
+    const hash = this.hasher.hash(presented);
+    // Row lock: two concurrent uses of one token serialise, so exactly one rotates.
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM refresh_tokens WHERE token_hash = ${hash} FOR UPDATE`;
+    if (locked.length === 0) return null;
+    return tx.refreshToken.findUnique({ where: { id: locked[0].id }, include: { family: true } });
+  }
+
+  private async issue(tx: Tx, familyId: string): Promise<string> {
+    const token = randomSecret('ghr');
+    const now = this.clock.now();
+    await tx.refreshToken.create({
+      data: {
+        id: newId('refresh'),
+        familyId,
+        tokenHash: this.hasher.hash(token),
+        expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlS * 1000),
+      },
+    });
+    return token;
+  }
+}
+
+function toInfo(f: { id: string; tier: string; subjectId: string; clientId: string | null; orgId: string | null; scope: string }): RefreshFamilyInfo {
+  return { familyId: f.id, tier: f.tier as Tier, subjectId: f.subjectId, clientId: f.clientId, orgId: f.orgId, scope: f.scope };
+}
