@@ -18,7 +18,7 @@ const moduleNameMapper = Object.fromEntries(libs.map((l) => [`^@gatehouse/${l}$`
 
 const common = {
   testEnvironment: 'node',
-  transform: { '^.+\\.(t|j|mj|cj)s$': swc },
+  transform: { '^.+\\.(t|j|cj)s$': swc },
   transformIgnorePatterns: [],
   moduleNameMapper,
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
@@ -26,11 +26,13 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
-  globalSetup: '<rootDir>/test/setup/global-setup.ts',
-  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  globalSetup: '<rootDir>/test/setup/global-setup.mjs',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
+  // Hooks boot a whole Gatehouse (database, migrations, keys): seconds, not milliseconds.
+  testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60_000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

@@ -33,13 +33,18 @@ describe('admin journey', () => {
     expect(login.body.access_token).toBeUndefined();
 
     usedCode = await stepCode(0);
-    const mfa = await gh.api('POST', '/v1/admin/login/mfa', { body: { mfa_token: login.body.mfa_token, code: usedCode } });
+    const mfa = await gh.api('POST', '/v1/admin/login/mfa', {
+      body: { mfa_token: login.body.mfa_token, code: usedCode },
+    });
     expect(mfa.status).toBe(200);
     expect(mfa.body).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'admin' });
     expect(mfa.body.refresh_token).toMatch(/^ghr_/);
     session = mfa.body;
 
-    const [h, p] = session.access_token.split('.').slice(0, 2).map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()));
+    const [h, p] = session.access_token
+      .split('.')
+      .slice(0, 2)
+      .map((s) => JSON.parse(Buffer.from(s, 'base64url').toString()));
     expect(h).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
     expect(h.kid).toMatch(/^key_/);
     expect(p).toMatchObject({ iss: gh.url, aud: gh.url, sub: admin.id, tier: 'admin', scope: 'admin' });
@@ -54,18 +59,26 @@ describe('admin journey', () => {
 
   it('the mfa_token is single-use', async () => {
     const login = await gh.api('POST', '/v1/admin/login', { body: { email: admin.email, password: admin.password } });
-    const ok = await gh.api('POST', '/v1/admin/login/mfa', { body: { mfa_token: login.body.mfa_token, code: await stepCode(1) } });
+    const ok = await gh.api('POST', '/v1/admin/login/mfa', {
+      body: { mfa_token: login.body.mfa_token, code: await stepCode(1) },
+    });
     expect(ok.status).toBe(200);
-    const again = await gh.api('POST', '/v1/admin/login/mfa', { body: { mfa_token: login.body.mfa_token, code: await stepCode(1) } });
+    const again = await gh.api('POST', '/v1/admin/login/mfa', {
+      body: { mfa_token: login.body.mfa_token, code: await stepCode(1) },
+    });
     expect(again.status).toBe(401);
     expect(again.body.code).toBe('mfa_failed');
   });
 
   it('refuses a TOTP code whose time step was already accepted (replay), with the same error as a wrong code', async () => {
     const login = await gh.api('POST', '/v1/admin/login', { body: { email: admin.email, password: admin.password } });
-    const replay = await gh.api('POST', '/v1/admin/login/mfa', { body: { mfa_token: login.body.mfa_token, code: usedCode } });
+    const replay = await gh.api('POST', '/v1/admin/login/mfa', {
+      body: { mfa_token: login.body.mfa_token, code: usedCode },
+    });
     expect(replay.status).toBe(401);
-    const wrong = await gh.api('POST', '/v1/admin/login/mfa', { body: { mfa_token: login.body.mfa_token, code: '000000' } });
+    const wrong = await gh.api('POST', '/v1/admin/login/mfa', {
+      body: { mfa_token: login.body.mfa_token, code: '000000' },
+    });
     expect(wrong.status).toBe(401);
     expect(replay.body.code).toBe('mfa_failed');
     expect(wrong.body.detail).toBe(replay.body.detail);
@@ -74,12 +87,17 @@ describe('admin journey', () => {
   it('a recovery code replaces a TOTP code once', async () => {
     const code = admin.mfa.recovery_codes[0];
     const login = await gh.api('POST', '/v1/admin/login', { body: { email: admin.email, password: admin.password } });
-    const ok = await gh.api('POST', '/v1/admin/login/mfa', { body: { mfa_token: login.body.mfa_token, code: code.toUpperCase() } });
+    const ok = await gh.api('POST', '/v1/admin/login/mfa', {
+      body: { mfa_token: login.body.mfa_token, code: code.toUpperCase() },
+    });
     expect(ok.status).toBe(200);
     const login2 = await gh.api('POST', '/v1/admin/login', { body: { email: admin.email, password: admin.password } });
     const reuse = await gh.api('POST', '/v1/admin/login/mfa', { body: { mfa_token: login2.body.mfa_token, code } });
     expect(reuse.status).toBe(401);
-    const rows = await gh.sql(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'admin.recovery_code.used' AND actor_id = $1`, [admin.id]);
+    const rows = await gh.sql(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'admin.recovery_code.used' AND actor_id = $1`,
+      [admin.id],
+    );
     expect(rows[0].n).toBe(1);
   });
 
@@ -99,20 +117,30 @@ describe('admin journey', () => {
     expect(stolen.status).toBe(400);
     expect(stolen.body.code).toBe('invalid_grant');
     // the legitimate successor dies with the family
-    const successor = await gh.api('POST', '/v1/admin/token/refresh', { body: { refresh_token: r1.body.refresh_token } });
+    const successor = await gh.api('POST', '/v1/admin/token/refresh', {
+      body: { refresh_token: r1.body.refresh_token },
+    });
     expect(successor.status).toBe(400);
-    const rows = await gh.sql(`SELECT outcome FROM audit_events WHERE action = 'token.refresh_reuse_detected' AND actor_id = $1`, [admin.id]);
+    const rows = await gh.sql(
+      `SELECT outcome FROM audit_events WHERE action = 'token.refresh_reuse_detected' AND actor_id = $1`,
+      [admin.id],
+    );
     expect(rows).toEqual([{ outcome: 'failure' }]);
   });
 
   it('logout ends the refresh family', async () => {
     const s = await (async () => {
       const login = await gh.api('POST', '/v1/admin/login', { body: { email: admin.email, password: admin.password } });
-      const m = await gh.api('POST', '/v1/admin/login/mfa', { body: { mfa_token: login.body.mfa_token, code: admin.mfa.recovery_codes[1] } });
+      const m = await gh.api('POST', '/v1/admin/login/mfa', {
+        body: { mfa_token: login.body.mfa_token, code: admin.mfa.recovery_codes[1] },
+      });
       expect(m.status).toBe(200);
       return m.body;
     })();
-    const out = await gh.api('POST', '/v1/admin/logout', { token: s.access_token, body: { refresh_token: s.refresh_token } });
+    const out = await gh.api('POST', '/v1/admin/logout', {
+      token: s.access_token,
+      body: { refresh_token: s.refresh_token },
+    });
     expect(out.status).toBe(204);
     const refresh = await gh.api('POST', '/v1/admin/token/refresh', { body: { refresh_token: s.refresh_token } });
     expect(refresh.status).toBe(400);
@@ -122,7 +150,9 @@ describe('admin journey', () => {
     const victim = await cliCreateAdmin(gh, { platform: true });
     const statuses: number[] = [];
     for (let i = 0; i < 8 && !statuses.includes(429); i++) {
-      const r = await gh.api('POST', '/v1/admin/login', { body: { email: victim.email, password: 'Wrong-password-123' } });
+      const r = await gh.api('POST', '/v1/admin/login', {
+        body: { email: victim.email, password: 'Wrong-password-123' },
+      });
       statuses.push(r.status);
     }
     expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
@@ -132,18 +162,27 @@ describe('admin journey', () => {
       await gh.sql(`UPDATE administrators SET locked_until = NULL WHERE id = $1 AND failed_attempts < 5`, [victim.id]);
       await gh.api('POST', '/v1/admin/login', { body: { email: victim.email, password: 'Wrong-password-123' } });
     }
-    const locked = await gh.api('POST', '/v1/admin/login', { body: { email: victim.email, password: victim.password } });
+    const locked = await gh.api('POST', '/v1/admin/login', {
+      body: { email: victim.email, password: victim.password },
+    });
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('account_locked');
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
-    const audit = await gh.sql(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'admin.login.locked' AND actor_id = $1`, [victim.id]);
+    const audit = await gh.sql(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'admin.login.locked' AND actor_id = $1`,
+      [victim.id],
+    );
     expect(audit[0].n).toBeGreaterThan(0);
   });
 
   it('unknown accounts and wrong passwords get the same answer', async () => {
-    const unknown = await gh.api('POST', '/v1/admin/login', { body: { email: 'nobody@example.test', password: 'Whatever-123456' } });
+    const unknown = await gh.api('POST', '/v1/admin/login', {
+      body: { email: 'nobody@example.test', password: 'Whatever-123456' },
+    });
     const other = await cliCreateAdmin(gh, { platform: true });
-    const wrong = await gh.api('POST', '/v1/admin/login', { body: { email: other.email, password: 'Whatever-123456' } });
+    const wrong = await gh.api('POST', '/v1/admin/login', {
+      body: { email: other.email, password: 'Whatever-123456' },
+    });
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
     expect(unknown.body.detail).toBe(wrong.body.detail);

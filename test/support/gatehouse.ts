@@ -33,6 +33,7 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are whatever JSON the API sent
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;
@@ -55,7 +56,9 @@ export function hasRedis(): boolean {
   return Boolean(process.env.REDIS_URL);
 }
 
-export async function startGatehouse(opts: { redis?: boolean; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestGatehouse> {
+export async function startGatehouse(
+  opts: { redis?: boolean; env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestGatehouse> {
   const server = process.env.GATEHOUSE_TEST_PG_URL;
   if (!server) throw new Error('GATEHOUSE_TEST_PG_URL is not set: run the tests through jest (global setup)');
   const db = await createTestDatabase(server);
@@ -130,6 +133,7 @@ export interface CliAdmin {
   role: 'platform' | 'org';
   org_ids: string[];
   password: string;
+  /** Always present unless created with deferMfa. */
   mfa: { secret: string; otpauth_uri: string; recovery_codes: string[] };
 }
 
@@ -138,13 +142,14 @@ let adminCounter = 0;
 /** Creates an administrator through the real CLI entry point (in-process), as an operator would. */
 export async function cliCreateAdmin(
   gh: TestGatehouse,
-  opts: { platform?: boolean; orgIds?: string[]; email?: string; password?: string } = {},
+  opts: { platform?: boolean; orgIds?: string[]; email?: string; password?: string; deferMfa?: boolean } = {},
 ): Promise<CliAdmin> {
   const email = opts.email ?? `admin${++adminCounter}-${randomBytes(3).toString('hex')}@example.test`;
   const password = opts.password ?? `Correct-Horse-${randomBytes(4).toString('hex')}-9`;
   const args = ['admin', 'create', '--email', email, '--password', password, '--json'];
   if (opts.platform !== false) args.push('--platform');
   for (const org of opts.orgIds ?? []) args.push('--org', org);
+  if (opts.deferMfa) args.push('--defer-mfa');
   if (opts.orgIds?.length) args.splice(args.indexOf('--platform'), args.includes('--platform') ? 1 : 0);
   const out: string[] = [];
   const err: string[] = [];

@@ -29,6 +29,9 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(rt, opts), adapter, {
     logger: new NestPinoLogger(root),
     abortOnError: false,
+    // No default form/urlencoded parser: the management API is JSON only (415 otherwise).
+    // Protocol routes that take forms (/oauth/*) register their own parser.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (req, reply, done) => {

@@ -23,7 +23,12 @@ export class ReadinessService implements OnModuleDestroy {
     @Inject(GATEHOUSE_CONFIG) config: GatehouseConfig,
   ) {
     this.redis = config.redisUrl
-      ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1000 })
+      ? new Redis(config.redisUrl, {
+          lazyConnect: true,
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          connectTimeout: 1000,
+        })
       : null;
     this.redis?.on('error', () => undefined);
     void this.redis?.connect().catch(() => undefined);
@@ -31,8 +36,16 @@ export class ReadinessService implements OnModuleDestroy {
 
   async check(): Promise<ReadinessReport> {
     const [postgres, redis] = await Promise.all([
-      within(this.prisma.$queryRaw`SELECT 1`).then(() => 'ok' as const, () => 'down' as const),
-      this.redis ? within(this.redis.ping()).then(() => 'ok' as const, () => 'down' as const) : ('not_configured' as const),
+      within(this.prisma.$queryRaw`SELECT 1`).then(
+        () => 'ok' as const,
+        () => 'down' as const,
+      ),
+      this.redis
+        ? within(this.redis.ping()).then(
+            () => 'ok' as const,
+            () => 'down' as const,
+          )
+        : ('not_configured' as const),
     ]);
     const status = postgres !== 'ok' ? 'unavailable' : redis === 'down' ? 'degraded' : 'ready';
     return { status, checks: { postgres, redis } };

@@ -2,7 +2,8 @@
  * Audit details never hold a secret (logto's sanitizeSensitiveDataRecord): any field whose
  * name suggests one is replaced, at any depth, before the row is written.
  */
-const SENSITIVE = /pass(word)?|secret|token|totp|otp|seed|code|private|credential|authorization|cookie|^key$|kek|pepper/i;
+const SENSITIVE =
+  /pass(word)?|secret|token|totp|otp|seed|code|private|credential|authorization|cookie|^key$|kek|pepper/i;
 
 export const REDACTED = '[redacted]';
 
@@ -21,4 +22,13 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 /** Names that match the pattern but hold no secret. */
-const ALLOWED = new Set(['token_type', 'token_ttl_s', 'tokenTtlS', 'token_rate_limit', 'secret_id', 'secretId', 'grant_type', 'code_count']);
+const ALLOWED = new Set([
+  'token_type',
+  'token_ttl_s',
+  'tokenTtlS',
+  'token_rate_limit',
+  'secret_id',
+  'secretId',
+  'grant_type',
+  'code_count',
+]);

@@ -8,11 +8,7 @@ import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 const postgresUrl = z
   .string()
@@ -44,10 +40,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only (at most 64)')
     .optional(),
-  GATEHOUSE_RSA_BITS: z
-    .enum(['2048', '3072', '4096'])
-    .transform(Number)
-    .optional(),
+  GATEHOUSE_RSA_BITS: z.enum(['2048', '3072', '4096']).transform(Number).optional(),
   GATEHOUSE_ACCESS_TOKEN_TTL_S: int(60, 3600).optional(),
   GATEHOUSE_REFRESH_TOKEN_TTL_S: int(300, 90 * 24 * 3600).optional(),
   GATEHOUSE_BCRYPT_COST: int(10, 15).optional(),
@@ -81,9 +74,7 @@ export interface GatehouseConfig {
 
 export class ConfigError extends Error {
   constructor(readonly issues: { variable: string; message: string }[]) {
-    super(
-      'Invalid configuration:\n' + issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n'),
-    );
+    super('Invalid configuration:\n' + issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -98,9 +89,7 @@ export function loadConfig(
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
   }
   const e = parsed.data;
   if (e.DATABASE_URL && !e.GATEHOUSE_KEK) {

@@ -21,7 +21,14 @@ export class Totp {
   }
 
   uri(secret: string, account: string): string {
-    return generateURI({ issuer: this.issuer, label: account, secret, period: TOTP_PERIOD_S, digits: 6, algorithm: 'sha1' });
+    return generateURI({
+      issuer: this.issuer,
+      label: account,
+      secret,
+      period: TOTP_PERIOD_S,
+      digits: 6,
+      algorithm: 'sha1',
+    });
   }
 
   qrSvg(uri: string): Promise<string> {

@@ -30,11 +30,17 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   while (e && typeof e === 'object' && !seen.has(e)) {
     seen.add(e);
     const o = e as { code?: unknown; message?: unknown; cause?: unknown; name?: unknown };
-    if (typeof o.code === 'string' && ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P03'].includes(o.code)) {
+    if (
+      typeof o.code === 'string' &&
+      ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P03'].includes(o.code)
+    ) {
       return true;
     }
     if (o.name === 'PrismaClientInitializationError') return true;
-    if (typeof o.message === 'string' && /ECONNREFUSED|Connection terminated|connect ETIMEDOUT|Can't reach database/i.test(o.message)) {
+    if (
+      typeof o.message === 'string' &&
+      /ECONNREFUSED|Connection terminated|connect ETIMEDOUT|Can't reach database/i.test(o.message)
+    ) {
       return true;
     }
     e = o.cause;

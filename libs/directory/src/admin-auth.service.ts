@@ -85,12 +85,22 @@ export class AdminAuthService {
     const ok = await this.passwords.verify(password, admin?.passwordHash);
     if (!admin || !ok) {
       if (admin) await this.fail(meta, admin.id, 'admin.login.password', 'wrong password');
-      else await this.audit.recordAlone(meta, { action: 'admin.login.password', outcome: 'failure', reason: 'unknown account' });
+      else
+        await this.audit.recordAlone(meta, {
+          action: 'admin.login.password',
+          outcome: 'failure',
+          reason: 'unknown account',
+        });
       throw Problems.invalidCredentials();
     }
     if (!admin.mfaActive) {
       // Before enrolment the only thing a password buys is the right to enrol.
-      const minted = this.accessTokens.mint({ tier: 'admin', sub: admin.id, scopes: [MFA_ENROLL_SCOPE], ttlS: ENROLLMENT_TOKEN_TTL_S });
+      const minted = this.accessTokens.mint({
+        tier: 'admin',
+        sub: admin.id,
+        scopes: [MFA_ENROLL_SCOPE],
+        ttlS: ENROLLMENT_TOKEN_TTL_S,
+      });
       await this.prisma.transaction(async (tx) => {
         await this.audit.record(tx, meta, {
           action: 'admin.login.password',
@@ -164,7 +174,9 @@ export class AdminAuthService {
       if (check.valid) acceptedStep = check.timeStep ?? null;
     } else if (looksLikeRecoveryCode(code)) {
       const hash = this.admins.recoveryHasher.hash(normaliseRecoveryCode(code));
-      const rc = await this.prisma.recoveryCode.findFirst({ where: { adminId: admin.id, codeHash: hash, usedAt: null } });
+      const rc = await this.prisma.recoveryCode.findFirst({
+        where: { adminId: admin.id, codeHash: hash, usedAt: null },
+      });
       if (rc) recoveryCodeId = rc.id;
     }
     if (acceptedStep === null && recoveryCodeId === null) {
@@ -187,7 +199,10 @@ export class AdminAuthService {
           WHERE id = ${admin.id} AND (totp_last_step IS NULL OR totp_last_step < ${acceptedStep})`;
         if (stepped !== 1) return null;
       } else {
-        const used = await tx.recoveryCode.updateMany({ where: { id: recoveryCodeId!, usedAt: null }, data: { usedAt: now } });
+        const used = await tx.recoveryCode.updateMany({
+          where: { id: recoveryCodeId!, usedAt: null },
+          data: { usedAt: now },
+        });
         if (used.count !== 1) return null;
         await this.audit.record(tx, meta, {
           action: 'admin.recovery_code.used',
@@ -224,11 +239,20 @@ export class AdminAuthService {
       await this.fail(meta, admin.id, 'admin.login.mfa', 'code or session already used');
       throw mfaFailed();
     }
-    return { access_token: minted.token, token_type: 'Bearer', expires_in: minted.expiresIn, refresh_token: result, scope: minted.claims.scope };
+    return {
+      access_token: minted.token,
+      token_type: 'Bearer',
+      expires_in: minted.expiresIn,
+      refresh_token: result,
+      scope: minted.claims.scope,
+    };
   }
 
   /** Starts (or restarts, while not yet active) TOTP enrolment. */
-  async enroll(meta: RequestMeta, principal: AdminPrincipal): Promise<{ secret: string; otpauth_uri: string; qr_svg: string }> {
+  async enroll(
+    meta: RequestMeta,
+    principal: AdminPrincipal,
+  ): Promise<{ secret: string; otpauth_uri: string; qr_svg: string }> {
     const admin = await this.prisma.administrator.findUnique({ where: { id: principal.id } });
     if (!admin) throw Problems.notFound('administrator');
     if (admin.mfaActive) {
@@ -243,7 +267,12 @@ export class AdminAuthService {
         where: { id: admin.id },
         data: { totpSecretEnc: this.box.seal(secret, `totp:${admin.id}`), totpLastStep: null },
       });
-      await this.audit.record(tx, meta, { action: 'admin.mfa.enrolled', outcome: 'success', actor: principal, jti: principal.jti });
+      await this.audit.record(tx, meta, {
+        action: 'admin.mfa.enrolled',
+        outcome: 'success',
+        actor: principal,
+        jti: principal.jti,
+      });
     });
     return { secret, otpauth_uri: uri, qr_svg: await this.totp.qrSvg(uri) };
   }
@@ -259,7 +288,9 @@ export class AdminAuthService {
     }
     await this.refuseIfLocked(meta, admin.id, admin.lockedUntil, 'mfa');
     if (!admin.totpSecretEnc) {
-      throw new ProblemError(409, 'conflict', 'Enrolment not started', { detail: 'Call POST /v1/admin/mfa/enroll first.' });
+      throw new ProblemError(409, 'conflict', 'Enrolment not started', {
+        detail: 'Call POST /v1/admin/mfa/enroll first.',
+      });
     }
     const secret = this.box.open(admin.totpSecretEnc, `totp:${admin.id}`).toString('utf8');
     const check = await this.totp.check(secret, code, null, now.getTime());
@@ -301,7 +332,8 @@ export class AdminAuthService {
       }
       if (r.kind === 'invalid') return r;
       const admin = await tx.administrator.findUnique({ where: { id: r.family.subjectId } });
-      if (!admin || !admin.mfaActive) return { kind: 'invalid' as const, reason: 'administrator gone', family: r.family };
+      if (!admin || !admin.mfaActive)
+        return { kind: 'invalid' as const, reason: 'administrator gone', family: r.family };
       minted = this.accessTokens.mint({
         tier: 'admin',
         sub: admin.id,
@@ -330,7 +362,13 @@ export class AdminAuthService {
       throw refreshFailed();
     }
     const m = minted as ReturnType<AccessTokenService['mint']>;
-    return { access_token: m.token, token_type: 'Bearer', expires_in: m.expiresIn, refresh_token: outcome.refreshToken, scope: m.claims.scope };
+    return {
+      access_token: m.token,
+      token_type: 'Bearer',
+      expires_in: m.expiresIn,
+      refresh_token: outcome.refreshToken,
+      scope: m.claims.scope,
+    };
   }
 
   /** Ends the caller's refresh family. Unknown tokens or another admin's are ignored (RFC 7009 spirit). */
@@ -350,7 +388,12 @@ export class AdminAuthService {
     });
   }
 
-  private async refuseIfLocked(meta: RequestMeta, adminId: string, lockedUntil: Date | null, step: string): Promise<void> {
+  private async refuseIfLocked(
+    meta: RequestMeta,
+    adminId: string,
+    lockedUntil: Date | null,
+    step: string,
+  ): Promise<void> {
     const wait = secondsLocked(lockedUntil, this.clock.now());
     if (wait > 0) {
       await this.audit.recordAlone(meta, {
@@ -364,7 +407,12 @@ export class AdminAuthService {
     }
   }
 
-  private async fail(meta: RequestMeta, adminId: string, action: 'admin.login.password' | 'admin.login.mfa' | 'admin.mfa.activated', reason: string) {
+  private async fail(
+    meta: RequestMeta,
+    adminId: string,
+    action: 'admin.login.password' | 'admin.login.mfa' | 'admin.mfa.activated',
+    reason: string,
+  ) {
     await this.prisma.transaction(async (tx) => {
       const { failures, lockedForS } = await recordFailure(tx, adminId, this.clock.now());
       await this.audit.record(tx, meta, {

@@ -17,7 +17,8 @@ export interface CreatedAdmin {
   email: string;
   role: 'platform' | 'org';
   org_ids: string[];
-  mfa: { secret: string; otpauth_uri: string; recovery_codes: string[] };
+  /** null when enrolment is deferred to the admin's first sign-in. */
+  mfa: { secret: string; otpauth_uri: string; recovery_codes: string[] } | null;
 }
 
 /** Administrators: creation (CLI), TOTP seeds sealed under the KEK, recovery codes hashed. */
@@ -36,8 +37,15 @@ export class AdminService {
     this.recoveryHasher = new KeyedHasher(kek, 'recovery-code');
   }
 
-  /** Creates an admin already enrolled in TOTP (the CLI prints the secret once). */
-  async create(meta: RequestMeta, input: { email: string; password: string; platform: boolean; orgIds: string[] }): Promise<CreatedAdmin> {
+  /**
+   * Creates an admin, by default already enrolled in TOTP (the CLI prints the secret once).
+   * With `deferMfa` the admin enrols at first sign-in, where the password alone buys
+   * nothing but an enrolment-only token.
+   */
+  async create(
+    meta: RequestMeta,
+    input: { email: string; password: string; platform: boolean; orgIds: string[]; deferMfa?: boolean },
+  ): Promise<CreatedAdmin> {
     const email = input.email.trim().toLowerCase();
     if (!/^[^\s@]{1,64}@[^\s@]{1,190}\.[^\s@]{2,63}$/.test(email)) {
       throw Problems.validation([{ path: 'email', message: 'is not an email address' }]);
@@ -45,7 +53,9 @@ export class AdminService {
     const weakness = passwordWeakness(input.password, email);
     if (weakness) throw Problems.validation([{ path: 'password', message: weakness }]);
     if (!input.platform && input.orgIds.length === 0) {
-      throw Problems.validation([{ path: 'org', message: 'an org admin needs at least one --org (or use --platform)' }]);
+      throw Problems.validation([
+        { path: 'org', message: 'an org admin needs at least one --org (or use --platform)' },
+      ]);
     }
     const id = newId('admin');
     const secret = this.totp.newSecret();
@@ -54,7 +64,8 @@ export class AdminService {
     try {
       await this.prisma.transaction(async (tx) => {
         for (const orgId of input.orgIds) {
-          if (!(await tx.organization.findUnique({ where: { id: orgId } }))) throw Problems.notFound(`organization ${orgId}`);
+          if (!(await tx.organization.findUnique({ where: { id: orgId } })))
+            throw Problems.notFound(`organization ${orgId}`);
         }
         await tx.administrator.create({
           data: {
@@ -62,18 +73,18 @@ export class AdminService {
             email,
             passwordHash,
             role: input.platform ? 'platform' : 'org',
-            totpSecretEnc: this.box.seal(secret, `totp:${id}`),
-            mfaActive: true,
+            totpSecretEnc: input.deferMfa ? null : this.box.seal(secret, `totp:${id}`),
+            mfaActive: !input.deferMfa,
             memberships: { create: input.orgIds.map((orgId) => ({ orgId })) },
           },
         });
-        await this.storeRecoveryCodes(tx, id, recoveryCodes);
+        if (!input.deferMfa) await this.storeRecoveryCodes(tx, id, recoveryCodes);
         await this.audit.record(tx, meta, {
           action: 'admin.created',
           outcome: 'success',
           actor: { id: 'cli', tier: 'system' },
           target: { type: 'administrator', id },
-          details: { role: input.platform ? 'platform' : 'org', org_ids: input.orgIds, mfa_active: true },
+          details: { role: input.platform ? 'platform' : 'org', org_ids: input.orgIds, mfa_active: !input.deferMfa },
         });
       });
     } catch (err) {
@@ -85,7 +96,7 @@ export class AdminService {
       email,
       role: input.platform ? 'platform' : 'org',
       org_ids: input.orgIds,
-      mfa: { secret, otpauth_uri: this.totp.uri(secret, email), recovery_codes: recoveryCodes },
+      mfa: input.deferMfa ? null : { secret, otpauth_uri: this.totp.uri(secret, email), recovery_codes: recoveryCodes },
     };
   }
 

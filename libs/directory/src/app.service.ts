@@ -131,7 +131,8 @@ export class AppService {
         return { ...view(app), client_secret: secret, client_secret_id: secretId };
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw Problems.conflict(`This organization already has an application named "${input.name}".`);
+      if (isUniqueViolation(err))
+        throw Problems.conflict(`This organization already has an application named "${input.name}".`);
       throw err;
     }
   }
@@ -148,7 +149,13 @@ export class AppService {
     return view(await this.find(orgId, appId));
   }
 
-  async update(actor: Principal, meta: RequestMeta, orgId: string, appId: string, input: UpdateAppInput): Promise<AppView> {
+  async update(
+    actor: Principal,
+    meta: RequestMeta,
+    orgId: string,
+    appId: string,
+    input: UpdateAppInput,
+  ): Promise<AppView> {
     await this.access.resolve(actor, orgId);
     await this.find(orgId, appId);
     try {
@@ -178,7 +185,8 @@ export class AppService {
         return view(app);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw Problems.conflict(`This organization already has an application named "${input.name}".`);
+      if (isUniqueViolation(err))
+        throw Problems.conflict(`This organization already has an application named "${input.name}".`);
       throw err;
     }
   }

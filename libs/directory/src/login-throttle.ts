@@ -22,13 +22,20 @@ export function secondsLocked(lockedUntil: Date | null, now: Date): number {
 }
 
 /** Counts one failure atomically and returns the new count and any lock it sets. */
-export async function recordFailure(tx: Tx, adminId: string, now: Date): Promise<{ failures: number; lockedForS: number }> {
+export async function recordFailure(
+  tx: Tx,
+  adminId: string,
+  now: Date,
+): Promise<{ failures: number; lockedForS: number }> {
   const rows = await tx.$queryRaw<{ failed_attempts: number }[]>`
     UPDATE administrators SET failed_attempts = failed_attempts + 1 WHERE id = ${adminId} RETURNING failed_attempts`;
   const failures = rows[0]?.failed_attempts ?? 0;
   const lockedForS = backoffSeconds(failures);
   if (lockedForS > 0) {
-    await tx.administrator.update({ where: { id: adminId }, data: { lockedUntil: new Date(now.getTime() + lockedForS * 1000) } });
+    await tx.administrator.update({
+      where: { id: adminId },
+      data: { lockedUntil: new Date(now.getTime() + lockedForS * 1000) },
+    });
   }
   return { failures, lockedForS };
 }

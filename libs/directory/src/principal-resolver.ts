@@ -23,7 +23,8 @@ export class PrincipalResolver {
         });
         if (!admin) throw Problems.invalidToken('The administrator no longer exists.');
         const allowed = admin.mfaActive ? [ADMIN_SCOPE] : [MFA_ENROLL_SCOPE];
-        if (!scopes.every((s) => allowed.includes(s))) throw Problems.invalidToken('The token scope is no longer valid.');
+        if (!scopes.every((s) => allowed.includes(s)))
+          throw Problems.invalidToken('The token scope is no longer valid.');
         return {
           tier: 'admin',
           id: admin.id,
@@ -39,7 +40,8 @@ export class PrincipalResolver {
           where: { id: claims.sub, orgId: claims.org_id },
           select: { id: true, disabled: true, org: { select: { id: true, name: true } } },
         });
-        if (!app || app.disabled || claims.client_id !== app.id) throw Problems.invalidToken('The application is gone or disabled.');
+        if (!app || app.disabled || claims.client_id !== app.id)
+          throw Problems.invalidToken('The application is gone or disabled.');
         return { tier: 'app', id: app.id, orgId: app.org.id, orgName: app.org.name, scopes, jti: claims.jti };
       }
       case 'user': {
@@ -51,7 +53,8 @@ export class PrincipalResolver {
           where: { id: claims.client_id, orgId: claims.org_id, disabled: false },
           select: { id: true },
         });
-        if (!user || user.disabled || !app) throw Problems.invalidToken('The user or its application is gone or disabled.');
+        if (!user || user.disabled || !app)
+          throw Problems.invalidToken('The user or its application is gone or disabled.');
         return {
           tier: 'user',
           id: user.id,

@@ -43,7 +43,12 @@ export class UserService {
     private readonly passwords: PasswordHasher,
   ) {}
 
-  async create(actor: Principal, meta: RequestMeta, orgId: string, input: { email: string; password: string }): Promise<UserView> {
+  async create(
+    actor: Principal,
+    meta: RequestMeta,
+    orgId: string,
+    input: { email: string; password: string },
+  ): Promise<UserView> {
     await this.access.resolve(actor, orgId);
     const weakness = passwordWeakness(input.password, input.email);
     if (weakness) throw Problems.validation([{ path: 'password', message: weakness }]);
@@ -94,7 +99,10 @@ export class UserService {
       passwordHash = await this.passwords.hash(input.password);
     }
     return this.prisma.transaction(async (tx) => {
-      const user = await tx.user.update({ where: { id: userId, orgId }, data: { passwordHash, disabled: input.disabled } });
+      const user = await tx.user.update({
+        where: { id: userId, orgId },
+        data: { passwordHash, disabled: input.disabled },
+      });
       await this.audit.record(tx, meta, {
         action: 'user.updated',
         outcome: 'success',
@@ -112,7 +120,13 @@ export class UserService {
     await this.find(orgId, userId);
     await this.prisma.transaction(async (tx) => {
       await tx.user.delete({ where: { id: userId, orgId } });
-      await this.audit.record(tx, meta, { action: 'user.deleted', outcome: 'success', actor, orgId, target: { type: 'user', id: userId } });
+      await this.audit.record(tx, meta, {
+        action: 'user.deleted',
+        outcome: 'success',
+        actor,
+        orgId,
+        target: { type: 'user', id: userId },
+      });
     });
   }
 

@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { GATEHOUSE_CONFIG, newId, type GatehouseConfig } from '@gatehouse/core';
@@ -128,7 +135,14 @@ export class SigningKeyService implements OnModuleInit {
 function render(keys: SigningKeyRecord[]): JwksDocument {
   // Only public members leave: kty, n, e, kid, alg, use.
   const body = JSON.stringify({
-    keys: keys.map((k) => ({ kty: k.publicJwk.kty, n: k.publicJwk.n, e: k.publicJwk.e, kid: k.kid, alg: 'RS256', use: 'sig' })),
+    keys: keys.map((k) => ({
+      kty: k.publicJwk.kty,
+      n: k.publicJwk.n,
+      e: k.publicJwk.e,
+      kid: k.kid,
+      alg: 'RS256',
+      use: 'sig',
+    })),
   });
   return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
 }

@@ -1,6 +1,14 @@
 import { sign } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, GATEHOUSE_CONFIG, epochSeconds, newId, type Clock, type GatehouseConfig, type Tier } from '@gatehouse/core';
+import {
+  CLOCK,
+  GATEHOUSE_CONFIG,
+  epochSeconds,
+  newId,
+  type Clock,
+  type GatehouseConfig,
+  type Tier,
+} from '@gatehouse/core';
 import { SigningKeyService } from '@gatehouse/keys';
 import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from './claims';
 

@@ -34,7 +34,8 @@ export class AccessTokenVerifier {
       throw describe(err);
     }
     const claims = payload as AccessTokenClaims;
-    if (typeof claims.tier !== 'string' || !TIERS.has(claims.tier)) throw Problems.invalidToken('The token has no valid tier.');
+    if (typeof claims.tier !== 'string' || !TIERS.has(claims.tier))
+      throw Problems.invalidToken('The token has no valid tier.');
     if (typeof claims.scope !== 'string') throw Problems.invalidToken('The token has no scope.');
     if (claims.tier === 'admin' && (claims.org !== undefined || claims.org_id !== undefined)) {
       throw Problems.invalidToken('An admin token must not carry an org.');
@@ -61,6 +62,7 @@ function describe(err: unknown): ProblemError {
   }
   if (err instanceof errors.JOSEAlgNotAllowed) return Problems.invalidToken('The token is not signed with RS256.');
   if (err instanceof errors.JWKSNoMatchingKey) return Problems.invalidToken('The token is signed by an unknown key.');
-  if (err instanceof errors.JWSSignatureVerificationFailed) return Problems.invalidToken('The token signature is invalid.');
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return Problems.invalidToken('The token signature is invalid.');
   return Problems.invalidToken('The token could not be verified.', (err as Error)?.message);
 }

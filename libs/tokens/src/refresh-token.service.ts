@@ -35,7 +35,10 @@ export class RefreshTokenService {
     this.hasher = new KeyedHasher(kek, 'refresh-token');
   }
 
-  async start(tx: Tx, family: Omit<RefreshFamilyInfo, 'familyId'>): Promise<{ familyId: string; refreshToken: string }> {
+  async start(
+    tx: Tx,
+    family: Omit<RefreshFamilyInfo, 'familyId'>,
+  ): Promise<{ familyId: string; refreshToken: string }> {
     const familyId = newId('family');
     const now = this.clock.now();
     await tx.refreshFamily.create({
@@ -67,7 +70,8 @@ export class RefreshTokenService {
       });
       return { kind: 'reused', family };
     }
-    if (row.expiresAt <= now || row.family.expiresAt <= now) return { kind: 'invalid', reason: 'refresh token expired', family };
+    if (row.expiresAt <= now || row.family.expiresAt <= now)
+      return { kind: 'invalid', reason: 'refresh token expired', family };
     await tx.refreshToken.update({ where: { id: row.id }, data: { usedAt: now } });
     return { kind: 'rotated', family, refreshToken: await this.issue(tx, family.familyId) };
   }
@@ -77,7 +81,10 @@ export class RefreshTokenService {
     const row = await this.lockToken(tx, presented);
     if (!row) return null;
     if (!row.family.revokedAt) {
-      await tx.refreshFamily.update({ where: { id: row.familyId }, data: { revokedAt: this.clock.now(), revokedWhy: why } });
+      await tx.refreshFamily.update({
+        where: { id: row.familyId },
+        data: { revokedAt: this.clock.now(), revokedWhy: why },
+      });
     }
     return toInfo(row.family);
   }
@@ -86,7 +93,9 @@ export class RefreshTokenService {
     if (typeof presented !== 'string' || !presented.startsWith('ghr_') || presented.length > 200) return null;
     const hash = this.hasher.hash(presented);
     // Row lock: two concurrent uses of one token serialise, so exactly one rotates.
-    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM refresh_tokens WHERE token_hash = ${hash} FOR UPDATE`;
+    const locked = await tx.$queryRaw<
+      { id: string }[]
+    >`SELECT id FROM refresh_tokens WHERE token_hash = ${hash} FOR UPDATE`;
     if (locked.length === 0) return null;
     return tx.refreshToken.findUnique({ where: { id: locked[0].id }, include: { family: true } });
   }
@@ -106,6 +115,20 @@ export class RefreshTokenService {
   }
 }
 
-function toInfo(f: { id: string; tier: string; subjectId: string; clientId: string | null; orgId: string | null; scope: string }): RefreshFamilyInfo {
-  return { familyId: f.id, tier: f.tier as Tier, subjectId: f.subjectId, clientId: f.clientId, orgId: f.orgId, scope: f.scope };
+function toInfo(f: {
+  id: string;
+  tier: string;
+  subjectId: string;
+  clientId: string | null;
+  orgId: string | null;
+  scope: string;
+}): RefreshFamilyInfo {
+  return {
+    familyId: f.id,
+    tier: f.tier as Tier,
+    subjectId: f.subjectId,
+    clientId: f.clientId,
+    orgId: f.orgId,
+    scope: f.scope,
+  };
 }

@@ -15,9 +15,9 @@ export interface CliIo {
 
 const USAGE = `usage: gatehouse <command>
 
-  admin create --email E --password P [--platform] [--org ORG_ID ...] [--json]
+  admin create --email E --password P [--platform] [--org ORG_ID ...] [--defer-mfa] [--json]
       create an administrator, enrolled in TOTP; prints its TOTP secret, otpauth URI
-      and recovery codes once
+      and recovery codes once (--defer-mfa: the admin enrols at first sign-in instead)
   migrate
       apply the committed database migrations
 
@@ -43,7 +43,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       const rt = await prepareRuntime(config, { migrate: false });
       try {
         const result = await migrate(rt.databaseUrl);
-        io.out(result.applied.length ? `applied: ${result.applied.join(', ')}` : `up to date (${result.alreadyApplied} migrations)`);
+        io.out(
+          result.applied.length
+            ? `applied: ${result.applied.join(', ')}`
+            : `up to date (${result.alreadyApplied} migrations)`,
+        );
         return 0;
       } finally {
         await rt.stop();
@@ -69,6 +73,7 @@ async function adminCreate(config: ReturnType<typeof loadConfig>, args: string[]
       password: { type: 'string' },
       platform: { type: 'boolean', default: false },
       org: { type: 'string', multiple: true, default: [] },
+      'defer-mfa': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -85,20 +90,24 @@ async function adminCreate(config: ReturnType<typeof loadConfig>, args: string[]
         password: values.password!,
         platform: values.platform!,
         orgIds: values.org!,
+        deferMfa: values['defer-mfa'],
       }),
     );
     if (values.json) {
       io.out(JSON.stringify(admin, null, 2));
     } else {
-      io.out(
-        [
-          `created ${admin.role} administrator ${admin.id} <${admin.email}>`,
+      const lines = [`created ${admin.role} administrator ${admin.id} <${admin.email}>`];
+      if (admin.mfa) {
+        lines.push(
           `TOTP secret:    ${admin.mfa.secret}`,
           `otpauth URI:    ${admin.mfa.otpauth_uri}`,
           `recovery codes: ${admin.mfa.recovery_codes.join(' ')}`,
           'These are shown once; store them now.',
-        ].join('\n'),
-      );
+        );
+      } else {
+        lines.push('MFA enrolment is due at first sign-in (POST /v1/admin/mfa/enroll).');
+      }
+      io.out(lines.join('\n'));
     }
     return 0;
   } finally {
@@ -106,7 +115,10 @@ async function adminCreate(config: ReturnType<typeof loadConfig>, args: string[]
   }
 }
 
-async function withContext<T>(rt: Runtime, fn: (get: <S>(cls: new (...a: never[]) => S) => S) => Promise<T>): Promise<T> {
+async function withContext<T>(
+  rt: Runtime,
+  fn: (get: <S>(cls: new (...a: never[]) => S) => S) => Promise<T>,
+): Promise<T> {
   const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(rt), { logger: false, abortOnError: false });
   try {
     return await fn((cls) => ctx.get(cls));

@@ -10,7 +10,6 @@ import { adminLogin, adminMfa, mfaActivate, refreshBody } from '../http/schemas'
 import { jsonSchema } from '../http/openapi';
 import { ZodPipe } from '../http/zod.pipe';
 
-
 @ApiTags('admin sessions')
 @Controller('v1/admin')
 export class AdminAuthController {
@@ -47,7 +46,11 @@ export class AdminAuthController {
   @HttpCode(200)
   @Access({ tiers: ['admin'], scopes: ['mfa:enroll'] })
   @ApiBody({ schema: jsonSchema(mfaActivate) })
-  activate(@Meta() meta: RequestMeta, @Caller() admin: AdminPrincipal, @Body(new ZodPipe(mfaActivate)) body: z.infer<typeof mfaActivate>) {
+  activate(
+    @Meta() meta: RequestMeta,
+    @Caller() admin: AdminPrincipal,
+    @Body(new ZodPipe(mfaActivate)) body: z.infer<typeof mfaActivate>,
+  ) {
     return this.auth.activate(meta, admin, body.code);
   }
 
@@ -64,7 +67,11 @@ export class AdminAuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiBody({ schema: jsonSchema(refreshBody) })
-  async logout(@Meta() meta: RequestMeta, @Caller() admin: AdminPrincipal, @Body(new ZodPipe(refreshBody)) body: z.infer<typeof refreshBody>) {
+  async logout(
+    @Meta() meta: RequestMeta,
+    @Caller() admin: AdminPrincipal,
+    @Body(new ZodPipe(refreshBody)) body: z.infer<typeof refreshBody>,
+  ) {
     await this.auth.logout(meta, admin, body.refresh_token);
   }
 }

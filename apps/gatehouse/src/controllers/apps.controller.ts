@@ -29,7 +29,11 @@ export class AppsController {
   }
 
   @Get()
-  list(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>) {
+  list(
+    @Caller() p: Principal,
+    @Param('orgId', OrgId) orgId: string,
+    @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>,
+  ) {
     return this.apps.list(p, orgId, q);
   }
 
@@ -52,7 +56,12 @@ export class AppsController {
 
   @Delete(':appId')
   @HttpCode(204)
-  async remove(@Caller() p: Principal, @Meta() meta: RequestMeta, @Param('orgId', OrgId) orgId: string, @Param('appId', AppId) appId: string) {
+  async remove(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('appId', AppId) appId: string,
+  ) {
     await this.apps.remove(p, meta, orgId, appId);
   }
 }

@@ -14,13 +14,35 @@ export class MeController {
   me(@Caller() p: Principal) {
     switch (p.tier) {
       case 'admin':
-        return { tier: 'admin', id: p.id, email: p.email, role: p.role, org_ids: p.orgIds, scopes: p.scopes, jti: p.jti };
+        return {
+          tier: 'admin',
+          id: p.id,
+          email: p.email,
+          role: p.role,
+          org_ids: p.orgIds,
+          scopes: p.scopes,
+          jti: p.jti,
+        };
       case 'app':
-        return { tier: 'app', id: p.id, client_id: p.id, org: p.orgName, org_id: p.orgId, scopes: p.scopes, jti: p.jti };
+        return {
+          tier: 'app',
+          id: p.id,
+          client_id: p.id,
+          org: p.orgName,
+          org_id: p.orgId,
+          scopes: p.scopes,
+          jti: p.jti,
+        };
       case 'user':
-        return { tier: 'user', id: p.id, client_id: p.clientId, org: p.orgName, org_id: p.orgId, scopes: p.scopes, jti: p.jti };
+        return {
+          tier: 'user',
+          id: p.id,
+          client_id: p.clientId,
+          org: p.orgName,
+          org_id: p.orgId,
+          scopes: p.scopes,
+          jti: p.jti,
+        };
     }
   }
 }
-
-

@@ -18,7 +18,11 @@ export class OrgsController {
 
   @Post()
   @ApiBody({ schema: jsonSchema(createOrg) })
-  create(@Caller() p: Principal, @Meta() meta: RequestMeta, @Body(new ZodPipe(createOrg)) body: z.infer<typeof createOrg>) {
+  create(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Body(new ZodPipe(createOrg)) body: z.infer<typeof createOrg>,
+  ) {
     return this.orgs.create(p, meta, body);
   }
 

@@ -28,7 +28,11 @@ export class UsersController {
   }
 
   @Get()
-  list(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>) {
+  list(
+    @Caller() p: Principal,
+    @Param('orgId', OrgId) orgId: string,
+    @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>,
+  ) {
     return this.users.list(p, orgId, q);
   }
 
@@ -51,7 +55,12 @@ export class UsersController {
 
   @Delete(':userId')
   @HttpCode(204)
-  async remove(@Caller() p: Principal, @Meta() meta: RequestMeta, @Param('orgId', OrgId) orgId: string, @Param('userId', UserId) userId: string) {
+  async remove(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('userId', UserId) userId: string,
+  ) {
     await this.users.remove(p, meta, orgId, userId);
   }
 }

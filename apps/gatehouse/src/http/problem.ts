@@ -56,7 +56,8 @@ function clientDetail(err: unknown, status: number): string {
       return 'Send the body as application/json.';
   }
   const message = err instanceof Error ? err.message : '';
-  if (/JSON/i.test(message)) return /empty/i.test(message) ? 'The JSON body is empty.' : 'The request body is not valid JSON.';
+  if (/JSON/i.test(message))
+    return /empty/i.test(message) ? 'The JSON body is empty.' : 'The request body is not valid JSON.';
   // Other framework messages can echo request input; keep the client text generic.
   return 'The request could not be processed.';
 }

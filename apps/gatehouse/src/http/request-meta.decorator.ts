@@ -15,5 +15,5 @@ export const Meta = createParamDecorator((_: unknown, ctx: ExecutionContext): Re
 
 /** The principal the bearer guard resolved. */
 export const Caller = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
-  return (ctx.switchToHttp().getRequest<FastifyRequest & { user: Principal }>()).user;
+  return ctx.switchToHttp().getRequest<FastifyRequest & { user: Principal }>().user;
 });

@@ -82,7 +82,12 @@ export const adminMfa = z.strictObject({
   mfa_token: z.string().min(1).max(200),
   code: z.string().trim().min(6).max(20),
 });
-export const mfaActivate = z.strictObject({ code: z.string().trim().regex(/^\d{6}$/, 'must be 6 digits') });
+export const mfaActivate = z.strictObject({
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'must be 6 digits'),
+});
 export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
 
 export const pageQuery = z.strictObject({
