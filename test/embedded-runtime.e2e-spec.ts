@@ -57,7 +57,7 @@ describe('embedded mode (npm start with no environment)', () => {
     expect(log).toMatch(/applied migrations: 20261123000000_init/);
     expect(lines.filter((l) => l.includes('rate limits: in-process store'))).toHaveLength(1);
     expect(statSync(join(dataDir, 'kek')).mode & 0o777).toBe(0o600);
-    const jwks = await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json();
+    const jwks = (await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
     expect(jwks.keys).toHaveLength(1);
   });
 
@@ -84,16 +84,16 @@ describe('embedded mode (npm start with no environment)', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    const login = await (await post('/v1/admin/login', { email, password })).json();
-    const tokens = await (
+    const login = (await (await post('/v1/admin/login', { email, password })).json()) as { mfa_token: string };
+    const tokens = (await (
       await post('/v1/admin/login/mfa', {
         mfa_token: login.mfa_token,
         code: await generate({ secret: admin.mfa.secret }),
       })
-    ).json();
+    ).json()) as { access_token: string };
     const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(me.status).toBe(200);
-    expect((await me.json()).id).toBe(admin.id);
+    expect(((await me.json()) as { id: string }).id).toBe(admin.id);
     // The CLI did not own the database: it is still up.
     expect(existsSync(join(dataDir, 'postgres', 'postgres.json'))).toBe(true);
   });

@@ -7,14 +7,17 @@ import { CredentialsModule, KEK } from '@gatehouse/credentials';
 import { DATABASE_URL, DbModule } from '@gatehouse/db';
 import { DirectoryModule } from '@gatehouse/directory';
 import { KeysModule } from '@gatehouse/keys';
+import { OAuthModule } from '@gatehouse/oauth';
 import { TokensModule } from '@gatehouse/tokens';
 import { BearerGuard } from './auth/bearer.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { AdminAuthController } from './controllers/admin-auth.controller';
 import { AppsController } from './controllers/apps.controller';
+import { DiscoveryController } from './controllers/discovery.controller';
 import { HealthController } from './controllers/health.controller';
 import { JwksController } from './controllers/jwks.controller';
 import { MeController } from './controllers/me.controller';
+import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
 import { UsersController } from './controllers/users.controller';
 import { ProblemFilter } from './http/problem.filter';
@@ -54,11 +57,14 @@ export class AppModule {
         KeysModule,
         TokensModule,
         DirectoryModule,
+        OAuthModule,
         PassportModule,
       ],
       controllers: [
         HealthController,
         JwksController,
+        DiscoveryController,
+        OAuthController,
         MeController,
         AdminAuthController,
         OrgsController,

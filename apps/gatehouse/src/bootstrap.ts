@@ -4,6 +4,7 @@ import { newId } from '@gatehouse/core';
 import { LogController } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, type AppOptions } from './app.module';
+import { registerFormParser } from './http/form-body';
 import { setUpOpenApi } from './http/openapi';
 import { createRootLogger, NestPinoLogger, requestStore } from './logging/logger';
 import type { Runtime } from './runtime';
@@ -40,6 +41,7 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   });
   // The API speaks JSON only; a text/plain body is a 415, not a string to guess at.
   fastify.removeContentTypeParser(['text/plain']);
+  registerFormParser(fastify);
   setUpOpenApi(app, rt.config.issuer);
   await app.init();
   return app;

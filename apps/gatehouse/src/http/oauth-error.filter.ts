@@ -1,0 +1,43 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { OAuthError, ProblemError } from '@gatehouse/core';
+import { isDatabaseUnavailable } from '@gatehouse/db';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const log = new Logger('OAuthErrors');
+
+/**
+ * Protocol endpoints answer RFC 6749 §5.2 bodies `{error, error_description}`, not
+ * problem+json (STYLE.md: two surfaces, two filters). Anything unexpected is a bare
+ * `server_error`; an unreachable database is `temporarily_unavailable` with Retry-After.
+ */
+@Catch()
+export class OAuthErrorFilter implements ExceptionFilter {
+  catch(err: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const e = toOAuthError(err);
+    if (e.status >= 500) log.error({ err, request_id: req.id }, 'token endpoint failed');
+    for (const [k, v] of Object.entries(e.headers)) void reply.header(k, v);
+    void reply
+      .status(e.status)
+      .header('cache-control', 'no-store')
+      .header('pragma', 'no-cache')
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(JSON.stringify({ error: e.error, ...(e.description ? { error_description: e.description } : {}) }));
+  }
+}
+
+function toOAuthError(err: unknown): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new OAuthError('temporarily_unavailable', 503, 'Try again shortly.', { 'Retry-After': '5' });
+  }
+  const status =
+    err instanceof ProblemError ? err.status : (err as { status?: unknown; statusCode?: unknown })?.statusCode;
+  if (status === 415)
+    return new OAuthError('invalid_request', 400, 'Send the request as application/x-www-form-urlencoded.');
+  if (status === 413) return new OAuthError('invalid_request', 413, 'The request body is too large.');
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return new OAuthError('invalid_request', 400, 'The request is malformed.');
+  return new OAuthError('server_error', 500, undefined);
+}

@@ -1,0 +1,6 @@
+export * from './grant';
+export * from './client-authenticator';
+export * from './client-credentials.grant';
+export * from './scope';
+export * from './token-endpoint.service';
+export * from './oauth.module';

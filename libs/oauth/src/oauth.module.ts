@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { ClientAuthenticator } from './client-authenticator';
+import { ClientCredentialsGrant } from './client-credentials.grant';
+import { GRANT_HANDLERS, type GrantHandler } from './grant';
+import { TokenEndpoint } from './token-endpoint.service';
+
+/** Register a new grant here: list its class in `grants`. */
+const grants = [ClientCredentialsGrant];
+
+@Module({
+  providers: [
+    ClientAuthenticator,
+    ...grants,
+    { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },
+    TokenEndpoint,
+  ],
+  exports: [TokenEndpoint, ClientAuthenticator],
+})
+export class OAuthModule {}

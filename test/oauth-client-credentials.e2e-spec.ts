@@ -1,0 +1,198 @@
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+
+/** POST /oauth/token with client_credentials (RFC 6749 §4.4), discovery, and errors per §5.2. */
+describe('OAuth client credentials', () => {
+  let gh: TestGatehouse;
+  let admin: string;
+  let org: { id: string; name: string };
+  let app: { client_id: string; client_secret: string };
+
+  const form = (params: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(params).toString(),
+    });
+  const json = async (r: Response) => (await r.json()) as Record<string, string>;
+  const basic = (id: string, secret: string) => ({
+    authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+  });
+
+  beforeAll(async () => {
+    gh = await startGatehouse();
+    admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
+    org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
+    app = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        token: admin,
+        body: {
+          name: 'billing',
+          scopes: ['invoices:read', 'invoices:write'],
+          audiences: ['https://api.acme.test'],
+          token_ttl_s: 300,
+        },
+      })
+    ).body;
+  });
+  afterAll(() => gh?.close());
+
+  it('a stock client (openid-client) discovers the server and gets a token that verifies through the JWKS', async () => {
+    const config = await oidc.discovery(
+      new URL(gh.url),
+      app.client_id,
+      undefined,
+      oidc.ClientSecretBasic(app.client_secret),
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    );
+    expect(config.serverMetadata().token_endpoint).toBe(`${gh.url}/oauth/token`);
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'invoices:read' });
+    expect(tokens.token_type.toLowerCase()).toBe('bearer');
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(tokens.expires_in).toBe(300);
+
+    const { payload, protectedHeader } = await jwtVerify(
+      tokens.access_token,
+      createRemoteJWKSet(new URL(`${gh.url}/.well-known/jwks.json`)),
+      {
+        issuer: gh.url,
+        audience: gh.url,
+        typ: 'at+jwt',
+        algorithms: ['RS256'],
+      },
+    );
+    expect(protectedHeader.kid).toMatch(/^key_/);
+    expect(payload).toMatchObject({
+      sub: app.client_id,
+      client_id: app.client_id,
+      tier: 'app',
+      org: 'acme',
+      org_id: org.id,
+      scope: 'invoices:read',
+    });
+    expect(payload.jti).toMatch(/^jti_/);
+    expect(payload.exp! - payload.iat!).toBe(300);
+
+    const me = await gh.api('GET', '/v1/me', { token: tokens.access_token });
+    expect(me.body).toMatchObject({ tier: 'app', id: app.client_id, org: 'acme', org_id: org.id });
+  });
+
+  it('client_secret_post works; no scope asked means every granted scope; responses are no-store', async () => {
+    const res = await form({
+      grant_type: 'client_credentials',
+      client_id: app.client_id,
+      client_secret: app.client_secret,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = await json(res);
+    expect(body.scope).toBe('invoices:read invoices:write');
+    expect(decodeProtectedHeader(body.access_token).typ).toBe('at+jwt');
+  });
+
+  it('an allowed RFC 8707 resource becomes the audience; another is invalid_target', async () => {
+    const ok = await form(
+      { grant_type: 'client_credentials', resource: 'https://api.acme.test' },
+      basic(app.client_id, app.client_secret),
+    );
+    expect(decodeJwt((await json(ok)).access_token).aud).toBe('https://api.acme.test');
+    const bad = await form(
+      { grant_type: 'client_credentials', resource: 'https://evil.test' },
+      basic(app.client_id, app.client_secret),
+    );
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error).toBe('invalid_target');
+  });
+
+  it.each([
+    ['scope escalation', { grant_type: 'client_credentials', scope: 'invoices:read admin' }, 400, 'invalid_scope'],
+    ['missing grant_type', {}, 400, 'invalid_request'],
+    ['unknown grant_type', { grant_type: 'password' }, 400, 'unsupported_grant_type'],
+  ])('%s → %s %s', async (_name, params, status, error) => {
+    const res = await form(params as Record<string, string>, basic(app.client_id, app.client_secret));
+    expect(res.status).toBe(status);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await json(res)).toEqual({ error, error_description: expect.any(String) });
+  });
+
+  it('refuses a wrong secret, an unknown client and a garbled header with invalid_client (401, Basic challenge)', async () => {
+    for (const headers of [
+      basic(app.client_id, app.client_secret + 'x'),
+      basic('app_01ZZZZZZZZZZZZZZZZZZZZZZZZ', app.client_secret),
+      { authorization: 'Basic !!!' },
+    ]) {
+      const res = await form({ grant_type: 'client_credentials' }, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Basic realm="gatehouse"');
+      expect((await json(res)).error).toBe('invalid_client');
+    }
+    const post = await form({ grant_type: 'client_credentials', client_id: app.client_id, client_secret: 'ghs_wrong' });
+    expect(post.status).toBe(401);
+    expect((await json(post)).error).toBe('invalid_client');
+  });
+
+  it('refuses two authentication methods at once, repeated parameters and non-form bodies with invalid_request', async () => {
+    const both = await form(
+      { grant_type: 'client_credentials', client_id: app.client_id, client_secret: app.client_secret },
+      basic(app.client_id, app.client_secret),
+    );
+    expect(both.status).toBe(400);
+    expect((await json(both)).error).toBe('invalid_request');
+
+    const dup = await fetch(`${gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic(app.client_id, app.client_secret) },
+      body: 'grant_type=client_credentials&scope=invoices:read&scope=invoices:write',
+    });
+    expect(dup.status).toBe(400);
+    expect((await json(dup)).error).toBe('invalid_request');
+
+    const jsonRes = await fetch(`${gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...basic(app.client_id, app.client_secret) },
+      body: JSON.stringify({ grant_type: 'client_credentials' }),
+    });
+    expect(jsonRes.status).toBe(400);
+    expect((await json(jsonRes)).error).toBe('invalid_request');
+  });
+
+  it('a disabled app is refused', async () => {
+    const other = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body: { name: 'to-disable', scopes: ['x'] } })
+    ).body;
+    expect((await form({ grant_type: 'client_credentials' }, basic(other.client_id, other.client_secret))).status).toBe(
+      200,
+    );
+    await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${other.client_id}`, { token: admin, body: { disabled: true } });
+    const res = await form({ grant_type: 'client_credentials' }, basic(other.client_id, other.client_secret));
+    expect(res.status).toBe(401);
+    expect((await json(res)).error).toBe('invalid_client');
+  });
+
+  it('every issued token has its audit row, written before the response', async () => {
+    const before = await gh.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'token.issued' AND actor_id = $1`,
+      [app.client_id],
+    );
+    const jtis: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await form({ grant_type: 'client_credentials' }, basic(app.client_id, app.client_secret));
+      const jti = decodeJwt((await json(res)).access_token).jti!;
+      // checked right after the response: the row is already committed
+      const row = await gh.sql(`SELECT outcome, org_id FROM audit_events WHERE action = 'token.issued' AND jti = $1`, [
+        jti,
+      ]);
+      expect(row).toEqual([{ outcome: 'success', org_id: org.id }]);
+      jtis.push(jti);
+    }
+    const after = await gh.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'token.issued' AND actor_id = $1`,
+      [app.client_id],
+    );
+    expect(after[0].n - before[0].n).toBe(5);
+    expect(new Set(jtis).size).toBe(5);
+  });
+});
