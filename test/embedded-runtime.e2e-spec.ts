@@ -58,7 +58,7 @@ describe('embedded mode (npm start with no environment)', () => {
     expect(lines.filter((l) => l.includes('rate limits: in-process store'))).toHaveLength(1);
     expect(statSync(join(dataDir, 'kek')).mode & 0o777).toBe(0o600);
     const jwks = (await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
-    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys).toHaveLength(2); // the current key and the next one, published ahead
   });
 
   it('the CLI beside it creates an admin in the same database, who can then sign in', async () => {

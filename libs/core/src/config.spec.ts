@@ -56,6 +56,61 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgresql://u@db/gh' })).toThrow(/GATEHOUSE_KEK/);
   });
 
+  describe('signing-key lifecycle (ARCHITECTURE.md §4)', () => {
+    const issuesOf = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        if (err instanceof ConfigError) return err.issues.map((i) => i.variable);
+        throw err;
+      }
+      return [];
+    };
+
+    it('defaults to a 30-day rotation, a 24 h overlap and publish-ahead of reload + max-age + skew', () => {
+      const c = loadConfig({});
+      expect(c.keys).toEqual({ rotationS: 30 * 86400, overlapS: 86400, publishAheadS: 30 + 300 + 60 });
+      expect(c.clockSkewS).toBe(60);
+      expect(Object.isFrozen(c.keys)).toBe(true);
+    });
+
+    it('accepts the smallest overlap that outlives every token: reload + longest TTL + max-age + skew', () => {
+      // 30 s reload + 3600 s (apps may ask for an hour) + 300 s JWKS max-age + 60 s skew
+      expect(loadConfig({ GATEHOUSE_KEY_OVERLAP_S: '3990' }).keys.overlapS).toBe(3990);
+      expect(issuesOf({ GATEHOUSE_KEY_OVERLAP_S: '3989' })).toEqual(['GATEHOUSE_KEY_OVERLAP_S']);
+    });
+
+    it('counts the clock skew in the overlap rule', () => {
+      expect(issuesOf({ GATEHOUSE_KEY_OVERLAP_S: '3990', GATEHOUSE_CLOCK_SKEW_S: '61' })).toEqual([
+        'GATEHOUSE_KEY_OVERLAP_S',
+      ]);
+      expect(loadConfig({ GATEHOUSE_KEY_OVERLAP_S: '3930', GATEHOUSE_CLOCK_SKEW_S: '0' }).keys.overlapS).toBe(3930);
+    });
+
+    it('refuses an overlap shorter than the admin token TTL rule with a message naming the variable', () => {
+      expect(() => loadConfig({ GATEHOUSE_KEY_OVERLAP_S: '600', GATEHOUSE_ACCESS_TOKEN_TTL_S: '600' })).toThrow(
+        /GATEHOUSE_KEY_OVERLAP_S: must be at least 3990 s/,
+      );
+    });
+
+    it('refuses a publish-ahead shorter than the JWKS cache lifetime + skew + reload interval', () => {
+      expect(issuesOf({ GATEHOUSE_KEY_PUBLISH_AHEAD_S: '300' })).toEqual(['GATEHOUSE_KEY_PUBLISH_AHEAD_S']);
+      expect(loadConfig({ GATEHOUSE_KEY_PUBLISH_AHEAD_S: '3600' }).keys.publishAheadS).toBe(3600);
+      // with no skew, the default follows: 30 + 300
+      expect(loadConfig({ GATEHOUSE_CLOCK_SKEW_S: '0' }).keys.publishAheadS).toBe(330);
+    });
+
+    it.each([
+      ['GATEHOUSE_KEY_ROTATION_DAYS', { GATEHOUSE_KEY_ROTATION_DAYS: '0' }],
+      ['GATEHOUSE_KEY_ROTATION_DAYS', { GATEHOUSE_KEY_ROTATION_DAYS: 'monthly' }],
+      ['GATEHOUSE_KEY_ROTATION_DAYS', { GATEHOUSE_KEY_ROTATION_DAYS: '1', GATEHOUSE_KEY_PUBLISH_AHEAD_S: '86400' }],
+      ['GATEHOUSE_KEY_OVERLAP_S', { GATEHOUSE_KEY_OVERLAP_S: '-1' }],
+      ['GATEHOUSE_CLOCK_SKEW_S', { GATEHOUSE_CLOCK_SKEW_S: '3600' }],
+    ])('a bad %s stops start-up', (name, env) => {
+      expect(issuesOf(env)).toContain(name);
+    });
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', REDIS_URL: '' }).port).toBe(3000);
   });

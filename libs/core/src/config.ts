@@ -20,6 +20,21 @@ const httpUrl = z
   .refine((v) => /^https?:\/\//.test(v), 'must be an http(s) URL')
   .transform((v) => v.replace(/\/+$/, ''));
 
+/** Seconds a verifier may cache the JWKS (`Cache-Control: max-age` on /.well-known/jwks.json). */
+export const JWKS_MAX_AGE_S = 300;
+
+/**
+ * Every instance reloads the key table this often, so a rotation or revocation made by
+ * one instance reaches the others within this many seconds (libs/keys).
+ */
+export const KEY_RELOAD_INTERVAL_S = 30;
+
+/**
+ * The longest access token Gatehouse mints: apps' `token_ttl_s` is capped at this in the
+ * HTTP schemas, and GATEHOUSE_ACCESS_TOKEN_TTL_S cannot exceed it either.
+ */
+export const LONGEST_TOKEN_TTL_S = 3600;
+
 const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   REDIS_URL: redisUrl.optional(),
@@ -46,6 +61,11 @@ const envSchema = z.object({
   GATEHOUSE_BCRYPT_COST: int(10, 15).optional(),
   GATEHOUSE_BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).optional(),
   GATEHOUSE_TRUST_PROXY: bool.optional(),
+  GATEHOUSE_KEY_ROTATION_DAYS: int(1, 365).optional(),
+  // Lower bounds beyond these ranges depend on other variables: see keyLifecycleIssues().
+  GATEHOUSE_KEY_OVERLAP_S: int(60, 30 * 24 * 3600).optional(),
+  GATEHOUSE_KEY_PUBLISH_AHEAD_S: int(60, 7 * 24 * 3600).optional(),
+  GATEHOUSE_CLOCK_SKEW_S: int(0, 600).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
@@ -69,6 +89,17 @@ export interface GatehouseConfig {
   readonly bcryptCost: number;
   readonly bodyLimitBytes: number;
   readonly trustProxy: boolean;
+  /** Signing-key lifecycle (ARCHITECTURE.md §4), all in seconds. */
+  readonly keys: {
+    /** A current key older than this is rotated by the schedule. */
+    readonly rotationS: number;
+    /** A retired key stays in the JWKS this long after it stopped signing. */
+    readonly overlapS: number;
+    /** A `next` key is published at least this long before it may sign. */
+    readonly publishAheadS: number;
+  };
+  /** Clock difference tolerated between instances and verifiers. */
+  readonly clockSkewS: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -98,6 +129,15 @@ export function loadConfig(
       { variable: 'GATEHOUSE_KEK', message: 'is required when DATABASE_URL is set (openssl rand -base64 32)' },
     ]);
   }
+  const accessTokenTtlS = e.GATEHOUSE_ACCESS_TOKEN_TTL_S ?? 600;
+  const clockSkewS = e.GATEHOUSE_CLOCK_SKEW_S ?? 60;
+  const keys = Object.freeze({
+    rotationS: (e.GATEHOUSE_KEY_ROTATION_DAYS ?? 30) * 24 * 3600,
+    overlapS: e.GATEHOUSE_KEY_OVERLAP_S ?? 24 * 3600,
+    publishAheadS: e.GATEHOUSE_KEY_PUBLISH_AHEAD_S ?? minPublishAheadS(clockSkewS),
+  });
+  const keyIssues = keyLifecycleIssues(keys, accessTokenTtlS, clockSkewS);
+  if (keyIssues.length) throw new ConfigError(keyIssues);
   const port = e.PORT ?? 3000;
   const host = e.HOST ?? '127.0.0.1';
   const issuer = e.GATEHOUSE_ISSUER ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`;
@@ -114,13 +154,68 @@ export function loadConfig(
     workers: e.GATEHOUSE_WORKERS ?? Math.max(1, defaults.cpus ?? 1),
     dataDir: e.GATEHOUSE_DATA_DIR ?? `${cwd}/.gatehouse`,
     rsaBits: (e.GATEHOUSE_RSA_BITS ?? 2048) as 2048 | 3072 | 4096,
-    accessTokenTtlS: e.GATEHOUSE_ACCESS_TOKEN_TTL_S ?? 600,
+    accessTokenTtlS,
     refreshTokenTtlS: e.GATEHOUSE_REFRESH_TOKEN_TTL_S ?? 30 * 24 * 3600,
     bcryptCost: e.GATEHOUSE_BCRYPT_COST ?? 12,
     bodyLimitBytes: e.GATEHOUSE_BODY_LIMIT_BYTES ?? 64 * 1024,
     trustProxy: e.GATEHOUSE_TRUST_PROXY ?? false,
+    keys,
+    clockSkewS,
     logLevel: e.LOG_LEVEL ?? 'info',
   });
+}
+
+/**
+ * A `next` key may sign only once every verifier can hold it: the other instances publish
+ * it within one reload interval, a verifier may have fetched the JWKS just before that and
+ * keep it for max-age, and the clocks deciding "old enough" may differ by the skew.
+ */
+function minPublishAheadS(clockSkewS: number): number {
+  return KEY_RELOAD_INTERVAL_S + JWKS_MAX_AGE_S + clockSkewS;
+}
+
+/**
+ * ARCHITECTURE.md §4 as arithmetic, checked at start so a deployment cannot break it:
+ * - a retired key must stay published until every token it signed has expired: other
+ *   instances may sign with it for one reload interval after the rotation, the token then
+ *   lives up to the longest TTL, a verifier may be reading a JWKS it cached for max-age,
+ *   and clocks differ by the skew;
+ * - a next key is published for at least minPublishAheadS() before it signs;
+ * - a scheduled rotation never comes before the next key may sign.
+ */
+function keyLifecycleIssues(
+  keys: GatehouseConfig['keys'],
+  accessTokenTtlS: number,
+  clockSkewS: number,
+): { variable: string; message: string }[] {
+  const issues: { variable: string; message: string }[] = [];
+  const longestTtl = Math.max(LONGEST_TOKEN_TTL_S, accessTokenTtlS);
+  const minOverlap = KEY_RELOAD_INTERVAL_S + longestTtl + JWKS_MAX_AGE_S + clockSkewS;
+  if (keys.overlapS < minOverlap) {
+    issues.push({
+      variable: 'GATEHOUSE_KEY_OVERLAP_S',
+      message:
+        `must be at least ${minOverlap} s: the longest token TTL (${longestTtl} s) + the JWKS cache lifetime ` +
+        `(${JWKS_MAX_AGE_S} s) + GATEHOUSE_CLOCK_SKEW_S (${clockSkewS} s) + the key reload interval ` +
+        `(${KEY_RELOAD_INTERVAL_S} s), or tokens signed before a rotation would fail before they expire`,
+    });
+  }
+  const minAhead = minPublishAheadS(clockSkewS);
+  if (keys.publishAheadS < minAhead) {
+    issues.push({
+      variable: 'GATEHOUSE_KEY_PUBLISH_AHEAD_S',
+      message:
+        `must be at least ${minAhead} s: the JWKS cache lifetime (${JWKS_MAX_AGE_S} s) + GATEHOUSE_CLOCK_SKEW_S ` +
+        `(${clockSkewS} s) + the key reload interval (${KEY_RELOAD_INTERVAL_S} s), so verifiers hold a key before it signs`,
+    });
+  }
+  if (keys.rotationS <= keys.publishAheadS) {
+    issues.push({
+      variable: 'GATEHOUSE_KEY_ROTATION_DAYS',
+      message: `must give a rotation period longer than GATEHOUSE_KEY_PUBLISH_AHEAD_S (${keys.publishAheadS} s)`,
+    });
+  }
+  return issues;
 }
 
 /** Nest injection token for the frozen GatehouseConfig. */

@@ -1,7 +1,21 @@
 import { Global, Module } from '@nestjs/common';
+import { KeyChanges } from './key-changes';
+import { SigningKeyGenerator } from './key-generator';
+import { KeyRotationService } from './key-rotation.service';
+import { KeyScheduleService } from './key-schedule.service';
 import { SigningKeyRepository } from './signing-key.repository';
 import { SigningKeyService } from './signing-key.service';
 
 @Global()
-@Module({ providers: [SigningKeyRepository, SigningKeyService], exports: [SigningKeyService] })
+@Module({
+  providers: [
+    SigningKeyRepository,
+    SigningKeyGenerator,
+    SigningKeyService,
+    KeyChanges,
+    KeyRotationService,
+    KeyScheduleService,
+  ],
+  exports: [SigningKeyService, KeyRotationService, KeyScheduleService],
+})
 export class KeysModule {}

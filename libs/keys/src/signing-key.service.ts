@@ -1,61 +1,49 @@
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPair,
-  type JsonWebKey,
-  type KeyObject,
-} from 'node:crypto';
-import { promisify } from 'node:util';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { GATEHOUSE_CONFIG, newId, type GatehouseConfig } from '@gatehouse/core';
-import { PrismaService } from '@gatehouse/db';
+import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, GATEHOUSE_CONFIG, type Clock, type GatehouseConfig } from '@gatehouse/core';
 import { SecretBox } from '@gatehouse/credentials';
-import { AuditService, NO_REQUEST } from '@gatehouse/audit';
-import type { JWK } from 'jose';
+import { renderJwks, type JwksDocument } from './jwks';
+import { retiredPublishedAfter } from './key-lifecycle';
 import { SigningKeyRepository, type SigningKeyRecord } from './signing-key.repository';
 
-const generateKeyPairAsync = promisify(generateKeyPair);
+export type { JwksDocument } from './jwks';
+/** Kept here for existing importers; the value lives in core config with the rules using it. */
+export { JWKS_MAX_AGE_S } from '@gatehouse/core';
 
 export interface Signer {
   kid: string;
   key: KeyObject;
 }
 
-export interface JwksDocument {
-  body: string;
-  etag: string;
-}
-
-/** Seconds a verifier may cache the JWKS (Cache-Control max-age). */
-export const JWKS_MAX_AGE_S = 300;
+/** An unknown `kid` reloads the key table at most this often (a kid is attacker-chosen). */
+const UNKNOWN_KID_RELOAD_COOLDOWN_MS = 5_000;
 
 /**
- * Signing keys (ARCHITECTURE.md §4). Private parts are sealed under the KEK in Postgres and
- * opened once into a cached KeyObject: the token hot path signs with node:crypto and never
- * touches the database for keys. The JWKS document is rendered once per key change and
- * served from memory with a strong ETag.
+ * This instance's view of the signing keys (ARCHITECTURE.md §4): the current signer as a
+ * cached KeyObject, the public keys by kid, and the JWKS document, all in memory. The
+ * token hot path signs and verifies without touching the database, and the JWKS is
+ * rendered once per key change, not per request.
+ *
+ * The view is refreshed from Postgres by reload(): on start, every KEY_RELOAD_INTERVAL_S
+ * (KeyRotationService's timer), after a change made here, and on an unknown kid. A change
+ * made by another instance therefore reaches this one within one reload interval.
  */
 @Injectable()
-export class SigningKeyService implements OnModuleInit {
-  private readonly log = new Logger('SigningKeys');
+export class SigningKeyService {
   private signer: Signer | null = null;
+  private published: SigningKeyRecord[] = [];
   private verificationKeys = new Map<string, KeyObject>();
-  private jwks: JwksDocument = render([]);
+  private jwks: JwksDocument = renderJwks([]);
   private lastReload = 0;
+  private reloadsStarted = 0;
+  private reloadsApplied = 0;
 
   constructor(
     private readonly repo: SigningKeyRepository,
-    private readonly prisma: PrismaService,
     private readonly box: SecretBox,
-    private readonly audit: AuditService,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
-
-  async onModuleInit(): Promise<void> {
-    await this.ensureCurrentKey();
-    await this.reload();
-  }
 
   currentSigner(): Signer {
     if (!this.signer) throw new Error('no current signing key loaded');
@@ -74,75 +62,56 @@ export class SigningKeyService implements OnModuleInit {
   async verificationKey(kid: string): Promise<KeyObject | null> {
     const known = this.verificationKeys.get(kid);
     if (known) return known;
-    if (Date.now() - this.lastReload > 5_000) {
+    if (Date.now() - this.lastReload > UNKNOWN_KID_RELOAD_COOLDOWN_MS) {
       await this.reload();
       return this.verificationKeys.get(kid) ?? null;
     }
     return null;
   }
 
-  /** Creates the first signing key if there is none; safe to race across instances. */
-  async ensureCurrentKey(): Promise<void> {
-    await this.prisma.transaction(async (tx) => {
-      await this.repo.lockForRotation(tx);
-      if (await this.repo.findCurrent(tx)) return;
-      const key = await this.generate('current');
-      await this.repo.insert(tx, key);
-      await this.audit.record(tx, NO_REQUEST, {
-        action: 'key.created',
-        outcome: 'success',
-        actor: { id: 'system', tier: 'system' },
-        target: { type: 'signing_key', id: key.kid },
-        details: { state: 'current', alg: 'RS256', bits: this.config.rsaBits },
-      });
-      this.log.log({ kid: key.kid }, 'created the first signing key');
-    });
+  /** Reads the published keys from Postgres and swaps them in. */
+  async reload(): Promise<void> {
+    const seq = ++this.reloadsStarted;
+    this.lastReload = Date.now();
+    const keys = await this.repo.listPublished(retiredPublishedAfter(this.config.keys, this.clock.now()));
+    // Two reloads may overlap (timer, unknown kid, a change made here): an older read
+    // never replaces a newer one.
+    if (seq <= this.reloadsApplied) return;
+    this.reloadsApplied = seq;
+    this.apply(keys);
   }
 
-  async reload(): Promise<void> {
-    this.lastReload = Date.now();
-    const keys = await this.repo.listPublished();
+  /**
+   * Drops a key from this instance at once, before any reload (emergency revocation).
+   * Other instances drop it on their next reload, within KEY_RELOAD_INTERVAL_S.
+   */
+  forget(kid: string): void {
+    this.reloadsApplied = this.reloadsStarted; // a read already in flight may still hold the key
+    this.apply(this.published.filter((k) => k.kid !== kid));
+  }
+
+  private apply(keys: SigningKeyRecord[]): void {
     const verification = new Map<string, KeyObject>();
     let signer: Signer | null = null;
     for (const k of keys) {
-      verification.set(k.kid, createPublicKey({ key: k.publicJwk as JsonWebKey, format: 'jwk' }));
-      if (k.state === 'current') {
-        const pem = this.box.open(k.privateKeyEnc, `signing-key:${k.kid}`).toString('utf8');
-        signer = { kid: k.kid, key: createPrivateKey(pem) };
-      }
+      // KeyObjects are reused across reloads: a reload with no change costs one query.
+      verification.set(
+        k.kid,
+        this.verificationKeys.get(k.kid) ?? createPublicKey({ key: k.publicJwk as JsonWebKey, format: 'jwk' }),
+      );
+      if (k.state === 'current') signer = this.signer?.kid === k.kid ? this.signer : this.open(k);
     }
+    this.published = keys;
     this.verificationKeys = verification;
-    if (signer) this.signer = signer;
-    this.jwks = render(keys);
+    // No current key in the read (a change in flight elsewhere): keep signing with the
+    // cached key only while it is still published; a revoked key never signs again.
+    this.signer = signer ?? (this.signer && verification.has(this.signer.kid) ? this.signer : null);
+    const jwks = renderJwks(keys);
+    if (jwks.etag !== this.jwks.etag) this.jwks = jwks;
   }
 
-  private async generate(state: 'next' | 'current'): Promise<Omit<SigningKeyRecord, 'createdAt' | 'retiredAt'>> {
-    const { publicKey, privateKey } = await generateKeyPairAsync('rsa', { modulusLength: this.config.rsaBits });
-    const kid = newId('key');
-    const jwk = publicKey.export({ format: 'jwk' }) as JWK;
-    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-    return {
-      kid,
-      state,
-      alg: 'RS256',
-      publicJwk: { kty: jwk.kty, n: jwk.n, e: jwk.e, kid, alg: 'RS256', use: 'sig' },
-      privateKeyEnc: this.box.seal(pem, `signing-key:${kid}`),
-      activatedAt: state === 'current' ? new Date() : null,
-    };
+  private open(k: SigningKeyRecord): Signer {
+    const pem = this.box.open(k.privateKeyEnc, `signing-key:${k.kid}`).toString('utf8');
+    return { kid: k.kid, key: createPrivateKey(pem) };
   }
-}
-
-function render(keys: SigningKeyRecord[]): JwksDocument {
-  // Only public members leave: kty, n, e, kid, alg, use.
-  const body = JSON.stringify({
-    keys: keys.map((k) => ({
-      kty: k.publicJwk.kty,
-      n: k.publicJwk.n,
-      e: k.publicJwk.e,
-      kid: k.kid,
-      alg: 'RS256',
-      use: 'sig',
-    })),
-  });
-  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
 }

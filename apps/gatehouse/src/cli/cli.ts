@@ -1,11 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { NO_REQUEST } from '@gatehouse/audit';
-import { ConfigError, loadConfig, ProblemError } from '@gatehouse/core';
+import { ConfigError, KEY_RELOAD_INTERVAL_S, loadConfig, ProblemError } from '@gatehouse/core';
 import { migrate } from '@gatehouse/db';
 import { AdminService } from '@gatehouse/directory';
+import { KeyRotationService } from '@gatehouse/keys';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AppModule } from '../app.module';
+import { BearerStrategy } from '../auth/bearer.strategy';
 import { prepareRuntime, type Runtime } from '../runtime';
 
 export interface CliIo {
@@ -18,6 +20,10 @@ const USAGE = `usage: gatehouse <command>
   admin create --email E --password P [--platform] [--org ORG_ID ...] [--defer-mfa] [--json]
       create an administrator, enrolled in TOTP; prints its TOTP secret, otpauth URI
       and recovery codes once (--defer-mfa: the admin enrols at first sign-in instead)
+  keys rotate [--json]
+      promote the published next signing key to current, retire the current one (it stays
+      in the JWKS for GATEHOUSE_KEY_OVERLAP_S) and publish a new next key; running
+      instances pick the change up within ${KEY_RELOAD_INTERVAL_S} s
   migrate
       apply the committed database migrations
 
@@ -39,6 +45,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
   try {
     if (command === 'admin' && sub === 'create') return await adminCreate(config, rest, io);
+    if (command === 'keys' && sub === 'rotate') return await keysRotate(config, rest, io);
     if (command === 'migrate') {
       const rt = await prepareRuntime(config, { migrate: false });
       try {
@@ -115,11 +122,40 @@ async function adminCreate(config: ReturnType<typeof loadConfig>, args: string[]
   }
 }
 
+async function keysRotate(config: ReturnType<typeof loadConfig>, args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true });
+  const rt = await prepareRuntime(config);
+  try {
+    const result = await withContext(rt, (get) => get(KeyRotationService).rotate('cli', NO_REQUEST));
+    if (values.json) {
+      io.out(JSON.stringify(result, null, 2));
+    } else {
+      io.out(
+        [
+          `rotated: ${result.current_kid} now signs`,
+          `retired: ${result.retired_kid} (still published for verification)`,
+          `next:    ${result.next_kid} (published, signs at the next rotation)`,
+          `Running instances switch within ${KEY_RELOAD_INTERVAL_S} s.`,
+        ].join('\n'),
+      );
+    }
+    return 0;
+  } finally {
+    await rt.stop();
+  }
+}
+
 async function withContext<T>(
   rt: Runtime,
   fn: (get: <S>(cls: new (...a: never[]) => S) => S) => Promise<T>,
 ): Promise<T> {
-  const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(rt), { logger: false, abortOnError: false });
+  // The services without the HTTP layer. In particular no BearerStrategy: @nestjs/passport
+  // registers strategies in passport's process-global registry, so a context created in a
+  // process that also serves HTTP (the end-to-end suites run the CLI in-process) would
+  // replace the server's strategy with this short-lived context's, keys and all.
+  const app = AppModule.forRoot(rt);
+  const services = { ...app, controllers: [], providers: app.providers?.filter((p) => p !== BearerStrategy) };
+  const ctx = await NestFactory.createApplicationContext(services, { logger: false, abortOnError: false });
   try {
     return await fn((cls) => ctx.get(cls));
   } finally {
