@@ -13,7 +13,7 @@ const swc = [
   },
 ];
 
-const libs = ['core', 'db', 'credentials', 'audit', 'keys', 'tokens', 'directory', 'oauth'];
+const libs = ['core', 'db', 'credentials', 'audit', 'keys', 'tokens', 'directory', 'oauth', 'ratelimit'];
 const moduleNameMapper = Object.fromEntries(libs.map((l) => [`^@gatehouse/${l}$`, `<rootDir>/libs/${l}/src/index.ts`]));
 
 const common = {

@@ -6,7 +6,7 @@ import { loadConfig, type Clock } from '@gatehouse/core';
 import { createTestDatabase, type TestDatabase } from '@gatehouse/db';
 import { generate } from 'otplib';
 import { Client } from 'pg';
-import { createGatehouseApp } from '../../apps/gatehouse/src/bootstrap';
+import { createGatehouseApp, restoreAppLogger } from '../../apps/gatehouse/src/bootstrap';
 import { runCli } from '../../apps/gatehouse/src/cli/cli';
 import { prepareRuntime, type Runtime } from '../../apps/gatehouse/src/runtime';
 
@@ -154,6 +154,7 @@ export async function cliCreateAdmin(
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(args, gh.env, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  restoreAppLogger(gh.app);
   if (code !== 0) throw new Error(`gatehouse admin create exited ${code}: ${err.join('\n')}`);
   return { ...(JSON.parse(out.join('\n')) as Omit<CliAdmin, 'password'>), password };
 }

@@ -8,6 +8,7 @@ import { DATABASE_URL, DbModule } from '@gatehouse/db';
 import { DirectoryModule } from '@gatehouse/directory';
 import { KeysModule } from '@gatehouse/keys';
 import { OAuthModule } from '@gatehouse/oauth';
+import { RateLimitModule } from '@gatehouse/ratelimit';
 import { TokensModule } from '@gatehouse/tokens';
 import { BearerGuard } from './auth/bearer.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
@@ -16,6 +17,7 @@ import { AppsController } from './controllers/apps.controller';
 import { DiscoveryController } from './controllers/discovery.controller';
 import { HealthController } from './controllers/health.controller';
 import { JwksController } from './controllers/jwks.controller';
+import { KeysController } from './controllers/keys.controller';
 import { MeController } from './controllers/me.controller';
 import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
@@ -54,6 +56,7 @@ export class AppModule {
         DbModule,
         CredentialsModule,
         AuditModule,
+        RateLimitModule,
         KeysModule,
         TokensModule,
         DirectoryModule,
@@ -70,6 +73,7 @@ export class AppModule {
         OrgsController,
         AppsController,
         UsersController,
+        KeysController,
       ],
       providers: [
         BearerStrategy,

@@ -17,6 +17,17 @@ function genReqId(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : newId('token').replace('jti_', 'req_');
 }
 
+const appLoggers = new WeakMap<NestFastifyApplication, NestPinoLogger>();
+
+/**
+ * Nest keeps one process-wide logger, replaced by every app or context created later
+ * (the CLI's, in a test process). This puts this app's logger back.
+ */
+export function restoreAppLogger(app: NestFastifyApplication): void {
+  const logger = appLoggers.get(app);
+  if (logger) app.useLogger(logger);
+}
+
 /** Builds the Gatehouse HTTP application (used by main.ts and by the end-to-end tests). */
 export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Promise<NestFastifyApplication> {
   const root = createRootLogger(rt.config.logLevel, opts.logStream);
@@ -27,13 +38,15 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
     genReqId,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
   });
+  const nestLogger = new NestPinoLogger(root);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(rt, opts), adapter, {
-    logger: new NestPinoLogger(root),
+    logger: nestLogger,
     abortOnError: false,
     // No default form/urlencoded parser: the management API is JSON only (415 otherwise).
     // Protocol routes that take forms (/oauth/*) register their own parser.
     bodyParser: false,
   });
+  appLoggers.set(app, nestLogger);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);

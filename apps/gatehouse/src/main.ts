@@ -1,12 +1,19 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { ConfigError, loadConfig } from '@gatehouse/core';
 import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig, type GatehouseConfig } from '@gatehouse/core';
 import { createGatehouseApp } from './bootstrap';
 import { prepareRuntime } from './runtime';
 
+/**
+ * Process entry. With GATEHOUSE_WORKERS > 1 (default: one per core) the primary prepares
+ * the runtime once — embedded database, migrations, KEK — then forks workers that share
+ * the listening port (node:cluster); a worker that dies is replaced. Workers find the
+ * embedded database through its port record and never migrate.
+ */
 async function main(): Promise<void> {
-  let config;
+  let config: GatehouseConfig;
   try {
     config = loadConfig(process.env, { cpus: availableParallelism() });
   } catch (err) {
@@ -16,24 +23,69 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const rt = await prepareRuntime(config);
+  if (cluster.isPrimary && config.workers > 1) await runPrimary(config);
+  else await runServer(config);
+}
+
+async function runServer(config: GatehouseConfig): Promise<void> {
+  const rt = await prepareRuntime(config, { migrate: cluster.isPrimary });
   const app = await createGatehouseApp(rt);
   const log = new Logger('Runtime');
-  for (const note of rt.notes) log.log(note);
+  if (cluster.isPrimary) for (const note of rt.notes) log.log(note);
   await app.listen({ port: config.port, host: config.host });
-  log.log(`Gatehouse listening on http://${config.host}:${config.port} (issuer ${config.issuer})`);
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  if (cluster.isPrimary)
+    log.log(`Gatehouse listening on http://${config.host}:${config.port} (issuer ${config.issuer})`);
+  onSignals(async (signal) => {
     log.log(`${signal}: shutting down`);
     await app.close().catch(() => undefined);
     await rt.stop().catch(() => undefined);
-    process.exit(0);
+  });
+}
+
+async function runPrimary(config: GatehouseConfig): Promise<void> {
+  const rt = await prepareRuntime(config);
+  const log = (msg: string) =>
+    process.stdout.write(
+      JSON.stringify({ level: 30, time: new Date().toISOString(), service: 'gatehouse', context: 'Runtime', msg }) +
+        '\n',
+    );
+  for (const note of rt.notes) log(note);
+  let stopping = false;
+  const fork = () => cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
+    setTimeout(fork, 500).unref();
+  });
+  for (let i = 0; i < config.workers; i++) fork();
+  log(
+    `Gatehouse listening on http://${config.host}:${config.port} with ${config.workers} workers (issuer ${config.issuer})`,
+  );
+  onSignals(async (signal) => {
+    stopping = true;
+    log(`${signal}: stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
+    const exits = Object.values(cluster.workers ?? {}).map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (!w || w.isDead()) return resolve();
+          w.once('exit', () => resolve());
+          w.kill('SIGTERM');
+        }),
+    );
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 10_000))]);
+    await rt.stop().catch(() => undefined);
+  });
+}
+
+function onSignals(stop: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    void stop(signal).finally(() => process.exit(0));
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'token.issued',
   'token.refreshed',
   'token.refresh_reuse_detected',
+  'user.login',
   'org.created',
   'org.updated',
   'org.deleted',
@@ -21,10 +22,14 @@ export const AUDIT_ACTIONS = [
   'app.updated',
   'app.deleted',
   'app.secret.created',
+  'app.secret.revoked',
   'user.created',
   'user.updated',
   'user.deleted',
   'key.created',
+  'key.rotated',
+  'key.revoked',
+  'key.expired',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -23,6 +23,7 @@ export function redact(value: unknown, depth = 0): unknown {
 
 /** Names that match the pattern but hold no secret. */
 const ALLOWED = new Set([
+  'recovery_code_count',
   'token_type',
   'token_ttl_s',
   'tokenTtlS',

@@ -18,6 +18,7 @@ export type ProblemCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'invalid_credentials'
+  | 'invalid_client'
   | 'mfa_failed'
   | 'mfa_required'
   | 'mfa_already_active'
@@ -99,6 +100,12 @@ export const Problems = {
       headers: {
         'WWW-Authenticate': `Bearer realm="gatehouse", error="insufficient_scope", scope="${scope}"`,
       },
+    }),
+  rateLimited: (headers: Record<string, string>, retryAfterS: number) =>
+    new ProblemError(429, 'rate_limited', 'Too many requests', {
+      detail: `Slow down; retry in ${retryAfterS} s.`,
+      headers,
+      extra: { retry_after: retryAfterS },
     }),
   locked: (retryAfterS: number) =>
     new ProblemError(429, 'account_locked', 'Too many failed attempts', {

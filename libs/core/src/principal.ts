@@ -1,7 +1,17 @@
 /** The authenticated caller of a request, as the bearer guard resolves it from live state. */
 export type Tier = 'admin' | 'app' | 'user';
 
+/** Requests a token may make per window (ARCHITECTURE.md §6; the app's `rate_limit`). */
+export interface TokenRateLimit {
+  requests: number;
+  perSeconds: number;
+}
+
+/** Admin tokens have no app; they get the platform default of 600 requests a minute. */
+export const DEFAULT_TOKEN_RATE_LIMIT: TokenRateLimit = { requests: 600, perSeconds: 60 };
+
 export interface AdminPrincipal {
+  rateLimit: TokenRateLimit;
   tier: 'admin';
   id: string;
   role: 'platform' | 'org';
@@ -13,6 +23,7 @@ export interface AdminPrincipal {
 }
 
 export interface AppPrincipal {
+  rateLimit: TokenRateLimit;
   tier: 'app';
   id: string;
   orgId: string;
@@ -22,6 +33,7 @@ export interface AppPrincipal {
 }
 
 export interface UserPrincipal {
+  rateLimit: TokenRateLimit;
   tier: 'user';
   id: string;
   orgId: string;

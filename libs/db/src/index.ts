@@ -1,4 +1,5 @@
 export * from './prisma.service';
+export * from './sql-pool';
 export * from './db.module';
 export * from './migrator';
 export * from './embedded-postgres';

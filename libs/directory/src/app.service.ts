@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { newId, Problems, type Principal } from '@gatehouse/core';
-import { isUniqueViolation, PrismaService, type Tx } from '@gatehouse/db';
+import { isUniqueViolation, PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
-import { KEK, KeyedHasher, randomSecret } from '@gatehouse/credentials';
+import { AppSecretService } from './app-secret.service';
 import { OrgAccess } from './org-access';
 import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
 
@@ -82,16 +82,12 @@ const view = (a: AppRow): AppView => ({
  */
 @Injectable()
 export class AppService {
-  private readonly secretHasher: KeyedHasher;
-
   constructor(
     private readonly prisma: PrismaService,
     private readonly access: OrgAccess,
     private readonly audit: AuditService,
-    @Inject(KEK) kek: Buffer,
-  ) {
-    this.secretHasher = new KeyedHasher(kek, 'client-secret');
-  }
+    private readonly secrets: AppSecretService,
+  ) {}
 
   async create(
     actor: Principal,
@@ -102,7 +98,6 @@ export class AppService {
     await this.access.resolve(actor, orgId);
     const rate = input.rate_limit ?? APP_DEFAULTS.rate_limit;
     const tokenRate = input.token_rate_limit ?? APP_DEFAULTS.token_rate_limit;
-    const secret = randomSecret('ghs');
     try {
       return await this.prisma.transaction(async (tx) => {
         const app = await tx.application.create({
@@ -119,7 +114,7 @@ export class AppService {
             tokenTtlS: input.token_ttl_s ?? APP_DEFAULTS.token_ttl_s,
           },
         });
-        const secretId = await this.addSecret(tx, app.id, orgId, secret);
+        const { id: secretId, secret } = await this.secrets.add(tx, app.id, orgId);
         await this.audit.record(tx, meta, {
           action: 'app.created',
           outcome: 'success',
@@ -204,12 +199,6 @@ export class AppService {
         target: { type: 'application', id: appId },
       });
     });
-  }
-
-  private async addSecret(tx: Tx, appId: string, orgId: string, secret: string): Promise<string> {
-    const id = newId('secret');
-    await tx.applicationSecret.create({ data: { id, appId, orgId, secretHash: this.secretHasher.hash(secret) } });
-    return id;
   }
 
   private async find(orgId: string, appId: string): Promise<AppRow> {

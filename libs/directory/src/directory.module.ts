@@ -1,13 +1,25 @@
 import { Module } from '@nestjs/common';
 import { AdminAuthService } from './admin-auth.service';
 import { AdminService } from './admin.service';
+import { AppSecretService } from './app-secret.service';
 import { AppService } from './app.service';
 import { OrgAccess } from './org-access';
 import { OrgService } from './org.service';
 import { PrincipalResolver } from './principal-resolver';
+import { UserAuthService } from './user-auth.service';
 import { UserService } from './user.service';
 
-const services = [OrgAccess, OrgService, AppService, UserService, AdminService, AdminAuthService, PrincipalResolver];
+const services = [
+  OrgAccess,
+  OrgService,
+  AppService,
+  AppSecretService,
+  UserService,
+  AdminService,
+  AdminAuthService,
+  PrincipalResolver,
+  UserAuthService,
+];
 
 @Module({ providers: services, exports: services })
 export class DirectoryModule {}

@@ -1,6 +1,7 @@
 export * from './admin-auth.service';
 export * from './admin.service';
 export * from './app.service';
+export * from './app-secret.service';
 export * from './org-access';
 export * from './org.service';
 export * from './user.service';
@@ -8,3 +9,4 @@ export * from './principal-resolver';
 export * from './pagination';
 export * from './login-throttle';
 export * from './directory.module';
+export * from './user-auth.service';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ADMIN_SCOPE, MFA_ENROLL_SCOPE, Problems, type Principal } from '@gatehouse/core';
+import { ADMIN_SCOPE, DEFAULT_TOKEN_RATE_LIMIT, MFA_ENROLL_SCOPE, Problems, type Principal } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
 import type { AccessTokenClaims } from '@gatehouse/tokens';
 
@@ -30,6 +30,7 @@ export class PrincipalResolver {
           id: admin.id,
           email: admin.email,
           role: admin.role,
+          rateLimit: DEFAULT_TOKEN_RATE_LIMIT,
           orgIds: admin.memberships.map((m) => m.orgId),
           scopes,
           jti: claims.jti,
@@ -38,11 +39,25 @@ export class PrincipalResolver {
       case 'app': {
         const app = await this.prisma.application.findFirst({
           where: { id: claims.sub, orgId: claims.org_id },
-          select: { id: true, disabled: true, org: { select: { id: true, name: true } } },
+          select: {
+            id: true,
+            disabled: true,
+            rateLimitRequests: true,
+            rateLimitPerSeconds: true,
+            org: { select: { id: true, name: true } },
+          },
         });
         if (!app || app.disabled || claims.client_id !== app.id)
           throw Problems.invalidToken('The application is gone or disabled.');
-        return { tier: 'app', id: app.id, orgId: app.org.id, orgName: app.org.name, scopes, jti: claims.jti };
+        return {
+          tier: 'app',
+          id: app.id,
+          orgId: app.org.id,
+          orgName: app.org.name,
+          scopes,
+          jti: claims.jti,
+          rateLimit: { requests: app.rateLimitRequests, perSeconds: app.rateLimitPerSeconds },
+        };
       }
       case 'user': {
         const user = await this.prisma.user.findFirst({
@@ -51,7 +66,7 @@ export class PrincipalResolver {
         });
         const app = await this.prisma.application.findFirst({
           where: { id: claims.client_id, orgId: claims.org_id, disabled: false },
-          select: { id: true },
+          select: { id: true, rateLimitRequests: true, rateLimitPerSeconds: true },
         });
         if (!user || user.disabled || !app)
           throw Problems.invalidToken('The user or its application is gone or disabled.');
@@ -63,6 +78,7 @@ export class PrincipalResolver {
           clientId: app.id,
           scopes,
           jti: claims.jti,
+          rateLimit: { requests: app.rateLimitRequests, perSeconds: app.rateLimitPerSeconds },
         };
       }
     }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, OAuthError, isId, type Clock } from '@gatehouse/core';
-import { PrismaService } from '@gatehouse/db';
+import { SqlPool } from '@gatehouse/db';
+import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
 import { KEK, KeyedHasher } from '@gatehouse/credentials';
 import type { TokenRequest } from './grant';
 
@@ -14,6 +15,19 @@ export interface AuthenticatedClient {
   method: 'client_secret_basic' | 'client_secret_post';
 }
 
+interface ClientRow {
+  id: string;
+  org_id: string;
+  org_name: string;
+  scopes: string[];
+  audiences: string[];
+  token_ttl_s: number;
+  token_rate_limit_requests: number;
+  token_rate_limit_per_seconds: number;
+  disabled: boolean;
+  secrets: { hash: string; expires_at: string | null }[];
+}
+
 /**
  * Client authentication for the token endpoint (RFC 6749 §2.3.1): client_secret_basic or
  * client_secret_post, exactly one per request. Secrets are compared as keyed hashes in
@@ -25,7 +39,8 @@ export class ClientAuthenticator {
   private readonly hasher: KeyedHasher;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly sql: SqlPool,
+    private readonly limiter: RateLimiter,
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -53,34 +68,48 @@ export class ClientAuthenticator {
     if (!clientId || !secret) throw fail();
     if (!isId('app', clientId) || secret.length > 200) throw fail();
 
-    const app = await this.prisma.application.findUnique({
-      where: { id: clientId },
-      select: {
-        id: true,
-        orgId: true,
-        scopes: true,
-        audiences: true,
-        tokenTtlS: true,
-        disabled: true,
-        org: { select: { name: true } },
-        secrets: { where: { revokedAt: null }, select: { secretHash: true, expiresAt: true } },
-      },
-    });
+    // One round trip on the hot path (see SqlPool): the app, its org and its live secrets.
+    const [app] = await this.sql.query<ClientRow>(
+      `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.disabled, o.name AS org_name,
+              a.token_rate_limit_requests, a.token_rate_limit_per_seconds,
+              coalesce(json_agg(json_build_object('hash', s.secret_hash, 'expires_at', s.expires_at))
+                       FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets
+         FROM applications a
+         JOIN organizations o ON o.id = a.org_id
+         LEFT JOIN application_secrets s ON s.app_id = a.id AND s.revoked_at IS NULL
+        WHERE a.id = $1
+        GROUP BY a.id, o.name`,
+      [clientId],
+    );
     const now = this.clock.now();
     // Compare against every live secret (an app holds up to two during a rotation).
     const match = app?.secrets.some(
-      (s) => (!s.expiresAt || s.expiresAt > now) && this.hasher.matches(secret, s.secretHash),
+      (s) => (!s.expires_at || new Date(s.expires_at) > now) && this.hasher.matches(secret, s.hash),
     );
     if (!app || !match || app.disabled) throw fail();
+    await this.enforceTokenRate(req, app.id, app.token_rate_limit_requests, app.token_rate_limit_per_seconds);
     return {
       id: app.id,
-      orgId: app.orgId,
-      orgName: app.org.name,
+      orgId: app.org_id,
+      orgName: app.org_name,
       scopes: app.scopes,
       audiences: app.audiences,
-      tokenTtlS: app.tokenTtlS,
+      tokenTtlS: app.token_ttl_s,
       method,
     };
+  }
+
+  /**
+   * ARCHITECTURE.md §6: /oauth/token counts per client with the app's token_rate_limit.
+   * RFC 6749 has no error code for this; 429 with Retry-After and `temporarily_unavailable`
+   * is what clients' retry logic already understands.
+   */
+  async enforceTokenRate(req: TokenRequest, clientId: string, requests: number, perSeconds: number): Promise<void> {
+    const r = await this.limiter.check(`client:${clientId}`, { name: 'client', limit: requests, windowS: perSeconds });
+    Object.assign(req.responseHeaders, rateLimitHeaders(r));
+    if (!r.allowed) {
+      throw new OAuthError('temporarily_unavailable', 429, `Token request rate exceeded; retry in ${r.retryAfterS} s.`);
+    }
   }
 }
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@gatehouse/audit';
 import { OAuthError } from '@gatehouse/core';
-import { PrismaService } from '@gatehouse/db';
 import { AccessTokenService } from '@gatehouse/tokens';
 import { ClientAuthenticator } from './client-authenticator';
 import type { GrantHandler, TokenRequest, TokenResponse } from './grant';
@@ -21,7 +20,6 @@ export class ClientCredentialsGrant implements GrantHandler {
     private readonly clients: ClientAuthenticator,
     private readonly tokens: AccessTokenService,
     private readonly audit: AuditService,
-    private readonly prisma: PrismaService,
   ) {}
 
   async handle(req: TokenRequest): Promise<TokenResponse> {
@@ -40,8 +38,8 @@ export class ClientCredentialsGrant implements GrantHandler {
       ttlS: client.tokenTtlS,
       audience: resource,
     });
-    // ARCHITECTURE.md §8: no token leaves without its audit row committed.
-    await this.audit.record(this.prisma, req.meta, {
+    // ARCHITECTURE.md §8: no token leaves without its audit row committed (group commit).
+    await this.audit.recordGrouped(req.meta, {
       action: 'token.issued',
       outcome: 'success',
       actor: { id: client.id, tier: 'app' },

@@ -11,6 +11,8 @@ export interface TokenRequest {
   /** The raw Authorization header, for client_secret_basic. */
   authorization: string | undefined;
   meta: RequestMeta;
+  /** Headers the endpoint adds to the response, whatever its outcome (RateLimit fields). */
+  responseHeaders: Record<string, string>;
 }
 
 export interface TokenResponse {

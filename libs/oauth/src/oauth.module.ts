@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './grant';
+import { RefreshTokenGrant } from './refresh-token.grant';
 import { TokenEndpoint } from './token-endpoint.service';
 
 /** Register a new grant here: list its class in `grants`. */
-const grants = [ClientCredentialsGrant];
+const grants = [ClientCredentialsGrant, RefreshTokenGrant];
 
 @Module({
   providers: [

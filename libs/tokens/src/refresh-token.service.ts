@@ -56,11 +56,22 @@ export class RefreshTokenService {
     return { familyId, refreshToken };
   }
 
-  async rotate(tx: Tx, presented: string, expectTier: Tier): Promise<RotateResult> {
+  /**
+   * Spends `presented` and issues its successor. A token of another tier or bound to
+   * another client is refused without being spent (RFC 6749 §6: bound to the client).
+   */
+  async rotate(
+    tx: Tx,
+    presented: string,
+    expectTier: Tier,
+    expectClientId: string | null = null,
+  ): Promise<RotateResult> {
     const row = await this.lockToken(tx, presented);
     if (!row) return { kind: 'invalid', reason: 'unknown refresh token' };
     const family = toInfo(row.family);
     if (family.tier !== expectTier) return { kind: 'invalid', reason: 'refresh token of another tier' };
+    if (family.clientId !== expectClientId)
+      return { kind: 'invalid', reason: 'refresh token of another client', family };
     const now = this.clock.now();
     if (row.family.revokedAt) return { kind: 'invalid', reason: 'refresh family revoked', family };
     if (row.usedAt) {

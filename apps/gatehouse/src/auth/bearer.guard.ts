@@ -2,6 +2,8 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { Problems, type Principal } from '@gatehouse/core';
+import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
+import type { FastifyReply } from 'fastify';
 import { ACCESS_RULE, DEFAULT_ACCESS, IS_PUBLIC, type AccessRule } from '../http/public.decorator';
 
 /**
@@ -11,7 +13,10 @@ import { ACCESS_RULE, DEFAULT_ACCESS, IS_PUBLIC, type AccessRule } from '../http
  */
 @Injectable()
 export class BearerGuard extends AuthGuard('bearer') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly limiter: RateLimiter,
+  ) {
     super();
   }
 
@@ -26,6 +31,7 @@ export class BearerGuard extends AuthGuard('bearer') {
     }
     const missing = rule.scopes.find((s) => !principal.scopes.includes(s));
     if (missing) throw Problems.insufficientScope(missing);
+    await this.countRequest(principal, ctx.switchToHttp().getResponse<FastifyReply>());
     return true;
   }
 
@@ -33,5 +39,22 @@ export class BearerGuard extends AuthGuard('bearer') {
     if (err) throw err;
     if (!user) throw Problems.missingToken();
     return user;
+  }
+
+  /**
+   * ARCHITECTURE.md §6: every bearer request counts against its token (jti) with the
+   * app's rate_limit (admin tokens: the platform default). Limited responses carry the
+   * IETF RateLimit-Policy and RateLimit fields; a refusal is 429 with Retry-After.
+   */
+  private async countRequest(principal: Principal, reply: FastifyReply): Promise<void> {
+    const { requests, perSeconds } = principal.rateLimit;
+    const result = await this.limiter.check(`tok:${principal.jti}`, {
+      name: 'token',
+      limit: requests,
+      windowS: perSeconds,
+    });
+    const headers = rateLimitHeaders(result);
+    if (!result.allowed) throw Problems.rateLimited(headers, result.retryAfterS);
+    for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
   }
 }

@@ -2,19 +2,22 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
-import { AppService } from '@gatehouse/directory';
+import { AppSecretService, AppService } from '@gatehouse/directory';
 import type { z } from 'zod';
-import { AppId, OrgId } from '../http/id.pipe';
+import { AppId, OrgId, SecretId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
 import { Caller, Meta } from '../http/request-meta.decorator';
-import { createApp, pageQuery, updateApp } from '../http/schemas';
+import { createApp, createSecret, pageQuery, updateApp } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 
 @ApiTags('applications')
 @ApiBearerAuth()
 @Controller('v1/orgs/:orgId/apps')
 export class AppsController {
-  constructor(private readonly apps: AppService) {}
+  constructor(
+    private readonly apps: AppService,
+    private readonly secrets: AppSecretService,
+  ) {}
 
   /** Returns client_id and client_secret; the secret is never shown again. */
   @Post()
@@ -63,5 +66,36 @@ export class AppsController {
     @Param('appId', AppId) appId: string,
   ) {
     await this.apps.remove(p, meta, orgId, appId);
+  }
+
+  /** Rotation: adds a secret (shown once); `previous_expires_in_s` sets an expiry on the others. */
+  @Post(':appId/secrets')
+  @ApiBody({ schema: jsonSchema(createSecret) })
+  createSecret(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('appId', AppId) appId: string,
+    @Body(new ZodPipe(createSecret)) body: z.infer<typeof createSecret>,
+  ) {
+    return this.secrets.create(p, meta, orgId, appId, body);
+  }
+
+  /** Ids and dates only; a secret is never shown after creation. */
+  @Get(':appId/secrets')
+  listSecrets(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('appId', AppId) appId: string) {
+    return this.secrets.list(p, orgId, appId);
+  }
+
+  @Delete(':appId/secrets/:secretId')
+  @HttpCode(204)
+  async revokeSecret(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('appId', AppId) appId: string,
+    @Param('secretId', SecretId) secretId: string,
+  ) {
+    await this.secrets.revoke(p, meta, orgId, appId, secretId);
   }
 }

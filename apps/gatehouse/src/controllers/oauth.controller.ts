@@ -29,11 +29,16 @@ export class OAuthController {
     }
     if (body.repeated)
       throw new OAuthError('invalid_request', 400, `Parameter "${body.repeated}" appears more than once.`);
+    const responseHeaders: Record<string, string> = {};
+    // Set before handling so refusals (applied by the filter) carry them too.
+    (reply as unknown as { gatehouseHeaders?: Record<string, string> }).gatehouseHeaders = responseHeaders;
     const response = await this.tokens.handle({
+      responseHeaders,
       params: body.params,
       authorization,
       meta: { requestId: requestId(req), sourceIp: req.ip ?? null },
     });
+    for (const [k, v] of Object.entries(responseHeaders)) void reply.header(k, v);
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return response;
   }

@@ -2,19 +2,36 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
-import { UserService } from '@gatehouse/directory';
+import { UserAuthService, UserService } from '@gatehouse/directory';
 import type { z } from 'zod';
 import { OrgId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
+import { Public } from '../http/public.decorator';
 import { Caller, Meta } from '../http/request-meta.decorator';
-import { createUser, pageQuery, updateUser } from '../http/schemas';
+import { createUser, pageQuery, updateUser, userLogin } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 
 @ApiTags('users')
 @ApiBearerAuth()
 @Controller('v1/orgs/:orgId/users')
 export class UsersController {
-  constructor(private readonly users: UserService) {}
+  constructor(
+    private readonly users: UserService,
+    private readonly auth: UserAuthService,
+  ) {}
+
+  /** User sign-in through one of the org's apps → user access token + refresh token. */
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(userLogin) })
+  login(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(userLogin)) body: z.infer<typeof userLogin>,
+  ) {
+    return this.auth.login(meta, orgId, body);
+  }
 
   @Post()
   @ApiBody({ schema: jsonSchema(createUser) })

@@ -17,3 +17,4 @@ export class IdPipe implements PipeTransform<string, string> {
 export const OrgId = new IdPipe('org', 'organization');
 export const AppId = new IdPipe('app', 'application');
 export const UserId = new IdPipe('user', 'user');
+export const SecretId = new IdPipe('secret', 'secret');

@@ -17,7 +17,8 @@ export class OAuthErrorFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const e = toOAuthError(err);
     if (e.status >= 500) log.error({ err, request_id: req.id }, 'token endpoint failed');
-    for (const [k, v] of Object.entries(e.headers)) void reply.header(k, v);
+    const extra = (reply as unknown as { gatehouseHeaders?: Record<string, string> }).gatehouseHeaders ?? {};
+    for (const [k, v] of Object.entries({ ...extra, ...e.headers })) void reply.header(k, v);
     void reply
       .status(e.status)
       .header('cache-control', 'no-store')

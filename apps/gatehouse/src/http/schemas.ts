@@ -70,6 +70,19 @@ export const updateApp = z
   })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 
+/** Body is optional: an empty POST rotates without touching the existing secrets' expiry. */
+export const createSecret = z
+  .strictObject({
+    previous_expires_in_s: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 24 * 3600)
+      .optional(),
+  })
+  .optional()
+  .transform((v) => v ?? {});
+
 const password = z.string().min(1).max(1024);
 
 export const createUser = z.strictObject({ email, password });
@@ -77,6 +90,7 @@ export const updateUser = z
   .strictObject({ password: password.optional(), disabled: z.boolean().optional() })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 
+export const userLogin = z.strictObject({ client_id: z.string().min(1).max(64), email, password });
 export const adminLogin = z.strictObject({ email: z.string().max(254), password });
 export const adminMfa = z.strictObject({
   mfa_token: z.string().min(1).max(200),

@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { ProblemError, Problems } from '@gatehouse/core';
+import { PrismaService } from '@gatehouse/db';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import { PasswordHasher } from '@gatehouse/credentials';
+import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
+import { AccessTokenService, RefreshTokenService } from '@gatehouse/tokens';
+
+export interface UserTokens {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
+}
+
+/**
+ * Brute-force limits on user sign-in (ARCHITECTURE.md §6): per account and per source
+ * address, counted before the password is checked so a guesser cannot tell them apart.
+ */
+export const USER_LOGIN_PER_ACCOUNT: RateLimitPolicy = { name: 'login-account', limit: 10, windowS: 300 };
+export const USER_LOGIN_PER_ADDRESS: RateLimitPolicy = { name: 'login-address', limit: 30, windowS: 60 };
+
+const invalidClient = () =>
+  new ProblemError(401, 'invalid_client', 'Unknown client', {
+    detail: 'No enabled application with this client_id belongs to the organization.',
+  });
+
+/**
+ * User sign-in through one of the org's applications: the user and the app must both
+ * belong to the org named in the route. The token is a `tier: user` token carrying the
+ * org, the app's client_id and the scopes the app holds, plus a rotating refresh token
+ * bound to that app.
+ */
+@Injectable()
+export class UserAuthService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly passwords: PasswordHasher,
+    private readonly audit: AuditService,
+    private readonly limiter: RateLimiter,
+    private readonly accessTokens: AccessTokenService,
+    private readonly refreshTokens: RefreshTokenService,
+  ) {}
+
+  async login(
+    meta: RequestMeta,
+    orgId: string,
+    input: { client_id: string; email: string; password: string },
+  ): Promise<UserTokens> {
+    for (const [key, policy] of [
+      [`user-login:acct:${orgId}:${input.email}`, USER_LOGIN_PER_ACCOUNT],
+      [`user-login:addr:${meta.sourceIp ?? 'unknown'}`, USER_LOGIN_PER_ADDRESS],
+    ] as const) {
+      const r = await this.limiter.check(key, policy);
+      if (!r.allowed) {
+        await this.audit.recordAlone(meta, {
+          action: 'user.login',
+          outcome: 'failure',
+          orgId,
+          reason: `rate limited (${policy.name})`,
+          details: { client_id: input.client_id },
+        });
+        throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
+      }
+    }
+    const org = await this.prisma.organization.findUnique({ where: { id: orgId }, select: { id: true, name: true } });
+    const app = org
+      ? await this.prisma.application.findFirst({
+          where: { id: input.client_id, orgId, disabled: false },
+          select: { id: true, scopes: true, tokenTtlS: true },
+        })
+      : null;
+    if (!org || !app) {
+      await this.audit.recordAlone(meta, {
+        action: 'user.login',
+        outcome: 'failure',
+        orgId: org?.id ?? null,
+        reason: 'unknown client',
+      });
+      throw invalidClient();
+    }
+    const user = await this.prisma.user.findUnique({ where: { orgId_email: { orgId, email: input.email } } });
+    const ok = await this.passwords.verify(input.password, user?.passwordHash);
+    if (!user || !ok || user.disabled) {
+      await this.audit.recordAlone(meta, {
+        action: 'user.login',
+        outcome: 'failure',
+        actor: user ? { id: user.id, tier: 'user' } : null,
+        orgId,
+        reason: !user ? 'unknown account' : !ok ? 'wrong password' : 'user disabled',
+        details: { client_id: app.id },
+      });
+      throw Problems.invalidCredentials();
+    }
+    const minted = this.accessTokens.mint({
+      tier: 'user',
+      sub: user.id,
+      clientId: app.id,
+      org,
+      scopes: app.scopes,
+      ttlS: app.tokenTtlS,
+    });
+    const refreshToken = await this.prisma.transaction(async (tx) => {
+      const started = await this.refreshTokens.start(tx, {
+        tier: 'user',
+        subjectId: user.id,
+        clientId: app.id,
+        orgId,
+        scope: minted.claims.scope,
+      });
+      await this.audit.record(tx, meta, {
+        action: 'user.login',
+        outcome: 'success',
+        actor: { id: user.id, tier: 'user' },
+        orgId,
+        details: { client_id: app.id },
+      });
+      await this.audit.record(tx, meta, {
+        action: 'token.issued',
+        outcome: 'success',
+        actor: { id: user.id, tier: 'user' },
+        orgId,
+        target: { type: 'user', id: user.id },
+        jti: minted.jti,
+        details: {
+          tier: 'user',
+          client_id: app.id,
+          scope: minted.claims.scope,
+          expires_in: minted.expiresIn,
+          refresh_family: started.familyId,
+        },
+      });
+      return started.refreshToken;
+    });
+    return {
+      access_token: minted.token,
+      token_type: 'Bearer',
+      expires_in: minted.expiresIn,
+      refresh_token: refreshToken,
+      scope: minted.claims.scope,
+    };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './policy';
+export * from './memory-store';
+export * from './redis-store';
+export * from './rate-limiter';
+export * from './ratelimit.module';
