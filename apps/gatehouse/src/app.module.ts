@@ -16,7 +16,6 @@ import { AdminAuthController } from './controllers/admin-auth.controller';
 import { AppsController } from './controllers/apps.controller';
 import { DiscoveryController } from './controllers/discovery.controller';
 import { HealthController } from './controllers/health.controller';
-import { JwksController } from './controllers/jwks.controller';
 import { KeysController } from './controllers/keys.controller';
 import { MeController } from './controllers/me.controller';
 import { OAuthController } from './controllers/oauth.controller';
@@ -65,7 +64,6 @@ export class AppModule {
       ],
       controllers: [
         HealthController,
-        JwksController,
         DiscoveryController,
         OAuthController,
         MeController,

@@ -1,10 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@gatehouse/core';
+import { SigningKeyService } from '@gatehouse/keys';
 import { LogController } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, type AppOptions } from './app.module';
 import { registerFormParser } from './http/form-body';
+import { registerJwksRoute } from './http/jwks.route';
 import { setUpOpenApi } from './http/openapi';
 import { createRootLogger, NestPinoLogger, requestStore } from './logging/logger';
 import type { Runtime } from './runtime';
@@ -55,6 +57,7 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   // The API speaks JSON only; a text/plain body is a 415, not a string to guess at.
   fastify.removeContentTypeParser(['text/plain']);
   registerFormParser(fastify);
+  registerJwksRoute(fastify, app.get(SigningKeyService));
   setUpOpenApi(app, rt.config.issuer);
   await app.init();
   return app;

@@ -13,7 +13,7 @@ export class SqlPool implements OnModuleDestroy {
   private readonly pool: Pool;
 
   constructor(@Inject(DATABASE_URL) databaseUrl: string) {
-    this.pool = new Pool({ connectionString: databaseUrl, max: 10 });
+    this.pool = new Pool({ connectionString: databaseUrl, max: 20 });
     this.pool.on('error', () => undefined);
   }
 

@@ -1,0 +1,196 @@
+// npm run bench — measures the token endpoint and the JWKS against the raw RS256 sign rate.
+//
+// Starts the compiled Gatehouse (npm run build first) against DATABASE_URL/REDIS_URL when set
+// (a fresh database on that server), else embedded, creates an admin, an org and an app, then
+// drives POST /oauth/token (client credentials) and GET /.well-known/jwks.json with
+// autocannon from this process, which is not the server's. Runs the server on one worker
+// (one core) and then on every core. Prints tokens/s, p50/p99, errors, and tokens/s ÷ raw
+// signs/s measured in this same run; checks that every 2xx token has its audit row.
+import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { generate } from 'otplib';
+import pg from 'pg';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+function rawSignRate(seconds = 3) {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: 'key_bench' })).toString('base64url');
+  const claims = Buffer.from(
+    JSON.stringify({ iss: 'http://127.0.0.1:3000', sub: 'app_01', aud: 'x', exp: 1, iat: 1, nbf: 1, jti: 'jti_x', scope: 'a b', tier: 'app', org: 'acme', org_id: 'org_1', client_id: 'app_01' }),
+  ).toString('base64url');
+  const input = Buffer.from(`${header}.${claims}`);
+  let n = 0;
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    sign('sha256', input, privateKey);
+    n++;
+  }
+  return n / seconds;
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(env) {
+  const child = spawn(process.execPath, [join(root, 'dist/apps/gatehouse/src/main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const url = `http://127.0.0.1:${env.PORT}`;
+  for (let i = 0; i < 240; i++) {
+    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { child, url };
+    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server did not start: ${stderr}`);
+}
+
+async function stopServer(child) {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await exited;
+}
+
+async function setUp(url, env) {
+  const email = `bench-${randomBytes(3).toString('hex')}@example.test`;
+  const password = `Bench-Password-${randomBytes(4).toString('hex')}-1`;
+  const cli = spawnSync(process.execPath, [join(root, 'bin/gatehouse.js'), 'admin', 'create', '--email', email, '--password', password, '--platform', '--json'], { env, encoding: 'utf8' });
+  if (cli.status !== 0) throw new Error(cli.stderr);
+  const admin = JSON.parse(cli.stdout);
+  const post = async (path, body, token) => {
+    const r = await fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    return r.json();
+  };
+  const { mfa_token } = await post('/v1/admin/login', { email, password });
+  const { access_token } = await post('/v1/admin/login/mfa', { mfa_token, code: await generate({ secret: admin.mfa.secret }) });
+  const org = await post('/v1/orgs', { name: `bench-${randomBytes(3).toString('hex')}`, display_name: 'Bench' }, access_token);
+  const app = await post(
+    `/v1/orgs/${org.id}/apps`,
+    { name: 'bench', scopes: ['bench:read'], token_rate_limit: { requests: 1_000_000, per_seconds: 60 } },
+    access_token,
+  );
+  return app;
+}
+
+function run(opts) {
+  return new Promise((resolve, reject) => {
+    const inst = autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
+    autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+async function countAudit(databaseUrl, clientId) {
+  if (!databaseUrl) return null;
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  const r = await c.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'token.issued' AND actor_id = $1`, [clientId]);
+  await c.end();
+  return r.rows[0].n;
+}
+
+async function scenario(workers, base) {
+  const port = await freePort();
+  const env = { ...base.env, PORT: String(port), GATEHOUSE_WORKERS: String(workers), LOG_LEVEL: 'warn' };
+  const { child, url } = await startServer(env);
+  try {
+    const app = await setUp(url, env);
+    const body = 'grant_type=client_credentials';
+    const authorization = `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`;
+    // warm-up: JIT, connection pools
+    await run({ url: `${url}/oauth/token`, method: 'POST', body, duration: 2, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization } });
+    const before = await countAudit(base.databaseUrl, app.client_id);
+    const token = await run({ url: `${url}/oauth/token`, method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization } });
+    const after = await countAudit(base.databaseUrl, app.client_id);
+    const jwks = await run({ url: `${url}/.well-known/jwks.json` });
+    return { token, jwks, auditDelta: before === null ? null : after - before };
+  } finally {
+    await stopServer(child);
+  }
+}
+
+function summary(name, r) {
+  return {
+    name,
+    'req/s': Math.round(r.requests.average),
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    '2xx': r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+async function main() {
+  const raw = rawSignRate();
+  const base = { env: { PATH: process.env.PATH, HOME: process.env.HOME }, databaseUrl: null, cleanup: async () => {} };
+  if (process.env.DATABASE_URL) {
+    const name = `gh_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const u = new URL(process.env.DATABASE_URL);
+    u.pathname = `/${name}`;
+    base.databaseUrl = u.toString();
+    Object.assign(base.env, { DATABASE_URL: base.databaseUrl, GATEHOUSE_KEK: randomBytes(32).toString('base64') });
+    if (process.env.REDIS_URL) Object.assign(base.env, { REDIS_URL: process.env.REDIS_URL, GATEHOUSE_REDIS_PREFIX: `gh:bench:${randomBytes(3).toString('hex')}:` });
+    base.cleanup = async () => {
+      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+    base.env.GATEHOUSE_DATA_DIR = dir;
+    base.cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  }
+  const cores = availableParallelism();
+  const rows = [];
+  const results = {};
+  try {
+    for (const workers of [1, cores]) {
+      const r = await scenario(workers, base);
+      results[workers] = r;
+      rows.push(summary(`POST /oauth/token, ${workers} worker(s)`, r.token), summary(`GET /.well-known/jwks.json, ${workers} worker(s)`, r.jwks));
+    }
+  } finally {
+    await base.cleanup();
+  }
+  const one = results[1];
+  const ratio = one.token.requests.average / raw;
+  console.log(`\nGatehouse benchmark — ${new Date().toISOString()} — ${cores} cores, ${DURATION} s per run, ${CONNECTIONS} connections`);
+  console.log(`database: ${base.databaseUrl ? 'external PostgreSQL' : 'embedded PostgreSQL'}; redis: ${base.env.REDIS_URL ? 'yes' : 'no'}`);
+  console.log(`raw RS256 signs/s on one core (node:crypto, RSA-2048): ${Math.round(raw)}`);
+  console.table(rows);
+  console.log(`token endpoint, one worker: ${Math.round(one.token.requests.average)} tokens/s = ${ratio.toFixed(2)} × raw sign rate (target ≥ 0.75)`);
+  console.log(`JWKS, all cores: ${Math.round(results[cores].jwks.requests.average)} req/s (target ≥ 15,000)`);
+  for (const [w, r] of Object.entries(results)) {
+    if (r.auditDelta !== null) console.log(`audit rows for ${w} worker(s): ${r.auditDelta} token.issued rows for ${r.token['2xx']} tokens received`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
