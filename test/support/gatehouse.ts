@@ -52,6 +52,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** JSON-over-HTTP helper for one Gatehouse base URL. */
+export function apiClient(url: string) {
+  return async (method: string, path: string, o: RequestOptions = {}): Promise<ApiResponse> => {
+    const headers: Record<string, string> = { ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    let body: string | undefined = o.rawBody;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+}
+
 export function hasRedis(): boolean {
   return Boolean(process.env.REDIS_URL);
 }
@@ -90,24 +112,7 @@ export async function startGatehouse(
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
 
-  const api = async (method: string, path: string, o: RequestOptions = {}): Promise<ApiResponse> => {
-    const headers: Record<string, string> = { ...o.headers };
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    let body: string | undefined = o.rawBody;
-    if (o.body !== undefined) {
-      body = JSON.stringify(o.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const res = await fetch(url + path, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, headers: res.headers, body: parsed, text };
-  };
+  const api = apiClient(url);
 
   return {
     url,

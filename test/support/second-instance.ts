@@ -4,7 +4,7 @@ import { loadConfig } from '@gatehouse/core';
 import passport from 'passport';
 import { createGatehouseApp } from '../../apps/gatehouse/src/bootstrap';
 import { prepareRuntime } from '../../apps/gatehouse/src/runtime';
-import { freePort, type ApiResponse, type RequestOptions, type TestGatehouse } from './gatehouse';
+import { apiClient, freePort, type ApiResponse, type RequestOptions, type TestGatehouse } from './gatehouse';
 
 /** Another Gatehouse process, as behind a load balancer: same database, KEK, issuer and Redis prefix. */
 /**
@@ -40,24 +40,7 @@ export async function startSecondInstance(gh: TestGatehouse): Promise<SecondInst
   if (firstStrategy) passport.use('bearer', firstStrategy);
   await app.listen({ port, host: '127.0.0.1' });
 
-  const api = async (method: string, path: string, o: RequestOptions = {}): Promise<ApiResponse> => {
-    const headers: Record<string, string> = { ...o.headers };
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    let body: string | undefined = o.rawBody;
-    if (o.body !== undefined) {
-      body = JSON.stringify(o.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const res = await fetch(url + path, { method, headers, body });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, headers: res.headers, body: parsed, text };
-  };
+  const api = apiClient(url);
 
   return {
     url,
