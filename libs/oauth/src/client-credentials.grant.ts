@@ -24,6 +24,7 @@ export class ClientCredentialsGrant implements GrantHandler {
 
   async handle(req: TokenRequest): Promise<TokenResponse> {
     const client = await this.clients.authenticate(req);
+    this.clients.requireGrant(client.grantTypes, this.grantType);
     const scopes = selectScopes(req.params.get('scope'), client.scopes);
     const resource = req.params.get('resource');
     if (resource !== undefined && !client.audiences.includes(resource)) {

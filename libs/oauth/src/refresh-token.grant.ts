@@ -103,15 +103,20 @@ export class RefreshTokenGrant implements GrantHandler {
 
   /** A client that sends a secret is authenticated in full; one that only names itself must exist. */
   private async identifyClient(req: TokenRequest): Promise<string> {
-    if (req.authorization || req.params.has('client_secret')) return (await this.clients.authenticate(req)).id;
+    if (req.authorization || req.params.has('client_secret')) {
+      const client = await this.clients.authenticate(req);
+      this.clients.requireGrant(client.grantTypes, this.grantType);
+      return client.id;
+    }
     const clientId = req.params.get('client_id');
     if (!clientId) throw new OAuthError('invalid_request', 400, 'client_id is required.');
     if (!isId('app', clientId)) throw new OAuthError('invalid_client', 401, 'Unknown client.');
     const app = await this.prisma.application.findUnique({
       where: { id: clientId },
-      select: { disabled: true, tokenRateLimitRequests: true, tokenRateLimitPerSeconds: true },
+      select: { disabled: true, grantTypes: true, tokenRateLimitRequests: true, tokenRateLimitPerSeconds: true },
     });
     if (!app || app.disabled) throw new OAuthError('invalid_client', 401, 'Unknown client.');
+    this.clients.requireGrant(app.grantTypes, this.grantType);
     await this.clients.enforceTokenRate(req, clientId, app.tokenRateLimitRequests, app.tokenRateLimitPerSeconds);
     return clientId;
   }

@@ -42,6 +42,12 @@ export const updateOrg = z
   .strictObject({ name: orgSlug.optional(), display_name: displayName.optional() })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 
+/** Grants an app may use at /oauth/token; others answer unauthorized_client. */
+const grantTypes = z
+  .array(z.enum(['client_credentials', 'refresh_token']))
+  .min(1)
+  .refine((a) => new Set(a).size === a.length, 'must not repeat a grant type');
+
 const appName = z.string().trim().min(1).max(100).refine(noControl, 'must not contain control characters');
 const scopes = z
   .array(scope)
@@ -56,6 +62,7 @@ export const createApp = z.strictObject({
   rate_limit: rateLimit.optional(),
   token_rate_limit: rateLimit.optional(),
   token_ttl_s: z.number().int().min(60).max(3600).optional(),
+  grant_types: grantTypes.optional(),
 });
 
 export const updateApp = z
@@ -66,6 +73,7 @@ export const updateApp = z
     rate_limit: rateLimit.optional(),
     token_rate_limit: rateLimit.optional(),
     token_ttl_s: z.number().int().min(60).max(3600).optional(),
+    grant_types: grantTypes.optional(),
     disabled: z.boolean().optional(),
   })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
