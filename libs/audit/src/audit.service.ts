@@ -28,10 +28,16 @@ export interface AuditEntry {
  * transaction (pass the `tx`), so no change commits without its row and no row claims a
  * change that rolled back. Details are redacted before they are written.
  */
+/**
+ * Batches in flight at once. One alone leaves the worker idle while its commit waits on
+ * the WAL flush; a few overlap those waits (PostgreSQL merges concurrent WAL flushes).
+ */
+const MAX_CONCURRENT_FLUSHES = 3;
+
 @Injectable()
 export class AuditService {
   private queue: { row: Prisma.AuditEventCreateManyInput; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private flushing = false;
+  private flushers = 0;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -40,7 +46,7 @@ export class AuditService {
 
   /**
    * Group commit for events that accompany no other change (a token issued by the
-   * client-credentials grant): rows queued while one INSERT is in flight go out together in
+   * client-credentials grant): rows queued while INSERTs are in flight go out together in
    * the next, one commit — one WAL flush — for many requests. Each caller's promise
    * resolves only after its row has committed, so the response still waits for its audit
    * row (ARCHITECTURE.md §8). At low load a row is written at once, alone.
@@ -48,12 +54,12 @@ export class AuditService {
   recordGrouped(meta: RequestMeta, entry: AuditEntry): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row: this.toRow(meta, entry), resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.flushers < MAX_CONCURRENT_FLUSHES) void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
+    this.flushers++;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, 1000);
@@ -65,7 +71,7 @@ export class AuditService {
         }
       }
     } finally {
-      this.flushing = false;
+      this.flushers--;
     }
   }
 
