@@ -14,6 +14,8 @@ export const AUDIT_ACTIONS = [
   'token.issued',
   'token.refreshed',
   'token.refresh_reuse_detected',
+  'token.revoked',
+  'token.introspected',
   'user.login',
   'org.created',
   'org.updated',

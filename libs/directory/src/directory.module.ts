@@ -3,6 +3,7 @@ import { AdminAuthService } from './admin-auth.service';
 import { AdminService } from './admin.service';
 import { AppSecretService } from './app-secret.service';
 import { AppService } from './app.service';
+import { IntrospectionService } from './introspection.service';
 import { OrgAccess } from './org-access';
 import { OrgService } from './org.service';
 import { PrincipalResolver } from './principal-resolver';
@@ -19,6 +20,7 @@ const services = [
   AdminAuthService,
   PrincipalResolver,
   UserAuthService,
+  IntrospectionService,
 ];
 
 @Module({ providers: services, exports: services })

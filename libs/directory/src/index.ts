@@ -10,3 +10,4 @@ export * from './pagination';
 export * from './login-throttle';
 export * from './directory.module';
 export * from './user-auth.service';
+export * from './introspection.service';

@@ -5,3 +5,4 @@ export * from './refresh-token.grant';
 export * from './scope';
 export * from './token-endpoint.service';
 export * from './oauth.module';
+export * from './revocation.endpoint';

@@ -3,6 +3,7 @@ import { ClientAuthenticator } from './client-authenticator';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './grant';
 import { RefreshTokenGrant } from './refresh-token.grant';
+import { RevocationEndpoint } from './revocation.endpoint';
 import { TokenEndpoint } from './token-endpoint.service';
 
 /** Register a new grant here: list its class in `grants`. */
@@ -14,7 +15,8 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant];
     ...grants,
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },
     TokenEndpoint,
+    RevocationEndpoint,
   ],
-  exports: [TokenEndpoint, ClientAuthenticator],
+  exports: [TokenEndpoint, ClientAuthenticator, RevocationEndpoint],
 })
 export class OAuthModule {}

@@ -3,6 +3,7 @@ import { GATEHOUSE_CONFIG, Problems, type GatehouseConfig, type ProblemError } f
 import { SigningKeyService } from '@gatehouse/keys';
 import { errors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from './claims';
+import { TokenRevocationService } from './token-revocation.service';
 
 const TIERS = new Set(['admin', 'app', 'user']);
 
@@ -15,10 +16,19 @@ const TIERS = new Set(['admin', 'app', 'user']);
 export class AccessTokenVerifier {
   constructor(
     private readonly keys: SigningKeyService,
+    private readonly revocations: TokenRevocationService,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
+  /** Signature, claims and revocation state: every bearer route and introspection use it. */
   async verify(token: string): Promise<AccessTokenClaims> {
+    const claims = await this.verifySignatureAndClaims(token);
+    if (await this.revocations.isRevoked(claims.jti)) throw Problems.invalidToken('The token has been revoked.');
+    return claims;
+  }
+
+  /** Without the revocation check: for revoking a token, which may already be revoked. */
+  async verifySignatureAndClaims(token: string): Promise<AccessTokenClaims> {
     if (token.length > 8192 || token.split('.').length !== 3) throw Problems.invalidToken('The token is malformed.');
     let payload: unknown;
     try {

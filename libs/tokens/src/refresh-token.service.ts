@@ -88,9 +88,15 @@ export class RefreshTokenService {
   }
 
   /** Ends the family the presented token belongs to; false when it is unknown. */
-  async revokeFamily(tx: Tx, presented: string, why: string): Promise<RefreshFamilyInfo | null> {
+  async revokeFamily(
+    tx: Tx,
+    presented: string,
+    why: string,
+    onlyForClient?: string,
+  ): Promise<RefreshFamilyInfo | null> {
     const row = await this.lockToken(tx, presented);
     if (!row) return null;
+    if (onlyForClient !== undefined && row.family.clientId !== onlyForClient) return toInfo(row.family);
     if (!row.family.revokedAt) {
       await tx.refreshFamily.update({
         where: { id: row.familyId },

@@ -2,10 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { RefreshTokenService } from './refresh-token.service';
+import { TokenRevocationService } from './token-revocation.service';
 
 @Global()
 @Module({
-  providers: [AccessTokenService, AccessTokenVerifier, RefreshTokenService],
-  exports: [AccessTokenService, AccessTokenVerifier, RefreshTokenService],
+  providers: [AccessTokenService, AccessTokenVerifier, RefreshTokenService, TokenRevocationService],
+  exports: [AccessTokenService, AccessTokenVerifier, RefreshTokenService, TokenRevocationService],
 })
 export class TokensModule {}

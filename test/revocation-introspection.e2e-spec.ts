@@ -1,0 +1,126 @@
+import { AccessTokenService } from '@gatehouse/tokens';
+import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+
+/** RFC 7009 revocation and RFC 7662 introspection, with the bearer routes' liveness rules. */
+describe('revocation and introspection', () => {
+  let gh: TestGatehouse;
+  let admin: string;
+  let acme: { id: string; name: string };
+  type App = { client_id: string; client_secret: string };
+  let a: App;
+  let b: App;
+  let c: App;
+
+  const call = (path: string, client: App, params: Record<string, string>) =>
+    fetch(`${gh.url}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams(params).toString(),
+    }).then(async (r) => ({ status: r.status, text: await r.text() }));
+  const tokenFor = async (client: App) =>
+    JSON.parse((await call('/oauth/token', client, { grant_type: 'client_credentials' })).text).access_token as string;
+  const introspect = async (client: App, token: string) =>
+    JSON.parse((await call('/oauth/introspect', client, { token })).text) as Record<string, unknown>;
+
+  beforeAll(async () => {
+    gh = await startGatehouse();
+    admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
+    acme = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
+    const globex = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'globex', display_name: 'G' } }))
+      .body;
+    const mk = async (orgId: string, name: string) =>
+      (await gh.api('POST', `/v1/orgs/${orgId}/apps`, { token: admin, body: { name, scopes: ['x', 'y'] } }))
+        .body as App;
+    a = await mk(acme.id, 'a');
+    b = await mk(acme.id, 'b');
+    c = await mk(globex.id, 'c');
+  });
+  afterAll(() => gh?.close());
+
+  it('discovery advertises both endpoints', async () => {
+    const meta = (await gh.api('GET', '/.well-known/oauth-authorization-server')).body;
+    expect(meta).toMatchObject({
+      revocation_endpoint: `${gh.url}/oauth/revoke`,
+      introspection_endpoint: `${gh.url}/oauth/introspect`,
+    });
+  });
+
+  it('revoke → introspect inactive → /v1/me 401 invalid_token', async () => {
+    const token = await tokenFor(a);
+    expect(await introspect(a, token)).toMatchObject({
+      active: true,
+      client_id: a.client_id,
+      tier: 'app',
+      org: 'acme',
+      scope: 'x y',
+    });
+    expect((await call('/oauth/revoke', a, { token, token_type_hint: 'access_token' })).status).toBe(200);
+    expect(await introspect(a, token)).toEqual({ active: false });
+    const me = await gh.api('GET', '/v1/me', { token });
+    expect(me.status).toBe(401);
+    expect(me.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    const rows = await gh.sql(`SELECT action FROM audit_events WHERE action = 'token.revoked' AND actor_id = $1`, [
+      a.client_id,
+    ]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('answers 200 for unknown, garbage and already-revoked tokens', async () => {
+    const token = await tokenFor(a);
+    for (const t of [token, token, 'not-a-token', 'ghr_unknown'])
+      expect((await call('/oauth/revoke', a, { token: t })).status).toBe(200);
+  });
+
+  it('a client may revoke only its own tokens', async () => {
+    const token = await tokenFor(a);
+    const res = await call('/oauth/revoke', b, { token });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.text).error).toBe('unauthorized_client');
+    expect((await gh.api('GET', '/v1/me', { token })).status).toBe(200);
+  });
+
+  it('introspection by another org sees {"active": false} and nothing else', async () => {
+    const token = await tokenFor(a);
+    expect(await introspect(c, token)).toEqual({ active: false });
+    expect(await introspect(b, token)).toMatchObject({ active: true });
+    const refusals = await gh.sql(
+      `SELECT reason FROM audit_events WHERE action = 'token.introspected' AND actor_id = $1`,
+      [c.client_id],
+    );
+    expect(refusals).toEqual([{ reason: 'token of another organization' }]);
+  });
+
+  it('expired tokens and tokens of deleted apps are inactive', async () => {
+    const mint = gh.app.get(AccessTokenService);
+    const expired = mint.mint({
+      tier: 'app',
+      sub: a.client_id,
+      clientId: a.client_id,
+      scopes: ['x'],
+      ttlS: -60,
+      org: acme,
+    }).token;
+    expect(await introspect(a, expired)).toEqual({ active: false });
+    const d = (await gh.api('POST', `/v1/orgs/${acme.id}/apps`, { token: admin, body: { name: 'd', scopes: ['x'] } }))
+      .body as App;
+    const token = await tokenFor(d);
+    await gh.api('DELETE', `/v1/orgs/${acme.id}/apps/${d.client_id}`, { token: admin });
+    expect(await introspect(a, token)).toEqual({ active: false });
+  });
+
+  it('revoking a refresh token ends its family', async () => {
+    const user = { email: 'ivy@acme.test', password: 'Ivy-Strong-Pass-42' };
+    await gh.api('POST', `/v1/orgs/${acme.id}/users`, { token: admin, body: user });
+    const s = (await gh.api('POST', `/v1/orgs/${acme.id}/users/login`, { body: { client_id: a.client_id, ...user } }))
+      .body;
+    expect((await call('/oauth/revoke', b, { token: s.refresh_token })).status).toBe(400);
+    expect((await call('/oauth/revoke', a, { token: s.refresh_token, token_type_hint: 'refresh_token' })).status).toBe(
+      200,
+    );
+    const refresh = await call('/oauth/token', a, { grant_type: 'refresh_token', refresh_token: s.refresh_token });
+    expect(JSON.parse(refresh.text).error).toBe('invalid_grant');
+  });
+});
