@@ -123,4 +123,57 @@ describe('revocation and introspection', () => {
     const refresh = await call('/oauth/token', a, { grant_type: 'refresh_token', refresh_token: s.refresh_token });
     expect(JSON.parse(refresh.text).error).toBe('invalid_grant');
   });
+
+  const nextSecond = () => new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+
+  it("revoke-all of an app kills its tokens (and its users' tokens) issued before, not after", async () => {
+    const e = (await gh.api('POST', `/v1/orgs/${acme.id}/apps`, { token: admin, body: { name: 'e', scopes: ['x'] } }))
+      .body as App;
+    const user = { email: 'jay@acme.test', password: 'Jay-Strong-Pass-42' };
+    await gh.api('POST', `/v1/orgs/${acme.id}/users`, { token: admin, body: user });
+    const before = await tokenFor(e);
+    const session = (
+      await gh.api('POST', `/v1/orgs/${acme.id}/users/login`, { body: { client_id: e.client_id, ...user } })
+    ).body;
+    const other = await tokenFor(a);
+
+    const res = await gh.api('POST', `/v1/orgs/${acme.id}/apps/${e.client_id}/revoke-tokens`, { token: admin });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ subject_id: e.client_id, refresh_families_ended: 1 });
+    expect((await gh.api('GET', '/v1/me', { token: before })).status).toBe(401);
+    expect((await gh.api('GET', '/v1/me', { token: session.access_token })).status).toBe(401);
+    expect(await introspect(e, before)).toEqual({ active: false });
+    const refresh = await call('/oauth/token', e, {
+      grant_type: 'refresh_token',
+      refresh_token: session.refresh_token,
+    });
+    expect(JSON.parse(refresh.text).error).toBe('invalid_grant');
+    expect((await gh.api('GET', '/v1/me', { token: other })).status).toBe(200);
+
+    await nextSecond();
+    const after = await tokenFor(e);
+    expect((await gh.api('GET', '/v1/me', { token: after })).status).toBe(200);
+    const audit = await gh.sql(`SELECT target_id FROM audit_events WHERE action = 'principal.tokens_revoked'`);
+    expect(audit).toEqual([{ target_id: e.client_id }]);
+  });
+
+  it('revoke-all of a user and of a whole org', async () => {
+    const user = { email: 'kim@acme.test', password: 'Kim-Strong-Pass-42' };
+    const created = (await gh.api('POST', `/v1/orgs/${acme.id}/users`, { token: admin, body: user })).body;
+    const s = (await gh.api('POST', `/v1/orgs/${acme.id}/users/login`, { body: { client_id: a.client_id, ...user } }))
+      .body;
+    const appToken = await tokenFor(b);
+    expect(
+      (await gh.api('POST', `/v1/orgs/${acme.id}/users/${created.id}/revoke-tokens`, { token: admin })).status,
+    ).toBe(200);
+    expect((await gh.api('GET', '/v1/me', { token: s.access_token })).status).toBe(401);
+    expect((await gh.api('GET', '/v1/me', { token: appToken })).status).toBe(200);
+
+    const cToken = await tokenFor(c);
+    expect((await gh.api('POST', `/v1/orgs/${acme.id}/revoke-tokens`, { token: admin })).status).toBe(200);
+    expect((await gh.api('GET', '/v1/me', { token: appToken })).status).toBe(401);
+    expect((await gh.api('GET', '/v1/me', { token: cToken })).status).toBe(200); // other org untouched
+    await nextSecond();
+    expect((await gh.api('GET', '/v1/me', { token: await tokenFor(b) })).status).toBe(200);
+  });
 });

@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'token.refresh_reuse_detected',
   'token.revoked',
   'token.introspected',
+  'principal.tokens_revoked',
   'user.login',
   'org.created',
   'org.updated',

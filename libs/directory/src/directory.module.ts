@@ -7,6 +7,7 @@ import { IntrospectionService } from './introspection.service';
 import { OrgAccess } from './org-access';
 import { OrgService } from './org.service';
 import { PrincipalResolver } from './principal-resolver';
+import { PrincipalRevocationService } from './principal-revocation.service';
 import { UserAuthService } from './user-auth.service';
 import { UserService } from './user.service';
 
@@ -21,6 +22,7 @@ const services = [
   PrincipalResolver,
   UserAuthService,
   IntrospectionService,
+  PrincipalRevocationService,
 ];
 
 @Module({ providers: services, exports: services })

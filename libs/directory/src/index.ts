@@ -11,3 +11,4 @@ export * from './login-throttle';
 export * from './directory.module';
 export * from './user-auth.service';
 export * from './introspection.service';
+export * from './principal-revocation.service';

@@ -23,7 +23,7 @@ export class AccessTokenVerifier {
   /** Signature, claims and revocation state: every bearer route and introspection use it. */
   async verify(token: string): Promise<AccessTokenClaims> {
     const claims = await this.verifySignatureAndClaims(token);
-    if (await this.revocations.isRevoked(claims.jti)) throw Problems.invalidToken('The token has been revoked.');
+    if (await this.revocations.isRevoked(claims)) throw Problems.invalidToken('The token has been revoked.');
     return claims;
   }
 

@@ -11,8 +11,26 @@ import { SqlPool } from '@gatehouse/db';
 export class TokenRevocationService {
   constructor(private readonly sql: SqlPool) {}
 
-  async isRevoked(jti: string): Promise<boolean> {
-    const rows = await this.sql.query('SELECT 1 FROM revoked_tokens WHERE jti = $1', [jti]);
+  /**
+   * A token is dead when its jti is listed, or when it was issued before a "valid after"
+   * mark on its subject, its org or its client (one round trip for both checks).
+   * `iat` has whole seconds, so a token from the mark's own second counts as before it.
+   */
+  async isRevoked(claims: {
+    jti: string;
+    sub: string;
+    iat: number;
+    org_id?: string;
+    client_id?: string;
+  }): Promise<boolean> {
+    const ids = [claims.sub, claims.org_id, claims.client_id].filter((x): x is string => typeof x === 'string');
+    const rows = await this.sql.query(
+      `SELECT 1 FROM revoked_tokens WHERE jti = $1
+       UNION ALL
+       SELECT 1 FROM principal_revocations WHERE subject_id = ANY($2) AND valid_after >= to_timestamp($3)
+       LIMIT 1`,
+      [claims.jti, ids, claims.iat],
+    );
     return rows.length > 0;
   }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
-import { AppSecretService, AppService } from '@gatehouse/directory';
+import { PrincipalRevocationService, AppSecretService, AppService } from '@gatehouse/directory';
 import type { z } from 'zod';
 import { AppId, OrgId, SecretId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
@@ -17,6 +17,7 @@ export class AppsController {
   constructor(
     private readonly apps: AppService,
     private readonly secrets: AppSecretService,
+    private readonly revocations: PrincipalRevocationService,
   ) {}
 
   /** Returns client_id and client_secret; the secret is never shown again. */
@@ -97,5 +98,17 @@ export class AppsController {
     @Param('secretId', SecretId) secretId: string,
   ) {
     await this.secrets.revoke(p, meta, orgId, appId, secretId);
+  }
+
+  /** Kills every token of this app issued up to now (for an app: its user tokens too). */
+  @Post(':appId/revoke-tokens')
+  @HttpCode(200)
+  revokeTokens(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('appId', AppId) id: string,
+  ) {
+    return this.revocations.revokeAll(p, meta, orgId, { kind: 'app', id });
   }
 }

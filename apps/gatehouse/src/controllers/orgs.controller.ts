@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
-import { OrgService } from '@gatehouse/directory';
+import { OrgService, PrincipalRevocationService } from '@gatehouse/directory';
 import type { z } from 'zod';
 import { OrgId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
@@ -14,7 +14,17 @@ import { ZodPipe } from '../http/zod.pipe';
 @ApiBearerAuth()
 @Controller('v1/orgs')
 export class OrgsController {
-  constructor(private readonly orgs: OrgService) {}
+  constructor(
+    private readonly orgs: OrgService,
+    private readonly revocations: PrincipalRevocationService,
+  ) {}
+
+  /** Kills every app and user token of the org issued up to now, and their refresh families. */
+  @Post(':orgId/revoke-tokens')
+  @HttpCode(200)
+  revokeTokens(@Caller() p: Principal, @Meta() meta: RequestMeta, @Param('orgId', OrgId) orgId: string) {
+    return this.revocations.revokeAll(p, meta, orgId, { kind: 'org' });
+  }
 
   @Post()
   @ApiBody({ schema: jsonSchema(createOrg) })

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
-import { UserAuthService, UserService } from '@gatehouse/directory';
+import { PrincipalRevocationService, UserAuthService, UserService } from '@gatehouse/directory';
 import type { z } from 'zod';
 import { OrgId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
@@ -18,6 +18,7 @@ export class UsersController {
   constructor(
     private readonly users: UserService,
     private readonly auth: UserAuthService,
+    private readonly revocations: PrincipalRevocationService,
   ) {}
 
   /** User sign-in through one of the org's apps → user access token + refresh token. */
@@ -79,5 +80,17 @@ export class UsersController {
     @Param('userId', UserId) userId: string,
   ) {
     await this.users.remove(p, meta, orgId, userId);
+  }
+
+  /** Kills every token of this user issued up to now (for an app: its user tokens too). */
+  @Post(':userId/revoke-tokens')
+  @HttpCode(200)
+  revokeTokens(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('userId', UserId) id: string,
+  ) {
+    return this.revocations.revokeAll(p, meta, orgId, { kind: 'user', id });
   }
 }
