@@ -27,6 +27,12 @@ export class KeyedHasher {
   }
 }
 
+/**
+ * Purpose of the client-secret hash: written by the directory when a secret is created,
+ * compared by the token endpoint. One name, so the two can never drift apart.
+ */
+export const CLIENT_SECRET_HASH = 'client-secret';
+
 /** A random opaque secret with a recognisable prefix (so secret scanners can find leaks). */
 export function randomSecret(prefix: string, bytes = 32): string {
   return `${prefix}_${randomBytes(bytes).toString('base64url')}`;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, newId, Problems, type Clock, type Principal } from '@gatehouse/core';
 import { PrismaService, type Tx } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
-import { KEK, KeyedHasher, randomSecret } from '@gatehouse/credentials';
+import { CLIENT_SECRET_HASH, KEK, KeyedHasher, randomSecret } from '@gatehouse/credentials';
 import { OrgAccess } from './org-access';
 
 /** An app holds at most this many live secrets: the current one and the one replacing it. */
@@ -39,7 +39,7 @@ export class AppSecretService {
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.hasher = new KeyedHasher(kek, 'client-secret');
+    this.hasher = new KeyedHasher(kek, CLIENT_SECRET_HASH);
   }
 
   /** Stores a new secret for an app inside the caller's transaction; returns it once. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, OAuthError, isId, type Clock } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
-import { KEK, KeyedHasher } from '@gatehouse/credentials';
+import { CLIENT_SECRET_HASH, KEK, KeyedHasher } from '@gatehouse/credentials';
 import type { TokenRequest } from './grant';
 
 export interface AuthenticatedClient {
@@ -46,7 +46,7 @@ export class ClientAuthenticator {
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.hasher = new KeyedHasher(kek, 'client-secret');
+    this.hasher = new KeyedHasher(kek, CLIENT_SECRET_HASH);
   }
 
   async authenticate(req: TokenRequest): Promise<AuthenticatedClient> {
