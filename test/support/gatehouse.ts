@@ -156,12 +156,21 @@ export async function cliCreateAdmin(
   for (const org of opts.orgIds ?? []) args.push('--org', org);
   if (opts.deferMfa) args.push('--defer-mfa');
   if (opts.orgIds?.length) args.splice(args.indexOf('--platform'), args.includes('--platform') ? 1 : 0);
+  const { code, out, err } = await runGatehouseCli(gh, args);
+  if (code !== 0) throw new Error(`gatehouse admin create exited ${code}: ${err.join('\n')}`);
+  return { ...(JSON.parse(out.join('\n')) as Omit<CliAdmin, 'password'>), password };
+}
+
+/** Runs the `gatehouse` command in-process against this instance's database. */
+export async function runGatehouseCli(
+  gh: TestGatehouse,
+  args: string[],
+): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(args, gh.env, { out: (t) => out.push(t), err: (t) => err.push(t) });
   restoreAppLogger(gh.app);
-  if (code !== 0) throw new Error(`gatehouse admin create exited ${code}: ${err.join('\n')}`);
-  return { ...(JSON.parse(out.join('\n')) as Omit<CliAdmin, 'password'>), password };
+  return { code, out, err };
 }
 
 /** The TOTP code for `secret`, `steps` time steps from now. */

@@ -14,6 +14,7 @@ import { BearerGuard } from './auth/bearer.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { AdminAuthController } from './controllers/admin-auth.controller';
 import { AppsController } from './controllers/apps.controller';
+import { AuditController } from './controllers/audit.controller';
 import { DiscoveryController } from './controllers/discovery.controller';
 import { HealthController } from './controllers/health.controller';
 import { KeysController } from './controllers/keys.controller';
@@ -68,6 +69,7 @@ export class AppModule {
         OAuthController,
         MeController,
         AdminAuthController,
+        AuditController,
         OrgsController,
         AppsController,
         UsersController,

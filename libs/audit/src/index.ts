@@ -1,4 +1,5 @@
 export * from './audit-actions';
+export * from './audit-log';
 export * from './audit.service';
 export * from './audit.module';
 export * from './redact';

@@ -1,5 +1,5 @@
 import { NestFactory } from '@nestjs/core';
-import { NO_REQUEST } from '@gatehouse/audit';
+import { AuditLog, NO_REQUEST } from '@gatehouse/audit';
 import { ConfigError, KEY_RELOAD_INTERVAL_S, loadConfig, ProblemError } from '@gatehouse/core';
 import { migrate } from '@gatehouse/db';
 import { AdminService } from '@gatehouse/directory';
@@ -24,6 +24,12 @@ const USAGE = `usage: gatehouse <command>
       promote the published next signing key to current, retire the current one (it stays
       in the JWKS for GATEHOUSE_KEY_OVERLAP_S) and publish a new next key; running
       instances pick the change up within ${KEY_RELOAD_INTERVAL_S} s
+  audit verify [--json]
+      walk the audit log's hash chain and recompute every hash; exits 1 naming the first
+      broken row (edited, deleted or injected), 0 when the chain is whole
+  audit export [--since T] [--until T] [--org ORG_ID] [--action A] [--format ndjson]
+      stream audit events, oldest first, one JSON object a line (for a SIEM); T is an
+      RFC 3339 date-time
   migrate
       apply the committed database migrations
 
@@ -46,6 +52,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   try {
     if (command === 'admin' && sub === 'create') return await adminCreate(config, rest, io);
     if (command === 'keys' && sub === 'rotate') return await keysRotate(config, rest, io);
+    if (command === 'audit' && sub === 'verify') return await auditVerify(config, rest, io);
+    if (command === 'audit' && sub === 'export') return await auditExport(config, rest, io);
     if (command === 'migrate') {
       const rt = await prepareRuntime(config, { migrate: false });
       try {
@@ -139,6 +147,70 @@ async function keysRotate(config: ReturnType<typeof loadConfig>, args: string[],
         ].join('\n'),
       );
     }
+    return 0;
+  } finally {
+    await rt.stop();
+  }
+}
+
+async function auditVerify(config: ReturnType<typeof loadConfig>, args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true });
+  const rt = await prepareRuntime(config);
+  try {
+    const report = await withContext(rt, (get) => get(AuditLog).verify());
+    if (values.json) {
+      io.out(JSON.stringify(report, null, 2));
+    } else if (report.ok) {
+      io.out(
+        `audit chain intact: ${report.events} events, head ${report.head.hash} at position ${report.head.position}`,
+      );
+    } else {
+      const b = report.broken;
+      io.err(
+        `audit chain broken at position ${b.position}${b.id ? ` (event ${b.id})` : ''}: ${b.problem}; ` +
+          `${report.events} events before it verified`,
+      );
+    }
+    return report.ok ? 0 : 1;
+  } finally {
+    await rt.stop();
+  }
+}
+
+async function auditExport(config: ReturnType<typeof loadConfig>, args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      since: { type: 'string' },
+      until: { type: 'string' },
+      org: { type: 'string' },
+      action: { type: 'string' },
+      format: { type: 'string', default: 'ndjson' },
+    },
+    strict: true,
+  });
+  if (values.format !== 'ndjson') {
+    io.err(`gatehouse: --format ${values.format} is not supported (ndjson is)`);
+    return 2;
+  }
+  const instant = (name: 'since' | 'until'): Date | undefined | null => {
+    const v = values[name];
+    if (v === undefined) return undefined;
+    const d = new Date(v);
+    return /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(d.getTime()) ? d : null;
+  };
+  const since = instant('since');
+  const until = instant('until');
+  if (since === null || until === null) {
+    io.err('gatehouse: --since and --until take an RFC 3339 date-time, e.g. 2026-11-23T00:00:00Z');
+    return 2;
+  }
+  const rt = await prepareRuntime(config);
+  try {
+    await withContext(rt, async (get) => {
+      const filter = { visibleOrgIds: null, since, until, orgId: values.org, action: values.action };
+      for await (const event of get(AuditLog).stream(filter)) io.out(JSON.stringify(event));
+    });
     return 0;
   } finally {
     await rt.stop();

@@ -122,3 +122,23 @@ export const pageQuery = z.strictObject({
     .transform((v) => v ?? 50),
   cursor: z.string().max(200).optional(),
 });
+
+const prefixedId = z.string().regex(/^[a-z]{3}_[0-9A-Z]{26}$|^(cli|system)$/, 'is not an ID this API issued');
+const instant = z.iso
+  .datetime({ offset: true })
+  .transform((s) => new Date(s))
+  .describe('RFC 3339 date-time, e.g. 2026-11-23T00:00:00Z');
+
+/** `GET /v1/audit`: every filter is optional and they combine with AND. */
+export const auditQuery = pageQuery.extend({
+  org: prefixedId.optional(),
+  actor: prefixedId.optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_]+(\.[a-z_]+)+$/, 'is not an audit action name (see docs/audit-events.md)')
+    .optional(),
+  target: z.string().min(1).max(64).optional(),
+  outcome: z.enum(['success', 'failure']).optional(),
+  since: instant.optional(),
+  until: instant.optional(),
+});
