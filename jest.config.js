@@ -13,8 +13,11 @@ const swc = [
   },
 ];
 
-const libs = ['core', 'db', 'credentials', 'audit', 'keys', 'tokens', 'directory', 'oauth', 'ratelimit'];
-const moduleNameMapper = Object.fromEntries(libs.map((l) => [`^@gatehouse/${l}$`, `<rootDir>/libs/${l}/src/index.ts`]));
+const libs = ['core', 'db', 'credentials', 'audit', 'keys', 'tokens', 'directory', 'oauth', 'ratelimit', 'verifier'];
+const moduleNameMapper = {
+  ...Object.fromEntries(libs.map((l) => [`^@gatehouse/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
+  '^@gatehouse/verifier/nest$': '<rootDir>/libs/verifier/src/nest/index.ts',
+};
 
 const common = {
   testEnvironment: 'node',

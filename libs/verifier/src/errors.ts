@@ -1,0 +1,122 @@
+/**
+ * Why a token was refused: a closed set of codes, each carrying its HTTP status and its
+ * RFC 6750 §3.1 `error` (STYLE.md "Errors"), so the answer is right wherever it is thrown.
+ */
+export type VerifierErrorCode =
+  | 'token_missing'
+  | 'invalid_request'
+  | 'token_malformed'
+  | 'alg_not_allowed'
+  | 'typ_invalid'
+  | 'key_unknown'
+  | 'signature_invalid'
+  | 'issuer_invalid'
+  | 'audience_invalid'
+  | 'token_expired'
+  | 'token_not_yet_valid'
+  | 'claims_invalid'
+  | 'token_revoked'
+  | 'tier_not_allowed'
+  | 'insufficient_scope'
+  | 'org_mismatch'
+  | 'rate_limited'
+  | 'verifier_unavailable';
+
+/** RFC 6750 §3.1 error codes (`undefined`: no error attribute, as for a request without a token). */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+const TABLE: Record<VerifierErrorCode, { status: number; error?: BearerErrorCode }> = {
+  token_missing: { status: 401 },
+  invalid_request: { status: 400, error: 'invalid_request' },
+  token_malformed: { status: 401, error: 'invalid_token' },
+  alg_not_allowed: { status: 401, error: 'invalid_token' },
+  typ_invalid: { status: 401, error: 'invalid_token' },
+  key_unknown: { status: 401, error: 'invalid_token' },
+  signature_invalid: { status: 401, error: 'invalid_token' },
+  issuer_invalid: { status: 401, error: 'invalid_token' },
+  audience_invalid: { status: 401, error: 'invalid_token' },
+  token_expired: { status: 401, error: 'invalid_token' },
+  token_not_yet_valid: { status: 401, error: 'invalid_token' },
+  claims_invalid: { status: 401, error: 'invalid_token' },
+  token_revoked: { status: 401, error: 'invalid_token' },
+  tier_not_allowed: { status: 403, error: 'insufficient_scope' },
+  insufficient_scope: { status: 403, error: 'insufficient_scope' },
+  org_mismatch: { status: 403, error: 'insufficient_scope' },
+  rate_limited: { status: 429 },
+  verifier_unavailable: { status: 503 },
+};
+
+export interface VerifierErrorOptions {
+  /** Scopes the request needed (RFC 6750 §3: the `scope` attribute of insufficient_scope). */
+  scope?: string;
+  /** Extra response headers (Retry-After, RateLimit fields). */
+  headers?: Record<string, string>;
+  /** For logs only, never sent to the client. */
+  internal?: string;
+}
+
+/**
+ * A refused token or request. `description` is safe to send to the client; `internal` is
+ * for logs. `status`, `bearerError` and {@link VerifierError.responseHeaders} are the
+ * RFC 6750 answer.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   principal = await verifier.verify(token);
+ * } catch (err) {
+ *   if (err instanceof VerifierError) {
+ *     res.writeHead(err.status, err.responseHeaders()).end(JSON.stringify(err.toJSON()));
+ *   } else throw err;
+ * }
+ * ```
+ */
+export class VerifierError extends Error {
+  readonly status: number;
+  readonly bearerError?: BearerErrorCode;
+  readonly scope?: string;
+  readonly headers: Record<string, string>;
+  readonly internal?: string;
+
+  constructor(
+    readonly code: VerifierErrorCode,
+    readonly description: string,
+    options: VerifierErrorOptions = {},
+  ) {
+    super(description);
+    this.name = 'VerifierError';
+    this.status = TABLE[code].status;
+    this.bearerError = TABLE[code].error;
+    this.scope = options.scope;
+    this.headers = options.headers ?? {};
+    this.internal = options.internal;
+  }
+
+  /** The `WWW-Authenticate` challenge (RFC 6750 §3), or `undefined` when none belongs on the answer. */
+  wwwAuthenticate(realm?: string): string | undefined {
+    if (this.status !== 401 && this.status !== 403 && this.status !== 400) return undefined;
+    const params: string[] = [];
+    if (realm) params.push(`realm="${quotable(realm)}"`);
+    if (this.bearerError) {
+      params.push(`error="${this.bearerError}"`, `error_description="${quotable(this.description)}"`);
+    }
+    if (this.scope) params.push(`scope="${quotable(this.scope)}"`);
+    return params.length ? `Bearer ${params.join(', ')}` : 'Bearer';
+  }
+
+  /** Every header the answer needs: the challenge plus Retry-After / RateLimit fields. */
+  responseHeaders(realm?: string): Record<string, string> {
+    const challenge = this.wwwAuthenticate(realm);
+    return { ...this.headers, ...(challenge ? { 'WWW-Authenticate': challenge } : {}) };
+  }
+
+  /** An RFC 6750-style JSON body: `{ error, error_description }`. */
+  toJSON(): { error: string; error_description: string } {
+    return { error: this.bearerError ?? this.code, error_description: this.description };
+  }
+}
+
+/** RFC 6750 §3: error_description and scope use %x20-21 / %x23-5B / %x5D-7E only. */
+function quotable(s: string): string {
+  return s.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+}

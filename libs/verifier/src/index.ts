@@ -1,0 +1,16 @@
+/**
+ * `@gatehouse/verifier`: verify Gatehouse access tokens offline (JWKS cached by kid,
+ * revocation feed, per-token rate limits). No framework here; NestJS support is in
+ * `@gatehouse/verifier/nest`.
+ */
+export * from './claims';
+export * from './errors';
+export * from './principal';
+export * from './verifier';
+export { REVOCATION_FEED_SCOPE } from './revocation-feed';
+export type { FeedCredentials, RevocationHealth, RevocationMode } from './revocation-feed';
+export type { KeySetHealth } from './key-set';
+export type { FetchLike } from './http';
+export { MAX_TOKEN_LENGTH } from './jwt';
+export * from './rate-limit/gcra';
+export * from './rate-limit/token-rate-limiter';

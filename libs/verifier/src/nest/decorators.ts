@@ -1,0 +1,60 @@
+import { SetMetadata, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Tier } from '../claims';
+import type { VerifiedPrincipal } from '../principal';
+import { ANONYMOUS, ORG_PARAM, SCOPES, TIERS } from './metadata';
+
+/**
+ * Lets a route through without a token (the guard denies by default).
+ *
+ * @example
+ * ```ts
+ * @AllowAnonymous() @Get('healthz') health() { return { status: 'ok' }; }
+ * ```
+ */
+export const AllowAnonymous = () => SetMetadata(ANONYMOUS, true);
+
+/**
+ * Only tokens of these tiers pass (403 `insufficient_scope` otherwise). On a method it
+ * replaces the class's rule.
+ *
+ * @example
+ * ```ts
+ * @RequireTier('app', 'user') @Get('invoices') list() { … }
+ * ```
+ */
+export const RequireTier = (...tiers: Tier[]) => SetMetadata(TIERS, tiers);
+
+/**
+ * The token must hold every one of these scopes (403 `insufficient_scope` with the `scope`
+ * challenge attribute). Scopes on the class and on the method are both required.
+ *
+ * @example
+ * ```ts
+ * @RequireScopes('invoices:write') @Post('invoices') create() { … }
+ * ```
+ */
+export const RequireScopes = (...scopes: string[]) => SetMetadata(SCOPES, scopes);
+
+/**
+ * The caller's organization (its `org_id`, or its name) must equal this route parameter;
+ * admin tokens, which carry no organization, never pass.
+ *
+ * @example
+ * ```ts
+ * @RequireOrgParam('orgId') @Get('orgs/:orgId/invoices') list() { … }
+ * ```
+ */
+export const RequireOrgParam = (param = 'orgId') => SetMetadata(ORG_PARAM, param);
+
+/**
+ * Injects the verified principal.
+ *
+ * @example
+ * ```ts
+ * @Get('me') me(@CurrentPrincipal() p: VerifiedPrincipal) { return { sub: p.sub, tier: p.tier }; }
+ * ```
+ */
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): VerifiedPrincipal | undefined =>
+    ctx.switchToHttp().getRequest<{ principal?: VerifiedPrincipal }>().principal,
+);

@@ -1,0 +1,14 @@
+/** Injection tokens and metadata keys of the Nest integration. */
+export const GATEHOUSE_VERIFIER = Symbol('GATEHOUSE_VERIFIER');
+export const GATEHOUSE_RATE_LIMITER = Symbol('GATEHOUSE_RATE_LIMITER');
+export const GATEHOUSE_GUARD_OPTIONS = Symbol('GATEHOUSE_GUARD_OPTIONS');
+
+export const ANONYMOUS = 'gatehouse-verifier:anonymous';
+export const TIERS = 'gatehouse-verifier:tiers';
+export const SCOPES = 'gatehouse-verifier:scopes';
+export const ORG_PARAM = 'gatehouse-verifier:org-param';
+
+export interface GuardOptions {
+  /** The `realm` of the WWW-Authenticate challenge (RFC 6750 §3). */
+  realm?: string;
+}

@@ -1,0 +1,116 @@
+import type { AccessTokenClaims, ActClaim, Tier } from './claims';
+import { VerifierError } from './errors';
+
+interface PrincipalBase {
+  /** The principal's ID (`adm_…`, `app_…`, `usr_…`). */
+  sub: string;
+  scopes: string[];
+  jti: string;
+  /** Seconds since the epoch. */
+  iat: number;
+  exp: number;
+  aud: string[];
+  /** RFC 8693 actor chain of a per-step token, most recent actor first (empty otherwise). */
+  actors: string[];
+  act?: ActClaim;
+  step?: string;
+  parent_jti?: string;
+  /** Every verified claim, as signed. */
+  claims: AccessTokenClaims;
+}
+
+/** An administrator: never carries an organization. */
+export interface AdminPrincipal extends PrincipalBase {
+  tier: 'admin';
+  org?: undefined;
+  org_id?: undefined;
+  client_id?: undefined;
+}
+
+/** An application, or a user signed in through one: always inside one organization. */
+export interface OrgPrincipal extends PrincipalBase {
+  tier: 'app' | 'user';
+  /** The organization's name slug. */
+  org: string;
+  org_id: string;
+  client_id: string;
+}
+
+/**
+ * The caller a verified token speaks for.
+ *
+ * @example
+ * ```ts
+ * const p = await verifier.verify(token);
+ * if (p.tier !== 'admin') console.log(p.org_id, p.client_id, p.scopes);
+ * ```
+ */
+export type VerifiedPrincipal = AdminPrincipal | OrgPrincipal;
+
+export function toPrincipal(claims: AccessTokenClaims): VerifiedPrincipal {
+  const actors: string[] = [];
+  for (let a = claims.act; a && actors.length < 32; a = a.act) actors.push(a.sub);
+  const base = {
+    sub: claims.sub,
+    scopes: claims.scope ? claims.scope.split(' ').filter(Boolean) : [],
+    jti: claims.jti,
+    iat: claims.iat,
+    exp: claims.exp,
+    aud: typeof claims.aud === 'string' ? [claims.aud] : claims.aud,
+    actors,
+    ...(claims.act ? { act: claims.act } : {}),
+    ...(claims.step ? { step: claims.step } : {}),
+    ...(claims.parent_jti ? { parent_jti: claims.parent_jti } : {}),
+    claims,
+  };
+  if (claims.tier === 'admin') return { ...base, tier: 'admin' };
+  return { ...base, tier: claims.tier, org: claims.org ?? '', org_id: claims.org_id!, client_id: claims.client_id! };
+}
+
+/**
+ * Throws `tier_not_allowed` (403) unless the principal is of one of `tiers`.
+ *
+ * @example
+ * ```ts
+ * requireTier(principal, 'app', 'user');
+ * ```
+ */
+export function requireTier(p: VerifiedPrincipal, ...tiers: Tier[]): void {
+  if (!tiers.includes(p.tier)) {
+    throw new VerifierError('tier_not_allowed', `This resource is not available to ${p.tier} tokens.`);
+  }
+}
+
+/**
+ * Throws `insufficient_scope` (403, with the `scope` challenge attribute) unless the
+ * principal holds every one of `scopes`.
+ *
+ * @example
+ * ```ts
+ * requireScopes(principal, 'invoices:read');
+ * ```
+ */
+export function requireScopes(p: VerifiedPrincipal, ...scopes: string[]): void {
+  const missing = scopes.filter((s) => !p.scopes.includes(s));
+  if (missing.length) {
+    throw new VerifierError('insufficient_scope', `This resource requires the scope "${missing.join(' ')}".`, {
+      scope: scopes.join(' '),
+    });
+  }
+}
+
+/**
+ * Throws `org_mismatch` (403) unless the principal belongs to `org` (its ID or its name).
+ * The answer depends on the token and the URL only, so it reveals nothing about whether
+ * the other organization's resource exists.
+ *
+ * @example
+ * ```ts
+ * requireOrg(principal, req.params.orgId);
+ * ```
+ */
+export function requireOrg(p: VerifiedPrincipal, org: string | undefined): void {
+  if (p.tier === 'admin' || !org || (p.org_id !== org && p.org !== org)) {
+    throw new VerifierError('org_mismatch', "The token's organization does not match this resource.");
+  }
+}
