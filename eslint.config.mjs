@@ -112,6 +112,17 @@ const BOUNDARY_POLICIES = [
     },
   })),
   {
+    // apps/resource-demo is what a downstream team writes: the published surface of
+    // libs/verifier and nothing else of Gatehouse (`**`: sub-path exports included).
+    from: { element: { type: 'app', captured: { app: 'resource-demo' } } },
+    disallow: { to: [{ module: { source: '@gatehouse/**' } }, { element: { type: 'lib' } }] },
+    message: 'apps/resource-demo may import only @gatehouse/verifier and @gatehouse/verifier/nest: "{{dependency.source}}".',
+  },
+  {
+    from: { element: { type: 'app', captured: { app: 'resource-demo' } } },
+    allow: { to: { module: { source: ['@gatehouse/verifier', '@gatehouse/verifier/nest'] } } },
+  },
+  {
     // Tests may import anything: e2e suites boot the app, unit specs may use any fixture.
     from: [{ element: { type: 'e2e' } }, { file: { categories: 'spec' } }],
     allow: {

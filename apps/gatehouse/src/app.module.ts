@@ -24,6 +24,9 @@ import { OrgsController } from './controllers/orgs.controller';
 import { UsersController } from './controllers/users.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { ReadinessService } from './readiness.service';
+import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
+import { RevocationFeedService } from './revocations/revocation-feed.service';
+import { RevocationsController } from './revocations/revocations.controller';
 import type { Runtime } from './runtime';
 
 export interface AppOptions {
@@ -74,10 +77,13 @@ export class AppModule {
         AppsController,
         UsersController,
         KeysController,
+        RevocationsController,
       ],
       providers: [
         BearerStrategy,
         ReadinessService,
+        RevocationFeedRepository,
+        RevocationFeedService,
         { provide: APP_GUARD, useClass: BearerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

@@ -120,9 +120,14 @@ export class TokenRateLimiter {
     }
   }
 
+  /**
+   * Connects on first use. Commands fail fast while Redis is away (no offline queue, so a
+   * request never waits on it), so the first one waits for the connection, up to 1 s.
+   */
   private connect(): Promise<RedisLike> {
-    this.connecting ??= import('ioredis').then((mod) => {
-      const Redis = (mod as unknown as { Redis: new (url: string, opts: object) => RedisLike }).Redis;
+    this.connecting ??= import('ioredis').then(async (mod) => {
+      type Client = RedisLike & { once(event: 'ready' | 'error', listener: () => void): unknown };
+      const Redis = (mod as unknown as { Redis: new (url: string, opts: object) => Client }).Redis;
       const client = new Redis(this.o.redis as string, {
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
@@ -130,6 +135,11 @@ export class TokenRateLimiter {
         commandTimeout: 500,
       });
       client.on?.('error', () => undefined);
+      await new Promise<void>((resolve) => {
+        client.once('ready', resolve);
+        client.once('error', resolve);
+        setTimeout(resolve, 1000).unref();
+      });
       this.redis = client;
       return client;
     });
