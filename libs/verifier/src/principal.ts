@@ -47,24 +47,29 @@ export interface OrgPrincipal extends PrincipalBase {
  */
 export type VerifiedPrincipal = AdminPrincipal | OrgPrincipal;
 
+/** One object literal with a fixed shape: this runs on every verification (bench/verify-bench.mjs). */
 export function toPrincipal(claims: AccessTokenClaims): VerifiedPrincipal {
+  let scopes = claims.scope === '' ? [] : claims.scope.split(' ');
+  if (scopes.includes('')) scopes = scopes.filter(Boolean);
   const actors: string[] = [];
   for (let a = claims.act; a && actors.length < 32; a = a.act) actors.push(a.sub);
-  const base = {
+  return {
+    tier: claims.tier,
     sub: claims.sub,
-    scopes: claims.scope ? claims.scope.split(' ').filter(Boolean) : [],
+    org: claims.org ?? (claims.tier === 'admin' ? undefined : ''),
+    org_id: claims.org_id,
+    client_id: claims.client_id,
+    scopes,
     jti: claims.jti,
     iat: claims.iat,
     exp: claims.exp,
     aud: typeof claims.aud === 'string' ? [claims.aud] : claims.aud,
     actors,
-    ...(claims.act ? { act: claims.act } : {}),
-    ...(claims.step ? { step: claims.step } : {}),
-    ...(claims.parent_jti ? { parent_jti: claims.parent_jti } : {}),
+    act: claims.act,
+    step: claims.step,
+    parent_jti: claims.parent_jti,
     claims,
-  };
-  if (claims.tier === 'admin') return { ...base, tier: 'admin' };
-  return { ...base, tier: claims.tier, org: claims.org ?? '', org_id: claims.org_id!, client_id: claims.client_id! };
+  } as VerifiedPrincipal;
 }
 
 /**

@@ -142,6 +142,8 @@ describe('createVerifier', () => {
       'signature_invalid',
     ],
     ['garbage', () => 'not-a-token', 'token_malformed'],
+    ['a foreign character in the signature', (t: string) => `${t.slice(0, -2)}!${t.slice(-2)}`, 'token_malformed'],
+    ['four dots', (t: string) => `${t}.x`, 'token_malformed'],
   ])('refuses %s', async (_name, forge, code) => {
     const err = await refusal(v.verify(forge(gh.token('k1'))));
     expect(err.code).toBe(code);

@@ -1,0 +1,119 @@
+// npm run bench:verify — offline verifications per second on one core, next to the raw
+// RS256 verify rate measured in the same run (target: verifier ≥ 0.8 × raw).
+//
+// No Gatehouse needed: a local JWKS + discovery server stands in for it (the verifier
+// fetches once, then verifies from its cache, as a resource server does between JWKS
+// refreshes). Tokens look like Gatehouse's (same header and claims), each with its own
+// jti, signed with RSA-2048. Everything runs on this one thread; node:crypto's verify is
+// synchronous, so "one core" is what is measured. BENCH_SECONDS (default 15) in all.
+import { createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
+import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { createVerifier } = require(join(root, 'dist/libs/verifier/src/index.js'));
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const TOKENS = 2000;
+
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const kid = 'key_01JBENCH00000000000000000';
+const jwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
+
+const server = createServer((req, res) => {
+  const json = (body, headers = {}) =>
+    res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  if (req.url === '/.well-known/oauth-authorization-server') {
+    return json({ issuer, jwks_uri: `${issuer}/.well-known/jwks.json`, token_endpoint: `${issuer}/oauth/token` });
+  }
+  if (req.url === '/.well-known/jwks.json') return json({ keys: [jwk] }, { 'cache-control': 'public, max-age=300' });
+  res.writeHead(404).end();
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const issuer = `http://127.0.0.1:${server.address().port}`;
+
+const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const now = Math.floor(Date.now() / 1000);
+const header = b64({ alg: 'RS256', typ: 'at+jwt', kid });
+const tokens = Array.from({ length: TOKENS }, () => {
+  const claims = {
+    iss: issuer,
+    sub: 'app_01JBENCH0000000000000000AP',
+    aud: issuer,
+    exp: now + 3600,
+    iat: now,
+    nbf: now,
+    jti: `jti_${randomBytes(13).toString('hex')}`,
+    scope: 'invoices:read invoices:write',
+    tier: 'app',
+    client_id: 'app_01JBENCH0000000000000000AP',
+    org: 'acme',
+    org_id: 'org_01JBENCH0000000000000000OR',
+  };
+  const input = `${header}.${b64(claims)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+});
+// Raw: the bare RSA operation over pre-decoded buffers — the ceiling for any verifier.
+const raw = tokens.map((t) => {
+  const i = t.lastIndexOf('.');
+  return { input: Buffer.from(t.slice(0, i)), sig: Buffer.from(t.slice(i + 1), 'base64url') };
+});
+const key = createPublicKey({ key: jwk, format: 'jwk' });
+
+const verifier = createVerifier({ issuer, audience: issuer });
+await verifier.ready();
+const joseKeys = createLocalJWKSet({ keys: [jwk] });
+const joseOptions = { issuer, audience: issuer, algorithms: ['RS256'], typ: 'at+jwt' };
+
+// Sanity: all three accept every token.
+for (const t of tokens.slice(0, 10)) {
+  await verifier.verify(t);
+  await jwtVerify(t, joseKeys, joseOptions);
+}
+if (!raw.every((r) => verify('sha256', r.input, key, r.sig))) throw new Error('raw verify failed');
+
+// Raw and verifier run interleaved in short slices (a few ms each), so load from other
+// processes on a shared machine falls on both alike; each rate is its operations over its
+// own summed time. jose runs afterwards on its own (its garbage would otherwise be
+// collected inside the others' slices).
+const run = async (methods, seconds) => {
+  const totals = Object.fromEntries(Object.keys(methods).map((k) => [k, { n: 0, ms: 0 }]));
+  let cursor = 0;
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    for (const [name, fn] of Object.entries(methods)) {
+      const t0 = performance.now();
+      for (let i = 0; i < 100; i++) await fn(cursor++ % TOKENS);
+      totals[name].ms += performance.now() - t0;
+      totals[name].n += 100;
+    }
+  }
+  return Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, (v.n * 1000) / v.ms]));
+};
+const r = await run(
+  {
+    raw: (i) => {
+      if (!verify('sha256', raw[i].input, key, raw[i].sig)) throw new Error('raw');
+    },
+    verifier: (i) => verifier.verify(tokens[i]),
+  },
+  SECONDS,
+);
+r.jose = (await run({ jose: (i) => jwtVerify(tokens[i], joseKeys, joseOptions) }, Math.max(1, SECONDS / 5))).jose;
+verifier.close();
+server.close();
+
+const ratio = r.verifier / r.raw;
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+console.log(`verify benchmark — one core, RSA-2048, ${TOKENS} distinct tokens, ${SECONDS} s interleaved`);
+console.log(`  raw RS256 verify (node:crypto)   ${fmt(r.raw).padStart(8)} /s`);
+console.log(`  @gatehouse/verifier verify()     ${fmt(r.verifier).padStart(8)} /s   ${ratio.toFixed(2)} × raw`);
+console.log(`  jose jwtVerify (local JWKS)      ${fmt(r.jose).padStart(8)} /s   ${(r.jose / r.raw).toFixed(2)} × raw`);
+const ok = ratio >= 0.8;
+console.log(`  target verifier ≥ 0.80 × raw: ${ok ? 'met' : 'NOT met'}`);
+process.exitCode = ok ? 0 : 1;
