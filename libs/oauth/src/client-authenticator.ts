@@ -3,6 +3,7 @@ import { CLOCK, OAuthError, isId, type Clock } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
 import { CLIENT_SECRET_HASH, KEK, KeyedHasher } from '@gatehouse/credentials';
+import { ClientCache, type ClientRecord } from './client-cache';
 import type { TokenRequest } from './grant';
 
 export interface AuthenticatedClient {
@@ -42,6 +43,7 @@ export class ClientAuthenticator {
 
   constructor(
     private readonly sql: SqlPool,
+    private readonly cache: ClientCache,
     private readonly limiter: RateLimiter,
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -70,8 +72,29 @@ export class ClientAuthenticator {
     if (!clientId || !secret) throw fail();
     if (!isId('app', clientId) || secret.length > 200) throw fail();
 
-    // One round trip on the hot path (see SqlPool): the app, its org and its live secrets.
-    const [app] = await this.sql.query<ClientRow>(
+    const app = await this.cache.get(clientId, (id) => this.load(id));
+    const now = this.clock.now().getTime();
+    // Compare against every live secret (an app holds up to two during a rotation).
+    const match = app?.secrets.some(
+      (s) => (s.expiresAtMs === null || s.expiresAtMs > now) && this.hasher.matches(secret, s.hash),
+    );
+    if (!app || !match || app.disabled) throw fail();
+    await this.enforceTokenRate(req, app.id, app.tokenRateLimit.requests, app.tokenRateLimit.perSeconds);
+    return {
+      id: app.id,
+      orgId: app.orgId,
+      orgName: app.orgName,
+      scopes: app.scopes,
+      audiences: app.audiences,
+      tokenTtlS: app.tokenTtlS,
+      grantTypes: app.grantTypes,
+      method,
+    };
+  }
+
+  /** One round trip (see SqlPool): the app, its org and its live secrets. */
+  private async load(clientId: string): Promise<ClientRecord | null> {
+    const [row] = await this.sql.query<ClientRow>(
       `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.grant_types, a.disabled, o.name AS org_name,
               a.token_rate_limit_requests, a.token_rate_limit_per_seconds,
               coalesce(json_agg(json_build_object('hash', s.secret_hash, 'expires_at', s.expires_at))
@@ -83,30 +106,24 @@ export class ClientAuthenticator {
         GROUP BY a.id, o.name`,
       [clientId],
     );
-    const now = this.clock.now();
-    // Compare against every live secret (an app holds up to two during a rotation).
-    const match = app?.secrets.some(
-      (s) => (!s.expires_at || new Date(s.expires_at) > now) && this.hasher.matches(secret, s.hash),
-    );
-    if (!app || !match || app.disabled) throw fail();
-    await this.enforceTokenRate(req, app.id, app.token_rate_limit_requests, app.token_rate_limit_per_seconds);
+    if (!row) return null;
     return {
-      id: app.id,
-      orgId: app.org_id,
-      orgName: app.org_name,
-      scopes: app.scopes,
-      audiences: app.audiences,
-      tokenTtlS: app.token_ttl_s,
-      grantTypes: app.grant_types,
-      method,
+      id: row.id,
+      orgId: row.org_id,
+      orgName: row.org_name,
+      scopes: row.scopes,
+      audiences: row.audiences,
+      tokenTtlS: row.token_ttl_s,
+      grantTypes: row.grant_types,
+      tokenRateLimit: { requests: row.token_rate_limit_requests, perSeconds: row.token_rate_limit_per_seconds },
+      disabled: row.disabled,
+      secrets: row.secrets.map((s) => ({
+        hash: s.hash,
+        expiresAtMs: s.expires_at === null ? null : Date.parse(s.expires_at),
+      })),
     };
   }
 
-  /**
-   * ARCHITECTURE.md §6: /oauth/token counts per client with the app's token_rate_limit.
-   * RFC 6749 has no error code for this; 429 with Retry-After and `temporarily_unavailable`
-   * is what clients' retry logic already understands.
-   */
   /** RFC 6749 §5.2: an authenticated client not allowed this grant is unauthorized_client. */
   requireGrant(grantTypes: string[], grantType: string): void {
     if (!grantTypes.includes(grantType)) {
@@ -114,6 +131,11 @@ export class ClientAuthenticator {
     }
   }
 
+  /**
+   * ARCHITECTURE.md §6: /oauth/token counts per client with the app's token_rate_limit.
+   * RFC 6749 has no error code for this; 429 with Retry-After and `temporarily_unavailable`
+   * is what clients' retry logic already understands.
+   */
   async enforceTokenRate(req: TokenRequest, clientId: string, requests: number, perSeconds: number): Promise<void> {
     const r = await this.limiter.check(`client:${clientId}`, { name: 'client', limit: requests, windowS: perSeconds });
     Object.assign(req.responseHeaders, rateLimitHeaders(r));

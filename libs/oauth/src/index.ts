@@ -1,5 +1,6 @@
 export * from './grant';
 export * from './client-authenticator';
+export * from './client-cache';
 export * from './client-credentials.grant';
 export * from './refresh-token.grant';
 export * from './scope';

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientAuthenticator } from './client-authenticator';
+import { ClientCache } from './client-cache';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './grant';
 import { RefreshTokenGrant } from './refresh-token.grant';
@@ -11,12 +12,13 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant];
 
 @Module({
   providers: [
+    ClientCache,
     ClientAuthenticator,
     ...grants,
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },
     TokenEndpoint,
     RevocationEndpoint,
   ],
-  exports: [TokenEndpoint, ClientAuthenticator, RevocationEndpoint],
+  exports: [TokenEndpoint, ClientAuthenticator, ClientCache, RevocationEndpoint],
 })
 export class OAuthModule {}
