@@ -89,7 +89,13 @@ describe('audit log: query, export, hash chain', () => {
     expect(mine.every((e) => e.org_id === acme.id)).toBe(true);
     expect((await audit(acmeAdmin, { org: globex.id })).body).toEqual({ data: [], next_cursor: null });
 
-    for (const query of [{ since: 'yesterday' }, { action: 'DROP TABLE' }, { cursor: 'nope' }, { colour: 'red' }]) {
+    const bad: Record<string, string>[] = [
+      { since: 'yesterday' },
+      { action: 'DROP TABLE' },
+      { cursor: 'nope' },
+      { colour: 'red' },
+    ];
+    for (const query of bad) {
       const r = await audit(platform, query);
       expect(r.status).toBe(400);
       expect(r.headers.get('content-type')).toContain('application/problem+json');

@@ -176,4 +176,48 @@ describe('revocation and introspection', () => {
     await nextSecond();
     expect((await gh.api('GET', '/v1/me', { token: await tokenFor(b) })).status).toBe(200);
   });
+  it('revoke-all of an administrator: every session of it, by itself or a platform admin', async () => {
+    const org = await cliCreateAdmin(gh, { platform: false, orgIds: [acme.id] });
+    const s1 = await loginAdmin(gh, org);
+    const s2 = await loginAdmin(gh, org);
+    const platform = await cliCreateAdmin(gh, { platform: true });
+    const p = await loginAdmin(gh, platform);
+
+    // An org admin may not end another administrator's sessions; an unknown ID is 404.
+    expect((await gh.api('POST', `/v1/admins/${platform.id}/revoke-tokens`, { token: s1.access_token })).status).toBe(
+      403,
+    );
+    expect(
+      (await gh.api('POST', `/v1/admins/adm_01ARZ3NDEKTSV4RRFFQ69G5FAV/revoke-tokens`, { token: admin })).status,
+    ).toBe(404);
+
+    // "Sign out everywhere", by the admin itself: both sessions die, access and refresh.
+    const res = await gh.api('POST', `/v1/admins/${org.id}/revoke-tokens`, { token: s1.access_token });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ subject_id: org.id, refresh_families_ended: 2 });
+    for (const s of [s1, s2]) {
+      const me = await gh.api('GET', '/v1/me', { token: s.access_token });
+      expect(me.status).toBe(401);
+      expect(me.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      expect(
+        (await gh.api('POST', '/v1/admin/token/refresh', { body: { refresh_token: s.refresh_token } })).status,
+      ).toBe(400);
+    }
+    expect((await gh.api('GET', '/v1/me', { token: p.access_token })).status).toBe(200); // others untouched
+
+    // A platform admin ends someone else's; a new sign-in afterwards works.
+    await nextSecond();
+    const s3 = await loginAdmin(gh, org);
+    expect((await gh.api('GET', '/v1/me', { token: s3.access_token })).status).toBe(200);
+    expect((await gh.api('POST', `/v1/admins/${org.id}/revoke-tokens`, { token: p.access_token })).status).toBe(200);
+    expect((await gh.api('GET', '/v1/me', { token: s3.access_token })).status).toBe(401);
+    const audit = await gh.sql(
+      `SELECT actor_id, target_type FROM audit_events WHERE action = 'principal.tokens_revoked' AND target_id = $1 ORDER BY chain_seq`,
+      [org.id],
+    );
+    expect(audit).toEqual([
+      { actor_id: org.id, target_type: 'administrator' },
+      { actor_id: platform.id, target_type: 'administrator' },
+    ]);
+  });
 });

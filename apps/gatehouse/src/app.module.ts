@@ -13,6 +13,7 @@ import { TokensModule } from '@gatehouse/tokens';
 import { BearerGuard } from './auth/bearer.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { AdminAuthController } from './controllers/admin-auth.controller';
+import { AdminsController } from './controllers/admins.controller';
 import { AppsController } from './controllers/apps.controller';
 import { AuditController } from './controllers/audit.controller';
 import { DiscoveryController } from './controllers/discovery.controller';
@@ -72,6 +73,7 @@ export class AppModule {
         OAuthController,
         MeController,
         AdminAuthController,
+        AdminsController,
         AuditController,
         OrgsController,
         AppsController,

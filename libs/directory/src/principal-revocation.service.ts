@@ -1,16 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, Problems, type Clock, type Principal } from '@gatehouse/core';
-import { PrismaService } from '@gatehouse/db';
+import { PrismaService, type Prisma } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import { TokenRevocationService } from '@gatehouse/tokens';
 import { OrgAccess } from './org-access';
 
 export type RevocationTarget = { kind: 'org' } | { kind: 'app'; id: string } | { kind: 'user'; id: string };
 
+interface Mark {
+  subjectId: string;
+  orgId: string | null;
+  kind: 'org' | 'app' | 'user' | 'admin';
+  families: Prisma.RefreshFamilyWhereInput;
+}
+
+const TARGET_TYPE = { org: 'organization', app: 'application', user: 'user', admin: 'administrator' } as const;
+
 /**
  * Revoke everything of a principal at once, without listing tokens: a "valid after" mark on
- * the org, app or user (AccessTokenVerifier refuses tokens issued up to that second — for
- * an app that includes user tokens issued through it, for an org every app and user token),
- * and every live refresh family it covers is ended in the same transaction.
+ * the org, app, user or administrator (AccessTokenVerifier refuses tokens issued up to that
+ * second — for an app that includes user tokens issued through it, for an org every app and
+ * user token), and every live refresh family it covers is ended in the same transaction.
+ * The mark is committed to Postgres, then mirrored to Redis (RevocationMirror).
  */
 @Injectable()
 export class PrincipalRevocationService {
@@ -18,47 +29,64 @@ export class PrincipalRevocationService {
     private readonly prisma: PrismaService,
     private readonly access: OrgAccess,
     private readonly audit: AuditService,
+    private readonly tokens: TokenRevocationService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async revokeAll(actor: Principal, meta: RequestMeta, orgId: string, target: RevocationTarget) {
     await this.access.resolve(actor, orgId);
-    const subjectId = target.kind === 'org' ? orgId : target.id;
     if (target.kind === 'app' && !(await this.prisma.application.findFirst({ where: { id: target.id, orgId } }))) {
       throw Problems.notFound('application');
     }
     if (target.kind === 'user' && !(await this.prisma.user.findFirst({ where: { id: target.id, orgId } }))) {
       throw Problems.notFound('user');
     }
+    const subjectId = target.kind === 'org' ? orgId : target.id;
+    const families =
+      target.kind === 'org' ? { orgId } : target.kind === 'app' ? { clientId: target.id, orgId } : { subjectId, orgId };
+    return this.mark(actor, meta, { subjectId, orgId, kind: target.kind, families });
+  }
+
+  /**
+   * Every session of an administrator ("sign out everywhere"). An administrator may do it to
+   * itself; doing it to another takes a platform administrator. An unknown ID is 404.
+   */
+  async revokeAdmin(actor: Principal, meta: RequestMeta, adminId: string) {
+    if (actor.tier !== 'admin') throw Problems.forbidden('Only administrators use the management API.');
+    if (actor.id !== adminId) this.access.requirePlatformAdmin(actor);
+    if (!(await this.prisma.administrator.findUnique({ where: { id: adminId }, select: { id: true } }))) {
+      throw Problems.notFound('administrator');
+    }
+    return this.mark(actor, meta, {
+      subjectId: adminId,
+      orgId: null,
+      kind: 'admin',
+      families: { subjectId: adminId, tier: 'admin' },
+    });
+  }
+
+  private async mark(actor: Principal, meta: RequestMeta, m: Mark) {
     const now = this.clock.now();
     const families = await this.prisma.transaction(async (tx) => {
-      await tx.$executeRaw`INSERT INTO principal_revocations (subject_id, valid_after) VALUES (${subjectId}, ${now})
+      await tx.$executeRaw`INSERT INTO principal_revocations (subject_id, valid_after) VALUES (${m.subjectId}, ${now})
         ON CONFLICT (subject_id) DO UPDATE SET valid_after = GREATEST(principal_revocations.valid_after, EXCLUDED.valid_after)`;
-      const scope =
-        target.kind === 'org'
-          ? { orgId }
-          : target.kind === 'app'
-            ? { clientId: target.id, orgId }
-            : { subjectId, orgId };
       const ended = await tx.refreshFamily.updateMany({
-        where: { ...scope, revokedAt: null },
-        data: { revokedAt: now, revokedWhy: `revoke_all:${target.kind}` },
+        where: { ...m.families, revokedAt: null },
+        data: { revokedAt: now, revokedWhy: `revoke_all:${m.kind}` },
       });
       await this.audit.record(tx, meta, {
         action: 'principal.tokens_revoked',
         outcome: 'success',
         actor,
-        orgId,
-        target: {
-          type: target.kind === 'org' ? 'organization' : target.kind === 'app' ? 'application' : 'user',
-          id: subjectId,
-        },
+        orgId: m.orgId,
+        target: { type: TARGET_TYPE[m.kind], id: m.subjectId },
         details: { valid_after: now.toISOString(), refresh_families_ended: ended.count },
       });
       return ended.count;
     });
+    await this.tokens.mirrorValidAfter(m.subjectId, now);
     return {
-      subject_id: subjectId,
+      subject_id: m.subjectId,
       valid_after: now.toISOString(),
       // iat has whole seconds: tokens from the mark's own second are dead too.
       tokens_valid_from: new Date(Math.floor(now.getTime() / 1000) * 1000 + 1000).toISOString(),

@@ -4,3 +4,4 @@ export * from './access-token.verifier';
 export * from './refresh-token.service';
 export * from './tokens.module';
 export * from './token-revocation.service';
+export * from './revocation-mirror';

@@ -1,28 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { SqlPool } from '@gatehouse/db';
+import { RevocationMirror, type RevocationSubject } from './revocation-mirror';
 
 /**
- * Access-token revocation state (RFC 7009), durable in Postgres (ARCHITECTURE.md §8). A
- * revoked jti is listed until the token would have expired anyway; every verification
- * checks it. (The Redis fast-path mirror and per-principal "valid after" marks are the
- * revocation issue's next steps.)
+ * Access-token revocation state (RFC 7009 and per-principal "valid after" marks), durable
+ * in Postgres, mirrored in Redis for the fast path (ARCHITECTURE.md §8; RevocationMirror).
+ * Every verification checks it.
  */
 @Injectable()
 export class TokenRevocationService {
-  constructor(private readonly sql: SqlPool) {}
+  constructor(
+    private readonly sql: SqlPool,
+    private readonly mirror: RevocationMirror,
+  ) {}
 
   /**
    * A token is dead when its jti is listed, or when it was issued before a "valid after"
-   * mark on its subject, its org or its client (one round trip for both checks).
+   * mark on its subject, its org or its client. One Redis round trip when the mirror is
+   * complete, else one Postgres round trip for both checks.
    * `iat` has whole seconds, so a token from the mark's own second counts as before it.
    */
-  async isRevoked(claims: {
-    jti: string;
-    sub: string;
-    iat: number;
-    org_id?: string;
-    client_id?: string;
-  }): Promise<boolean> {
+  async isRevoked(claims: RevocationSubject): Promise<boolean> {
+    const fast = await this.mirror.check(claims);
+    return fast ?? this.isRevokedInPostgres(claims);
+  }
+
+  async isRevokedInPostgres(claims: RevocationSubject): Promise<boolean> {
     const ids = [claims.sub, claims.org_id, claims.client_id].filter((x): x is string => typeof x === 'string');
     const rows = await this.sql.query(
       `SELECT 1 FROM revoked_tokens WHERE jti = $1
@@ -39,5 +42,11 @@ export class TokenRevocationService {
       'INSERT INTO revoked_tokens (jti, expires_at, client_id) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING',
       [jti, expiresAt, clientId],
     );
+    await this.mirror.revokedJti(jti, expiresAt);
+  }
+
+  /** Call after a "valid after" mark has committed to principal_revocations. */
+  async mirrorValidAfter(subjectId: string, at: Date): Promise<void> {
+    await this.mirror.validAfter(subjectId, at);
   }
 }
