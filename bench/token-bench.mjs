@@ -6,10 +6,20 @@
 // autocannon from this process, which is not the server's. Runs the server on one worker
 // (one core) and then on every core. Prints tokens/s, p50/p99, errors, and tokens/s ÷ raw
 // signs/s measured in this same run; checks that every 2xx token has its audit row.
-import { spawn, spawnSync } from 'node:child_process';
+//
+// Two more figures explain the ratio on a given machine (docs/performance.md):
+// - the ceiling: bench/bare-token-server.mjs, a token endpoint that only signs (no lookup, no
+//   rate limit, no audit, no framework), under the same load;
+// - where the CPU goes during the one-worker token run (Linux /proc): microseconds of CPU
+//   per token in Gatehouse, PostgreSQL, Redis and the load generator.
+//
+// Load: BENCH_CONNECTIONS (default 32) keep-alive connections, one request in flight on each
+// (no HTTP pipelining, as OAuth clients and JWKS fetchers behave), BENCH_SECONDS (default 10)
+// per run after a 2 s warm-up.
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -108,6 +118,59 @@ async function countAudit(databaseUrl, clientId) {
   return r.rows[0].n;
 }
 
+/** CPU seconds used so far, by role, from /proc (Linux); null elsewhere. */
+function cpuByRole(serverPid) {
+  if (!existsSync('/proc/self/stat')) return null;
+  const out = { gatehouse: 0, postgres: 0, redis: 0, 'load generator': 0 };
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks
+    const role =
+      Number(pid) === serverPid || Number(f[1]) === serverPid
+        ? 'gatehouse'
+        : Number(pid) === process.pid
+          ? 'load generator'
+          : comm.startsWith('postgres')
+            ? 'postgres'
+            : comm.startsWith('redis')
+              ? 'redis'
+              : null;
+    if (role) out[role] += seconds;
+  }
+  return out;
+}
+
+function cpuPerRequest(before, after, requests) {
+  if (!before || !after || !requests) return null;
+  return Object.fromEntries(Object.keys(after).map((k) => [k, Math.round(((after[k] - before[k]) / requests) * 1e6)]));
+}
+
+async function bareScenario() {
+  const port = await freePort();
+  const child = fork(join(root, 'bench/bare-token-server.mjs'), [], { env: { ...process.env, PORT: String(port) } });
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', () => reject(new Error('bare token server exited')));
+  });
+  try {
+    const opts = { url: `http://127.0.0.1:${port}/oauth/token`, method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+    await run({ ...opts, duration: 2 });
+    return await run(opts);
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGINT');
+    await exited;
+  }
+}
+
 async function scenario(workers, base) {
   const port = await freePort();
   const env = { ...base.env, PORT: String(port), GATEHOUSE_WORKERS: String(workers), LOG_LEVEL: 'warn' };
@@ -119,10 +182,12 @@ async function scenario(workers, base) {
     // warm-up: JIT, connection pools
     await run({ url: `${url}/oauth/token`, method: 'POST', body, duration: 2, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization } });
     const before = await countAudit(base.databaseUrl, app.client_id);
+    const cpuBefore = cpuByRole(child.pid);
     const token = await run({ url: `${url}/oauth/token`, method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', authorization } });
+    const cpu = cpuPerRequest(cpuBefore, cpuByRole(child.pid), token['2xx'] + token.non2xx);
     const after = await countAudit(base.databaseUrl, app.client_id);
     const jwks = await run({ url: `${url}/.well-known/jwks.json` });
-    return { token, jwks, auditDelta: before === null ? null : after - before };
+    return { token, jwks, cpu, auditDelta: before === null ? null : after - before };
   } finally {
     await stopServer(child);
   }
@@ -174,6 +239,9 @@ async function main() {
       results[workers] = r;
       rows.push(summary(`POST /oauth/token, ${workers} worker(s)`, r.token), summary(`GET /.well-known/jwks.json, ${workers} worker(s)`, r.jwks));
     }
+    const bare = await bareScenario();
+    results.bare = bare;
+    rows.push(summary('POST /oauth/token, bare node:http signer', bare));
   } finally {
     await base.cleanup();
   }
@@ -184,9 +252,14 @@ async function main() {
   console.log(`raw RS256 signs/s on one core (node:crypto, RSA-2048): ${Math.round(raw)}`);
   console.table(rows);
   console.log(`token endpoint, one worker: ${Math.round(one.token.requests.average)} tokens/s = ${ratio.toFixed(2)} × raw sign rate (target ≥ 0.75)`);
+  console.log(`ceiling: a bare node:http endpoint that only signs served ${Math.round(results.bare.requests.average)} tokens/s = ${(results.bare.requests.average / raw).toFixed(2)} × raw under the same load`);
+  if (one.cpu) {
+    const parts = Object.entries(one.cpu).map(([k, v]) => `${k} ${v} µs`);
+    console.log(`CPU per token, one worker: ${parts.join(', ')} (raw signing alone: ${Math.round(1e6 / raw)} µs)`);
+  }
   console.log(`JWKS, all cores: ${Math.round(results[cores].jwks.requests.average)} req/s (target ≥ 15,000)`);
   for (const [w, r] of Object.entries(results)) {
-    if (r.auditDelta !== null) console.log(`audit rows for ${w} worker(s): ${r.auditDelta} token.issued rows for ${r.token['2xx']} tokens received`);
+    if (w !== 'bare' && r.auditDelta !== null) console.log(`audit rows for ${w} worker(s): ${r.auditDelta} token.issued rows for ${r.token['2xx']} tokens received`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { JWKS_MAX_AGE_S } from '@gatehouse/core';
-import type { SigningKeyService } from '@gatehouse/keys';
+import type { JwksDocument, SigningKeyService } from '@gatehouse/keys';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -10,15 +10,25 @@ import type { FastifyInstance } from 'fastify';
  * publish-ahead and overlap are computed from (libs/core/src/config.ts).
  */
 export function registerJwksRoute(fastify: FastifyInstance, keys: SigningKeyService): void {
+  // The body as bytes and the headers, built once per key-set change rather than per request.
+  let doc: JwksDocument | null = null;
+  let body = Buffer.alloc(0);
+  let headers: Record<string, string> = {};
   fastify.get('/.well-known/jwks.json', { logLevel: 'warn' }, (req, reply) => {
-    const doc = keys.jwksDocument();
-    void reply
-      .header('cache-control', `public, max-age=${JWKS_MAX_AGE_S}`)
-      .header('etag', doc.etag)
-      .header('content-type', 'application/jwk-set+json');
+    const current = keys.jwksDocument();
+    if (current !== doc) {
+      doc = current;
+      body = Buffer.from(current.body);
+      headers = {
+        'cache-control': `public, max-age=${JWKS_MAX_AGE_S}`,
+        etag: current.etag,
+        'content-type': 'application/jwk-set+json',
+      };
+    }
+    void reply.headers(headers);
     const ifNoneMatch = req.headers['if-none-match'];
-    if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, doc.etag)) return reply.status(304).send();
-    return reply.status(200).send(doc.body);
+    if (typeof ifNoneMatch === 'string' && matches(ifNoneMatch, current.etag)) return reply.status(304).send();
+    return reply.status(200).send(body);
   });
 }
 
