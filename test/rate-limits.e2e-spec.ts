@@ -80,6 +80,30 @@ describe.each(stores)('rate limits (%s)', (_name, redis) => {
     expect(refused.headers.get('ratelimit-policy')).toBe('"client";q=4;w=60');
     const granted = results.find((r) => r.status === 200)!;
     expect(granted.headers.get('ratelimit')).toMatch(/^"client";r=\d;t=\d+$/);
+    const audit = await gh.sql(
+      `SELECT details->>'policy' AS policy FROM audit_events WHERE action = 'ratelimit.refused'`,
+    );
+    expect(audit).toContainEqual({ policy: 'client' });
+  });
+
+  it('admin sign-in counts per source address across accounts (60 a minute)', async () => {
+    // A fresh instance: the earlier tests' sign-ins came from the same address.
+    const own = await startGatehouse({ redis });
+    try {
+      const attempt = (i: number) =>
+        own.api('POST', '/v1/admin/login', { body: { email: `nobody${i}@example.test`, password: 'Guess-1234567' } });
+      // All at once: the limit is checked before the password, so the 70 checks land
+      // within a fraction of the second it takes GCRA to free one more slot.
+      const statuses = (await Promise.all(Array.from({ length: 70 }, (_, i) => attempt(i)))).map((r) => r.status);
+      expect(statuses.filter((s) => s === 401)).toHaveLength(60);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+      const audit = await own.sql(
+        `SELECT details->>'policy' AS policy FROM audit_events WHERE action = 'ratelimit.refused'`,
+      );
+      expect(audit).toEqual([{ policy: 'admin-login-address' }]); // one row for the whole window
+    } finally {
+      await own.close();
+    }
   });
 });
 

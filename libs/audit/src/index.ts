@@ -2,4 +2,5 @@ export * from './audit-actions';
 export * from './audit-log';
 export * from './audit.service';
 export * from './audit.module';
+export * from './rate-limit-audit';
 export * from './redact';

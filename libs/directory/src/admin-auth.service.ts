@@ -12,7 +12,7 @@ import {
   type GatehouseConfig,
 } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
-import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import { AuditService, RateLimitAudit, type RequestMeta } from '@gatehouse/audit';
 import {
   generateRecoveryCodes,
   KEK,
@@ -24,9 +24,17 @@ import {
   SecretBox,
   Totp,
 } from '@gatehouse/credentials';
+import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
 import { AccessTokenService, RefreshTokenService } from '@gatehouse/tokens';
 import { AdminService } from './admin.service';
 import { recordFailure, secondsLocked } from './login-throttle';
+
+/**
+ * Both sign-in steps, per source address, across all accounts (ARCHITECTURE.md §6); the
+ * per-account count is the lockout in login-throttle.ts. Generous for an office behind one
+ * NAT address, far below what password spraying needs.
+ */
+export const ADMIN_LOGIN_PER_ADDRESS: RateLimitPolicy = { name: 'admin-login-address', limit: 60, windowS: 60 };
 
 export const MFA_CHALLENGE_TTL_S = 300;
 export const ENROLLMENT_TOKEN_TTL_S = 600;
@@ -68,6 +76,8 @@ export class AdminAuthService {
     private readonly box: SecretBox,
     private readonly totp: Totp,
     private readonly audit: AuditService,
+    private readonly refusals: RateLimitAudit,
+    private readonly limiter: RateLimiter,
     private readonly admins: AdminService,
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenService,
@@ -79,6 +89,7 @@ export class AdminAuthService {
   }
 
   async login(meta: RequestMeta, email: string, password: string): Promise<PasswordStep> {
+    await this.limitAddress(meta);
     const now = this.clock.now();
     const admin = await this.prisma.administrator.findUnique({ where: { email: email.trim().toLowerCase() } });
     if (admin) await this.refuseIfLocked(meta, admin.id, admin.lockedUntil, 'password');
@@ -146,6 +157,7 @@ export class AdminAuthService {
   }
 
   async completeMfa(meta: RequestMeta, mfaToken: string, code: string): Promise<AdminTokens> {
+    await this.limitAddress(meta);
     const now = this.clock.now();
     if (typeof mfaToken !== 'string' || !mfaToken.startsWith('ghm_')) throw mfaFailed();
     const challenge = await this.prisma.loginChallenge.findUnique({
@@ -386,6 +398,14 @@ export class AdminAuthService {
         reason: family ? null : 'unknown refresh token',
       });
     });
+  }
+
+  private async limitAddress(meta: RequestMeta): Promise<void> {
+    const key = `admin-login:addr:${meta.sourceIp ?? 'unknown'}`;
+    const r = await this.limiter.check(key, ADMIN_LOGIN_PER_ADDRESS);
+    if (r.allowed) return;
+    await this.refusals.refused(meta, { key, policy: ADMIN_LOGIN_PER_ADDRESS, retryAfterS: r.retryAfterS });
+    throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
   }
 
   private async refuseIfLocked(

@@ -159,7 +159,7 @@ export class AppService {
     input: UpdateAppInput,
   ): Promise<AppView> {
     await this.access.resolve(actor, orgId);
-    await this.find(orgId, appId);
+    const before = await this.find(orgId, appId);
     try {
       return await this.prisma.transaction(async (tx) => {
         const app = await tx.application.update({
@@ -185,6 +185,17 @@ export class AppService {
           target: { type: 'application', id: appId },
           details: { changed: Object.keys(input), ...(input.scopes ? { scopes: input.scopes } : {}) },
         });
+        const granted = permissionChanges(before, app);
+        if (granted) {
+          await this.audit.record(tx, meta, {
+            action: 'app.permissions.changed',
+            outcome: 'success',
+            actor,
+            orgId,
+            target: { type: 'application', id: appId },
+            details: granted,
+          });
+        }
         return view(app);
       });
     } catch (err) {
@@ -214,4 +225,23 @@ export class AppService {
     if (!app) throw Problems.notFound('application');
     return app;
   }
+}
+
+/**
+ * What an app may do changed: its scopes, audiences (RFC 8707 resources), grant types, or
+ * whether it is enabled at all. Null when none of them did.
+ */
+function permissionChanges(before: AppRow, after: AppRow): Record<string, unknown> | null {
+  const changes: Record<string, unknown> = {};
+  for (const [field, a, b] of [
+    ['scopes', before.scopes, after.scopes],
+    ['audiences', before.audiences, after.audiences],
+    ['grant_types', before.grantTypes, after.grantTypes],
+  ] as const) {
+    const added = b.filter((x) => !a.includes(x));
+    const removed = a.filter((x) => !b.includes(x));
+    if (added.length || removed.length) changes[field] = { added, removed };
+  }
+  if (before.disabled !== after.disabled) changes.disabled = { from: before.disabled, to: after.disabled };
+  return Object.keys(changes).length ? changes : null;
 }

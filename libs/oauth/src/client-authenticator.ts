@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { RateLimitAudit } from '@gatehouse/audit';
 import { CLOCK, OAuthError, isId, type Clock } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
@@ -45,6 +46,7 @@ export class ClientAuthenticator {
     private readonly sql: SqlPool,
     private readonly cache: ClientCache,
     private readonly limiter: RateLimiter,
+    private readonly refusals: RateLimitAudit,
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -79,7 +81,7 @@ export class ClientAuthenticator {
       (s) => (s.expiresAtMs === null || s.expiresAtMs > now) && this.hasher.matches(secret, s.hash),
     );
     if (!app || !match || app.disabled) throw fail();
-    await this.enforceTokenRate(req, app.id, app.tokenRateLimit.requests, app.tokenRateLimit.perSeconds);
+    await this.enforceTokenRate(req, app.id, app.tokenRateLimit.requests, app.tokenRateLimit.perSeconds, app.orgId);
     return {
       id: app.id,
       orgId: app.orgId,
@@ -136,10 +138,25 @@ export class ClientAuthenticator {
    * RFC 6749 has no error code for this; 429 with Retry-After and `temporarily_unavailable`
    * is what clients' retry logic already understands.
    */
-  async enforceTokenRate(req: TokenRequest, clientId: string, requests: number, perSeconds: number): Promise<void> {
-    const r = await this.limiter.check(`client:${clientId}`, { name: 'client', limit: requests, windowS: perSeconds });
+  async enforceTokenRate(
+    req: TokenRequest,
+    clientId: string,
+    requests: number,
+    perSeconds: number,
+    orgId: string,
+  ): Promise<void> {
+    const key = `client:${clientId}`;
+    const policy = { name: 'client', limit: requests, windowS: perSeconds };
+    const r = await this.limiter.check(key, policy);
     Object.assign(req.responseHeaders, rateLimitHeaders(r));
     if (!r.allowed) {
+      await this.refusals.refused(req.meta, {
+        key,
+        policy,
+        retryAfterS: r.retryAfterS,
+        actor: { id: clientId, tier: 'app' },
+        orgId,
+      });
       throw new OAuthError('temporarily_unavailable', 429, `Token request rate exceeded; retry in ${r.retryAfterS} s.`);
     }
   }

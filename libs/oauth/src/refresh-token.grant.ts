@@ -113,11 +113,23 @@ export class RefreshTokenGrant implements GrantHandler {
     if (!isId('app', clientId)) throw new OAuthError('invalid_client', 401, 'Unknown client.');
     const app = await this.prisma.application.findUnique({
       where: { id: clientId },
-      select: { disabled: true, grantTypes: true, tokenRateLimitRequests: true, tokenRateLimitPerSeconds: true },
+      select: {
+        orgId: true,
+        disabled: true,
+        grantTypes: true,
+        tokenRateLimitRequests: true,
+        tokenRateLimitPerSeconds: true,
+      },
     });
     if (!app || app.disabled) throw new OAuthError('invalid_client', 401, 'Unknown client.');
     this.clients.requireGrant(app.grantTypes, this.grantType);
-    await this.clients.enforceTokenRate(req, clientId, app.tokenRateLimitRequests, app.tokenRateLimitPerSeconds);
+    await this.clients.enforceTokenRate(
+      req,
+      clientId,
+      app.tokenRateLimitRequests,
+      app.tokenRateLimitPerSeconds,
+      app.orgId,
+    );
     return clientId;
   }
 }

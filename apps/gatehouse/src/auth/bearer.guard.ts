@@ -1,10 +1,12 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { RateLimitAudit } from '@gatehouse/audit';
 import { Problems, type Principal } from '@gatehouse/core';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_RULE, DEFAULT_ACCESS, IS_PUBLIC, type AccessRule } from '../http/public.decorator';
+import { requestMeta } from '../http/request-meta.decorator';
 
 /**
  * The global guard: every route needs a valid bearer token unless marked @Public(), and
@@ -16,6 +18,7 @@ export class BearerGuard extends AuthGuard('bearer') {
   constructor(
     private readonly reflector: Reflector,
     private readonly limiter: RateLimiter,
+    private readonly refusals: RateLimitAudit,
   ) {
     super();
   }
@@ -31,7 +34,7 @@ export class BearerGuard extends AuthGuard('bearer') {
     }
     const missing = rule.scopes.find((s) => !principal.scopes.includes(s));
     if (missing) throw Problems.insufficientScope(missing);
-    await this.countRequest(principal, ctx.switchToHttp().getResponse<FastifyReply>());
+    await this.countRequest(principal, ctx.switchToHttp().getRequest(), ctx.switchToHttp().getResponse());
     return true;
   }
 
@@ -46,15 +49,23 @@ export class BearerGuard extends AuthGuard('bearer') {
    * app's rate_limit (admin tokens: the platform default). Limited responses carry the
    * IETF RateLimit-Policy and RateLimit fields; a refusal is 429 with Retry-After.
    */
-  private async countRequest(principal: Principal, reply: FastifyReply): Promise<void> {
+  private async countRequest(principal: Principal, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { requests, perSeconds } = principal.rateLimit;
-    const result = await this.limiter.check(`tok:${principal.jti}`, {
-      name: 'token',
-      limit: requests,
-      windowS: perSeconds,
-    });
+    const key = `tok:${principal.jti}`;
+    const policy = { name: 'token', limit: requests, windowS: perSeconds };
+    const result = await this.limiter.check(key, policy);
     const headers = rateLimitHeaders(result);
-    if (!result.allowed) throw Problems.rateLimited(headers, result.retryAfterS);
+    if (!result.allowed) {
+      await this.refusals.refused(requestMeta(req), {
+        key,
+        policy,
+        retryAfterS: result.retryAfterS,
+        actor: { id: principal.id, tier: principal.tier },
+        orgId: principal.tier === 'admin' ? null : principal.orgId,
+        jti: principal.jti,
+      });
+      throw Problems.rateLimited(headers, result.retryAfterS);
+    }
     for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
   }
 }

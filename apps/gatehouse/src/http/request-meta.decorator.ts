@@ -7,11 +7,14 @@ export function requestId(req: FastifyRequest): string | null {
   return typeof req.id === 'string' ? req.id : null;
 }
 
-/** Request id and source address, for audit rows. */
-export const Meta = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestMeta => {
-  const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+export function requestMeta(req: FastifyRequest): RequestMeta {
   return { requestId: requestId(req), sourceIp: req.ip ?? null };
-});
+}
+
+/** Request id and source address, for audit rows. */
+export const Meta = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestMeta =>
+  requestMeta(ctx.switchToHttp().getRequest<FastifyRequest>()),
+);
 
 /** The principal the bearer guard resolved. */
 export const Caller = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
