@@ -158,6 +158,10 @@ describe('every documented audit action is produced and found through GET /v1/au
     ]);
     expect((await form('/oauth/introspect', outsider, { token: t })).body).toEqual({ active: false });
     expect((await form('/oauth/revoke', app, { token: t })).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await gh.api('GET', '/v1/me', { token: t })).status).toBe(401);
+    expect(await gh.sql(`SELECT reason, actor_id, jti FROM audit_events WHERE action = 'token.rejected'`)).toEqual([
+      { reason: 'The token has been revoked.', actor_id: null, jti: null },
+    ]);
     expect((await gh.api('POST', `/v1/orgs/${org.id}/revoke-tokens`, { token: admin })).status).toBe(200);
 
     // Deletions.

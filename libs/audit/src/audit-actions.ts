@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'token.refresh_reuse_detected',
   'token.revoked',
   'token.introspected',
+  'token.rejected',
   'principal.tokens_revoked',
   'ratelimit.refused',
   'user.login',

@@ -1,8 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditLog } from './audit-log';
 import { AuditService } from './audit.service';
-import { RateLimitAudit } from './rate-limit-audit';
+import { RefusalAudit } from './refusal-audit';
 
 @Global()
-@Module({ providers: [AuditService, AuditLog, RateLimitAudit], exports: [AuditService, AuditLog, RateLimitAudit] })
+@Module({ providers: [AuditService, AuditLog, RefusalAudit], exports: [AuditService, AuditLog, RefusalAudit] })
 export class AuditModule {}

@@ -2,5 +2,5 @@ export * from './audit-actions';
 export * from './audit-log';
 export * from './audit.service';
 export * from './audit.module';
-export * from './rate-limit-audit';
+export * from './refusal-audit';
 export * from './redact';

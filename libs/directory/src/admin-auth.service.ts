@@ -12,7 +12,7 @@ import {
   type GatehouseConfig,
 } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
-import { AuditService, RateLimitAudit, type RequestMeta } from '@gatehouse/audit';
+import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
 import {
   generateRecoveryCodes,
   KEK,
@@ -76,7 +76,7 @@ export class AdminAuthService {
     private readonly box: SecretBox,
     private readonly totp: Totp,
     private readonly audit: AuditService,
-    private readonly refusals: RateLimitAudit,
+    private readonly refusals: RefusalAudit,
     private readonly limiter: RateLimiter,
     private readonly admins: AdminService,
     private readonly accessTokens: AccessTokenService,
@@ -404,7 +404,7 @@ export class AdminAuthService {
     const key = `admin-login:addr:${meta.sourceIp ?? 'unknown'}`;
     const r = await this.limiter.check(key, ADMIN_LOGIN_PER_ADDRESS);
     if (r.allowed) return;
-    await this.refusals.refused(meta, { key, policy: ADMIN_LOGIN_PER_ADDRESS, retryAfterS: r.retryAfterS });
+    await this.refusals.rateLimited(meta, { key, policy: ADMIN_LOGIN_PER_ADDRESS, retryAfterS: r.retryAfterS });
     throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
   }
 

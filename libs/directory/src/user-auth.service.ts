@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemError, Problems } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
-import { AuditService, RateLimitAudit, type RequestMeta } from '@gatehouse/audit';
+import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
 import { PasswordHasher } from '@gatehouse/credentials';
 import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
 import { AccessTokenService, RefreshTokenService } from '@gatehouse/tokens';
@@ -38,7 +38,7 @@ export class UserAuthService {
     private readonly prisma: PrismaService,
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
-    private readonly refusals: RateLimitAudit,
+    private readonly refusals: RefusalAudit,
     private readonly limiter: RateLimiter,
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokenService,
@@ -55,7 +55,7 @@ export class UserAuthService {
     ] as const) {
       const r = await this.limiter.check(key, policy);
       if (!r.allowed) {
-        await this.refusals.refused(meta, { key, policy, retryAfterS: r.retryAfterS, orgId });
+        await this.refusals.rateLimited(meta, { key, policy, retryAfterS: r.retryAfterS, orgId });
         throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
       }
     }

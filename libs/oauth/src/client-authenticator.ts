@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RateLimitAudit } from '@gatehouse/audit';
+import { RefusalAudit } from '@gatehouse/audit';
 import { CLOCK, OAuthError, isId, type Clock } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
@@ -46,7 +46,7 @@ export class ClientAuthenticator {
     private readonly sql: SqlPool,
     private readonly cache: ClientCache,
     private readonly limiter: RateLimiter,
-    private readonly refusals: RateLimitAudit,
+    private readonly refusals: RefusalAudit,
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -150,7 +150,7 @@ export class ClientAuthenticator {
     const r = await this.limiter.check(key, policy);
     Object.assign(req.responseHeaders, rateLimitHeaders(r));
     if (!r.allowed) {
-      await this.refusals.refused(req.meta, {
+      await this.refusals.rateLimited(req.meta, {
         key,
         policy,
         retryAfterS: r.retryAfterS,

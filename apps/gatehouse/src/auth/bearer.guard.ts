@@ -1,7 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { RateLimitAudit } from '@gatehouse/audit';
+import { RefusalAudit } from '@gatehouse/audit';
 import { Problems, type Principal } from '@gatehouse/core';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -18,7 +18,7 @@ export class BearerGuard extends AuthGuard('bearer') {
   constructor(
     private readonly reflector: Reflector,
     private readonly limiter: RateLimiter,
-    private readonly refusals: RateLimitAudit,
+    private readonly refusals: RefusalAudit,
   ) {
     super();
   }
@@ -56,7 +56,7 @@ export class BearerGuard extends AuthGuard('bearer') {
     const result = await this.limiter.check(key, policy);
     const headers = rateLimitHeaders(result);
     if (!result.allowed) {
-      await this.refusals.refused(requestMeta(req), {
+      await this.refusals.rateLimited(requestMeta(req), {
         key,
         policy,
         retryAfterS: result.retryAfterS,
