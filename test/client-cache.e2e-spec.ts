@@ -144,6 +144,30 @@ describe('client lookup cache', () => {
     expect((await token(orphan)).status).toBe(401);
   });
 
+  it('under concurrent load, no request sent after a change commits is served from before it', async () => {
+    const app = await newApp();
+    await warm(app);
+    const results: { sentAt: number; status: number }[] = [];
+    let stop = false;
+    const loop = async () => {
+      while (!stop) {
+        const sentAt = performance.now();
+        results.push({ sentAt, status: (await token(app)).status });
+      }
+    };
+    const loops = Array.from({ length: 16 }, loop);
+    await new Promise((r) => setTimeout(r, 300));
+    await gh.sql(`UPDATE applications SET disabled = true WHERE id = $1`, [app.client_id]);
+    const committedAt = performance.now();
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await Promise.all(loops);
+    const after = results.filter((r) => r.sentAt > committedAt);
+    expect(results.filter((r) => r.sentAt < committedAt && r.status === 200).length).toBeGreaterThan(0);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((r) => r.status !== 401)).toEqual([]);
+  });
+
   it('a secret that expires is refused at use time, with nothing in the database changing', async () => {
     const app = await newApp();
     const base = `/v1/orgs/${org.id}/apps/${app.client_id}/secrets`;
