@@ -57,6 +57,11 @@ export class RemoteKeySet {
     return this.keys.get(kid);
   }
 
+  /** Before any key is loaded: retry at most every few seconds, however many requests wait. */
+  get mayRetryLoad(): boolean {
+    return this.inFlight !== null || Date.now() - this.lastAttempt >= Math.min(this.o.cooldownMs, 5000);
+  }
+
   /** For an unknown kid: refetch unless one ran within the cooldown. */
   async lookup(kid: string): Promise<KeyObject | undefined> {
     const known = this.keys.get(kid);

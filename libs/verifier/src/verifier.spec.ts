@@ -15,12 +15,19 @@ class FakeIssuer {
   maxAge = 300;
   feed = { revoked_tokens: [] as object[], principal_revocations: [] as object[] };
   feedAuth: string[] = [];
+  /** Answer 503 to everything, counting the requests. */
+  down = false;
+  requestsWhileDown = 0;
 
   async start() {
     this.server = createServer((req, res) => {
       const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
       };
+      if (this.down) {
+        this.requestsWhileDown++;
+        return json(503, {});
+      }
       if (req.url === '/.well-known/oauth-authorization-server') {
         return json(200, { issuer: this.url, jwks_uri: `${this.url}/jwks`, token_endpoint: `${this.url}/token` });
       }
@@ -206,14 +213,17 @@ describe('createVerifier', () => {
     expect(v.health().jwks.kids).toEqual(['k1']);
   });
 
-  it('answers 503 verifier_unavailable when the keys were never loaded', async () => {
+  it('answers 503 verifier_unavailable when the keys were never loaded, without a fetch per request', async () => {
     const token = gh.token('k1');
-    await gh.stop();
+    gh.down = true;
     const err = await refusal(v.verify(token));
     expect(err.code).toBe('verifier_unavailable');
     expect(err.status).toBe(503);
     expect(err.responseHeaders()).toEqual({ 'Retry-After': '5' });
     expect(v.health().status).toBe('unavailable');
+    for (let i = 0; i < 20; i++) expect((await refusal(v.verify(token))).code).toBe('verifier_unavailable');
+    expect(gh.requestsWhileDown).toBe(1);
+    gh.down = false;
   });
 
   it('refuses revoked jtis and tokens issued up to a valid-after mark, from the feed', async () => {

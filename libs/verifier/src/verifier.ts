@@ -169,7 +169,7 @@ export class Verifier {
 
   private async verifyWithFetch(parsed: ParsedToken): Promise<VerifiedPrincipal> {
     if (!this.keys.loaded) {
-      await this.ready().catch(() => undefined);
+      if (this.keys.mayRetryLoad) await this.ready().catch(() => undefined);
       if (!this.keys.loaded) {
         throw new VerifierError('verifier_unavailable', 'The signing keys are not available yet; try again.', {
           headers: { 'Retry-After': '5' },
