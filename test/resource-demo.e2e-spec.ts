@@ -174,7 +174,8 @@ describe('resource-demo: offline verification of Gatehouse tokens', () => {
     }
     expectRefusal(r, 401, 'invalid_token');
     expect(r.body.error_description).toMatch(/revoked/);
-    expect(Date.now() - revokedAt).toBeLessThan(1000 + 500); // one interval, plus a poll's round trip
+    // one interval, plus the poll's own round trips (token endpoint, feed) on a busy machine
+    expect(Date.now() - revokedAt).toBeLessThan(1000 + 1000);
 
     const before = await tokenFor(writer);
     expect((await invoices(before)).status).toBe(200);
@@ -201,19 +202,22 @@ describe('resource-demo: offline verification of Gatehouse tokens', () => {
 
   it('verifies through a key rotation under load with zero failed requests', async () => {
     const kidBefore = kidOf(await tokenFor(reader));
+    const jwksBefore = (await demo.api('GET', '/healthz')).body.jwks;
     await gh.sql(`UPDATE signing_keys SET created_at = created_at - interval '1 day' WHERE state = 'next'`);
     const failures: string[] = [];
-    const kidsSeen = new Set<string>();
+    const okByKid = new Map<string, number>();
     let ok = 0;
     let stop = false;
     const worker = async () => {
       while (!stop) {
         const token = await tokenFor(reader); // minted before or after the rotation
-        kidsSeen.add(kidOf(token));
+        const kid = kidOf(token);
         for (let i = 0; i < 30 && !stop; i++) {
           const r = await invoices(token);
-          if (r.status === 200) ok++;
-          else failures.push(`${r.status} ${r.text}`);
+          if (r.status === 200) {
+            ok++;
+            okByKid.set(kid, (okByKid.get(kid) ?? 0) + 1);
+          } else failures.push(`${r.status} ${r.text}`);
         }
       }
     };
@@ -221,12 +225,18 @@ describe('resource-demo: offline verification of Gatehouse tokens', () => {
     await sleep(1000);
     const rotated = await gh.api('POST', '/v1/keys/rotate', { token: admin });
     expect(rotated.status).toBe(200);
-    await sleep(2000);
+    // keep the load on until tokens signed by the new key have been verified for a while
+    const deadline = Date.now() + 15_000;
+    while ((okByKid.get(rotated.body.current_kid) ?? 0) < 200 && Date.now() < deadline) await sleep(100);
     stop = true;
     await load;
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(200);
-    expect(kidsSeen).toEqual(new Set([kidBefore, rotated.body.current_kid]));
+    expect([...okByKid.keys()].sort()).toEqual([kidBefore, rotated.body.current_kid].sort());
+    expect(okByKid.get(rotated.body.current_kid)).toBeGreaterThanOrEqual(200);
+    // the new signing key was the published next key the demo already held: no refetch
+    expect(jwksBefore.kids).toContain(rotated.body.current_kid);
+    expect((await demo.api('GET', '/healthz')).body.jwks.fetched_at).toBe(jwksBefore.fetched_at);
   });
 
   it('keeps verifying tokens it has keys for while Gatehouse is down, and says revocation is expiry-only', async () => {
