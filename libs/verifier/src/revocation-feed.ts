@@ -57,6 +57,7 @@ export class RevocationFeed {
   private lastSync = 0;
   private lastError: string | null = null;
   private mode: RevocationMode = 'expiry-only';
+  private reportedDown = false;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private bearer: { token: string; until: number } | null = null;
@@ -110,11 +111,13 @@ export class RevocationFeed {
     };
   }
 
+  /** Reports the first outcome, then every change. */
   private setMode(mode: RevocationMode, error: string | null): void {
-    const changed = mode !== this.mode;
+    const report = mode !== this.mode || this.lastSync === 0;
     this.mode = mode;
     this.lastError = error;
-    if (changed) this.o.onChange?.(mode, error);
+    if (report && !(mode === 'expiry-only' && this.reportedDown)) this.o.onChange?.(mode, error);
+    this.reportedDown = mode === 'expiry-only';
   }
 
   private async sync(): Promise<void> {

@@ -233,10 +233,12 @@ describe('createVerifier', () => {
     const after = gh.token('k1', { sub: 'usr_9', tier: 'user', iat: Math.floor(now / 1000) + 1 });
     gh.feed.revoked_tokens.push({ jti: 'jti_dead', expires_at: new Date(now + 60_000).toISOString() });
     gh.feed.principal_revocations.push({ subject_id: 'usr_9', valid_after: new Date(now).toISOString() });
+    const modes: string[] = [];
     const fv = createVerifier({
       issuer: gh.url,
       audience: 'https://api.test',
       revocations: { credentials: { token: () => 'feed-token' } },
+      onRevocationModeChange: (mode) => modes.push(mode),
     });
     await fv.ready();
     expect((await refusal(fv.verify(revoked))).code).toBe('token_revoked');
@@ -251,6 +253,8 @@ describe('createVerifier', () => {
     await (fv as unknown as { feed: { poll(): Promise<void> } }).feed.poll();
     expect(fv.health()).toMatchObject({ status: 'degraded', revocations: { mode: 'expiry-only' } });
     expect((await refusal(fv.verify(revoked))).code).toBe('token_revoked'); // what it knew stays known
+    await (fv as unknown as { feed: { poll(): Promise<void> } }).feed.poll();
+    expect(modes).toEqual(['feed', 'expiry-only']); // each change told once
     fv.close();
   });
 

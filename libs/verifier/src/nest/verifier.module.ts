@@ -46,7 +46,10 @@ export class GatehouseVerifierModule implements OnModuleInit, OnApplicationShutd
   ) {}
 
   static forRoot(options: GatehouseVerifierModuleOptions): DynamicModule {
-    const verifier = options.verifier instanceof Verifier ? options.verifier : createVerifier(options.verifier);
+    const verifier =
+      options.verifier instanceof Verifier
+        ? options.verifier
+        : createVerifier({ onRevocationModeChange: logModeChange, ...options.verifier });
     const limiter =
       options.rateLimit instanceof TokenRateLimiter
         ? options.rateLimit
@@ -77,4 +80,11 @@ export class GatehouseVerifierModule implements OnModuleInit, OnApplicationShutd
     this.verifier.close();
     this.limiter?.close();
   }
+}
+
+/** The feed going down or coming back is worth a log line: revocation is expiry-only meanwhile. */
+function logModeChange(mode: string, error: string | null): void {
+  const log = new Logger('GatehouseVerifier');
+  if (mode === 'feed') log.log('revocation feed reachable: revoked tokens are refused within one poll interval');
+  else log.warn(`revocation feed unreachable (${error}): tokens revoked from now on are accepted until they expire`);
 }
