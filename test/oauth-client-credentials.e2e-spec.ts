@@ -159,6 +159,34 @@ describe('OAuth client credentials', () => {
     expect((await json(jsonRes)).error).toBe('invalid_request');
   });
 
+  it('an unreadable, oversized or non-form body is an RFC 6749 error too, never cached', async () => {
+    const send = (contentType: string, body: string) =>
+      fetch(`${gh.url}/oauth/token`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    for (const res of [
+      await send('application/json', '{"grant_type":'),
+      await send('text/plain', 'grant_type=client_credentials'),
+      await send('application/xml', '<grant_type/>'),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(await json(res)).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+    }
+    const big = await send('application/x-www-form-urlencoded', `grant_type=${'x'.repeat(2_000_000)}`);
+    expect(big.status).toBe(413);
+    expect((await json(big)).error).toBe('invalid_request');
+  });
+
+  it('the OpenAPI document describes the token endpoint and its form', async () => {
+    const doc = (await gh.api('GET', '/openapi.json')).body;
+    const op = doc.paths['/oauth/token'].post;
+    expect(op.tags).toEqual(['oauth']);
+    const schema = op.requestBody.content['application/x-www-form-urlencoded'].schema;
+    expect(schema.required).toEqual(['grant_type']);
+    expect(schema.properties.grant_type.enum).toEqual(['client_credentials', 'refresh_token']);
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
+  });
+
   it('an app not allowed the client_credentials grant gets unauthorized_client', async () => {
     const limited = (
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, {

@@ -2,12 +2,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@gatehouse/core';
 import { SigningKeyService } from '@gatehouse/keys';
+import { TokenEndpoint } from '@gatehouse/oauth';
 import { LogController } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, type AppOptions } from './app.module';
 import { registerFormParser } from './http/form-body';
 import { registerJwksRoute } from './http/jwks.route';
 import { setUpOpenApi } from './http/openapi';
+import { registerTokenRoute, tokenRouteOpenApi } from './http/token.route';
 import { createRootLogger, NestPinoLogger, requestStore } from './logging/logger';
 import type { Runtime } from './runtime';
 
@@ -58,7 +60,8 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   fastify.removeContentTypeParser(['text/plain']);
   registerFormParser(fastify);
   registerJwksRoute(fastify, app.get(SigningKeyService));
-  setUpOpenApi(app, rt.config.issuer);
+  registerTokenRoute(fastify, app.get(TokenEndpoint));
+  setUpOpenApi(app, rt.config.issuer, { '/oauth/token': tokenRouteOpenApi });
   await app.init();
   return app;
 }

@@ -2,6 +2,7 @@ import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs
 import { OAuthError, ProblemError } from '@gatehouse/core';
 import { isDatabaseUnavailable } from '@gatehouse/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { collectedHeaders } from './protocol-request';
 
 const log = new Logger('OAuthErrors');
 
@@ -13,19 +14,25 @@ const log = new Logger('OAuthErrors');
 @Catch()
 export class OAuthErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const req = host.switchToHttp().getRequest<FastifyRequest>();
-    const e = toOAuthError(err);
-    if (e.status >= 500) log.error({ err, request_id: req.id }, 'token endpoint failed');
-    const extra = (reply as unknown as { gatehouseHeaders?: Record<string, string> }).gatehouseHeaders ?? {};
-    for (const [k, v] of Object.entries({ ...extra, ...e.headers })) void reply.header(k, v);
-    void reply
-      .status(e.status)
-      .header('cache-control', 'no-store')
-      .header('pragma', 'no-cache')
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(JSON.stringify({ error: e.error, ...(e.description ? { error_description: e.description } : {}) }));
+    sendOAuthError(
+      host.switchToHttp().getRequest<FastifyRequest>(),
+      host.switchToHttp().getResponse<FastifyReply>(),
+      err,
+    );
   }
+}
+
+/** The RFC 6749 §5.2 answer for `err`; also the error handler of the plain /oauth/token route. */
+export function sendOAuthError(req: FastifyRequest, reply: FastifyReply, err: unknown): void {
+  const e = toOAuthError(err);
+  if (e.status >= 500) log.error({ err, request_id: req.id }, 'token endpoint failed');
+  for (const [k, v] of Object.entries({ ...collectedHeaders(reply), ...e.headers })) void reply.header(k, v);
+  void reply
+    .status(e.status)
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache')
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(JSON.stringify({ error: e.error, ...(e.description ? { error_description: e.description } : {}) }));
 }
 
 function toOAuthError(err: unknown): OAuthError {

@@ -11,8 +11,11 @@ export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return rest;
 }
 
-/** OpenAPI at /openapi.json, a docs page at /docs. */
-export function setUpOpenApi(app: INestApplication, issuer: string): void {
+/**
+ * OpenAPI at /openapi.json, a docs page at /docs. `extraPaths` documents the plain Fastify
+ * routes (the token endpoint), which Nest's generator, reading controllers, cannot see.
+ */
+export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: Record<string, object> = {}): void {
   const config = new DocumentBuilder()
     .setTitle('Gatehouse')
     .setDescription('Multi-tenant identity provider and token issuer: management API and health endpoints.')
@@ -21,5 +24,6 @@ export function setUpOpenApi(app: INestApplication, issuer: string): void {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   const document = SwaggerModule.createDocument(app, config);
+  Object.assign(document.paths, extraPaths);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 }

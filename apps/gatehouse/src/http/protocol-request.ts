@@ -1,0 +1,39 @@
+import { OAuthError } from '@gatehouse/core';
+import type { TokenRequest } from '@gatehouse/oauth';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FormBody } from './form-body';
+import { requestId } from './request-meta.decorator';
+
+type WithHeaders = FastifyReply & { gatehouseHeaders?: Record<string, string> };
+
+/**
+ * The protocol endpoints' request (/oauth/token, /oauth/revoke, /oauth/introspect): one
+ * form-encoded body (RFC 6749 §3.2) whose parameters each appear once (§3.1).
+ */
+export function protocolRequest(req: FastifyRequest, reply: FastifyReply): TokenRequest {
+  const body = req.body;
+  if (!(body instanceof FormBody)) {
+    throw new OAuthError('invalid_request', 400, 'Send the request as application/x-www-form-urlencoded.');
+  }
+  if (body.repeated)
+    throw new OAuthError('invalid_request', 400, `Parameter "${body.repeated}" appears more than once.`);
+  const responseHeaders: Record<string, string> = {};
+  // Kept on the reply so that refusals (sendOAuthError) carry them too.
+  (reply as WithHeaders).gatehouseHeaders = responseHeaders;
+  return {
+    responseHeaders,
+    params: body.params,
+    authorization: req.headers.authorization,
+    meta: { requestId: requestId(req), sourceIp: req.ip ?? null },
+  };
+}
+
+/** Headers the handler collected (RateLimit fields), and never cached (RFC 6749 §5.1). */
+export function setProtocolHeaders(reply: FastifyReply, headers: Record<string, string>): void {
+  void reply.headers(headers).header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+/** The headers a refused request still carries (set by protocolRequest). */
+export function collectedHeaders(reply: FastifyReply): Record<string, string> {
+  return (reply as WithHeaders).gatehouseHeaders ?? {};
+}

@@ -1,0 +1,94 @@
+import type { TokenEndpoint } from '@gatehouse/oauth';
+import type { FastifyInstance } from 'fastify';
+import { sendOAuthError } from './oauth-error.filter';
+import { protocolRequest, setProtocolHeaders } from './protocol-request';
+
+/**
+ * POST /oauth/token (RFC 6749 §3.2) as a plain Fastify route, like the JWKS: it is the
+ * endpoint every client calls for every token, and Nest's router, guard, interceptor and
+ * parameter pipeline around it measured ~9 % of a worker's CPU per token
+ * (docs/performance.md). The grant is still chosen by `grant_type` in libs/oauth
+ * (TokenEndpoint); what the controller did — the form checks, the RateLimit headers,
+ * `Cache-Control: no-store` — is the same code (protocol-request.ts), and every error,
+ * including an unreadable or oversized body, is an RFC 6749 §5.2 body (sendOAuthError).
+ */
+export function registerTokenRoute(fastify: FastifyInstance, tokens: TokenEndpoint): void {
+  fastify.post(
+    '/oauth/token',
+    { errorHandler: (err, req, reply) => sendOAuthError(req, reply, err) },
+    async (req, reply) => {
+      const request = protocolRequest(req, reply);
+      const result = await tokens.handle(request);
+      setProtocolHeaders(reply, request.responseHeaders);
+      return result;
+    },
+  );
+}
+
+const oauthError = {
+  description: 'RFC 6749 §5.2 error',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['error'],
+        properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+      },
+    },
+  },
+};
+
+/** The route's OpenAPI entry: Nest's document generator only sees controllers. */
+export const tokenRouteOpenApi = {
+  post: {
+    operationId: 'OAuthController_token',
+    tags: ['oauth'],
+    summary: 'Token endpoint (RFC 6749 §3.2): client_credentials and refresh_token grants',
+    description:
+      'Client authentication by client_secret_basic (Authorization: Basic) or client_secret_post, exactly one per request.',
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: {
+            type: 'object',
+            required: ['grant_type'],
+            properties: {
+              grant_type: { type: 'string', enum: ['client_credentials', 'refresh_token'] },
+              scope: { type: 'string', description: 'space-separated; a subset of what the client holds' },
+              resource: { type: 'string', description: 'RFC 8707: one of the app’s audiences' },
+              refresh_token: { type: 'string' },
+              client_id: { type: 'string' },
+              client_secret: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      '200': {
+        description: 'An access token (and, for refresh_token, the next refresh token)',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['access_token', 'token_type', 'expires_in', 'scope'],
+              properties: {
+                access_token: { type: 'string' },
+                token_type: { type: 'string', enum: ['Bearer'] },
+                expires_in: { type: 'integer' },
+                scope: { type: 'string' },
+                refresh_token: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+      '400': oauthError,
+      '401': oauthError,
+      '413': oauthError,
+      '429': oauthError,
+      '503': oauthError,
+    },
+  },
+};
