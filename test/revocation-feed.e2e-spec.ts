@@ -106,6 +106,55 @@ describe('revocation feed', () => {
     );
   });
 
+  it('disabling or deleting an app, and deleting a user or changing its password, reach the feed as marks', async () => {
+    const before = (await feed(acmeFeed)).body.next_cursor as string;
+    const doomed = await mkApp(acme.id, 'doomed', ['x']);
+    const paused = await mkApp(acme.id, 'paused', ['x']);
+    const pausedToken = await tokenFor(paused);
+    const user = { email: 'lee@acme.test', password: 'Lee-Strong-Pass-42' };
+    const u1 = (await gh.api('POST', `/v1/orgs/${acme.id}/users`, { token: admin, body: user })).body;
+    const u2 = (
+      await gh.api('POST', `/v1/orgs/${acme.id}/users`, {
+        token: admin,
+        body: { email: 'max@acme.test', password: 'Max-Strong-Pass-42' },
+      })
+    ).body;
+    const session = (
+      await gh.api('POST', `/v1/orgs/${acme.id}/users/login`, { body: { client_id: acmeFeed.client_id, ...user } })
+    ).body;
+
+    expect((await gh.api('DELETE', `/v1/orgs/${acme.id}/apps/${doomed.client_id}`, { token: admin })).status).toBe(204);
+    const disable = { token: admin, body: { disabled: true } };
+    expect((await gh.api('PATCH', `/v1/orgs/${acme.id}/apps/${paused.client_id}`, disable)).status).toBe(200);
+    expect((await gh.api('DELETE', `/v1/orgs/${acme.id}/users/${u2.id}`, { token: admin })).status).toBe(204);
+    const newPassword = { token: admin, body: { password: 'Lee-Even-Stronger-43' } };
+    expect((await gh.api('PATCH', `/v1/orgs/${acme.id}/users/${u1.id}`, newPassword)).status).toBe(200);
+
+    const marks = ((await feed(acmeFeed, before)).body.principal_revocations as { subject_id: string }[]).map(
+      (m) => m.subject_id,
+    );
+    expect(marks).toEqual(expect.arrayContaining([doomed.client_id, paused.client_id, u2.id, u1.id]));
+    expect((await feed(globexFeed, before)).body.principal_revocations).not.toContainEqual(
+      expect.objectContaining({ subject_id: doomed.client_id }),
+    );
+    // …and Gatehouse itself refuses those tokens; re-enabling the app does not revive them.
+    expect((await gh.api('GET', '/v1/me', { token: session.access_token })).status).toBe(401);
+    const refresh = await form('/oauth/token', acmeFeed, {
+      grant_type: 'refresh_token',
+      refresh_token: session.refresh_token,
+    });
+    expect(((await refresh.json()) as { error: string }).error).toBe('invalid_grant');
+    expect(
+      (
+        await gh.api('PATCH', `/v1/orgs/${acme.id}/apps/${paused.client_id}`, {
+          token: admin,
+          body: { disabled: false },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await gh.api('GET', '/v1/me', { token: pausedToken })).status).toBe(401);
+  });
+
   it('is documented in the OpenAPI document', async () => {
     const doc = (await gh.api('GET', '/openapi.json')).body;
     const op = doc.paths['/v1/revocations'].get;

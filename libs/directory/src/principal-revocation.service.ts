@@ -4,6 +4,7 @@ import { PrismaService, type Prisma } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { TokenRevocationService } from '@gatehouse/tokens';
 import { OrgAccess } from './org-access';
+import { endSessions } from './valid-after';
 
 export type RevocationTarget = { kind: 'org' } | { kind: 'app'; id: string } | { kind: 'user'; id: string };
 
@@ -68,21 +69,16 @@ export class PrincipalRevocationService {
   private async mark(actor: Principal, meta: RequestMeta, m: Mark) {
     const now = this.clock.now();
     const families = await this.prisma.transaction(async (tx) => {
-      await tx.$executeRaw`INSERT INTO principal_revocations (subject_id, valid_after) VALUES (${m.subjectId}, ${now})
-        ON CONFLICT (subject_id) DO UPDATE SET valid_after = GREATEST(principal_revocations.valid_after, EXCLUDED.valid_after)`;
-      const ended = await tx.refreshFamily.updateMany({
-        where: { ...m.families, revokedAt: null },
-        data: { revokedAt: now, revokedWhy: `revoke_all:${m.kind}` },
-      });
+      const ended = await endSessions(tx, m.subjectId, m.orgId, now, m.families, `revoke_all:${m.kind}`);
       await this.audit.record(tx, meta, {
         action: 'principal.tokens_revoked',
         outcome: 'success',
         actor,
         orgId: m.orgId,
         target: { type: TARGET_TYPE[m.kind], id: m.subjectId },
-        details: { valid_after: now.toISOString(), refresh_families_ended: ended.count },
+        details: { valid_after: now.toISOString(), refresh_families_ended: ended },
       });
-      return ended.count;
+      return ended;
     });
     await this.tokens.mirrorValidAfter(m.subjectId, now);
     return {

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { newId, Problems, type Principal } from '@gatehouse/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, newId, Problems, type Clock, type Principal } from '@gatehouse/core';
 import { isUniqueViolation, PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { PasswordHasher, passwordWeakness } from '@gatehouse/credentials';
+import { TokenRevocationService } from '@gatehouse/tokens';
 import { OrgAccess } from './org-access';
+import { endSessions } from './valid-after';
 import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
 
 export interface UserView {
@@ -41,6 +43,8 @@ export class UserService {
     private readonly access: OrgAccess,
     private readonly audit: AuditService,
     private readonly passwords: PasswordHasher,
+    private readonly tokens: TokenRevocationService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async create(
@@ -98,11 +102,25 @@ export class UserService {
       if (weakness) throw Problems.validation([{ path: 'password', message: weakness }]);
       passwordHash = await this.passwords.hash(input.password);
     }
-    return this.prisma.transaction(async (tx) => {
+    // A new password or a disabled account ends the user's sessions: its tokens issued up
+    // to now are dead here at once and, through the revocation feed, at offline verifiers.
+    const ending = input.password !== undefined || (input.disabled === true && !existing.disabled);
+    const now = this.clock.now();
+    const updated = await this.prisma.transaction(async (tx) => {
       const user = await tx.user.update({
         where: { id: userId, orgId },
         data: { passwordHash, disabled: input.disabled },
       });
+      if (ending) {
+        await endSessions(
+          tx,
+          userId,
+          orgId,
+          now,
+          { subjectId: userId },
+          input.password ? 'password_changed' : 'user_disabled',
+        );
+      }
       await this.audit.record(tx, meta, {
         action: 'user.updated',
         outcome: 'success',
@@ -113,13 +131,17 @@ export class UserService {
       });
       return view(user);
     });
+    if (ending) await this.tokens.mirrorValidAfter(userId, now);
+    return updated;
   }
 
   async remove(actor: Principal, meta: RequestMeta, orgId: string, userId: string): Promise<void> {
     await this.access.resolve(actor, orgId);
     await this.find(orgId, userId);
+    const now = this.clock.now();
     await this.prisma.transaction(async (tx) => {
       await tx.user.delete({ where: { id: userId, orgId } });
+      await endSessions(tx, userId, orgId, now, { subjectId: userId }, 'user_deleted');
       await this.audit.record(tx, meta, {
         action: 'user.deleted',
         outcome: 'success',
@@ -128,6 +150,7 @@ export class UserService {
         target: { type: 'user', id: userId },
       });
     });
+    await this.tokens.mirrorValidAfter(userId, now);
   }
 
   private async find(orgId: string, userId: string): Promise<UserRow> {

@@ -12,7 +12,7 @@ export interface FeedRow {
 /**
  * Revocation changes after a cursor, oldest first, for one organization: revoked jtis of
  * its apps' tokens (still unexpired) and "valid after" marks on the org, its apps and its
- * users. One round trip over the shared `revocation_feed_seq` order.
+ * users — including apps and users deleted since (the mark keeps its org_id). One round trip over the shared `revocation_feed_seq` order.
  */
 @Injectable()
 export class RevocationFeedRepository {
@@ -26,8 +26,7 @@ export class RevocationFeedRepository {
           WHERE seq > $2 AND expires_at > now() AND client_id IN (SELECT id FROM org_apps)
          UNION ALL
          SELECT seq, 'mark', subject_id, valid_after, feed_at FROM principal_revocations
-          WHERE seq > $2 AND (subject_id = $1 OR subject_id IN (SELECT id FROM org_apps)
-                OR subject_id IN (SELECT id FROM users WHERE org_id = $1))
+          WHERE seq > $2 AND org_id = $1
        )
        SELECT seq::text AS seq, kind, id, at, feed_at < now() - make_interval(secs => $4) AS settled
          FROM changes ORDER BY seq LIMIT $3`,
