@@ -3,7 +3,7 @@ import { KeyScheduleService } from '@gatehouse/keys';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
-import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 
 /**
  * Audit completeness (issue 4): the action names documented in docs/audit-events.md are
@@ -32,14 +32,7 @@ describe('every documented audit action is produced and found through GET /v1/au
   it('a full journey writes each of them', async () => {
     type App = { client_id: string; client_secret: string; secret_id: string };
     const form = (path: string, app: App, params: Record<string, string>) =>
-      fetch(`${gh.url}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
-        },
-        body: new URLSearchParams(params).toString(),
-      }).then(async (r) => {
+      clientPost(gh.url, app, path, params).then(async (r) => {
         const text = await r.text();
         return { status: r.status, body: (text ? JSON.parse(text) : {}) as Record<string, string> };
       });

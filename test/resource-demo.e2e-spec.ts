@@ -1,6 +1,6 @@
 import { createHmac, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { AccessTokenService } from '@gatehouse/tokens';
-import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 import { startResourceDemo, type ResourceDemo } from './support/resource-demo';
 
 type App = { client_id: string; client_secret: string };
@@ -22,15 +22,7 @@ describe('resource-demo: offline verification of Gatehouse tokens', () => {
   let reader: App; // invoices:read
   let writer: App; // invoices:read invoices:write
 
-  const form = (path: string, client: App, params: Record<string, string>) =>
-    fetch(`${gh.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams(params).toString(),
-    });
+  const form = (path: string, client: App, params: Record<string, string>) => clientPost(gh.url, client, path, params);
   const tokenFor = async (client: App) =>
     (
       (await (await form('/oauth/token', client, { grant_type: 'client_credentials' })).json()) as {

@@ -1,4 +1,4 @@
-import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 
 type App = { client_id: string; client_secret: string };
 
@@ -13,15 +13,7 @@ describe('revocation feed', () => {
   let globexApp: App;
   let globexFeed: App;
 
-  const form = (path: string, client: App, params: Record<string, string>) =>
-    fetch(`${gh.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams(params).toString(),
-    });
+  const form = (path: string, client: App, params: Record<string, string>) => clientPost(gh.url, client, path, params);
   const tokenFor = async (client: App, scope?: string) =>
     (
       (await (

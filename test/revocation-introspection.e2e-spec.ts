@@ -1,5 +1,5 @@
 import { AccessTokenService } from '@gatehouse/tokens';
-import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 
 /** RFC 7009 revocation and RFC 7662 introspection, with the bearer routes' liveness rules. */
 describe('revocation and introspection', () => {
@@ -12,14 +12,7 @@ describe('revocation and introspection', () => {
   let c: App;
 
   const call = (path: string, client: App, params: Record<string, string>) =>
-    fetch(`${gh.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams(params).toString(),
-    }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    clientPost(gh.url, client, path, params).then(async (r) => ({ status: r.status, text: await r.text() }));
   const tokenFor = async (client: App) =>
     JSON.parse((await call('/oauth/token', client, { grant_type: 'client_credentials' })).text).access_token as string;
   const introspect = async (client: App, token: string) =>

@@ -1,6 +1,13 @@
 import { decodeJwt } from 'jose';
 import { restoreAppLogger } from '../apps/gatehouse/src/bootstrap';
-import { cliCreateAdmin, hasRedis, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import {
+  cliCreateAdmin,
+  hasRedis,
+  loginAdmin,
+  startGatehouse,
+  type TestGatehouse,
+  clientPost,
+} from './support/gatehouse';
 import { startOwnRedis, type OwnRedis } from './support/redis-server';
 import { startSecondInstance, type SecondInstance } from './support/second-instance';
 
@@ -18,15 +25,7 @@ import { startSecondInstance, type SecondInstance } from './support/second-insta
   let app: App;
   let prefix: string;
 
-  const form = (path: string, params: Record<string, string>, base = gh.url) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams(params).toString(),
-    });
+  const form = (path: string, params: Record<string, string>, base = gh.url) => clientPost(base, app, path, params);
   const token = async () =>
     ((await (await form('/oauth/token', { grant_type: 'client_credentials' })).json()) as { access_token: string })
       .access_token;

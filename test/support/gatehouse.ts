@@ -52,6 +52,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface ClientCredentials {
+  client_id: string;
+  client_secret: string;
+}
+
+/**
+ * A form-encoded POST authenticated with client_secret_basic: /oauth/token, /oauth/revoke,
+ * /oauth/introspect.
+ */
+export function clientPost(
+  baseUrl: string,
+  client: ClientCredentials,
+  path: string,
+  params: Record<string, string>,
+): Promise<Response> {
+  return fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
 /** JSON-over-HTTP helper for one Gatehouse base URL. */
 export function apiClient(url: string) {
   return async (method: string, path: string, o: RequestOptions = {}): Promise<ApiResponse> => {
