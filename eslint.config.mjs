@@ -58,7 +58,7 @@ const LIB_EDGES = {
   db: ['core'],
   credentials: ['db'],
   audit: ['db'],
-  ratelimit: ['db'],
+  ratelimit: ['db', 'verifier'],
   keys: ['credentials', 'audit', 'ratelimit'],
   tokens: ['keys', 'verifier'],
   directory: ['tokens'],

@@ -1,36 +1,15 @@
-/** A limit: `limit` requests per `windowS` seconds, named for the RateLimit headers. */
-export interface RateLimitPolicy {
-  name: string;
-  limit: number;
-  windowS: number;
-}
-
-export interface RateLimitResult {
-  allowed: boolean;
-  /** Requests left in the current window after this one. */
-  remaining: number;
-  /** Seconds until the quota is fully restored. */
-  resetS: number;
-  /** Seconds to wait before retrying (0 when allowed). */
-  retryAfterS: number;
-  policy: RateLimitPolicy;
-}
-
 /**
- * IETF draft-ietf-httpapi-ratelimit-headers field values:
- * `RateLimit-Policy: "token";q=600;w=60` and `RateLimit: "token";r=42;t=30`.
+ * One limiter for Gatehouse and the resource servers (ARCHITECTURE.md §6): the GCRA
+ * arithmetic, the Lua script, the key scheme and the RateLimit header fields live in
+ * @gatehouse/verifier, which downstream services install; Gatehouse uses the same code,
+ * so both enforce one budget per token on one Redis with the same decisions.
  */
-export function rateLimitHeaders(r: RateLimitResult): Record<string, string> {
-  const headers: Record<string, string> = {
-    'RateLimit-Policy': `"${r.policy.name}";q=${r.policy.limit};w=${r.policy.windowS}`,
-    RateLimit: `"${r.policy.name}";r=${r.remaining};t=${r.resetS}`,
-  };
-  if (!r.allowed) headers['Retry-After'] = String(r.retryAfterS);
-  return headers;
-}
-
-/** GCRA parameters in microseconds: emission interval and burst tolerance (= the window). */
-export function gcraParams(p: RateLimitPolicy): { intervalUs: number; toleranceUs: number } {
-  const toleranceUs = p.windowS * 1_000_000;
-  return { intervalUs: Math.max(1, Math.floor(toleranceUs / p.limit)), toleranceUs };
-}
+export {
+  ceilS,
+  decisionFromReply,
+  gcraParams,
+  GCRA_LUA,
+  rateLimitHeaders,
+  type RateLimitDecision as RateLimitResult,
+  type RateLimitPolicy,
+} from '@gatehouse/verifier';

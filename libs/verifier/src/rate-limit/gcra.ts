@@ -1,8 +1,8 @@
 /**
- * GCRA, the same limiter Gatehouse runs on every bearer route (ARCHITECTURE.md §6), copied
- * here because this package imports nothing internal. Keep it in step with
- * libs/ratelimit (policy.ts, memory-store.ts, redis-store.ts): test/verifier-rate-limit
- * checks that both produce the same key and the same decisions on one Redis.
+ * GCRA, the limiter Gatehouse runs on every bearer route (ARCHITECTURE.md §6). It lives
+ * here, in the package downstream services install, and Gatehouse's libs/ratelimit
+ * imports it, so there is one implementation: test/verifier-rate-limit checks that both
+ * produce the same key and the same decisions on one Redis.
  */
 
 /** A limit: `limit` requests per `windowS` seconds, named for the RateLimit headers. */
