@@ -1,4 +1,5 @@
 import { decodeJwt } from 'jose';
+import { createTestDatabase, SqlPool } from '@gatehouse/db';
 import { ClientCache, type ClientRecord } from '@gatehouse/oauth';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 import { startSecondInstance, type SecondInstance } from './support/second-instance';
@@ -227,6 +228,31 @@ describe('client lookup cache', () => {
     await warm(app);
     await gh.sql(`UPDATE applications SET disabled = true WHERE id = $1`, [app.client_id]);
     expect((await token(app)).status).toBe(401);
+  });
+
+  it('stays bypassed when notifications from other connections never reach the listener', async () => {
+    // The listener on one database, the probe sent into another: what a transaction-mode
+    // pooler does to LISTEN (the notification never reaches the listening session).
+    const elsewhere = await createTestDatabase(process.env.GATEHOUSE_TEST_PG_URL!);
+    const pool = new SqlPool(elsewhere.url);
+    const deaf = new ClientCache(gh.db.url, pool);
+    try {
+      let reads = 0;
+      const load = async () => {
+        reads++;
+        return stale('app_00000000000000000000000001', org);
+      };
+      await deaf.get('app_00000000000000000000000001', load);
+      await new Promise((r) => setTimeout(r, 3_500));
+      expect(deaf.listening).toBe(false);
+      await deaf.get('app_00000000000000000000000001', load);
+      expect(reads).toBe(2);
+      expect(deaf.stats()).toMatchObject({ hits: 0, bypassed: 2, size: 0 });
+    } finally {
+      await deaf.onModuleDestroy();
+      await pool.onModuleDestroy();
+      await elsewhere.drop();
+    }
   });
 });
 

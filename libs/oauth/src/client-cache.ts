@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { DATABASE_URL } from '@gatehouse/db';
+import { DATABASE_URL, SqlPool } from '@gatehouse/db';
 import { Client } from 'pg';
 
 /** The channel the triggers of migration 20261123070000_client_cache_notify notify on. */
@@ -24,6 +25,8 @@ const MAX_ENTRIES = 10_000;
 const RETRY_MS = [1_000, 2_000, 5_000];
 /** The sync round trip on the listening connection; a hung server fails it, and the cache is bypassed. */
 const SYNC_TIMEOUT_MS = 5_000;
+/** How long a fresh listener waits for its probe notification before giving up (and retrying). */
+const PROBE_TIMEOUT_MS = 3_000;
 
 /**
  * The token endpoint's client lookup, cached per instance and kept exact across instances.
@@ -41,6 +44,9 @@ const SYNC_TIMEOUT_MS = 5_000;
  *   notification and every (re)connection, must be unchanged between the read and the put.
  * - While the listening connection is down the cache is empty and bypassed — every request
  *   reads the database — until it has reconnected and subscribed again.
+ * - A new listener is trusted only once a notification sent from another connection (the
+ *   pool) has reached it. Behind a transaction-mode pooler (PgBouncer `pool_mode=transaction`)
+ *   LISTEN does not hold, the probe never arrives, and the cache stays bypassed.
  */
 @Injectable()
 export class ClientCache implements OnModuleDestroy {
@@ -57,9 +63,14 @@ export class ClientCache implements OnModuleDestroy {
   /** The sync round trip that requests arriving now will wait for (not sent yet). */
   private nextSync: { promise: Promise<boolean>; resolve: (usable: boolean) => void } | null = null;
   private syncInFlight = false;
+  /** Probe payloads sent and not yet heard back, with what to do when they arrive. */
+  private readonly probes = new Map<string, () => void>();
   private readonly counters = { hits: 0, misses: 0, bypassed: 0 };
 
-  constructor(@Inject(DATABASE_URL) private readonly databaseUrl: string) {}
+  constructor(
+    @Inject(DATABASE_URL) private readonly databaseUrl: string,
+    private readonly sql: SqlPool,
+  ) {}
 
   /** The cached record for `clientId`, or what `load` reads (cached when that is safe). */
   async get(clientId: string, load: (clientId: string) => Promise<ClientRecord | null>): Promise<ClientRecord | null> {
@@ -149,6 +160,11 @@ export class ClientCache implements OnModuleDestroy {
   }
 
   private onNotification(payload: string | undefined): void {
+    if (payload?.startsWith('probe:')) {
+      // Another instance's probe, or this one's: no data changed.
+      this.probes.get(payload)?.();
+      return;
+    }
     this.generation++;
     if (payload?.startsWith('app:')) {
       this.entries.delete(payload.slice(4));
@@ -184,6 +200,7 @@ export class ClientCache implements OnModuleDestroy {
     client
       .connect()
       .then(() => client.query(`LISTEN ${CLIENT_CACHE_CHANNEL}`))
+      .then(() => this.probe())
       .then(
         () => {
           if (this.current !== client) return;
@@ -195,6 +212,28 @@ export class ClientCache implements OnModuleDestroy {
         },
         (err: unknown) => this.lost(client, err),
       );
+  }
+
+  /** Resolves once a notification sent through the pool arrives on the listening connection. */
+  private probe(): Promise<void> {
+    const payload = `probe:${randomUUID()}`;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.probes.delete(payload);
+        reject(new Error('a notification sent from another connection did not arrive (a transaction-mode pooler?)'));
+      }, PROBE_TIMEOUT_MS);
+      timer.unref();
+      this.probes.set(payload, () => {
+        clearTimeout(timer);
+        this.probes.delete(payload);
+        resolve();
+      });
+      this.sql.query('SELECT pg_notify($1, $2)', [CLIENT_CACHE_CHANNEL, payload]).catch((err: unknown) => {
+        clearTimeout(timer);
+        this.probes.delete(payload);
+        reject(err);
+      });
+    });
   }
 
   private lost(client: Client, err: unknown): void {
