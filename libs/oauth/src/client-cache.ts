@@ -119,7 +119,10 @@ export class ClientCache implements OnModuleDestroy {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(record.id, record);
+    // Every request shares the cached record: freeze it, so a caller that mutated it would
+    // fail loudly instead of changing what the next request sees.
+    for (const list of [record.scopes, record.audiences, record.grantTypes, record.secrets]) Object.freeze(list);
+    this.entries.set(record.id, Object.freeze(record));
   }
 
   /** Resolves true once every change committed before the call is applied to the cache. */
