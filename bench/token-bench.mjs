@@ -133,16 +133,16 @@ function cpuByRole(serverPid) {
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const seconds = (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks
-    const role =
-      Number(pid) === serverPid || Number(f[1]) === serverPid
-        ? 'gatehouse'
-        : Number(pid) === process.pid
-          ? 'load generator'
-          : comm.startsWith('postgres')
-            ? 'postgres'
-            : comm.startsWith('redis')
-              ? 'redis'
-              : null;
+    // By name first: in embedded mode PostgreSQL is a child of the server process.
+    const role = comm.startsWith('postgres')
+      ? 'postgres'
+      : comm.startsWith('redis')
+        ? 'redis'
+        : Number(pid) === serverPid || Number(f[1]) === serverPid
+          ? 'gatehouse'
+          : Number(pid) === process.pid
+            ? 'load generator'
+            : null;
     if (role) out[role] += seconds;
   }
   return out;
