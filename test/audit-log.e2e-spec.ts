@@ -118,6 +118,27 @@ describe('audit log: query, export, hash chain', () => {
     expect((await runGatehouseCli(gh, ['audit', 'export', '--format', 'csv'])).code).toBe(2);
   });
 
+  it('concurrent audited changes and token requests chain in commit order, without gaps or deadlocks', async () => {
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 15; i++) {
+      work.push(gh.api('PATCH', `/v1/orgs/${acme.id}`, { token: platform, body: { display_name: `Acme ${i}` } }));
+      work.push(
+        gh.api('POST', `/v1/orgs/${globex.id}/apps`, { token: platform, body: { name: `a${i}`, scopes: ['x'] } }),
+      );
+      work.push(token(acmeApp));
+    }
+    const results = await Promise.all(work);
+    expect(
+      results.every((r) => !(r && typeof r === 'object' && 'status' in r) || (r as ApiResponse).status < 300),
+    ).toBe(true);
+    const [row] = await gh.sql<{ n: number; max: number }>(
+      'SELECT count(*)::int AS n, max(chain_seq)::int AS max FROM audit_events',
+    );
+    expect(row!.max).toBe(row!.n);
+    const verify = await runGatehouseCli(gh, ['audit', 'verify', '--json']);
+    expect(JSON.parse(verify.out.join('\n'))).toMatchObject({ ok: true, events: row!.n });
+  });
+
   it('verify passes on the untouched chain, and names the first row edited or deleted behind its back', async () => {
     const ok = await runGatehouseCli(gh, ['audit', 'verify', '--json']);
     expect(ok.code).toBe(0);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { newId, type Tier } from '@gatehouse/core';
-import { PrismaService, SqlPool, type Tx, type Prisma } from '@gatehouse/db';
+import { beforeCommit, PrismaService, SqlPool, type Tx, type Prisma } from '@gatehouse/db';
 import type { AuditAction } from './audit-actions';
 import { redact } from './redact';
 
@@ -38,6 +38,7 @@ const MAX_CONCURRENT_FLUSHES = 3;
 export class AuditService {
   private queue: { row: Prisma.AuditEventCreateManyInput; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private flushers = 0;
+  private readonly pendingByTx = new WeakMap<Tx, Prisma.AuditEventCreateManyInput[]>();
 
   constructor(
     private readonly prisma: PrismaService,
@@ -75,8 +76,32 @@ export class AuditService {
     }
   }
 
+  /**
+   * Inside a transaction (`tx`), the row is written at the end of it, just before it
+   * commits, together with the transaction's other audit rows in one INSERT. That keeps
+   * the audit chain head's row lock (taken by the first audit INSERT, held to commit —
+   * migration 20261123090000_audit_chain_at_insert) the last lock the transaction takes, so
+   * it cannot deadlock with the locks of the audited change. Given PrismaService itself,
+   * the row is written at once, alone.
+   */
   async record(db: Tx | PrismaService, meta: RequestMeta, entry: AuditEntry): Promise<void> {
-    await db.auditEvent.create({ data: this.toRow(meta, entry) });
+    const row = this.toRow(meta, entry);
+    if (!isTransaction(db)) {
+      await (db as PrismaService).auditEvent.create({ data: row });
+      return;
+    }
+    const tx = db as Tx;
+    const pending = this.pendingByTx.get(tx);
+    if (pending) {
+      pending.push(row);
+      return;
+    }
+    const rows = [row];
+    this.pendingByTx.set(tx, rows);
+    beforeCommit(tx, async () => {
+      this.pendingByTx.delete(tx);
+      await tx.auditEvent.createMany({ data: rows });
+    });
   }
 
   /** For events that accompany no change (a refused login): written on their own. */
@@ -131,4 +156,9 @@ export class AuditService {
       details: redact(e.details ?? {}) as Prisma.InputJsonValue,
     };
   }
+}
+
+/** A transaction client has no `$transaction` of its own (Prisma's client may be a proxy, so no instanceof). */
+function isTransaction(db: Tx | PrismaService): boolean {
+  return !('$transaction' in db);
 }

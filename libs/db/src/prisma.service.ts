@@ -17,10 +17,35 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     await this.$disconnect();
   }
 
-  /** Runs `fn` in one transaction: a change and its audit row commit together or not at all. */
+  /**
+   * Runs `fn` in one transaction: a change and its audit row commit together or not at
+   * all. Hooks registered with `beforeCommit(tx, …)` run after `fn`, still inside the
+   * transaction, in registration order; if one fails the whole transaction rolls back.
+   */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.$transaction(fn, { maxWait: 5000, timeout: 15000 });
+    return this.$transaction(
+      async (tx) => {
+        hooks.set(tx, []);
+        const result = await fn(tx);
+        for (const hook of hooks.get(tx)!) await hook();
+        hooks.delete(tx);
+        return result;
+      },
+      { maxWait: 5000, timeout: 15000 },
+    );
   }
+}
+
+const hooks = new WeakMap<Tx, (() => Promise<void>)[]>();
+
+/**
+ * Runs `hook` at the end of a `PrismaService.transaction`, just before it commits. The
+ * audit log uses it to write a transaction's rows last (see AuditService.record).
+ */
+export function beforeCommit(tx: Tx, hook: () => Promise<void>): void {
+  const list = hooks.get(tx);
+  if (!list) throw new Error('beforeCommit needs a transaction opened by PrismaService.transaction');
+  list.push(hook);
 }
 
 /** True when `err` means Postgres could not be reached (answered as 503, not 500). */
