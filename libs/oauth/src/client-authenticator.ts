@@ -7,16 +7,11 @@ import { CLIENT_SECRET_HASH, KEK, KeyedHasher } from '@gatehouse/credentials';
 import { ClientCache, type ClientRecord } from './client-cache';
 import type { TokenRequest } from './grant';
 
-export interface AuthenticatedClient {
-  id: string;
-  orgId: string;
-  orgName: string;
-  scopes: string[];
-  audiences: string[];
-  tokenTtlS: number;
-  grantTypes: string[];
-  method: 'client_secret_basic' | 'client_secret_post';
-}
+/** The client a token request authenticated as: what grants need of its record, and how. */
+export type AuthenticatedClient = Pick<
+  ClientRecord,
+  'id' | 'orgId' | 'orgName' | 'scopes' | 'audiences' | 'tokenTtlS' | 'grantTypes'
+> & { method: 'client_secret_basic' | 'client_secret_post' };
 
 interface ClientRow {
   id: string;
