@@ -21,31 +21,47 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
    * Runs `fn` in one transaction: a change and its audit row commit together or not at
    * all. Hooks registered with `beforeCommit(tx, …)` run after `fn`, still inside the
    * transaction, in registration order; if one fails the whole transaction rolls back.
+   * Hooks registered with `afterCommit(tx, …)` run once it has committed (never after a
+   * rollback), before this returns.
    */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.$transaction(
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const after: Hook[] = [];
+    const result = await this.$transaction(
       async (tx) => {
-        hooks.set(tx, []);
-        const result = await fn(tx);
-        for (const hook of hooks.get(tx)!) await hook();
+        const before: Hook[] = [];
+        hooks.set(tx, { before, after });
+        const value = await fn(tx);
+        for (const hook of before) await hook();
         hooks.delete(tx);
-        return result;
+        return value;
       },
       { maxWait: 5000, timeout: 15000 },
     );
+    for (const hook of after) await hook();
+    return result;
   }
 }
 
-const hooks = new WeakMap<Tx, (() => Promise<void>)[]>();
+type Hook = () => Promise<void>;
+const hooks = new WeakMap<Tx, { before: Hook[]; after: Hook[] }>();
+
+function hooksOf(tx: Tx): { before: Hook[]; after: Hook[] } {
+  const h = hooks.get(tx);
+  if (!h) throw new Error('commit hooks need a transaction opened by PrismaService.transaction');
+  return h;
+}
 
 /**
  * Runs `hook` at the end of a `PrismaService.transaction`, just before it commits. The
  * audit log uses it to write a transaction's rows last (see AuditService.record).
  */
-export function beforeCommit(tx: Tx, hook: () => Promise<void>): void {
-  const list = hooks.get(tx);
-  if (!list) throw new Error('beforeCommit needs a transaction opened by PrismaService.transaction');
-  list.push(hook);
+export function beforeCommit(tx: Tx, hook: Hook): void {
+  hooksOf(tx).before.push(hook);
+}
+
+/** Runs `hook` once the transaction has committed: for side effects outside Postgres. */
+export function afterCommit(tx: Tx, hook: Hook): void {
+  hooksOf(tx).after.push(hook);
 }
 
 /** True when `err` means Postgres could not be reached (answered as 503, not 500). */

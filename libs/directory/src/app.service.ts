@@ -1,11 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, newId, Problems, type Clock, type Principal } from '@gatehouse/core';
+import { Injectable } from '@nestjs/common';
+import { newId, Problems, type Principal } from '@gatehouse/core';
 import { isUniqueViolation, PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { AppSecretService } from './app-secret.service';
-import { TokenRevocationService } from '@gatehouse/tokens';
 import { OrgAccess } from './org-access';
-import { endSessions } from './valid-after';
+import { SessionTerminator } from './valid-after';
 import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
 
 export interface RateLimit {
@@ -95,8 +94,7 @@ export class AppService {
     private readonly access: OrgAccess,
     private readonly audit: AuditService,
     private readonly secrets: AppSecretService,
-    private readonly tokens: TokenRevocationService,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly sessions: SessionTerminator,
   ) {}
 
   async create(
@@ -167,9 +165,8 @@ export class AppService {
     // Disabling ends the app's tokens (and its users' tokens) issued up to now, here and at
     // offline verifiers (revocation feed); enabling it again does not bring them back.
     const disabling = input.disabled === true && !before.disabled;
-    const now = this.clock.now();
     try {
-      const updated = await this.prisma.transaction(async (tx) => {
+      return await this.prisma.transaction(async (tx) => {
         const app = await tx.application.update({
           where: { id: appId, orgId },
           data: {
@@ -193,7 +190,7 @@ export class AppService {
           target: { type: 'application', id: appId },
           details: { changed: Object.keys(input), ...(input.scopes ? { scopes: input.scopes } : {}) },
         });
-        if (disabling) await endSessions(tx, appId, orgId, now, { clientId: appId }, 'app_disabled');
+        if (disabling) await this.sessions.end(tx, appId, orgId, { clientId: appId }, 'app_disabled');
         const granted = permissionChanges(before, app);
         if (granted) {
           await this.audit.record(tx, meta, {
@@ -207,8 +204,6 @@ export class AppService {
         }
         return view(app);
       });
-      if (disabling) await this.tokens.mirrorValidAfter(appId, now);
-      return updated;
     } catch (err) {
       if (isUniqueViolation(err))
         throw Problems.conflict(`This organization already has an application named "${input.name}".`);
@@ -219,10 +214,9 @@ export class AppService {
   async remove(actor: Principal, meta: RequestMeta, orgId: string, appId: string): Promise<void> {
     await this.access.resolve(actor, orgId);
     await this.find(orgId, appId);
-    const now = this.clock.now();
     await this.prisma.transaction(async (tx) => {
       await tx.application.delete({ where: { id: appId, orgId } });
-      await endSessions(tx, appId, orgId, now, { clientId: appId }, 'app_deleted');
+      await this.sessions.end(tx, appId, orgId, { clientId: appId }, 'app_deleted');
       await this.audit.record(tx, meta, {
         action: 'app.deleted',
         outcome: 'success',
@@ -231,7 +225,6 @@ export class AppService {
         target: { type: 'application', id: appId },
       });
     });
-    await this.tokens.mirrorValidAfter(appId, now);
   }
 
   private async find(orgId: string, appId: string): Promise<AppRow> {

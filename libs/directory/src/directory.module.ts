@@ -10,6 +10,7 @@ import { PrincipalResolver } from './principal-resolver';
 import { PrincipalRevocationService } from './principal-revocation.service';
 import { UserAuthService } from './user-auth.service';
 import { UserService } from './user.service';
+import { SessionTerminator } from './valid-after';
 
 const services = [
   OrgAccess,
@@ -23,6 +24,7 @@ const services = [
   UserAuthService,
   IntrospectionService,
   PrincipalRevocationService,
+  SessionTerminator,
 ];
 
 @Module({ providers: services, exports: services })

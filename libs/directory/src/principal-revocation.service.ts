@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, Problems, type Clock, type Principal } from '@gatehouse/core';
+import { Injectable } from '@nestjs/common';
+import { Problems, type Principal } from '@gatehouse/core';
 import { PrismaService, type Prisma } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
-import { TokenRevocationService } from '@gatehouse/tokens';
 import { OrgAccess } from './org-access';
-import { endSessions } from './valid-after';
+import { SessionTerminator } from './valid-after';
 
 export type RevocationTarget = { kind: 'org' } | { kind: 'app'; id: string } | { kind: 'user'; id: string };
 
@@ -22,7 +21,7 @@ const TARGET_TYPE = { org: 'organization', app: 'application', user: 'user', adm
  * the org, app, user or administrator (AccessTokenVerifier refuses tokens issued up to that
  * second — for an app that includes user tokens issued through it, for an org every app and
  * user token), and every live refresh family it covers is ended in the same transaction.
- * The mark is committed to Postgres, then mirrored to Redis (RevocationMirror).
+ * (SessionTerminator; the mark reaches Redis once the transaction commits).
  */
 @Injectable()
 export class PrincipalRevocationService {
@@ -30,8 +29,7 @@ export class PrincipalRevocationService {
     private readonly prisma: PrismaService,
     private readonly access: OrgAccess,
     private readonly audit: AuditService,
-    private readonly tokens: TokenRevocationService,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly sessions: SessionTerminator,
   ) {}
 
   async revokeAll(actor: Principal, meta: RequestMeta, orgId: string, target: RevocationTarget) {
@@ -67,26 +65,24 @@ export class PrincipalRevocationService {
   }
 
   private async mark(actor: Principal, meta: RequestMeta, m: Mark) {
-    const now = this.clock.now();
-    const families = await this.prisma.transaction(async (tx) => {
-      const ended = await endSessions(tx, m.subjectId, m.orgId, now, m.families, `revoke_all:${m.kind}`);
+    const { at, familiesEnded } = await this.prisma.transaction(async (tx) => {
+      const ended = await this.sessions.end(tx, m.subjectId, m.orgId, m.families, `revoke_all:${m.kind}`);
       await this.audit.record(tx, meta, {
         action: 'principal.tokens_revoked',
         outcome: 'success',
         actor,
         orgId: m.orgId,
         target: { type: TARGET_TYPE[m.kind], id: m.subjectId },
-        details: { valid_after: now.toISOString(), refresh_families_ended: ended },
+        details: { valid_after: ended.at.toISOString(), refresh_families_ended: ended.familiesEnded },
       });
       return ended;
     });
-    await this.tokens.mirrorValidAfter(m.subjectId, now);
     return {
       subject_id: m.subjectId,
-      valid_after: now.toISOString(),
+      valid_after: at.toISOString(),
       // iat has whole seconds: tokens from the mark's own second are dead too.
-      tokens_valid_from: new Date(Math.floor(now.getTime() / 1000) * 1000 + 1000).toISOString(),
-      refresh_families_ended: families,
+      tokens_valid_from: new Date(Math.floor(at.getTime() / 1000) * 1000 + 1000).toISOString(),
+      refresh_families_ended: familiesEnded,
     };
   }
 }

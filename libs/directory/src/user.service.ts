@@ -1,11 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, newId, Problems, type Clock, type Principal } from '@gatehouse/core';
+import { Injectable } from '@nestjs/common';
+import { newId, Problems, type Principal } from '@gatehouse/core';
 import { isUniqueViolation, PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { PasswordHasher, passwordWeakness } from '@gatehouse/credentials';
-import { TokenRevocationService } from '@gatehouse/tokens';
 import { OrgAccess } from './org-access';
-import { endSessions } from './valid-after';
+import { SessionTerminator } from './valid-after';
 import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
 
 export interface UserView {
@@ -43,8 +42,7 @@ export class UserService {
     private readonly access: OrgAccess,
     private readonly audit: AuditService,
     private readonly passwords: PasswordHasher,
-    private readonly tokens: TokenRevocationService,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly sessions: SessionTerminator,
   ) {}
 
   async create(
@@ -105,21 +103,14 @@ export class UserService {
     // A new password or a disabled account ends the user's sessions: its tokens issued up
     // to now are dead here at once and, through the revocation feed, at offline verifiers.
     const ending = input.password !== undefined || (input.disabled === true && !existing.disabled);
-    const now = this.clock.now();
-    const updated = await this.prisma.transaction(async (tx) => {
+    return this.prisma.transaction(async (tx) => {
       const user = await tx.user.update({
         where: { id: userId, orgId },
         data: { passwordHash, disabled: input.disabled },
       });
       if (ending) {
-        await endSessions(
-          tx,
-          userId,
-          orgId,
-          now,
-          { subjectId: userId },
-          input.password ? 'password_changed' : 'user_disabled',
-        );
+        const why = input.password ? 'password_changed' : 'user_disabled';
+        await this.sessions.end(tx, userId, orgId, { subjectId: userId }, why);
       }
       await this.audit.record(tx, meta, {
         action: 'user.updated',
@@ -131,17 +122,14 @@ export class UserService {
       });
       return view(user);
     });
-    if (ending) await this.tokens.mirrorValidAfter(userId, now);
-    return updated;
   }
 
   async remove(actor: Principal, meta: RequestMeta, orgId: string, userId: string): Promise<void> {
     await this.access.resolve(actor, orgId);
     await this.find(orgId, userId);
-    const now = this.clock.now();
     await this.prisma.transaction(async (tx) => {
       await tx.user.delete({ where: { id: userId, orgId } });
-      await endSessions(tx, userId, orgId, now, { subjectId: userId }, 'user_deleted');
+      await this.sessions.end(tx, userId, orgId, { subjectId: userId }, 'user_deleted');
       await this.audit.record(tx, meta, {
         action: 'user.deleted',
         outcome: 'success',
@@ -150,7 +138,6 @@ export class UserService {
         target: { type: 'user', id: userId },
       });
     });
-    await this.tokens.mirrorValidAfter(userId, now);
   }
 
   private async find(orgId: string, userId: string): Promise<UserRow> {

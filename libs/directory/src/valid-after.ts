@@ -1,32 +1,39 @@
-import type { Prisma, Tx } from '@gatehouse/db';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '@gatehouse/core';
+import { afterCommit, type Prisma, type Tx } from '@gatehouse/db';
+import { TokenRevocationService } from '@gatehouse/tokens';
 
 /**
- * Writes (or moves forward) the "valid after" mark of an org, app, user or administrator:
- * tokens it issued up to `at` are dead (AccessTokenVerifier, and offline verifiers through
- * the revocation feed). Call inside the transaction of the change; mirror it to Redis with
- * TokenRevocationService.mirrorValidAfter after the commit.
+ * Ends a principal's sessions, inside the transaction of the change that calls for it
+ * (revoke-all, disabling or deleting an app or user, a new password): a "valid after" mark
+ * on the org, app, user or administrator — tokens it issued up to now are dead, here
+ * (AccessTokenVerifier) and at offline verifiers (the revocation feed) — and the end of
+ * every live refresh family its sessions hang on, so no refresh token mints a token after
+ * it. Once the transaction commits, the mark is mirrored to Redis (RevocationMirror).
  */
-export async function writeValidAfter(tx: Tx, subjectId: string, orgId: string | null, at: Date): Promise<void> {
-  await tx.$executeRaw`INSERT INTO principal_revocations (subject_id, valid_after, org_id) VALUES (${subjectId}, ${at}, ${orgId})
-    ON CONFLICT (subject_id) DO UPDATE SET valid_after = GREATEST(principal_revocations.valid_after, EXCLUDED.valid_after)`;
-}
+@Injectable()
+export class SessionTerminator {
+  constructor(
+    private readonly tokens: TokenRevocationService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
-/**
- * The mark plus the end of every live refresh family the subject's sessions hang on, so
- * no refresh token can mint a token after it: `families` picks them (by subject, client…).
- */
-export async function endSessions(
-  tx: Tx,
-  subjectId: string,
-  orgId: string | null,
-  at: Date,
-  families: Prisma.RefreshFamilyWhereInput,
-  why: string,
-): Promise<number> {
-  await writeValidAfter(tx, subjectId, orgId, at);
-  const ended = await tx.refreshFamily.updateMany({
-    where: { ...families, revokedAt: null },
-    data: { revokedAt: at, revokedWhy: why },
-  });
-  return ended.count;
+  /** `families` picks the refresh families (by subject, client, org…). */
+  async end(
+    tx: Tx,
+    subjectId: string,
+    orgId: string | null,
+    families: Prisma.RefreshFamilyWhereInput,
+    why: string,
+  ): Promise<{ at: Date; familiesEnded: number }> {
+    const at = this.clock.now();
+    await tx.$executeRaw`INSERT INTO principal_revocations (subject_id, valid_after, org_id) VALUES (${subjectId}, ${at}, ${orgId})
+      ON CONFLICT (subject_id) DO UPDATE SET valid_after = GREATEST(principal_revocations.valid_after, EXCLUDED.valid_after)`;
+    const ended = await tx.refreshFamily.updateMany({
+      where: { ...families, revokedAt: null },
+      data: { revokedAt: at, revokedWhy: why },
+    });
+    afterCommit(tx, () => this.tokens.mirrorValidAfter(subjectId, at));
+    return { at, familiesEnded: ended.count };
+  }
 }

@@ -5,6 +5,18 @@ import { MemoryRateLimitStore } from './memory-store';
 import type { RateLimitPolicy, RateLimitResult } from './policy';
 import { RedisRateLimitStore } from './redis-store';
 
+/**
+ * ioredis settings for a Redis that is a fast path, never a reason to wait: a command
+ * fails at once while disconnected (no offline queue) and within 500 ms when Redis hangs,
+ * so the caller can fall back (local limits, Postgres) instead of stalling requests.
+ */
+export const FAIL_FAST_REDIS_OPTIONS = {
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: false,
+  connectTimeout: 1000,
+  commandTimeout: 500,
+} as const;
+
 /** While Redis is unreachable, each instance enforces this fraction of the limit locally. */
 export const FALLBACK_FACTOR = 0.5;
 
@@ -22,14 +34,7 @@ export class RateLimiter implements OnModuleDestroy {
   private degraded = false;
 
   constructor(@Inject(GATEHOUSE_CONFIG) config: GatehouseConfig) {
-    this.redis = config.redisUrl
-      ? new Redis(config.redisUrl, {
-          maxRetriesPerRequest: 1,
-          enableOfflineQueue: false,
-          connectTimeout: 1000,
-          commandTimeout: 500,
-        })
-      : null;
+    this.redis = config.redisUrl ? new Redis(config.redisUrl, FAIL_FAST_REDIS_OPTIONS) : null;
     this.redis?.on('error', () => undefined);
     this.redisStore = this.redis ? new RedisRateLimitStore(this.redis, config.redisPrefix) : null;
   }

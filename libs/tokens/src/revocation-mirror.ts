@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { GATEHOUSE_CONFIG, LONGEST_TOKEN_TTL_S, type GatehouseConfig } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
+import { FAIL_FAST_REDIS_OPTIONS } from '@gatehouse/ratelimit';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 
@@ -70,15 +71,7 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
     private readonly sql: SqlPool,
   ) {
     this.prefix = `${config.redisPrefix}rv:`;
-    this.redis = config.redisUrl
-      ? new Redis(config.redisUrl, {
-          maxRetriesPerRequest: 1,
-          enableOfflineQueue: false,
-          connectTimeout: 1000,
-          commandTimeout: 500,
-          lazyConnect: true,
-        })
-      : null;
+    this.redis = config.redisUrl ? new Redis(config.redisUrl, { ...FAIL_FAST_REDIS_OPTIONS, lazyConnect: true }) : null;
     this.redis?.on('error', () => undefined);
     this.redis?.defineCommand('raiseMark', { numberOfKeys: 1, lua: RAISE_MARK });
     this.redis?.defineCommand('finishRebuild', { numberOfKeys: 2, lua: FINISH_REBUILD });
