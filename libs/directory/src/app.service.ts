@@ -4,7 +4,7 @@ import { isUniqueViolation, PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { AppSecretService } from './app-secret.service';
 import { OrgAccess } from './org-access';
-import { SessionTerminator } from './valid-after';
+import { SessionTerminator } from './session-terminator';
 import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
 
 export interface RateLimit {

@@ -10,7 +10,7 @@ import { PrincipalResolver } from './principal-resolver';
 import { PrincipalRevocationService } from './principal-revocation.service';
 import { UserAuthService } from './user-auth.service';
 import { UserService } from './user.service';
-import { SessionTerminator } from './valid-after';
+import { SessionTerminator } from './session-terminator';
 
 const services = [
   OrgAccess,

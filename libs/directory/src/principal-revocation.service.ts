@@ -3,7 +3,7 @@ import { Problems, type Principal } from '@gatehouse/core';
 import { PrismaService, type Prisma } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { OrgAccess } from './org-access';
-import { SessionTerminator } from './valid-after';
+import { SessionTerminator } from './session-terminator';
 
 export type RevocationTarget = { kind: 'org' } | { kind: 'app'; id: string } | { kind: 'user'; id: string };
 
