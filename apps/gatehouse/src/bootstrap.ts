@@ -6,6 +6,7 @@ import { TokenEndpoint } from '@gatehouse/oauth';
 import { LogController } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, type AppOptions } from './app.module';
+import { FastRoutes } from './http/fast-routes';
 import { registerFormParser } from './http/form-body';
 import { registerJwksRoute } from './http/jwks.route';
 import { setUpOpenApi } from './http/openapi';
@@ -35,7 +36,9 @@ export function restoreAppLogger(app: NestFastifyApplication): void {
 /** Builds the Gatehouse HTTP application (used by main.ts and by the end-to-end tests). */
 export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Promise<NestFastifyApplication> {
   const root = createRootLogger(rt.config.logLevel, opts.logStream);
+  const fast = new FastRoutes();
   const adapter = new FastifyAdapter({
+    serverFactory: fast.serverFactory,
     bodyLimit: rt.config.bodyLimitBytes,
     trustProxy: rt.config.trustProxy,
     loggerInstance: root,
@@ -59,7 +62,11 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   // The API speaks JSON only; a text/plain body is a 415, not a string to guess at.
   fastify.removeContentTypeParser(['text/plain']);
   registerFormParser(fastify);
-  registerJwksRoute(fastify, app.get(SigningKeyService));
+  fastify.addHook('preClose', (done) => {
+    fast.close();
+    done();
+  });
+  registerJwksRoute(fastify, fast, app.get(SigningKeyService), genReqId);
   registerTokenRoute(fastify, app.get(TokenEndpoint));
   setUpOpenApi(app, rt.config.issuer, { '/oauth/token': tokenRouteOpenApi });
   await app.init();
