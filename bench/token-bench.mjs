@@ -149,10 +149,10 @@ async function countAudit(databaseUrl, clientId) {
   return r.rows[0].n;
 }
 
-/** CPU seconds used so far, by role, from /proc (Linux); null elsewhere. */
+/** CPU seconds used so far by each process that has a role, from /proc (Linux); null elsewhere. */
 function cpuByRole(serverPid) {
   if (!existsSync('/proc/self/stat')) return null;
-  const out = { gatehouse: 0, postgres: 0, redis: 0, 'load generator': 0 };
+  const out = new Map(); // pid → { role, seconds }
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     let stat;
@@ -174,14 +174,21 @@ function cpuByRole(serverPid) {
           : Number(pid) === process.pid
             ? 'load generator'
             : null;
-    if (role) out[role] += seconds;
+    if (role) out.set(pid, { role, seconds });
   }
   return out;
 }
 
+/**
+ * Microseconds of CPU per request by role between two snapshots. Per process: one that
+ * started meanwhile counts whole; one that exited meanwhile (an idle pool connection's
+ * backend) drops out of both sides rather than making a total go negative.
+ */
 function cpuPerRequest(before, after, requests) {
   if (!before || !after || !requests) return null;
-  return Object.fromEntries(Object.keys(after).map((k) => [k, Math.round(((after[k] - before[k]) / requests) * 1e6)]));
+  const used = { gatehouse: 0, postgres: 0, redis: 0, 'load generator': 0 };
+  for (const [pid, { role, seconds }] of after) used[role] += seconds - (before.get(pid)?.seconds ?? 0);
+  return Object.fromEntries(Object.entries(used).map(([k, v]) => [k, Math.round((v / requests) * 1e6)]));
 }
 
 async function bareScenario() {
