@@ -38,6 +38,31 @@ describe('OAuth client credentials', () => {
   });
   afterAll(() => gh?.close());
 
+  it('both discovery documents list the endpoints, grants, client authentication, scopes and signing algorithm', async () => {
+    const rfc8414 = await gh.api('GET', '/.well-known/oauth-authorization-server');
+    const openid = await gh.api('GET', '/.well-known/openid-configuration');
+    expect(rfc8414.status).toBe(200);
+    expect(openid.body).toEqual(rfc8414.body);
+    expect(rfc8414.body).toMatchObject({
+      issuer: gh.url,
+      token_endpoint: `${gh.url}/oauth/token`,
+      jwks_uri: `${gh.url}/.well-known/jwks.json`,
+      revocation_endpoint: `${gh.url}/oauth/revoke`,
+      introspection_endpoint: `${gh.url}/oauth/introspect`,
+      grant_types_supported: expect.arrayContaining(['client_credentials', 'refresh_token']),
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: ['gatehouse:revocations'],
+      access_token_signing_alg_values_supported: ['RS256'],
+    });
+    // The algorithm advertised is the one the JWKS keys and the tokens carry.
+    const jwks = (await gh.api('GET', '/.well-known/jwks.json')).body as { keys: { alg: string }[] };
+    expect(new Set(jwks.keys.map((k) => k.alg))).toEqual(
+      new Set(rfc8414.body.access_token_signing_alg_values_supported),
+    );
+    // One tenant's scopes are not shown to everyone.
+    expect(JSON.stringify(rfc8414.body)).not.toContain('invoices:read');
+  });
+
   it('a stock client (openid-client) discovers the server and gets a token that verifies through the JWKS', async () => {
     const config = await oidc.discovery(
       new URL(gh.url),

@@ -2,12 +2,22 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
 import { TokenEndpoint } from '@gatehouse/oauth';
+import { REVOCATION_FEED_SCOPE } from '@gatehouse/verifier';
 import { Public } from '../http/public.decorator';
 
 /**
  * RFC 8414 authorization-server metadata, also served at the OpenID discovery path so
  * stock clients that only know that one find the token endpoint and the JWKS. Endpoints
  * are advertised only once they exist.
+ *
+ * Two choices, for what RFC 8414 leaves open:
+ * - `scopes_supported` lists the scopes Gatehouse itself gives meaning to. An app's own
+ *   scopes are defined per organization by its administrators; listing them here would
+ *   show every tenant's API surface to anyone (§2 allows leaving supported values out).
+ * - Access tokens are JWTs signed with RS256 (RFC 9068); RFC 8414 has no member for that,
+ *   so it is `access_token_signing_alg_values_supported`, the name other servers use for it
+ *   (Gluu/Janssen, InterSystems). No `id_token_signing_alg_values_supported`: Gatehouse
+ *   issues no ID tokens.
  */
 @ApiTags('discovery')
 @Public()
@@ -27,6 +37,8 @@ export class DiscoveryController {
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       grant_types_supported: tokens.grantTypes,
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: [REVOCATION_FEED_SCOPE],
+      access_token_signing_alg_values_supported: ['RS256'],
       response_types_supported: [],
       service_documentation: `${base}/docs`,
     };
