@@ -25,7 +25,8 @@ describe('user tokens', () => {
     });
 
   beforeAll(async () => {
-    gh = await startGatehouse();
+    // Trusting X-Forwarded-For lets a test sign in from an address of its own.
+    gh = await startGatehouse({ env: { GATEHOUSE_TRUST_PROXY: 'true' } });
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
     otherOrg = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'globex', display_name: 'Globex' } }))
@@ -123,6 +124,50 @@ describe('user tokens', () => {
     expect(rows).toEqual([{ outcome: 'failure', org_id: org.id }]);
   });
 
+  it('a refresh family has an absolute lifetime: past it, even its newest token is refused and audited', async () => {
+    const email = 'gina@acme.test';
+    expect((await gh.api('POST', `/v1/orgs/${org.id}/users`, { token: admin, body: { email, password } })).status).toBe(
+      201,
+    );
+    const s = (await login(email)).body;
+    const sub = decodeJwt(s.access_token).sub as string;
+    const r1 = await refresh({ refresh_token: s.refresh_token, client_id: app.client_id });
+    expect(r1.status).toBe(200); // rotating does not extend the family
+    const lifetime = async (subject: string) =>
+      (
+        await gh.sql(
+          `SELECT extract(epoch FROM expires_at - created_at)::int AS s FROM refresh_families WHERE subject_id = $1`,
+          [subject],
+        )
+      ).map((r) => Number(r.s));
+    // GATEHOUSE_REFRESH_TOKEN_TTL_S (default 30 days) from sign-in, whatever the rotations.
+    const [seconds] = await lifetime(sub);
+    expect(Math.abs(seconds - 30 * 24 * 3600)).toBeLessThanOrEqual(2);
+    // The family's end has come; its newest token on its own would still be valid.
+    await gh.sql(`UPDATE refresh_families SET expires_at = now() - interval '1 second' WHERE subject_id = $1`, [sub]);
+    const late = await refresh({ refresh_token: r1.body.refresh_token, client_id: app.client_id });
+    expect(late).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    const rows = await gh.sql(
+      `SELECT outcome, reason FROM audit_events WHERE action = 'token.refreshed' AND actor_id = $1 ORDER BY chain_seq`,
+      [sub],
+    );
+    expect(rows).toEqual([
+      { outcome: 'success', reason: null },
+      { outcome: 'failure', reason: 'refresh token expired' },
+    ]);
+  });
+
+  it('an administrator refresh family ends at its absolute lifetime too', async () => {
+    const session = await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }));
+    const sub = decodeJwt(session.access_token).sub as string;
+    const next = await gh.api('POST', '/v1/admin/token/refresh', { body: { refresh_token: session.refresh_token } });
+    expect(next.status).toBe(200);
+    await gh.sql(`UPDATE refresh_families SET expires_at = now() - interval '1 second' WHERE subject_id = $1`, [sub]);
+    const late = await gh.api('POST', '/v1/admin/token/refresh', { body: { refresh_token: next.body.refresh_token } });
+    expect(late.status).toBe(400);
+    expect(late.body.code).toBe('invalid_grant');
+  });
+
   it('an app not allowed the refresh_token grant cannot refresh (unauthorized_client)', async () => {
     const s = (await login('frank@acme.test')).body;
     await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${app.client_id}`, {
@@ -172,5 +217,34 @@ describe('user tokens', () => {
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited!.headers.get('ratelimit-policy')).toBe('"login-account";q=10;w=300');
     expect(limited!.headers.get('ratelimit')).toMatch(/^"login-account";r=0;t=\d+$/);
+  });
+
+  it('limits sign-in attempts per source address across accounts (30 a minute)', async () => {
+    const address = '203.0.113.7';
+    // All at once, each for another account, so only the address limit can refuse. GCRA
+    // frees one more slot every 2 s (30 a minute): a slow burst may pass one more per 2 s.
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        login(`spray${i}@acme.test`, 'Guess-Number-1', app.client_id, org.id, address),
+      ),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    const passed = results.filter((r) => r.status === 401).length;
+    expect(passed).toBeGreaterThanOrEqual(30);
+    expect(passed).toBeLessThanOrEqual(30 + Math.ceil(seconds / 2));
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(40 - passed);
+    expect(limited[0].headers.get('ratelimit-policy')).toBe('"login-address";q=30;w=60');
+    expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another address is not held back, and the right password from the limited one is
+    // refused too: the limit is checked before the password.
+    expect((await login('dana@acme.test', password, app.client_id, org.id, '203.0.113.8')).status).toBe(200);
+    expect((await login('dana@acme.test', password, app.client_id, org.id, address)).status).toBe(429);
+    const audit = await gh.sql(
+      `SELECT details->>'policy' AS policy, source_ip FROM audit_events WHERE action = 'ratelimit.refused' AND source_ip = $1`,
+      [address],
+    );
+    expect(audit).toEqual([{ policy: 'login-address', source_ip: address }]); // one row for the window
   });
 });
