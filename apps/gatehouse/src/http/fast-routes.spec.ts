@@ -48,6 +48,14 @@ describe('FastRoutes', () => {
     expect(passedOn).toEqual(['GET /doc']);
   });
 
+  it('passes a request to Fastify when its fast route throws, instead of crashing', async () => {
+    routes.get('/broken', () => {
+      throw new Error('no key set loaded yet');
+    });
+    expect(await text('/broken')).toBe('fastify');
+    expect(passedOn).toEqual(['GET /broken']);
+  });
+
   it('keeps the timeouts Fastify would have set on its own server', () => {
     expect(server.keepAliveTimeout).toBe(72_000);
   });

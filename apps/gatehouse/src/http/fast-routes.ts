@@ -33,8 +33,14 @@ export class FastRoutes {
   ): Server => {
     const server = createServer(opts.http ?? {}, (req, res) => {
       const route = this.closing || (req.method !== 'GET' && req.method !== 'HEAD') ? undefined : this.match(req.url);
-      if (route) route(req, res);
-      else fastify(req, res);
+      if (!route) return fastify(req, res);
+      try {
+        route(req, res);
+      } catch {
+        // Never a crashed process: Fastify answers instead, and its error handler reports it.
+        if (!res.headersSent) fastify(req, res);
+        else res.destroy();
+      }
     });
     // What Fastify sets on a server it builds itself (fastify/lib/server.js).
     if (opts.keepAliveTimeout !== undefined) server.keepAliveTimeout = opts.keepAliveTimeout;
