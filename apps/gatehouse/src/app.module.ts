@@ -9,7 +9,7 @@ import { DirectoryModule } from '@gatehouse/directory';
 import { KeysModule } from '@gatehouse/keys';
 import { OAuthModule } from '@gatehouse/oauth';
 import { RateLimitModule } from '@gatehouse/ratelimit';
-import { TokensModule } from '@gatehouse/tokens';
+import { ACCESS_GATE, AllowAllAccessGate, TokensModule, type AccessGate } from '@gatehouse/tokens';
 import { BearerGuard } from './auth/bearer.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { AdminAuthController } from './controllers/admin-auth.controller';
@@ -34,14 +34,20 @@ export interface AppOptions {
   /** Where JSON log lines go (default stdout); tests capture them to scan for secrets. */
   logStream?: NodeJS.WritableStream;
   clock?: Clock;
+  /**
+   * The access gate to bind (docs/architecture.md#the-access-gate). Tests bind a deny-all
+   * gate here; by default every valid token passes.
+   */
+  accessGate?: AccessGate;
 }
 
 @Global()
 @Module({})
 class RuntimeModule {
-  static forRoot(rt: Runtime, clock: Clock): DynamicModule {
+  static forRoot(rt: Runtime, clock: Clock, accessGate: AccessGate): DynamicModule {
     const providers = [
       { provide: GATEHOUSE_CONFIG, useValue: rt.config },
+      { provide: ACCESS_GATE, useValue: accessGate },
       { provide: DATABASE_URL, useValue: rt.databaseUrl },
       { provide: KEK, useValue: rt.kek },
       { provide: CLOCK, useValue: clock },
@@ -56,7 +62,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        RuntimeModule.forRoot(rt, opts.clock ?? systemClock),
+        RuntimeModule.forRoot(rt, opts.clock ?? systemClock, opts.accessGate ?? new AllowAllAccessGate()),
         DbModule,
         CredentialsModule,
         AuditModule,

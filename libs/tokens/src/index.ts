@@ -1,3 +1,4 @@
+export * from './access-gate';
 export * from './claims';
 export * from './access-token.service';
 export * from './access-token.verifier';
