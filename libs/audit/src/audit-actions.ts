@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'token.revoked',
   'token.introspected',
   'token.rejected',
+  'access.denied',
+  'access.review',
   'principal.tokens_revoked',
   'ratelimit.refused',
   'user.login',

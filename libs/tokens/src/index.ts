@@ -1,4 +1,5 @@
 export * from './access-gate';
+export * from './gated-access';
 export * from './claims';
 export * from './access-token.service';
 export * from './access-token.verifier';

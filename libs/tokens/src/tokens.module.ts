@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { GatedAccess } from './gated-access';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { RefreshTokenService } from './refresh-token.service';
@@ -7,7 +8,21 @@ import { TokenRevocationService } from './token-revocation.service';
 
 @Global()
 @Module({
-  providers: [AccessTokenService, AccessTokenVerifier, RefreshTokenService, TokenRevocationService, RevocationMirror],
-  exports: [AccessTokenService, AccessTokenVerifier, RefreshTokenService, TokenRevocationService, RevocationMirror],
+  providers: [
+    GatedAccess,
+    AccessTokenService,
+    AccessTokenVerifier,
+    RefreshTokenService,
+    TokenRevocationService,
+    RevocationMirror,
+  ],
+  exports: [
+    GatedAccess,
+    AccessTokenService,
+    AccessTokenVerifier,
+    RefreshTokenService,
+    TokenRevocationService,
+    RevocationMirror,
+  ],
 })
 export class TokensModule {}

@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import {
+  ACCESS_GATE,
+  type AccessDecision,
+  type AccessGate,
+  type AccessRequest,
+  type AccessStopped,
+} from './access-gate';
+
+/**
+ * The one caller of the bound `AccessGate` (docs/architecture.md#the-access-gate). It writes
+ * the audit row of every decision that is not an allow — `access.denied` or `access.review`,
+ * with the reason, the decision id and the inputs the gate decided from — so every refusal
+ * can be explained from the log alone, whichever surface asked and whatever gate is bound.
+ * The gate itself writes no audit rows for the decisions it returns.
+ */
+@Injectable()
+export class GatedAccess {
+  constructor(
+    @Inject(ACCESS_GATE) private readonly gate: AccessGate,
+    private readonly audit: AuditService,
+  ) {}
+
+  async decide(meta: RequestMeta, request: AccessRequest): Promise<AccessDecision> {
+    const decision = await this.gate.check(request);
+    if (decision.outcome !== 'allow') await this.record(meta, request, decision);
+    return decision;
+  }
+
+  private record(meta: RequestMeta, request: AccessRequest, d: AccessStopped): Promise<void> {
+    const { subject } = request;
+    return this.audit.recordGrouped(meta, {
+      action: d.outcome === 'review' ? 'access.review' : 'access.denied',
+      outcome: 'failure',
+      actor: { id: subject.id, tier: subject.tier },
+      orgId: subject.orgId ?? null,
+      target: request.resource?.id ? { type: request.resource.type, id: request.resource.id } : null,
+      jti: request.jti ?? null,
+      reason: d.reason,
+      details: {
+        point: request.point,
+        decision_id: d.decisionId,
+        ...(d.approvalId ? { approval_id: d.approvalId } : {}),
+        ...(request.grantType ? { grant_type: request.grantType } : {}),
+        ...(request.action ? { action: request.action.name } : {}),
+        ...(request.step ? { step: request.step } : {}),
+        scopes: [...request.scopes],
+        inputs: d.inputs ?? {},
+      },
+    });
+  }
+}
