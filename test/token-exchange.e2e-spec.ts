@@ -1,4 +1,4 @@
-import { AccessTokenService } from '@gatehouse/tokens';
+import { AccessTokenService, DelegationLineage } from '@gatehouse/tokens';
 import { createVerifier, type Verifier, VerifierError } from '@gatehouse/verifier';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
@@ -344,5 +344,36 @@ type App = { client_id: string; client_secret: string };
       await expect(verifier.verify(t)).rejects.toThrow(VerifierError);
     }
     expect((await verifier.verify(root)).sub).toBe(orchestrator.client_id);
+  });
+
+  it('cascade: a revoke-all of the specialist app kills what was exchanged from its step tokens too', async () => {
+    const root = await appToken(orchestrator);
+    const a = (await exchange(specialist, ask(root))).body.access_token;
+    const b = (await exchange(sub, ask(a, { scope: 'read' }))).body.access_token;
+    expect((await gh.api('GET', '/v1/me', { token: b })).status).toBe(200);
+    // b carries neither the specialist's sub nor its client_id: only the lineage reaches it.
+    expect(decodeJwt(b)).toMatchObject({ sub: orchestrator.client_id, client_id: sub.client_id });
+    await new Promise((r) => setTimeout(r, 1100)); // marks have whole seconds: keep later tokens out of it
+    const revoked = await gh.api('POST', `/v1/orgs/${acme.id}/apps/${specialist.client_id}/revoke-tokens`, {
+      token: admin,
+    });
+    expect(revoked.status).toBe(200);
+    expect((await gh.api('GET', '/v1/me', { token: a })).status).toBe(401);
+    expect((await gh.api('GET', '/v1/me', { token: b })).status).toBe(401);
+    expect((await second.api('GET', '/v1/me', { token: b })).status).toBe(401);
+    expect((await gh.api('GET', '/v1/me', { token: root })).status).toBe(200);
+  });
+
+  it('cascade: a revoked key lists, by jti, everything exchanged from the tokens it signed', async () => {
+    await new Promise((r) => setTimeout(r, 1100)); // past the second of the previous test's mark
+    const root = await appToken(orchestrator);
+    const a = (await exchange(specialist, ask(root))).body.access_token;
+    const b = (await exchange(sub, ask(a, { scope: 'read' }))).body.access_token;
+    const kid = JSON.parse(Buffer.from(root.split('.')[0], 'base64url').toString()).kid as string;
+    await gh.app.get(DelegationLineage).cascadeFromKey(kid);
+    const listed = await gh.sql<{ jti: string }>('SELECT jti FROM revoked_tokens WHERE jti = ANY($1)', [
+      [decodeJwt(a).jti, decodeJwt(b).jti],
+    ]);
+    expect(listed).toHaveLength(2);
   });
 });
