@@ -16,9 +16,9 @@ const ms = (x) => (x === null || x === undefined ? '—' : `${x} ms`);
 const span = (xs, f) => {
   const v = xs.filter((x) => x !== null && x !== undefined);
   if (v.length === 0) return '—';
-  const lo = Math.min(...v);
-  const hi = Math.max(...v);
-  return lo === hi ? f(lo) : `${f(lo)}–${f(hi)}`;
+  const lo = f(Math.min(...v));
+  const hi = f(Math.max(...v));
+  return lo === hi ? lo : `${lo}–${hi}`;
 };
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
