@@ -130,6 +130,7 @@ async function exactCount(c) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   const started = new Date();
+  const commit = describeCheckout(root); // before anything else can change the checkout
   const redis = (await startRedis()) ?? (process.env.REDIS_URL ? { url: process.env.REDIS_URL, pid: null, shared: true } : null);
   const cleanup = [];
   if (redis?.stop) cleanup.push(redis.stop);
@@ -172,7 +173,7 @@ async function main() {
     for (const c of contenders) if (c.auditRows) exact[c.name] = await exactCount(c);
     const run = {
       started: started.toISOString(),
-      commit: describeCheckout(root),
+      commit,
       command: `${Object.entries(process.env)
         .filter(([k]) => k.startsWith('BENCH_'))
         .map(([k, v]) => `${k}=${v} `)

@@ -43,11 +43,11 @@ export async function startGatehouse(o) {
     GATEHOUSE_BCRYPT_COST: '10',
     GATEHOUSE_TRUST_PROXY: 'true',
     ...(db ? { DATABASE_URL: db.url, GATEHOUSE_KEK: randomBytes(32).toString('base64') } : { GATEHOUSE_DATA_DIR: dataDir }),
-    // e.g. BENCH_GATEHOUSE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of the server.
-    ...(process.env.BENCH_GATEHOUSE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_GATEHOUSE_NODE_OPTIONS } : {}),
     ...(o.redis ? { REDIS_URL: o.redis.url, GATEHOUSE_REDIS_PREFIX: `gh:bench:${randomBytes(3).toString('hex')}:` } : {}),
   };
-  const child = spawn(process.execPath, [join(o.root, 'dist/apps/gatehouse/src/main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // e.g. BENCH_GATEHOUSE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of the server.
+  const nodeArgs = (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(o.root, 'dist/apps/gatehouse/src/main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const stop = async () => {
