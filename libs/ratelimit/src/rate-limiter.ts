@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
-import { Redis } from 'ioredis';
 import { MemoryRateLimitStore } from './memory-store';
 import type { RateLimitPolicy, RateLimitResult } from './policy';
+import { createRedisClient, type RedisClient } from './redis-client';
 import { RedisRateLimitStore } from './redis-store';
 
 /**
@@ -29,12 +29,12 @@ export const FALLBACK_FACTOR = 0.5;
 export class RateLimiter implements OnModuleDestroy {
   private readonly log = new Logger('RateLimiter');
   private readonly memory = new MemoryRateLimitStore();
-  private readonly redis: Redis | null;
+  private readonly redis: RedisClient | null;
   private readonly redisStore: RedisRateLimitStore | null;
   private degraded = false;
 
   constructor(@Inject(GATEHOUSE_CONFIG) config: GatehouseConfig) {
-    this.redis = config.redisUrl ? new Redis(config.redisUrl, FAIL_FAST_REDIS_OPTIONS) : null;
+    this.redis = createRedisClient(config, FAIL_FAST_REDIS_OPTIONS);
     this.redis?.on('error', () => undefined);
     this.redisStore = this.redis ? new RedisRateLimitStore(this.redis, config.redisPrefix) : null;
   }
