@@ -1,5 +1,6 @@
 export * from './prisma.service';
 export * from './sql-pool';
+export * from './db-errors';
 export * from './db.module';
 export * from './migrator';
 export * from './embedded-postgres';

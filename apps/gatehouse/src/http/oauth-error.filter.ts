@@ -1,6 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { OAuthError, ProblemError } from '@gatehouse/core';
-import { isDatabaseUnavailable } from '@gatehouse/db';
+import { isDatabaseUnavailable, isDataError } from '@gatehouse/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectedHeaders } from './protocol-request';
 
@@ -40,6 +40,8 @@ function toOAuthError(err: unknown): OAuthError {
   if (isDatabaseUnavailable(err)) {
     return new OAuthError('temporarily_unavailable', 503, 'Try again shortly.', { 'Retry-After': '5' });
   }
+  if (isDataError(err))
+    return new OAuthError('invalid_request', 400, 'A parameter holds characters that are not allowed.');
   const status =
     err instanceof ProblemError ? err.status : (err as { status?: unknown; statusCode?: unknown })?.statusCode;
   if (status === 415)

@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { ProblemError, Problems, type ProblemCode } from '@gatehouse/core';
-import { isDatabaseUnavailable } from '@gatehouse/db';
+import { isDatabaseUnavailable, isDataError, isRecordNotFound } from '@gatehouse/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestId } from './request-meta.decorator';
 
@@ -27,6 +27,12 @@ export function toProblem(err: unknown): ProblemError {
   if (isDatabaseUnavailable(err)) {
     return Problems.unavailable('The database is unreachable; retry shortly.');
   }
+  // docs/reliability.md#inputs: a value PostgreSQL refuses is the request's fault.
+  if (isDataError(err)) {
+    return Problems.validation([{ path: '', message: 'holds a value that cannot be stored (control characters?)' }]);
+  }
+  // A row that vanished between a check and the change (a concurrent delete won).
+  if (isRecordNotFound(err)) return Problems.notFound();
   const status = statusOf(err);
   if (status && status >= 400 && status < 500) {
     const [code, title] = BY_STATUS[status] ?? ['malformed_request', 'Bad request'];
