@@ -104,9 +104,10 @@ export function hasRedis(): boolean {
 }
 
 export async function startGatehouse(
-  opts: { redis?: boolean; env?: Record<string, string>; clock?: Clock } = {},
+  opts: { redis?: boolean; env?: Record<string, string>; clock?: Clock; pgServer?: string } = {},
 ): Promise<TestGatehouse> {
-  const server = process.env.GATEHOUSE_TEST_PG_URL;
+  // pgServer: a fault test's own PostgreSQL (test/support/own-postgres.ts).
+  const server = opts.pgServer ?? process.env.GATEHOUSE_TEST_PG_URL;
   if (!server) throw new Error('GATEHOUSE_TEST_PG_URL is not set: run the tests through jest (global setup)');
   const db = await createTestDatabase(server);
   const port = await freePort();

@@ -2,6 +2,7 @@ import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs
 import { OAuthError, ProblemError } from '@gatehouse/core';
 import { isDatabaseUnavailable, isDataError } from '@gatehouse/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { outageLog } from './problem';
 import { collectedHeaders } from './protocol-request';
 
 const log = new Logger('OAuthErrors');
@@ -25,7 +26,9 @@ export class OAuthErrorFilter implements ExceptionFilter {
 /** The RFC 6749 §5.2 answer for `err`; also the error handler of the plain /oauth/token route. */
 export function sendOAuthError(req: FastifyRequest, reply: FastifyReply, err: unknown): void {
   const e = toOAuthError(err);
-  if (e.status >= 500) log.error({ err, request_id: req.id }, 'token endpoint failed');
+  if (e.status === 503 && isDatabaseUnavailable(err)) {
+    outageLog.report('database_unavailable', err, 'PostgreSQL unreachable: answering 503', { request_id: req.id });
+  } else if (e.status >= 500) log.error({ err, request_id: req.id }, 'token endpoint failed');
   for (const [k, v] of Object.entries({ ...collectedHeaders(reply), ...e.headers })) void reply.header(k, v);
   void reply
     .status(e.status)
