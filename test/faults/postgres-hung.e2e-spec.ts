@@ -7,6 +7,8 @@ import { startOwnPostgres, type OwnPostgres } from '../support/own-postgres';
  * that needs it, while it is still frozen — instead of requests waiting until it resumes.
  * Then Gatehouse recovers by itself.
  */
+jest.setTimeout(180_000);
+
 describe('PostgreSQL hung (SIGSTOP), one process', () => {
   let pg: OwnPostgres;
   let gh: TestGatehouse;

@@ -3,3 +3,5 @@ export * from './memory-store';
 export * from './redis-store';
 export * from './rate-limiter';
 export * from './ratelimit.module';
+export * from './redis-circuit';
+export * from './fallback-policy';
