@@ -7,3 +7,4 @@ export * from './refresh-token.service';
 export * from './tokens.module';
 export * from './token-revocation.service';
 export * from './revocation-mirror';
+export * from './undelivered-tokens';

@@ -5,6 +5,7 @@ import { AccessTokenVerifier } from './access-token.verifier';
 import { RefreshTokenService } from './refresh-token.service';
 import { RevocationMirror } from './revocation-mirror';
 import { TokenRevocationService } from './token-revocation.service';
+import { UndeliveredTokens } from './undelivered-tokens';
 
 @Global()
 @Module({
@@ -15,6 +16,7 @@ import { TokenRevocationService } from './token-revocation.service';
     RefreshTokenService,
     TokenRevocationService,
     RevocationMirror,
+    UndeliveredTokens,
   ],
   exports: [
     GatedAccess,
@@ -23,6 +25,7 @@ import { TokenRevocationService } from './token-revocation.service';
     RefreshTokenService,
     TokenRevocationService,
     RevocationMirror,
+    UndeliveredTokens,
   ],
 })
 export class TokensModule {}
