@@ -4,3 +4,5 @@ export * from './redis-store';
 export * from './redis-client';
 export * from './rate-limiter';
 export * from './ratelimit.module';
+export * from './redis-circuit';
+export * from './fallback-policy';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { GATEHOUSE_CONFIG, LONGEST_TOKEN_TTL_S, type GatehouseConfig } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
-import { createRedisClient, FAIL_FAST_REDIS_OPTIONS, type RedisClient } from '@gatehouse/ratelimit';
+import { createRedisClient, FAIL_FAST_REDIS_OPTIONS, RedisCircuit, type RedisClient } from '@gatehouse/ratelimit';
 import { randomUUID } from 'node:crypto';
 import { isRevokedBy, revocationKeys, type RevocationClaims } from '@gatehouse/verifier';
 
@@ -60,6 +60,8 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
   private rebuilding: Promise<boolean> | null = null;
   private lastRebuildAttempt = 0;
   private repair: NodeJS.Timeout | null = null;
+  /** docs/reliability.md#redis-hung: after a failure, checks go to Postgres without waiting on Redis. */
+  private readonly circuit: RedisCircuit | null;
 
   constructor(
     @Inject(GATEHOUSE_CONFIG) config: GatehouseConfig,
@@ -72,6 +74,22 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
     this.redis?.on('error', () => undefined);
     this.redis?.defineCommand('raiseMark', { numberOfKeys: 1, lua: RAISE_MARK });
     this.redis?.defineCommand('finishRebuild', { numberOfKeys: 2, lua: FINISH_REBUILD });
+    this.circuit = this.redis
+      ? new RedisCircuit(this.redis, {
+          onOpen: () =>
+            this.log.warn(
+              { event: 'revocation_mirror_bypassed' },
+              'Redis unreachable: revocation checks read Postgres',
+            ),
+          onClose: () => {
+            this.log.log(
+              { event: 'revocation_mirror_resumed' },
+              'Redis answers again: revocation checks use the mirror',
+            );
+            void this.rebuildIfMissing();
+          },
+        })
+      : null;
   }
 
   get enabled(): boolean {
@@ -84,20 +102,23 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.circuit?.dispose();
     if (this.repair) clearInterval(this.repair);
     this.redis?.disconnect();
   }
 
   /** true = revoked, false = live, null = ask Postgres. One Redis round trip. */
   async check(c: RevocationSubject): Promise<boolean | null> {
-    if (!this.redis || this.dirty) return null;
+    if (!this.redis || this.dirty || this.circuit!.isOpen) return null;
     const { jtis, subjects } = revocationKeys(c);
     let values: (string | null)[];
     try {
-      values = await this.redis.mget(
-        this.key('synced'),
-        ...jtis.map((j) => this.key(`jti:${j}`)),
-        ...subjects.map((id) => this.key(`va:${id}`)),
+      values = await this.circuit!.run((redis) =>
+        redis.mget(
+          this.key('synced'),
+          ...jtis.map((j) => this.key(`jti:${j}`)),
+          ...subjects.map((id) => this.key(`va:${id}`)),
+        ),
       );
     } catch {
       return null;
@@ -125,7 +146,9 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
   async revokedJti(jti: string, expiresAt: Date): Promise<void> {
     if (!this.redis) return;
     try {
-      await this.redis.set(this.key(`jti:${jti}`), '1', 'PXAT', Math.max(expiresAt.getTime(), Date.now() + 1000));
+      await this.circuit!.run((redis) =>
+        redis.set(this.key(`jti:${jti}`), '1', 'PXAT', Math.max(expiresAt.getTime(), Date.now() + 1000)),
+      );
     } catch (err) {
       this.writeFailed(err);
     }
@@ -135,7 +158,7 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
   async validAfter(subjectId: string, at: Date): Promise<void> {
     if (!this.redis) return;
     try {
-      await this.raiseMark(subjectId, at.getTime());
+      await this.circuit!.run(() => this.raiseMark(subjectId, at.getTime()));
     } catch (err) {
       this.writeFailed(err);
     }
