@@ -94,6 +94,13 @@ async function setUp(o, url, env) {
     { name: 'bench', scopes: ['bench:read'], token_rate_limit: { requests: 1_000_000, per_seconds: 60 } },
     access_token,
   );
+  // Token exchange (issue 11), where the build has it: the app narrows its own token for a step.
+  const exchange = await fetch(`${url}/v1/orgs/${org.id}/apps/${app.client_id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },
+    body: JSON.stringify({ grant_types: ['client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'] }),
+  });
+  app.exchange = exchange.ok;
   // One refresh-token pool per round (a run spends its chains): one sign-in per connection
   // and round, each user signing in at most `rounds` times (the per-account limit is 10).
   const userPassword = `User-Password-${randomBytes(4).toString('hex')}-1`;
@@ -134,10 +141,15 @@ function contender(o, { url, db, child, fixture, stop }) {
       refresh: (round) => ({ opts: { url: `${url}/oauth/token`, headers }, pool: pools[round], body: (rt) => `grant_type=refresh_token&refresh_token=${rt}` }),
       introspect: () => ({ url: `${url}/oauth/introspect`, method: 'POST', headers, body: `token=${introspected}` }),
       jwks: () => ({ url: `${url}/.well-known/jwks.json` }),
-      // HOOK (issue 11, token exchange): return the load options of an RFC 8693 exchange here,
-      // e.g. { url: `${url}/oauth/token`, method: 'POST', headers, body: 'grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=…&subject_token_type=urn:ietf:params:oauth:token-type:access_token' },
-      // and the bench reports "token exchange/s" beside its client-credentials ratio.
-      exchange: null,
+      // RFC 8693: the app exchanges its own client-credentials token for a step token.
+      exchange: app.exchange
+        ? () => ({
+            url: `${url}/oauth/token`,
+            method: 'POST',
+            headers,
+            body: `grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=${introspected}&subject_token_type=urn:ietf:params:oauth:token-type:access_token&step=bench`,
+          })
+        : null,
     },
     async roles() {
       const tree = processTree(child.pid);

@@ -47,6 +47,14 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
 type Hook = () => Promise<void>;
 const hooks = new WeakMap<Tx, { before: Hook[]; after: Hook[] }>();
 
+/**
+ * Whether `db` is a transaction opened by PrismaService.transaction. (Prisma 7's transaction
+ * client is a proxy that also answers `$transaction`, so its shape cannot tell.)
+ */
+export function isOpenTransaction(db: unknown): db is Tx {
+  return typeof db === 'object' && db !== null && hooks.has(db as Tx);
+}
+
 function hooksOf(tx: Tx): { before: Hook[]; after: Hook[] } {
   const h = hooks.get(tx);
   if (!h) throw new Error('commit hooks need a transaction opened by PrismaService.transaction');
