@@ -5,12 +5,12 @@
 // database of its own, one worker (GATEHOUSE_WORKERS, default 1).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { commOf, processTree } from './cpu.mjs';
-import { createDatabase, freePort, sleep } from './services.mjs';
+import { createDatabase, freePort, queryOn, sleep } from './services.mjs';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -62,11 +62,17 @@ export async function startGatehouse(o) {
   try {
     await waitReady(child, url, () => stderr);
     const fixture = await setUp(o, url, env);
-    return contender(o, { url, db, child, fixture, stop });
+    return contender(o, { url, db: db ?? embeddedDatabase(dataDir), child, fixture, stop });
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** The embedded PostgreSQL Gatehouse started in `dataDir` (apps/gatehouse/src/runtime.ts starts it in `<dataDir>/postgres`, which records its port). */
+function embeddedDatabase(dataDir) {
+  const { port } = JSON.parse(readFileSync(join(dataDir, 'postgres', 'postgres.json'), 'utf8'));
+  return { name: 'gatehouse', embedded: true, query: queryOn(`postgresql://gatehouse:gatehouse-embedded@127.0.0.1:${port}/gatehouse`) };
 }
 
 async function setUp(o, url, env) {
@@ -156,7 +162,7 @@ function contender(o, { url, db, child, fixture, stop }) {
       const embeddedPg = tree.filter((p) => commOf(p)?.startsWith('postgres'));
       return {
         server: tree.filter((p) => !embeddedPg.includes(p)),
-        postgres: db ? await db.backendPids() : embeddedPg,
+        postgres: db.embedded ? embeddedPg : await db.backendPids(),
         redis: o.redis ? [o.redis.pid] : [],
       };
     },
