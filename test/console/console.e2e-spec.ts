@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Route } from 'playwright-core';
 import {
   clientPost,
   cliCreateAdmin,
@@ -105,6 +105,28 @@ maybe('admin console in Chromium', () => {
     await page.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();
     const rotated = await browser.context.cookies(gh.url + '/v1/console/session/refresh');
     expect(rotated[0].value).not.toBe(cookies[0].value);
+  });
+
+  it('lets two tabs refresh at the same moment without looking like token reuse', async () => {
+    const second = await browser.context.newPage();
+    second.setDefaultTimeout(8000);
+    // Hold each tab's refresh until the other's has arrived too (or a second has passed), so
+    // that without the console's cross-tab lock both would present the same cookie at once.
+    let arrived = 0;
+    let release: () => void = () => undefined;
+    const together = new Promise<void>((r) => (release = r));
+    const barrier = async (route: Route) => {
+      if (++arrived === 2) release();
+      await Promise.race([together, new Promise((r) => setTimeout(r, 1000))]);
+      await route.continue();
+    };
+    for (const p of [page, second]) await p.route('**/v1/console/session/refresh', barrier);
+    await Promise.all([page.reload(), second.goto(`${gh.url}/console/orgs`)]);
+    for (const p of [page, second]) await p.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();
+    await page.unroute('**/v1/console/session/refresh');
+    await second.close();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();
   });
 
   it('creates an organization', async () => {

@@ -75,9 +75,19 @@ async function send(method: string, path: string, body: unknown, headers: Record
   });
 }
 
+/**
+ * One rotation at a time across every tab of this origin (Web Locks): two tabs presenting
+ * the same cookie at once would look like reuse of a spent token and end the family. A tab
+ * that waited sends the cookie the other tab's answer just set.
+ */
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  return locks ? locks.request('gatehouse-console-refresh', fn) : fn();
+}
+
 /** Rotates the refresh cookie; concurrent callers share one rotation (a spent token would end the family). */
 export function refresh(): Promise<boolean> {
-  refreshing ??= send('POST', '/v1/console/session/refresh', undefined, CONSOLE_HEADERS)
+  refreshing ??= exclusive(() => send('POST', '/v1/console/session/refresh', undefined, CONSOLE_HEADERS))
     .then((res) => parse<AccessGrant>(res))
     .then((g) => {
       accessToken = g.access_token;

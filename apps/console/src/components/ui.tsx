@@ -140,7 +140,7 @@ export function Confirm({
   onConfirm,
   danger = true,
 }: {
-  trigger: string;
+  trigger: ReactNode;
   title: string;
   consequence: ReactNode;
   confirm: string;

@@ -5,6 +5,7 @@ import { useAsync } from '../hooks';
 import { useMe } from '../session';
 
 const W = 800;
+const day = (ms: number) => new Date(ms).toLocaleDateString([], { month: 'short', day: 'numeric' });
 const ROW = 34;
 
 /**
@@ -71,7 +72,11 @@ export function KeysPage() {
                     <td>
                       {k.state !== 'revoked' && !k.revoked_at && (
                         <Confirm
-                          trigger={`Emergency revoke ${k.kid}`}
+                          trigger={
+                            <>
+                              Emergency revoke<span className="sr-only"> {k.kid}</span>
+                            </>
+                          }
                           title={`Revoke key ${k.kid}?`}
                           consequence={
                             <p>
@@ -108,12 +113,12 @@ function Timeline({ keys, nextRotation }: { keys: SigningKey[]; nextRotation: st
   const min = Math.min(...starts, now);
   const max = Math.max(...ends, t(nextRotation) ?? now, now + 3600_000);
   const x = (ms: number) => 120 + ((ms - min) / (max - min || 1)) * (W - 140);
-  const h = keys.length * ROW + 30;
+  const h = keys.length * ROW + 44;
   return (
     <figure className="timeline">
       <svg viewBox={`0 0 ${W} ${h}`} role="img" aria-labelledby="timeline-caption" preserveAspectRatio="xMinYMin meet">
         {keys.map((k, i) => {
-          const y = i * ROW + 6;
+          const y = i * ROW + 20;
           const published = t(k.created_at) ?? now;
           const signFrom = t(k.activated_at);
           const signTo =
@@ -143,9 +148,20 @@ function Timeline({ keys, nextRotation }: { keys: SigningKey[]; nextRotation: st
             </g>
           );
         })}
-        <line x1={x(now)} x2={x(now)} y1={0} y2={h - 20} className="tl-now" />
-        <text x={x(now) + 4} y={h - 6} className="tl-label">
+        <line x1={x(now)} x2={x(now)} y1={14} y2={h - 20} className="tl-now" />
+        <text x={x(now) + 4} y={11} className="tl-label">
           now
+        </text>
+        {t(nextRotation) !== null && (
+          <>
+            <line x1={x(t(nextRotation)!)} x2={x(t(nextRotation)!)} y1={14} y2={h - 20} className="tl-next" />
+            <text x={x(t(nextRotation)!) - 4} y={h - 6} className="tl-label" textAnchor="end">
+              next rotation {day(t(nextRotation)!)}
+            </text>
+          </>
+        )}
+        <text x={120} y={h - 6} className="tl-label">
+          {day(min)}
         </text>
       </svg>
       <figcaption id="timeline-caption">
