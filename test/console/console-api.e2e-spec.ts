@@ -142,14 +142,14 @@ describe('console API', () => {
     it('answers 401 when the browser has no session cookie', async () => {
       const res = await refresh(undefined);
       expect(res.status).toBe(401);
-      expect((await res.json()).code).toBe('invalid_grant');
+      expect(((await res.json()) as { code: string }).code).toBe('invalid_grant');
     });
 
     it('signs out: the family is revoked and the cookie deleted', async () => {
       const { res } = await consoleSignIn(platform);
       platform.mfa.recovery_codes.shift();
       const cookie = cookieOf(res)!;
-      const { access_token } = await res.json();
+      const { access_token } = (await res.json()) as { access_token: string };
       const noCsrf = await fetch(`${gh.url}/v1/console/session/logout`, {
         method: 'POST',
         headers: { authorization: `Bearer ${access_token}`, cookie: `gatehouse_console_refresh=${cookie}` },
