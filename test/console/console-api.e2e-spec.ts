@@ -130,12 +130,14 @@ describe('console API', () => {
       const second = cookieOf(r1)!;
       expect(second).not.toBe(first);
       expect(JSON.stringify(await r1.json())).not.toMatch(/refresh_token/);
-      const me = await gh.api('GET', '/v1/me', { token: (await (await refresh(second)).json()).access_token });
+      const me = await gh.api('GET', '/v1/me', {
+        token: ((await (await refresh(second)).json()) as { access_token: string }).access_token,
+      });
       expect(me.body.id).toBe(platform.id);
       // `second` is spent now too; replaying `first` is reuse: the family ends (RFC 9700 §4.14).
       const replay = await refresh(first);
       expect(replay.status).toBe(400);
-      expect((await replay.json()).code).toBe('invalid_grant');
+      expect(((await replay.json()) as { code: string }).code).toBe('invalid_grant');
       expect(replay.headers.get('set-cookie')).toMatch(/Max-Age=0/);
     });
 
