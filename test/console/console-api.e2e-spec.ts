@@ -17,7 +17,7 @@ describe('console API', () => {
   let platform: CliAdmin;
   let platformToken: string;
 
-  const consoleHeaders = (extra: Record<string, string> = {}) => ({
+  const consoleHeaders = (extra: Record<string, string> = {}): Record<string, string> => ({
     origin: gh.url,
     'x-gatehouse-console': '1',
     ...extra,
@@ -104,7 +104,7 @@ describe('console API', () => {
     ])('refuses a sign-in %s before looking at the code, which stays usable', async (_, extra) => {
       const { res, mfaToken } = await consoleSignIn(platform, consoleHeaders(extra));
       expect(res.status).toBe(403);
-      expect((await res.json()).code).toBe('forbidden');
+      expect(((await res.json()) as { code: string }).code).toBe('forbidden');
       expect(res.headers.get('set-cookie')).toBeNull();
       const retry = await fetch(`${gh.url}/v1/console/session`, {
         method: 'POST',
@@ -117,7 +117,7 @@ describe('console API', () => {
 
     it('refuses a request without an Origin', async () => {
       const { origin: _drop, ...noOrigin } = consoleHeaders();
-      const res = await refresh('ghr_whatever', noOrigin as Record<string, string>);
+      const res = await refresh('ghr_whatever', noOrigin);
       expect(res.status).toBe(403);
     });
 
