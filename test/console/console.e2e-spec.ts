@@ -1,4 +1,7 @@
+import { randomBytes, sign } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { SigningKeyService } from '@gatehouse/keys';
+import type { ActClaim } from '@gatehouse/verifier';
 import { join } from 'node:path';
 import type { Page, Route } from 'playwright-core';
 import {
@@ -24,6 +27,31 @@ if (ci && !hasChromium()) throw new Error('CI=true but /usr/bin/chromium is miss
 if (!built) throw new Error('dist/console is missing: run `npm run build` (npm test does it first)');
 const maybe = hasChromium() ? describe : describe.skip;
 if (!hasChromium()) process.stdout.write('console browser suite skipped: no /usr/bin/chromium\n');
+
+/** Signs an at+jwt with an `act` claim (RFC 8693 §4.1) using the instance's current key. */
+function stepToken(gh: TestGatehouse, clientId: string, orgId: string, act: ActClaim): string {
+  const signer = gh.app.get(SigningKeyService).currentSigner();
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: gh.url,
+    sub: clientId,
+    aud: gh.url,
+    exp: now + 300,
+    iat: now,
+    nbf: now,
+    jti: `jti_${randomBytes(13).toString('hex').toUpperCase().slice(0, 26)}`,
+    scope: 'invoices:read',
+    tier: 'app',
+    client_id: clientId,
+    org: 'acme-console',
+    org_id: orgId,
+    act,
+    step: 'draft-invoice',
+  };
+  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const input = `${b64({ alg: 'RS256', typ: 'at+jwt', kid: signer.kid })}.${b64(claims)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), signer.key).toString('base64url')}`;
+}
 
 maybe('admin console in Chromium', () => {
   let gh: TestGatehouse;
@@ -232,6 +260,22 @@ maybe('admin console in Chromium', () => {
     expect(revoked.status).toBe(200);
     await page.getByRole('button', { name: 'Inspect' }).click();
     await page.getByText('Revoked: this token no longer works').waitFor();
+    // A per-step token as token exchange will issue it (that grant is not built yet), signed
+    // with Gatehouse's own current key: the inspector draws its act chain.
+    const step = stepToken(gh, client.client_id, orgId, {
+      sub: 'app_01STEPAGENT000000000000000',
+      act: { sub: 'usr_01ORIGINALUSER00000000000' },
+    });
+    await page.getByLabel('Access token').fill(step);
+    await page.getByRole('button', { name: 'Inspect' }).click();
+    const chain = page.getByRole('list', { name: /Delegation chain/ });
+    await chain.waitFor();
+    await expect(chain.locator('.node').allTextContents()).resolves.toEqual([
+      client.client_id,
+      'app_01STEPAGENT000000000000000',
+      'usr_01ORIGINALUSER00000000000',
+    ]);
+    await accessible('token-inspector-act-chain');
     await page.getByLabel('Access token').fill('eyJhbGciOiJub25lIn0.e30.');
     await page.getByRole('button', { name: 'Inspect' }).click();
     await page.getByTestId('inspect-invalid').waitFor();
@@ -328,5 +372,31 @@ maybe('admin console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();
     await page.getByText(fresh.email).waitFor();
+  });
+  it('shows an org admin only its organizations and none of the platform actions', async () => {
+    const other = await gh.api('POST', '/v1/orgs', {
+      token: apiToken,
+      body: { name: 'hidden-org', display_name: 'Hidden' },
+    });
+    expect(other.status).toBe(201);
+    const orgAdmin = await cliCreateAdmin(gh, { orgIds: [orgId] });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Email').fill(orgAdmin.email);
+    await page.getByLabel('Password').fill(orgAdmin.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Authentication code').fill(await totp(orgAdmin.mfa.secret));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Organizations', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Acme (console)' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Hidden' }).count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'New organization' }).count()).toBe(0);
+    await accessible('organizations-org-admin');
+    await visit(`/orgs/${other.body.id}`);
+    await page.getByRole('alert').getByText('not_found').waitFor();
+    await visit('/keys');
+    await page.getByRole('heading', { name: 'Signing keys' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Rotate now' }).count()).toBe(0);
+    await visit('/audit');
+    await page.getByText('Only platform administrators verify the whole chain.').waitFor();
   });
 });

@@ -12,12 +12,16 @@ export function HourlyChart({ events }: { events: AuditEvent[] }) {
     else b.success++;
     buckets.set(h, b);
   }
-  const hours = [...buckets.keys()].sort((a, b) => a - b).slice(-24);
+  // The 24 hours up to the latest loaded event, empty hours included, so gaps show.
+  const latest = Math.max(...buckets.keys());
+  const hours = Array.from({ length: 24 }, (_, i) => latest - (23 - i) * HOUR);
+  for (const h of hours) if (!buckets.has(h)) buckets.set(h, { success: 0, failure: 0 });
   const peak = Math.max(1, ...hours.map((h) => buckets.get(h)!.success + buckets.get(h)!.failure));
   const W = 600;
-  const H = 140;
+  const H = 100;
   const bw = Math.min(40, (W - 20) / Math.max(1, hours.length));
   const summary = hours
+    .filter((h) => buckets.get(h)!.success + buckets.get(h)!.failure > 0)
     .map((h) => {
       const b = buckets.get(h)!;
       return `${new Date(h).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit' })}: ${b.success} success, ${b.failure} failure`;
@@ -35,9 +39,11 @@ export function HourlyChart({ events }: { events: AuditEvent[] }) {
             <g key={h}>
               <rect x={x} y={H - hs - hf} width={bw - 4} height={hs} className="bar-success" />
               <rect x={x} y={H - hf} width={bw - 4} height={hf} className="bar-failure" />
-              <text x={x} y={H + 14} className="tl-label">
-                {new Date(h).getHours()}h
-              </text>
+              {i % 3 === 0 && (
+                <text x={x} y={H + 14} className="tl-label">
+                  {new Date(h).getHours()}h
+                </text>
+              )}
             </g>
           );
         })}

@@ -55,17 +55,21 @@ export function InspectorPage() {
           {result.act_chain.length > 0 && (
             <section aria-labelledby="chain">
               <h2 id="chain">Delegation chain</h2>
-              <ol className="chain" aria-label="Delegation chain, from the token's subject to the original actor">
+              <ol
+                className="chain"
+                aria-label="Delegation chain, from the token's subject through its current actor to the earliest actor"
+              >
                 <li>
                   <span className="node">{String(result.claims.sub)}</span>
-                  <span className="muted"> subject</span>
+                  <span className="muted"> subject (sub): on whose behalf the token acts</span>
                 </li>
                 {result.act_chain.map((a, i) => (
                   <li key={`${a}-${i}`}>
                     <span aria-hidden="true" className="arrow">
-                      ↳ {i === 0 ? 'acted on by' : 'on behalf of'}
+                      ↳
                     </span>{' '}
-                    <span className="node">{a}</span>
+                    <span className="node">{a}</span>{' '}
+                    <span className="muted">{i === 0 ? 'current actor (act)' : 'earlier actor (nested act)'}</span>
                   </li>
                 ))}
               </ol>
