@@ -293,8 +293,8 @@ maybe('admin console in Chromium', () => {
     }
     const token = await appToken();
     await visit(`/orgs/${orgId}`);
-    await page.getByLabel('Contract status').selectOption('suspended');
-    await page.getByLabel('Reason (audited)').fill('unpaid invoice, console test');
+    await page.getByLabel('Contract status', { exact: true }).selectOption('suspended');
+    await page.getByLabel('Contract status: reason (audited)').fill('unpaid invoice, console test');
     await page.getByRole('button', { name: 'Set contract status' }).click();
     await expect(page.getByTestId('decision').first().textContent()).resolves.toContain('contract_inactive');
     await page.getByRole('link', { name: 'Token inspector' }).click();

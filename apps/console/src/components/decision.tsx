@@ -19,9 +19,11 @@ export function DecisionView({ decision }: { decision: Decision }) {
       <p>
         <strong>Recovery:</strong> {decision.recovery}
       </p>
-      <p className="muted">
-        Decision <code>{decision.decision_id}</code>
-      </p>
+      {decision.decision_id && (
+        <p className="muted">
+          Decision <code>{decision.decision_id}</code>
+        </p>
+      )}
     </div>
   );
 }

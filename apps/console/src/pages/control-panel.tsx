@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { ApiError, api, seg } from '../api/client';
 import { ActionButton, AsyncForm, Empty, ErrorBox, Field, Loading } from '../components/ui';
+import { ControlForms, ResumeForm } from './control-forms';
 import { DecisionView, toDecision } from '../components/decision';
 import { Facts } from '../components/facts';
 import { useAsync } from '../hooks';
@@ -9,8 +10,7 @@ type ControlState = Record<string, unknown> & { decision?: unknown; pauses?: unk
 
 interface Pause {
   id: string;
-  reason?: string;
-  target?: unknown;
+  [field: string]: unknown;
 }
 
 interface Approval {
@@ -57,77 +57,25 @@ export function ControlPanel({ orgId }: { orgId: string }) {
 function ControlDetails({ base, data, onChange }: { base: string; data: ControlState; onChange: () => void }) {
   const decision = toDecision(data.decision);
   const pauses = (Array.isArray(data.pauses) ? data.pauses : []) as Pause[];
-  const { decision: _d, ...rest } = data;
-  const [contract, setContract] = useState('suspended');
-  const [contractReason, setContractReason] = useState('');
-  const [pauseReason, setPauseReason] = useState('');
+  const { decision: _d, pauses: _p, ...rest } = data;
   return (
     <>
       <h3>Decision now</h3>
       {decision ? <DecisionView decision={decision} /> : <Facts value={data.decision} />}
       <h3>State</h3>
       <Facts value={rest} />
-      <div className="grid">
-        <AsyncForm
-          label="Change the contract"
-          submit="Set contract status"
-          onSubmit={async () => {
-            await api('PUT', `${base}/contract`, {
-              status: contract,
-              ...(contractReason ? { reason: contractReason } : {}),
-            });
-            onChange();
-          }}
-        >
-          <Field label="Contract status">
-            {(id) => (
-              <select id={id} value={contract} onChange={(e) => setContract(e.target.value)}>
-                <option value="active">active</option>
-                <option value="suspended">suspended</option>
-                <option value="expired">expired</option>
-              </select>
-            )}
-          </Field>
-          <Field label="Reason (audited)">
-            {(id) => <input id={id} value={contractReason} onChange={(e) => setContractReason(e.target.value)} />}
-          </Field>
-        </AsyncForm>
-        <AsyncForm
-          label="Pause the organization"
-          submit="Pause organization"
-          onSubmit={async () => {
-            await api('POST', `${base}/pauses`, { target: { type: 'org' }, reason: pauseReason });
-            setPauseReason('');
-            onChange();
-          }}
-        >
-          <Field label="Why pause">
-            {(id) => <input id={id} required value={pauseReason} onChange={(e) => setPauseReason(e.target.value)} />}
-          </Field>
-        </AsyncForm>
-      </div>
-      {pauses.length > 0 && (
-        <>
-          <h3>Pauses</h3>
-          <ul>
-            {pauses.map((p) => (
-              <li key={p.id}>
-                <code>{p.id}</code> {p.reason}{' '}
-                <ActionButton
-                  onClick={async () => {
-                    const note = window.prompt('Review note for resuming');
-                    if (!note) return;
-                    await api('POST', `${base}/pauses/${seg(p.id)}/resume`, { review_note: note });
-                    onChange();
-                  }}
-                >
-                  Resume <span className="sr-only">{p.id}</span>
-                </ActionButton>
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <h3>Pauses</h3>
+      {pauses.length === 0 && <Empty>Nothing is paused.</Empty>}
+      <ul className="pauses">
+        {pauses.map((p) => (
+          <li key={p.id}>
+            <Facts value={p} />
+            <ResumeForm base={base} pauseId={p.id} onChange={onChange} />
+          </li>
+        ))}
+      </ul>
+      <h3>Change the state</h3>
+      <ControlForms base={base} onChange={onChange} />
       <Approvals base={base} />
       <DryRun base={base} />
     </>
