@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
+import { SwitchableGate } from './support/switchable-gate';
 
 /**
  * Audit completeness (issue 4): the action names documented in docs/audit-events.md are
@@ -12,6 +13,7 @@ import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientP
  */
 describe('every documented audit action is produced and found through GET /v1/audit', () => {
   let gh: TestGatehouse;
+  const gate = new SwitchableGate();
   const documented = (() => {
     const md = readFileSync(join(__dirname, '..', 'docs', 'audit-events.md'), 'utf8');
     const names = new Set<string>();
@@ -21,7 +23,7 @@ describe('every documented audit action is produced and found through GET /v1/au
   })();
 
   beforeAll(async () => {
-    gh = await startGatehouse();
+    gh = await startGatehouse({ accessGate: gate });
   });
   afterAll(() => gh?.close());
 
@@ -130,6 +132,27 @@ describe('every documented audit action is produced and found through GET /v1/au
       body: { client_id: app.client_id, email: 'ann@acme.test', password: 'Ann-Strong-Pass-42' },
     });
     expect(login.status).toBe(200);
+
+    // access.denied, access.review: the access gate stops an issuance, then sends one to review.
+    gate.denyAll();
+    expect((await form('/oauth/token', app, { grant_type: 'client_credentials' })).status).toBe(403);
+    gate.stop = { ...gate.stop!, outcome: 'review', approvalId: 'apr_test' };
+    expect((await form('/oauth/token', app, { grant_type: 'client_credentials' })).body.approval_id).toBe('apr_test');
+    gate.reset();
+
+    // token.exchanged: the app, granted token exchange, narrows its own token for one step.
+    await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${app.client_id}`, {
+      token: admin,
+      body: { grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'] },
+    });
+    const own = (await form('/oauth/token', app, { grant_type: 'client_credentials' })).body.access_token!;
+    const stepped = await form('/oauth/token', app, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: own,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      step: 'coverage',
+    });
+    expect(stepped.status).toBe(200);
 
     // Tokens: issued, revoked, introspection refusal, rate-limit refusal, revoke-all.
     const issued = await form('/oauth/token', app, { grant_type: 'client_credentials' });

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type Clock } from '@gatehouse/core';
 import { createTestDatabase, type TestDatabase } from '@gatehouse/db';
+import type { AccessGate } from '@gatehouse/tokens';
 import { generate } from 'otplib';
 import { Client } from 'pg';
 import { createGatehouseApp, restoreAppLogger } from '../../apps/gatehouse/src/bootstrap';
@@ -104,9 +105,16 @@ export function hasRedis(): boolean {
 }
 
 export async function startGatehouse(
-  opts: { redis?: boolean; env?: Record<string, string>; clock?: Clock } = {},
+  opts: {
+    redis?: boolean;
+    env?: Record<string, string>;
+    clock?: Clock;
+    accessGate?: AccessGate;
+    /** A PostgreSQL server of the test's own, one it will stop (test/support/own-postgres.ts). */
+    pgServer?: string;
+  } = {},
 ): Promise<TestGatehouse> {
-  const server = process.env.GATEHOUSE_TEST_PG_URL;
+  const server = opts.pgServer ?? process.env.GATEHOUSE_TEST_PG_URL;
   if (!server) throw new Error('GATEHOUSE_TEST_PG_URL is not set: run the tests through jest (global setup)');
   const db = await createTestDatabase(server);
   const port = await freePort();
@@ -131,10 +139,11 @@ export async function startGatehouse(
     },
   });
   const runtime = await prepareRuntime(loadConfig(env));
-  const app = await createGatehouseApp(runtime, { logStream, clock: opts.clock });
+  const app = await createGatehouseApp(runtime, { logStream, clock: opts.clock, accessGate: opts.accessGate });
   await app.listen({ port, host: '127.0.0.1' });
 
   const pg = new Client({ connectionString: db.url });
+  pg.on('error', () => undefined); // a test may stop the server under it
   await pg.connect();
 
   const api = apiClient(url);

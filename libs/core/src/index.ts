@@ -3,3 +3,5 @@ export * from './clock';
 export * from './errors';
 export * from './config';
 export * from './principal';
+export * from './grant-types';
+export * from './failure-log';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newId, Problems, type Principal } from '@gatehouse/core';
+import { DEFAULT_APP_GRANT_TYPES, newId, Problems, type GrantType, type Principal } from '@gatehouse/core';
 import { isUniqueViolation, PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { AppSecretService } from './app-secret.service';
@@ -20,9 +20,11 @@ export interface CreateAppInput {
   token_rate_limit?: RateLimit;
   token_ttl_s?: number;
   grant_types?: GrantType[];
+  delegates?: string[];
+  step_token_ttl_s?: number;
 }
 
-export type GrantType = 'client_credentials' | 'refresh_token';
+export type { GrantType } from '@gatehouse/core';
 
 export type UpdateAppInput = Partial<CreateAppInput> & { disabled?: boolean };
 
@@ -37,16 +39,19 @@ export interface AppView {
   token_rate_limit: RateLimit;
   token_ttl_s: number;
   grant_types: string[];
+  delegates: string[];
+  step_token_ttl_s: number;
   disabled: boolean;
   created_at: string;
   updated_at: string;
 }
 
-/** ARCHITECTURE.md §6 defaults: 600 requests a minute per token, 6,000 token requests a minute. */
+/** docs/design.md §6 defaults: 600 requests a minute per token, 6,000 token requests a minute. */
 export const APP_DEFAULTS = {
   rate_limit: { requests: 600, per_seconds: 60 },
   token_rate_limit: { requests: 6000, per_seconds: 60 },
   token_ttl_s: 600,
+  step_token_ttl_s: 120,
 } as const;
 
 interface AppRow {
@@ -61,6 +66,8 @@ interface AppRow {
   tokenRateLimitPerSeconds: number;
   tokenTtlS: number;
   grantTypes: string[];
+  delegates: string[];
+  stepTokenTtlS: number;
   disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -77,6 +84,8 @@ const view = (a: AppRow): AppView => ({
   token_rate_limit: { requests: a.tokenRateLimitRequests, per_seconds: a.tokenRateLimitPerSeconds },
   token_ttl_s: a.tokenTtlS,
   grant_types: a.grantTypes,
+  delegates: a.delegates,
+  step_token_ttl_s: a.stepTokenTtlS,
   disabled: a.disabled,
   created_at: a.createdAt.toISOString(),
   updated_at: a.updatedAt.toISOString(),
@@ -106,6 +115,7 @@ export class AppService {
     await this.access.resolve(actor, orgId);
     const rate = input.rate_limit ?? APP_DEFAULTS.rate_limit;
     const tokenRate = input.token_rate_limit ?? APP_DEFAULTS.token_rate_limit;
+    if (input.delegates) await this.requireSameOrgApps(orgId, input.delegates);
     try {
       return await this.prisma.transaction(async (tx) => {
         const app = await tx.application.create({
@@ -120,7 +130,9 @@ export class AppService {
             tokenRateLimitRequests: tokenRate.requests,
             tokenRateLimitPerSeconds: tokenRate.per_seconds,
             tokenTtlS: input.token_ttl_s ?? APP_DEFAULTS.token_ttl_s,
-            ...(input.grant_types ? { grantTypes: input.grant_types } : {}),
+            grantTypes: input.grant_types ?? [...DEFAULT_APP_GRANT_TYPES],
+            delegates: input.delegates ?? [],
+            stepTokenTtlS: input.step_token_ttl_s ?? APP_DEFAULTS.step_token_ttl_s,
           },
         });
         const { id: secretId, secret } = await this.secrets.add(tx, app.id, orgId);
@@ -162,6 +174,7 @@ export class AppService {
   ): Promise<AppView> {
     await this.access.resolve(actor, orgId);
     const before = await this.find(orgId, appId);
+    if (input.delegates) await this.requireSameOrgApps(orgId, input.delegates);
     // Disabling ends the app's tokens (and its users' tokens) issued up to now, here and at
     // offline verifiers (revocation feed); enabling it again does not bring them back.
     const disabling = input.disabled === true && !before.disabled;
@@ -179,6 +192,8 @@ export class AppService {
             tokenRateLimitPerSeconds: input.token_rate_limit?.per_seconds,
             tokenTtlS: input.token_ttl_s,
             grantTypes: input.grant_types,
+            delegates: input.delegates,
+            stepTokenTtlS: input.step_token_ttl_s,
             disabled: input.disabled,
           },
         });
@@ -215,7 +230,9 @@ export class AppService {
     await this.access.resolve(actor, orgId);
     await this.find(orgId, appId);
     await this.prisma.transaction(async (tx) => {
-      await tx.application.delete({ where: { id: appId, orgId } });
+      // A concurrent DELETE that committed first leaves nothing to delete: 404, not 500.
+      const { count } = await tx.application.deleteMany({ where: { id: appId, orgId } });
+      if (count === 0) throw Problems.notFound('application');
       await this.sessions.end(tx, appId, orgId, { clientId: appId }, 'app_deleted');
       await this.audit.record(tx, meta, {
         action: 'app.deleted',
@@ -225,6 +242,14 @@ export class AppService {
         target: { type: 'application', id: appId },
       });
     });
+  }
+
+  /** Delegates name applications of the same organization (another org's are "not found"). */
+  private async requireSameOrgApps(orgId: string, ids: string[]): Promise<void> {
+    const found = await this.prisma.application.count({ where: { orgId, id: { in: ids } } });
+    if (found !== ids.length) {
+      throw Problems.validation([{ path: 'delegates', message: 'must name applications of this organization' }]);
+    }
   }
 
   private async find(orgId: string, appId: string): Promise<AppRow> {
@@ -244,6 +269,7 @@ function permissionChanges(before: AppRow, after: AppRow): Record<string, unknow
     ['scopes', before.scopes, after.scopes],
     ['audiences', before.audiences, after.audiences],
     ['grant_types', before.grantTypes, after.grantTypes],
+    ['delegates', before.delegates, after.delegates],
   ] as const) {
     const added = b.filter((x) => !a.includes(x));
     const removed = a.filter((x) => !b.includes(x));

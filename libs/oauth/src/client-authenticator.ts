@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RefusalAudit } from '@gatehouse/audit';
-import { CLOCK, OAuthError, isId, type Clock } from '@gatehouse/core';
+import {
+  CLOCK,
+  InvalidClient,
+  InvalidRequest,
+  TokenRateExceeded,
+  UnauthorizedClient,
+  isId,
+  type Clock,
+} from '@gatehouse/core';
+import { appLiveness } from '@gatehouse/tokens';
 import { SqlPool } from '@gatehouse/db';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
 import { CLIENT_SECRET_HASH, KEK, KeyedHasher } from '@gatehouse/credentials';
@@ -10,8 +19,11 @@ import type { TokenRequest } from './grant';
 /** The client a token request authenticated as: what grants need of its record, and how. */
 export type AuthenticatedClient = Pick<
   ClientRecord,
-  'id' | 'orgId' | 'orgName' | 'scopes' | 'audiences' | 'tokenTtlS' | 'grantTypes'
-> & { method: 'client_secret_basic' | 'client_secret_post' };
+  'id' | 'orgId' | 'orgName' | 'scopes' | 'audiences' | 'tokenTtlS' | 'grantTypes' | 'delegates' | 'stepTokenTtlS'
+> & {
+  /** `none`: a public client that only named itself (a grant whose authentication is optional). */
+  method: 'client_secret_basic' | 'client_secret_post' | 'none';
+};
 
 interface ClientRow {
   id: string;
@@ -21,6 +33,8 @@ interface ClientRow {
   audiences: string[];
   token_ttl_s: number;
   grant_types: string[];
+  delegates: string[];
+  step_token_ttl_s: number;
   token_rate_limit_requests: number;
   token_rate_limit_per_seconds: number;
   disabled: boolean;
@@ -30,7 +44,7 @@ interface ClientRow {
 /**
  * Client authentication for the token endpoint (RFC 6749 §2.3.1): client_secret_basic or
  * client_secret_post, exactly one per request. Secrets are compared as keyed hashes in
- * constant time — no bcrypt on this path (ARCHITECTURE.md §2). Every failure is the same
+ * constant time — no bcrypt on this path (docs/design.md §2). Every failure is the same
  * `invalid_client`, so responses do not tell an unknown client from a wrong secret.
  */
 @Injectable()
@@ -48,26 +62,29 @@ export class ClientAuthenticator {
     this.hasher = new KeyedHasher(kek, CLIENT_SECRET_HASH);
   }
 
+  /** Whether the request carries client credentials (an Authorization header or a client_secret). */
+  presentsCredentials(req: TokenRequest): boolean {
+    return req.authorization !== undefined || req.params.has('client_secret');
+  }
+
   async authenticate(req: TokenRequest): Promise<AuthenticatedClient> {
     const basic = parseBasic(req.authorization);
     const postId = req.params.get('client_id');
     const postSecret = req.params.get('client_secret');
     if (basic && (postSecret !== undefined || (postId !== undefined && postId !== basic.id))) {
-      throw new OAuthError('invalid_request', 400, 'Use exactly one client authentication method.');
+      throw new InvalidRequest('Use exactly one client authentication method.');
     }
     const method = basic ? 'client_secret_basic' : 'client_secret_post';
     const clientId = basic?.id ?? postId;
     const secret = basic?.secret ?? postSecret;
-    const fail = () =>
-      new OAuthError(
-        'invalid_client',
-        401,
-        'Client authentication failed.',
-        basic || req.authorization ? { 'WWW-Authenticate': 'Basic realm="gatehouse"' } : {},
-      );
-    if (req.authorization && !basic) throw fail();
-    if (!clientId || !secret) throw fail();
-    if (!isId('app', clientId) || secret.length > 200) throw fail();
+    const fail = (detail: string) =>
+      new InvalidClient('Client authentication failed.', {
+        detail,
+        headers: basic || req.authorization ? { 'WWW-Authenticate': 'Basic realm="gatehouse"' } : {},
+      });
+    if (req.authorization && !basic) throw fail('unreadable Authorization header');
+    if (!clientId || !secret) throw fail('no client credentials');
+    if (!isId('app', clientId) || secret.length > 200) throw fail('malformed client_id or secret');
 
     const app = await this.cache.get(clientId, (id) => this.load(id));
     const now = this.clock.now().getTime();
@@ -75,24 +92,34 @@ export class ClientAuthenticator {
     const match = app?.secrets.some(
       (s) => (s.expiresAtMs === null || s.expiresAtMs > now) && this.hasher.matches(secret, s.hash),
     );
-    if (!app || !match || app.disabled) throw fail();
-    await this.enforceTokenRate(req, app.id, app.tokenRateLimit.requests, app.tokenRateLimit.perSeconds, app.orgId);
-    return {
-      id: app.id,
-      orgId: app.orgId,
-      orgName: app.orgName,
-      scopes: app.scopes,
-      audiences: app.audiences,
-      tokenTtlS: app.tokenTtlS,
-      grantTypes: app.grantTypes,
-      method,
-    };
+    const live = appLiveness(app, app?.orgId);
+    if (!app || !live.live) throw fail(live.live ? 'unknown client' : live.reason);
+    if (!match) throw fail('wrong secret');
+    await this.enforceTokenRate(req, app);
+    return view(app, method);
+  }
+
+  /**
+   * A public client naming itself (RFC 6749 §6: a refresh token bound to that client): it
+   * must exist and be live, and it counts against its token rate like any other.
+   */
+  async identify(req: TokenRequest): Promise<AuthenticatedClient> {
+    const clientId = req.params.get('client_id');
+    if (!clientId) throw new InvalidRequest('client_id is required.');
+    const unknown = (detail: string) => new InvalidClient('Unknown client.', { detail });
+    if (!isId('app', clientId)) throw unknown('malformed client_id');
+    const app = await this.cache.get(clientId, (id) => this.load(id));
+    const live = appLiveness(app, app?.orgId);
+    if (!app || !live.live) throw unknown(live.live ? 'unknown client' : live.reason);
+    await this.enforceTokenRate(req, app);
+    return view(app, 'none');
   }
 
   /** One round trip (see SqlPool): the app, its org and its live secrets. */
   private async load(clientId: string): Promise<ClientRecord | null> {
     const [row] = await this.sql.query<ClientRow>(
-      `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.grant_types, a.disabled, o.name AS org_name,
+      `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.grant_types, a.delegates, a.step_token_ttl_s,
+              a.disabled, o.name AS org_name,
               a.token_rate_limit_requests, a.token_rate_limit_per_seconds,
               coalesce(json_agg(json_build_object('hash', s.secret_hash, 'expires_at', s.expires_at))
                        FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets
@@ -112,6 +139,8 @@ export class ClientAuthenticator {
       audiences: row.audiences,
       tokenTtlS: row.token_ttl_s,
       grantTypes: row.grant_types,
+      delegates: row.delegates,
+      stepTokenTtlS: row.step_token_ttl_s,
       tokenRateLimit: { requests: row.token_rate_limit_requests, perSeconds: row.token_rate_limit_per_seconds },
       disabled: row.disabled,
       secrets: row.secrets.map((s) => ({
@@ -122,26 +151,16 @@ export class ClientAuthenticator {
   }
 
   /** RFC 6749 §5.2: an authenticated client not allowed this grant is unauthorized_client. */
-  requireGrant(grantTypes: string[], grantType: string): void {
+  requireGrant(grantTypes: readonly string[], grantType: string): void {
     if (!grantTypes.includes(grantType)) {
-      throw new OAuthError('unauthorized_client', 400, `This client may not use the ${grantType} grant.`);
+      throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
     }
   }
 
-  /**
-   * ARCHITECTURE.md §6: /oauth/token counts per client with the app's token_rate_limit.
-   * RFC 6749 has no error code for this; 429 with Retry-After and `temporarily_unavailable`
-   * is what clients' retry logic already understands.
-   */
-  async enforceTokenRate(
-    req: TokenRequest,
-    clientId: string,
-    requests: number,
-    perSeconds: number,
-    orgId: string,
-  ): Promise<void> {
-    const key = `client:${clientId}`;
-    const policy = { name: 'client', limit: requests, windowS: perSeconds };
+  /** docs/design.md §6: /oauth/token counts per client with the app's token_rate_limit. */
+  private async enforceTokenRate(req: TokenRequest, app: ClientRecord): Promise<void> {
+    const key = `client:${app.id}`;
+    const policy = { name: 'client', limit: app.tokenRateLimit.requests, windowS: app.tokenRateLimit.perSeconds };
     const r = await this.limiter.check(key, policy);
     Object.assign(req.responseHeaders, rateLimitHeaders(r));
     if (!r.allowed) {
@@ -149,12 +168,27 @@ export class ClientAuthenticator {
         key,
         policy,
         retryAfterS: r.retryAfterS,
-        actor: { id: clientId, tier: 'app' },
-        orgId,
+        actor: { id: app.id, tier: 'app' },
+        orgId: app.orgId,
       });
-      throw new OAuthError('temporarily_unavailable', 429, `Token request rate exceeded; retry in ${r.retryAfterS} s.`);
+      throw new TokenRateExceeded(`Token request rate exceeded; retry in ${r.retryAfterS} s.`);
     }
   }
+}
+
+function view(app: ClientRecord, method: AuthenticatedClient['method']): AuthenticatedClient {
+  return {
+    id: app.id,
+    orgId: app.orgId,
+    orgName: app.orgName,
+    scopes: app.scopes,
+    audiences: app.audiences,
+    tokenTtlS: app.tokenTtlS,
+    grantTypes: app.grantTypes,
+    delegates: app.delegates,
+    stepTokenTtlS: app.stepTokenTtlS,
+    method,
+  };
 }
 
 /** RFC 6749 §2.3.1: client_id and secret are form-urlencoded before base64. */

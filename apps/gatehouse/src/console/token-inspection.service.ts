@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { RequestMeta } from '@gatehouse/audit';
 import { ProblemError, type AdminPrincipal } from '@gatehouse/core';
-import { PrincipalResolver } from '@gatehouse/directory';
-import { AccessTokenVerifier, GatedAccess, TokenRevocationService, type AccessDecision } from '@gatehouse/tokens';
+import {
+  AccessTokenVerifier,
+  GatedAccess,
+  PrincipalResolver,
+  TokenRevocationService,
+  type AccessDecision,
+} from '@gatehouse/tokens';
 import { actChain, mayInspect } from './token-inspection';
 
 export type TokenInspection =

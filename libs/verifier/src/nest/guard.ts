@@ -1,7 +1,14 @@
 import { HttpException, Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Tier } from '../claims';
 import { VerifierError } from '../errors';
-import { requireOrg, requireScopes, requireTier, type VerifiedPrincipal } from '../principal';
+import {
+  requireDelegation,
+  requireOrg,
+  requireScopes,
+  requireTier,
+  type DelegationRule,
+  type VerifiedPrincipal,
+} from '../principal';
 import type { TokenRateLimiter } from '../rate-limit/token-rate-limiter';
 import type { Verifier } from '../verifier';
 import {
@@ -13,6 +20,7 @@ import {
   SCOPES,
   TIERS,
   type GuardOptions,
+  DELEGATION,
 } from './metadata';
 
 interface HttpRequest {
@@ -61,6 +69,9 @@ export class GatehouseGuard implements CanActivate {
       if (scopes.length) requireScopes(principal, ...scopes);
       const orgParam = getMetadata<string>(ORG_PARAM, handler) ?? getMetadata<string>(ORG_PARAM, cls);
       if (orgParam) requireOrg(principal, req.params?.[orgParam]);
+      const delegation =
+        getMetadata<DelegationRule>(DELEGATION, handler) ?? getMetadata<DelegationRule>(DELEGATION, cls);
+      if (delegation) requireDelegation(principal, delegation);
       if (this.limiter) setHeaders(res, (await this.limiter.enforce(principal)).headers);
       req.principal = principal;
       return true;

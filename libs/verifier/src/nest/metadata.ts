@@ -7,6 +7,7 @@ export const ANONYMOUS = 'gatehouse-verifier:anonymous';
 export const TIERS = 'gatehouse-verifier:tiers';
 export const SCOPES = 'gatehouse-verifier:scopes';
 export const ORG_PARAM = 'gatehouse-verifier:org-param';
+export const DELEGATION = 'gatehouse-verifier:delegation';
 
 export interface GuardOptions {
   /** The `realm` of the WWW-Authenticate challenge (RFC 6750 §3). */
