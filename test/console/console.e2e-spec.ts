@@ -211,6 +211,12 @@ maybe('admin console in Chromium', () => {
     await page.locator('tbody tr').nth(1).waitFor();
     await accessible('application');
     await appToken(); // the old secret still works during the overlap
+    await page.getByLabel('Access token lifetime (seconds)').fill('300');
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH');
+    await page.getByRole('button', { name: 'Save application' }).click();
+    expect((await saved).status()).toBe(200);
+    const app = await gh.api('GET', `/v1/orgs/${orgId}/apps/${client.client_id}`, { token: apiToken });
+    expect(app.body.token_ttl_s).toBe(300);
   });
 
   it('rotates the signing key from the keys timeline', async () => {

@@ -40,7 +40,8 @@ export interface App {
   grant_types: string[];
   disabled: boolean;
   created_at: string;
-  delegates?: unknown;
+  delegates?: string[];
+  step_token_ttl_s?: number;
   packages?: string[];
 }
 

@@ -55,6 +55,8 @@ function AppSettings({ base, app, onSaved }: { base: string; app: App; onSaved: 
   const [audiences, setAudiences] = useState(app.audiences.join(' '));
   const [ttl, setTtl] = useState(String(app.token_ttl_s));
   const [rate, setRate] = useState(String(app.rate_limit.requests));
+  const [tokenRate, setTokenRate] = useState(String(app.token_rate_limit.requests));
+  const [delegates, setDelegates] = useState((app.delegates ?? []).join(' '));
   return (
     <section aria-labelledby="app-settings">
       <h2 id="app-settings">
@@ -64,22 +66,10 @@ function AppSettings({ base, app, onSaved }: { base: string; app: App; onSaved: 
       <dl className="facts">
         <dt>Grant types</dt>
         <dd>{app.grant_types.join(', ')}</dd>
-        <dt>Token endpoint limit</dt>
-        <dd>
-          {app.token_rate_limit.requests} per {app.token_rate_limit.per_seconds} s
-        </dd>
         {app.packages && (
           <>
             <dt>Packages</dt>
             <dd>{app.packages.join(', ') || 'none'}</dd>
-          </>
-        )}
-        {app.delegates !== undefined && (
-          <>
-            <dt>Delegates</dt>
-            <dd>
-              <code>{JSON.stringify(app.delegates)}</code>
-            </dd>
           </>
         )}
       </dl>
@@ -93,6 +83,9 @@ function AppSettings({ base, app, onSaved }: { base: string; app: App; onSaved: 
             audiences: words(audiences),
             token_ttl_s: Number(ttl),
             rate_limit: { requests: Number(rate), per_seconds: app.rate_limit.per_seconds },
+            token_rate_limit: { requests: Number(tokenRate), per_seconds: app.token_rate_limit.per_seconds },
+            // Servers without token exchange have no delegates field; send it only where it exists.
+            ...(app.delegates !== undefined ? { delegates: words(delegates) } : {}),
           });
           onSaved();
         }}
@@ -122,6 +115,18 @@ function AppSettings({ base, app, onSaved }: { base: string; app: App; onSaved: 
         <Field label={`Requests per ${app.rate_limit.per_seconds} s per token`}>
           {(id) => <input id={id} type="number" min={1} value={rate} onChange={(e) => setRate(e.target.value)} />}
         </Field>
+        <Field label={`Token requests per ${app.token_rate_limit.per_seconds} s at /oauth/token`}>
+          {(id) => (
+            <input id={id} type="number" min={1} value={tokenRate} onChange={(e) => setTokenRate(e.target.value)} />
+          )}
+        </Field>
+        {app.delegates !== undefined && (
+          <Field label="Delegates" hint="Application IDs of this org that may exchange this app's tokens (RFC 8693)">
+            {(id, hint) => (
+              <input id={id} aria-describedby={hint} value={delegates} onChange={(e) => setDelegates(e.target.value)} />
+            )}
+          </Field>
+        )}
       </AsyncForm>
     </section>
   );
