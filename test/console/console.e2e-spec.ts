@@ -1,7 +1,4 @@
-import { randomBytes, sign } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { SigningKeyService } from '@gatehouse/keys';
-import type { ActClaim } from '@gatehouse/verifier';
 import { join } from 'node:path';
 import type { Page, Route } from 'playwright-core';
 import {
@@ -27,31 +24,6 @@ if (ci && !hasChromium()) throw new Error('CI=true but /usr/bin/chromium is miss
 if (!built) throw new Error('dist/console is missing: run `npm run build` (npm test does it first)');
 const maybe = hasChromium() ? describe : describe.skip;
 if (!hasChromium()) process.stdout.write('console browser suite skipped: no /usr/bin/chromium\n');
-
-/** Signs an at+jwt with an `act` claim (RFC 8693 §4.1) using the instance's current key. */
-function stepToken(gh: TestGatehouse, clientId: string, orgId: string, act: ActClaim): string {
-  const signer = gh.app.get(SigningKeyService).currentSigner();
-  const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    iss: gh.url,
-    sub: clientId,
-    aud: gh.url,
-    exp: now + 300,
-    iat: now,
-    nbf: now,
-    jti: `jti_${randomBytes(13).toString('hex').toUpperCase().slice(0, 26)}`,
-    scope: 'invoices:read',
-    tier: 'app',
-    client_id: clientId,
-    org: 'acme-console',
-    org_id: orgId,
-    act,
-    step: 'draft-invoice',
-  };
-  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  const input = `${b64({ alg: 'RS256', typ: 'at+jwt', kid: signer.kid })}.${b64(claims)}`;
-  return `${input}.${sign('sha256', Buffer.from(input), signer.key).toString('base64url')}`;
-}
 
 maybe('admin console in Chromium', () => {
   let gh: TestGatehouse;
@@ -266,20 +238,38 @@ maybe('admin console in Chromium', () => {
     expect(revoked.status).toBe(200);
     await page.getByRole('button', { name: 'Inspect' }).click();
     await page.getByText('Revoked: this token no longer works').waitFor();
-    // A per-step token as token exchange will issue it (that grant is not built yet), signed
-    // with Gatehouse's own current key: the inspector draws its act chain.
-    const step = stepToken(gh, client.client_id, orgId, {
-      sub: 'app_01STEPAGENT000000000000000',
-      act: { sub: 'usr_01ORIGINALUSER00000000000' },
+    // A per-step token from a real token exchange (RFC 8693): the orchestrator's token,
+    // exchanged by its delegate for the step "research"; the inspector draws its act chain.
+    const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    const mkApp = async (name: string, extra: Record<string, unknown>) =>
+      (
+        await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
+          token: apiToken,
+          body: { name, scopes: ['research'], grant_types: ['client_credentials', EXCHANGE], ...extra },
+        })
+      ).body as { client_id: string; client_secret: string };
+    const specialist = await mkApp('researcher', {});
+    const orchestrator = await mkApp('orchestrator', { delegates: [specialist.client_id] });
+    const root = (await (
+      await clientPost(gh.url, orchestrator, '/oauth/token', { grant_type: 'client_credentials' })
+    ).json()) as {
+      access_token: string;
+    };
+    const exchanged = await clientPost(gh.url, specialist, '/oauth/token', {
+      grant_type: EXCHANGE,
+      subject_token: root.access_token,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      step: 'research',
     });
+    expect(exchanged.status).toBe(200);
+    const step = ((await exchanged.json()) as { access_token: string }).access_token;
     await page.getByLabel('Access token').fill(step);
     await page.getByRole('button', { name: 'Inspect' }).click();
     const chain = page.getByRole('list', { name: /Delegation chain/ });
     await chain.waitFor();
     await expect(chain.locator('.node').allTextContents()).resolves.toEqual([
-      client.client_id,
-      'app_01STEPAGENT000000000000000',
-      'usr_01ORIGINALUSER00000000000',
+      orchestrator.client_id,
+      specialist.client_id,
     ]);
     await accessible('token-inspector-act-chain');
     await page.getByLabel('Access token').fill('eyJhbGciOiJub25lIn0.e30.');
