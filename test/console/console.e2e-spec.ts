@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Route } from 'playwright-core';
 import {
@@ -222,6 +222,12 @@ maybe('admin console in Chromium', () => {
     await page.getByLabel('Action').fill('app.created');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('Export the 1 loaded events (NDJSON)').waitFor();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export every matching event' }).click();
+    const lines = readFileSync((await (await download).path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { action: string }).action)).toEqual(['app.created']);
     await accessible('audit');
   });
 

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { api } from '../api/client';
-import type { AuditEvent, ChainReport } from '../api/types';
+import type { AuditEvent, ChainReport, Page } from '../api/types';
 import { ActionButton, Empty, ErrorBox, Field, Loading, Pager, when } from '../components/ui';
 import { usePaged } from '../hooks';
 import { useMe } from '../session';
@@ -24,6 +24,29 @@ function query(f: Filters): string {
   if (f.until) q.set('until', new Date(f.until).toISOString());
   const s = q.toString();
   return s ? `?${s}` : '';
+}
+
+const EXPORT_CAP = 50_000;
+
+/** Pages through GET /v1/audit with the filters applied and downloads the result as NDJSON. */
+async function exportAll(q: string): Promise<void> {
+  const lines: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = q ? '&' : '?';
+    const page: Page<AuditEvent> = await api<Page<AuditEvent>>(
+      'GET',
+      `/v1/audit${q}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    for (const e of page.data) lines.push(JSON.stringify(e));
+    cursor = page.next_cursor;
+  } while (cursor && lines.length < EXPORT_CAP);
+  const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'application/x-ndjson' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = 'gatehouse-audit-export.ndjson';
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** The audit log (docs/audit-events.md): filters, events per hour by outcome, export, and the chain check. */
@@ -103,10 +126,11 @@ export function AuditPage() {
       <section aria-labelledby="events">
         <h2 id="events">Events</h2>
         {exportUrl && (
-          <p>
+          <p className="row">
             <a href={exportUrl} download="gatehouse-audit.ndjson">
               Export the {list.items.length} loaded events (NDJSON)
             </a>
+            <ActionButton onClick={() => exportAll(query(applied))}>Export every matching event</ActionButton>
           </p>
         )}
         {list.state === 'error' && <ErrorBox error={list.error} />}
