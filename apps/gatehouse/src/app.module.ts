@@ -12,6 +12,7 @@ import { RateLimitModule } from '@gatehouse/ratelimit';
 import { ACCESS_GATE, AllowAllAccessGate, TokensModule, type AccessGate } from '@gatehouse/tokens';
 import { BearerGuard } from './auth/bearer.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
+import { ConsoleModule } from './console/console.module';
 import { AdminAuthController } from './controllers/admin-auth.controller';
 import { AdminsController } from './controllers/admins.controller';
 import { AppsController } from './controllers/apps.controller';
@@ -72,6 +73,7 @@ export class AppModule {
         DirectoryModule,
         OAuthModule,
         PassportModule,
+        ConsoleModule,
       ],
       controllers: [
         HealthController,

@@ -6,6 +6,7 @@ import { TokenEndpoint } from '@gatehouse/oauth';
 import { LogController } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, type AppOptions } from './app.module';
+import { registerConsole } from './console/console-static';
 import { FastRoutes } from './http/fast-routes';
 import { registerFormParser } from './http/form-body';
 import { registerJwksRoute } from './http/jwks.route';
@@ -68,6 +69,7 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   });
   registerJwksRoute(fastify, fast, app.get(SigningKeyService), genReqId);
   registerTokenRoute(fastify, app.get(TokenEndpoint));
+  await registerConsole(fastify);
   setUpOpenApi(app, rt.config.issuer, { '/oauth/token': tokenRouteOpenApi });
   await app.init();
   return app;
