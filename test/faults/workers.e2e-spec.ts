@@ -24,6 +24,26 @@ describe('workers killed and SIGTERM under load (2 workers)', () => {
   });
   afterAll(() => world?.close());
 
+  it('serves Prometheus metrics aggregated over the workers on their own port (docs/reliability.md#metrics)', async () => {
+    const load = await driveTokens(world.gatehouse.url, world.app, {
+      concurrency: 4,
+      until: (() => {
+        const end = Date.now() + 1500;
+        return () => Date.now() > end;
+      })(),
+    });
+    for (const j of load.received) all.received.add(j);
+    const text = await (await fetch(`http://127.0.0.1:${world.env.GATEHOUSE_METRICS_PORT}/metrics`)).text();
+    const issued = /gatehouse_token_requests_total\{grant="client_credentials",outcome="issued"\} (\d+)/.exec(text);
+    expect(Number(issued?.[1])).toBeGreaterThanOrEqual(load.received.size);
+    expect(text).toMatch(/gatehouse_http_request_duration_seconds_bucket\{.*route="\/oauth\/token"/);
+    expect(text).toMatch(/gatehouse_audit_flush_batch_rows_count \d+/);
+    expect(text).toMatch(/gatehouse_dependency_up\{dependency="postgres"\} 1/);
+    expect(text).toMatch(/gatehouse_dependency_up\{dependency="redis"\} 1/);
+    // not on the API port
+    expect((await fetch(`${world.gatehouse.url}/metrics`)).status).toBe(404);
+  });
+
   it('replaces a worker killed with SIGKILL under load; audit equality holds', async () => {
     let done = false;
     const load = driveTokens(world.gatehouse.url, world.app, { concurrency: 8, until: () => done });

@@ -86,7 +86,9 @@ export async function startFaultWorld(opts: { workers?: number } = {}): Promise<
   const [pg, redis] = await Promise.all([startOwnPostgres(), startOwnRedis()]);
   const db = await createTestDatabase(pg.url);
   const port = await freePort();
+  const metricsPort = await freePort();
   const env: Record<string, string> = {
+    GATEHOUSE_METRICS_PORT: String(metricsPort),
     DATABASE_URL: db.url,
     REDIS_URL: redis.url,
     GATEHOUSE_KEK: randomBytes(32).toString('base64'),

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig, type GatehouseConfig } from '@gatehouse/core';
 import { createGatehouseApp } from './bootstrap';
+import { serveMetrics } from './metrics/metrics';
 import { prepareRuntime } from './runtime';
 
 /**
@@ -35,8 +36,11 @@ async function runServer(config: GatehouseConfig): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   if (cluster.isPrimary)
     log.log(`Gatehouse listening on http://${config.host}:${config.port} (issuer ${config.issuer})`);
+  // docs/reliability.md#metrics: a port of their own, never the API's.
+  const metrics = cluster.isPrimary && config.metricsPort ? serveMetrics(config.metricsPort, config.host) : null;
   onSignals(async (signal) => {
     log.log(`${signal}: shutting down`);
+    metrics?.close();
     // docs/reliability.md#sigterm: stop taking requests and let the in-flight ones finish
     // (Fastify answers requests on kept-alive connections 503 meanwhile) BEFORE Nest's
     // destroy hooks close the pools and Redis under them.
@@ -66,11 +70,14 @@ async function runPrimary(config: GatehouseConfig): Promise<void> {
     setTimeout(fork, 500).unref();
   });
   for (let i = 0; i < config.workers; i++) fork();
+  // docs/reliability.md#metrics: the workers' registries, aggregated, on a port of their own.
+  const metrics = config.metricsPort ? serveMetrics(config.metricsPort, config.host) : null;
   log(
     `Gatehouse listening on http://${config.host}:${config.port} with ${config.workers} workers (issuer ${config.issuer})`,
   );
   onSignals(async (signal) => {
     stopping = true;
+    metrics?.close();
     log(`${signal}: stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
     const exits = Object.values(cluster.workers ?? {}).map(
       (w) =>
