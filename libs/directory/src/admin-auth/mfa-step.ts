@@ -53,7 +53,7 @@ export class MfaStepFlow {
   async completeMfa(meta: RequestMeta, mfaToken: string, code: string): Promise<AdminTokens> {
     await this.throttle.limitAddress(meta);
     const now = this.clock.now();
-    if (typeof mfaToken !== 'string' || !mfaToken.startsWith('ghm_')) throw mfaFailed();
+    if (typeof mfaToken !== 'string' || !mfaToken.startsWith('ghc_')) throw mfaFailed();
     const challenge = await this.prisma.loginChallenge.findUnique({
       where: { tokenHash: this.challenges.hash(mfaToken) },
       include: { admin: true },
