@@ -93,7 +93,7 @@ export class ManagedExchange {
           details: (claims) => ({
             outcome: 'issued',
             subject_type: 'managed',
-            managed_token: t.id,
+            managed_token_id: t.id,
             user_id: user.id,
             host: client.id,
             scope: claims.scope,
@@ -141,7 +141,7 @@ export class ManagedExchange {
         subject_type: 'managed',
         error: err.error,
         ...(err.detail ? { rule: err.detail } : {}),
-        ...(token ? { managed_token: token.id } : {}),
+        ...(token ? { managed_token_id: token.id } : {}),
       },
     });
   }
