@@ -28,7 +28,9 @@ export class GatedAccess {
     const decision = await this.gate.check(request);
     if (decision.outcome !== 'allow') {
       await this.record(meta, request, decision);
-      await this.anomalies.refused(meta, request.subject.id, request.subject.orgId ?? null);
+      // Detached: the gate may be asked inside the caller's transaction (sign-in, refresh),
+      // which must not wait on a detector (docs/managed-tokens.md#anomaly-review).
+      void this.anomalies.refused(meta, request.subject.id, request.subject.orgId ?? null);
     }
     return decision;
   }
