@@ -295,6 +295,57 @@ describe('managed bearer tokens', () => {
     expect((await exchange(host, token)).status).toBe(200);
   });
 
+  it('an unusual exchange rate is flagged; under the default policy the token keeps working', async () => {
+    await gh.api('PUT', `/v1/orgs/${org.id}/anomaly-policy`, { token: admin, body: { auto_suspend: false } });
+    await gh.api('PUT', '/v1/anomalies/settings', {
+      token: admin,
+      body: { exchange_rate: { limit: 2, window_s: 3600 } },
+    });
+    const { token, id } = (await create(userToken)).body as { token: string; id: string };
+    for (let i = 0; i < 4; i++) expect((await exchange(host, token)).status).toBe(200);
+    const list = await gh.api('GET', `/v1/anomalies?kind=exchange_rate`, { token: admin });
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ subject: { type: 'managed_token', id }, suspended: false, state: 'open' }),
+    ]);
+    expect((list.body.items as Body[])[0].evidence).toMatchObject({ count: 3, limit: 2 });
+  });
+
+  it('a burst of refusals for one principal is flagged', async () => {
+    await gh.api('PUT', '/v1/anomalies/settings', {
+      token: admin,
+      body: { refusal_burst: { limit: 3, window_s: 3600 } },
+    });
+    const { token } = (await create(userToken)).body as { token: string };
+    for (let i = 0; i < 4; i++) expect((await exchange(stranger, token)).status).toBe(400);
+    const list = await gh.api('GET', `/v1/anomalies?kind=refusal_burst`, { token: admin });
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ org_id: org.id, subject: { type: 'principal', id: stranger.client_id } }),
+    ]);
+    expect((list.body.items as Body[])[0].audit_url).toMatch(
+      new RegExp(`^/v1/audit\\?actor=${stranger.client_id}&outcome=failure&since=`),
+    );
+  });
+
+  it('repeated MFA failures of an administrator are flagged, visible to platform admins', async () => {
+    await gh.api('PUT', '/v1/anomalies/settings', {
+      token: admin,
+      body: { mfa_failures: { limit: 1, window_s: 3600 } },
+    });
+    const other = await cliCreateAdmin(gh, { platform: true });
+    const first = await gh.api('POST', '/v1/admin/login', { body: { email: other.email, password: other.password } });
+    for (let i = 0; i < 2; i++) {
+      const r = await gh.api('POST', '/v1/admin/login/mfa', {
+        body: { mfa_token: first.body.mfa_token, code: '000000' },
+      });
+      expect(r.status).toBe(401);
+    }
+    const list = await gh.api('GET', `/v1/anomalies?kind=mfa_failures`, { token: admin });
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ org_id: null, subject: { type: 'administrator', id: other.id } }),
+    ]);
+    expect((list.body.items as Body[])[0].evidence).toMatchObject({ count: 2, limit: 1 });
+  });
+
   it('flags a refresh-token reuse', async () => {
     const session = await signIn();
     const refresh = (rt: string) =>
