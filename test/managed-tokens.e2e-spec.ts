@@ -187,6 +187,25 @@ describe('managed bearer tokens', () => {
     expect((await create(userToken, [web.client_id, 'app_00000000000000000000000000'])).status).toBe(400);
   });
 
+  it('needs a sign-in of the last 10 minutes: a refresh keeps auth_time, so an old session cannot create one', async () => {
+    const session = await signIn();
+    const signedInAt = claimsOf(session.access_token).auth_time as number;
+    await gh.sql(`UPDATE refresh_families SET created_at = created_at - interval '11 minutes' WHERE subject_id = $1`, [
+      userId,
+    ]);
+    const refreshed = await form(null, {
+      grant_type: 'refresh_token',
+      client_id: web.client_id,
+      refresh_token: session.refresh_token,
+    });
+    expect(refreshed.status).toBe(200);
+    const stale = refreshed.body.access_token as string;
+    expect(claimsOf(stale).auth_time).toBe(signedInAt - 660);
+    const r = await create(stale);
+    expect(r.status).toBe(403);
+    expect(r.body.detail).toMatch(/sign in again/);
+  });
+
   it('is stopped by the access gate on its next use, with the reason and the recovery path', async () => {
     const { token } = (await create(userToken)).body as { token: string };
     gate.denyAll('contract_inactive');
