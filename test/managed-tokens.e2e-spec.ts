@@ -380,4 +380,16 @@ describe('managed bearer tokens', () => {
       }),
     ]);
   });
+  it('a new password or disabling the user ends it', async () => {
+    const { token } = (await create(userToken)).body as { token: string };
+    const userPath = `/v1/orgs/${org.id}/users/${userId}`;
+    const changed = await gh.api('PATCH', userPath, { token: admin, body: { password: 'Another-Strong-Pass-43' } });
+    expect(changed.status).toBe(200);
+    expect((await exchange(host, token)).status).toBe(400);
+    const [row] = await gh.sql<{ revoked_why: string }>(
+      `SELECT revoked_why FROM managed_tokens WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1`,
+      [userId],
+    );
+    expect(row!.revoked_why).toBe('password_changed');
+  });
 });
