@@ -151,6 +151,8 @@ describe('managed bearer tokens', () => {
     // The secret is shown once: nowhere in the audit log.
     const all = await gh.sql<{ row: string }>(`SELECT row_to_json(a)::text AS row FROM audit_events a`);
     expect(all.some((a) => a.row.includes(first.token) || a.row.includes(second.body.token as string))).toBe(false);
+    const logs = gh.logs.join('\n');
+    expect(logs.includes(first.token) || logs.includes(second.body.token as string)).toBe(false);
   });
 
   it('is kept apart: refused as a /v1 bearer, as client credentials, as a refresh token and on a host it does not name', async () => {
