@@ -143,6 +143,14 @@ describe('managed bearer tokens', () => {
     expect(old.body).not.toHaveProperty('access_token');
     const me = await gh.api('GET', '/v1/me', { token: r.body.access_token as string });
     expect(me.status).toBe(401);
+    // …and at the resource server once its revocation feed (polled every second) has it.
+    let atDemoAfter = 200;
+    for (let i = 0; i < 50 && atDemoAfter === 200; i++) {
+      await new Promise((res) => setTimeout(res, 200));
+      atDemoAfter = (await demo.api('GET', `/orgs/${org.id}/invoices`, { token: r.body.access_token as string }))
+        .status;
+    }
+    expect(atDemoAfter).toBe(401);
     expect((await exchange(host, second.body.token as string)).status).toBe(200);
     expect((await audit('managed_token.regenerated')).at(-1)).toMatchObject({
       target_id: second.body.id,

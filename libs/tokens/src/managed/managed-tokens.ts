@@ -104,7 +104,10 @@ export class ManagedTokens {
    * ids are revoked as parent jtis, so the access tokens exchanged from them die too.
    */
   async end(tx: Tx, where: { userId?: string; orgId?: string; id?: string }, why: string): Promise<string[]> {
-    const rows = await tx.managedToken.findMany({ where: { ...where, revokedAt: null }, select: { id: true } });
+    const rows = await tx.managedToken.findMany({
+      where: { ...where, revokedAt: null },
+      select: { id: true, hosts: true },
+    });
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
     await tx.managedToken.updateMany({
@@ -113,7 +116,9 @@ export class ManagedTokens {
     });
     const until = new Date(this.clock.now().getTime() + MANAGED_EXCHANGE_MAX_TTL_S * 1000);
     afterCommit(tx, async () => {
-      for (const id of ids) await this.revocations.revoke(id, until, null);
+      // The row names a host so that the revocation feed, which lists an org's apps' revoked
+      // jtis, carries it to the org's offline verifiers.
+      for (const r of rows) await this.revocations.revoke(r.id, until, r.hosts[0] ?? null);
     });
     return ids;
   }
