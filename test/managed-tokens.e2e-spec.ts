@@ -216,6 +216,29 @@ describe('managed bearer tokens', () => {
     expect(r.body.detail).toMatch(/sign in again/);
   });
 
+  it("stays inside its org: another org's app is no host, another org's admin sees nothing", async () => {
+    const globex = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'globex', display_name: 'G' } }))
+      .body;
+    const foreign = (
+      await gh.api('POST', `/v1/orgs/${globex.id}/apps`, {
+        token: admin,
+        body: { name: 'foreign', scopes: ['invoices:read'], grant_types: [EXCHANGE] },
+      })
+    ).body as App;
+    const refused = await create(userToken, [foreign.client_id]);
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('validation_failed');
+    const { token } = (await create(userToken)).body as { token: string };
+    expect((await exchange(foreign, token)).body.error).toBe('invalid_request');
+    const globexAdmin = (await loginAdmin(gh, await cliCreateAdmin(gh, { orgIds: [globex.id] }))).access_token;
+    const path = `/v1/orgs/${org.id}/users/${userId}/managed-token`;
+    expect((await gh.api('GET', path, { token: globexAdmin })).status).toBe(404);
+    expect((await gh.api('DELETE', path, { token: globexAdmin })).status).toBe(404);
+    const flags = await gh.api('GET', `/v1/anomalies?org=${org.id}`, { token: globexAdmin });
+    expect(flags.body.items).toEqual([]);
+    expect((await exchange(host, token)).status).toBe(200);
+  });
+
   it('is stopped by the access gate on its next use, with the reason and the recovery path', async () => {
     const { token } = (await create(userToken)).body as { token: string };
     gate.denyAll('contract_inactive');
