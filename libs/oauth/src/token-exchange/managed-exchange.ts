@@ -60,7 +60,9 @@ export class ManagedExchange {
       if (requested !== undefined && requested !== ACCESS_TOKEN_TYPE) {
         throw new InvalidRequest(`Only ${ACCESS_TOKEN_TYPE} is issued.`);
       }
-      token = await this.managed.find(params.get('subject_token') ?? '');
+      const presented = params.get('subject_token');
+      if (!presented) throw new InvalidRequest('subject_token is required.');
+      token = await this.managed.find(presented);
       if (!token)
         throw new InvalidRequest('The subject_token is invalid or revoked.', { detail: 'unknown managed token' });
       const decision = decideManaged(token, client, {
