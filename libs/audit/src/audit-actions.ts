@@ -39,6 +39,15 @@ export const AUDIT_ACTIONS = [
   'key.rotated',
   'key.revoked',
   'key.expired',
+  'managed_token.created',
+  'managed_token.regenerated',
+  'managed_token.updated',
+  'managed_token.revoked',
+  'managed_token.suspended',
+  'anomaly.flagged',
+  'anomaly.acknowledged',
+  'anomaly.cleared',
+  'anomaly.settings_changed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -90,7 +90,7 @@ export class PasswordStepFlow {
         scope: response.scope,
       };
     }
-    const mfaToken = randomSecret('ghm');
+    const mfaToken = randomSecret('ghc');
     await this.prisma.transaction(async (tx) => {
       await tx.loginChallenge.create({
         data: {
