@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { FormBody } from '../http/form-body';
 
 /**
  * Prometheus metrics (docs/reliability.md#metrics), one registry per process. With
@@ -88,8 +89,7 @@ export function instrument(fastify: FastifyInstance): void {
     httpDuration.observe({ method: req.method, route, status: String(status) }, reply.elapsedTime / 1000);
     if (status === 429) rateLimitRefusals.inc({ route });
     if (route === '/oauth/token') {
-      const body = req.body as { params?: Map<string, string> } | undefined;
-      const g = body?.params instanceof Map ? (body.params.get('grant_type') ?? '') : '';
+      const g = req.body instanceof FormBody ? (req.body.params.get('grant_type') ?? '') : '';
       tokensIssued.inc({ grant: GRANTS.has(g) ? g : 'other', outcome: outcome(status) });
     }
     done();
