@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@gatehouse/core';
+import { StripeWebhookService } from '@gatehouse/control';
 import { SigningKeyService } from '@gatehouse/keys';
 import { TokenEndpoint } from '@gatehouse/oauth';
 import { LogController } from 'fastify';
@@ -10,6 +11,7 @@ import { FastRoutes } from './http/fast-routes';
 import { registerFormParser } from './http/form-body';
 import { registerJwksRoute } from './http/jwks.route';
 import { setUpOpenApi } from './http/openapi';
+import { registerStripeWebhookRoute, STRIPE_WEBHOOK_PATH, stripeWebhookOpenApi } from './http/stripe-webhook.route';
 import { registerTokenRoute, tokenRouteOpenApi } from './http/token.route';
 import { createRootLogger, NestPinoLogger, requestStore } from './logging/logger';
 import type { Runtime } from './runtime';
@@ -68,7 +70,11 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   });
   registerJwksRoute(fastify, fast, app.get(SigningKeyService), genReqId);
   registerTokenRoute(fastify, app.get(TokenEndpoint));
-  setUpOpenApi(app, rt.config.issuer, { '/oauth/token': tokenRouteOpenApi });
+  registerStripeWebhookRoute(fastify, app.get(StripeWebhookService));
+  setUpOpenApi(app, rt.config.issuer, {
+    '/oauth/token': tokenRouteOpenApi,
+    [STRIPE_WEBHOOK_PATH]: stripeWebhookOpenApi,
+  });
   await app.init();
   return app;
 }

@@ -38,6 +38,18 @@ export const AUDIT_ACTIONS = [
   'key.rotated',
   'key.revoked',
   'key.expired',
+  'control.contract.changed',
+  'control.billing.changed',
+  'control.entitlement.changed',
+  'control.entitlement.removed',
+  'control.policy.changed',
+  'control.policy.accepted',
+  'control.approval_rules.changed',
+  'control.paused',
+  'control.resumed',
+  'approval.approved',
+  'approval.rejected',
+  'approval.used',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -67,6 +67,7 @@ const envSchema = z.object({
   GATEHOUSE_KEY_PUBLISH_AHEAD_S: int(60, 7 * 24 * 3600).optional(),
   GATEHOUSE_CLOCK_SKEW_S: int(0, 600).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  GATEHOUSE_STRIPE_WEBHOOK_SECRET: z.string().min(16).max(200).optional(),
 });
 
 export interface GatehouseConfig {
@@ -101,6 +102,8 @@ export interface GatehouseConfig {
   /** Clock difference tolerated between instances and verifiers. */
   readonly clockSkewS: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The Stripe endpoint secret (`whsec_…`); null: the Stripe webhook answers 404 (docs/control.md#stripe). */
+  readonly stripeWebhookSecret: string | null;
 }
 
 export class ConfigError extends Error {
@@ -162,6 +165,7 @@ export function loadConfig(
     keys,
     clockSkewS,
     logLevel: e.LOG_LEVEL ?? 'info',
+    stripeWebhookSecret: e.GATEHOUSE_STRIPE_WEBHOOK_SECRET ?? null,
   });
 }
 

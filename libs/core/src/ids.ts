@@ -18,6 +18,9 @@ export const ID_PREFIXES = {
   family: 'rfm',
   refresh: 'rft',
   token: 'jti',
+  decision: 'dec',
+  pause: 'pau',
+  approval: 'apr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

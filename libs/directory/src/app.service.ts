@@ -20,6 +20,8 @@ export interface CreateAppInput {
   token_rate_limit?: RateLimit;
   token_ttl_s?: number;
   grant_types?: GrantType[];
+  /** Service packages the app needs the org entitled to (docs/control.md#entitlements). */
+  packages?: string[];
 }
 
 export type GrantType = 'client_credentials' | 'refresh_token';
@@ -37,6 +39,7 @@ export interface AppView {
   token_rate_limit: RateLimit;
   token_ttl_s: number;
   grant_types: string[];
+  packages: string[];
   disabled: boolean;
   created_at: string;
   updated_at: string;
@@ -61,6 +64,7 @@ interface AppRow {
   tokenRateLimitPerSeconds: number;
   tokenTtlS: number;
   grantTypes: string[];
+  packages: string[];
   disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -77,6 +81,7 @@ const view = (a: AppRow): AppView => ({
   token_rate_limit: { requests: a.tokenRateLimitRequests, per_seconds: a.tokenRateLimitPerSeconds },
   token_ttl_s: a.tokenTtlS,
   grant_types: a.grantTypes,
+  packages: a.packages,
   disabled: a.disabled,
   created_at: a.createdAt.toISOString(),
   updated_at: a.updatedAt.toISOString(),
@@ -121,6 +126,7 @@ export class AppService {
             tokenRateLimitPerSeconds: tokenRate.per_seconds,
             tokenTtlS: input.token_ttl_s ?? APP_DEFAULTS.token_ttl_s,
             ...(input.grant_types ? { grantTypes: input.grant_types } : {}),
+            packages: input.packages ?? [],
           },
         });
         const { id: secretId, secret } = await this.secrets.add(tx, app.id, orgId);
@@ -179,6 +185,7 @@ export class AppService {
             tokenRateLimitPerSeconds: input.token_rate_limit?.per_seconds,
             tokenTtlS: input.token_ttl_s,
             grantTypes: input.grant_types,
+            packages: input.packages,
             disabled: input.disabled,
           },
         });
@@ -244,6 +251,7 @@ function permissionChanges(before: AppRow, after: AppRow): Record<string, unknow
     ['scopes', before.scopes, after.scopes],
     ['audiences', before.audiences, after.audiences],
     ['grant_types', before.grantTypes, after.grantTypes],
+    ['packages', before.packages, after.packages],
   ] as const) {
     const added = b.filter((x) => !a.includes(x));
     const removed = a.filter((x) => !b.includes(x));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { packages } from './control-schemas';
 
 /**
  * Request bodies of the management API. Every object is strict: an unknown field is a
@@ -63,6 +64,7 @@ export const createApp = z.strictObject({
   token_rate_limit: rateLimit.optional(),
   token_ttl_s: z.number().int().min(60).max(3600).optional(),
   grant_types: grantTypes.optional(),
+  packages: packages.optional(),
 });
 
 export const updateApp = z
@@ -74,6 +76,7 @@ export const updateApp = z
     token_rate_limit: rateLimit.optional(),
     token_ttl_s: z.number().int().min(60).max(3600).optional(),
     grant_types: grantTypes.optional(),
+    packages: packages.optional(),
     disabled: z.boolean().optional(),
   })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
