@@ -45,7 +45,7 @@ const UNUSED_VARS_OPTIONS = {
 };
 
 // ---------------------------------------------------------------------------------------
-// Dependency direction, ARCHITECTURE.md §1:
+// Dependency direction, docs/design.md §1:
 //   apps → oauth, directory, control → tokens → keys → credentials, audit, ratelimit → db → core
 // "Nothing imports an app"; libs/verifier "imports nothing internal", and `tokens` imports
 // the public claim types from it. Each lib lists the libs it may import DIRECTLY; the
@@ -95,7 +95,7 @@ const BOUNDARY_POLICIES = [
     // never checked).
     disallow: { to: { element: { type: 'app' } } },
     message:
-      'Nothing may import an app (ARCHITECTURE.md §1); only tests (test/**, *.spec.ts) may: "{{dependency.source}}".',
+      'Nothing may import an app (docs/design.md §1); only tests (test/**, *.spec.ts) may: "{{dependency.source}}".',
   },
   {
     // A lib imports no other lib unless a later policy allows it.
@@ -103,7 +103,7 @@ const BOUNDARY_POLICIES = [
     disallow: { to: [{ module: { source: '@gatehouse/*' } }, { element: { type: 'lib' } }] },
     message:
       'libs/{{from.element.captured.lib}} may not import "{{dependency.source}}": ' +
-      'against the dependency direction in ARCHITECTURE.md §1.',
+      'against the dependency direction in docs/design.md §1.',
   },
   ...Object.entries(LIB_ALLOWED).map(([lib, allowed]) => ({
     from: { element: { type: 'lib', captured: { lib } } },
@@ -151,7 +151,7 @@ export default defineConfig([
     },
   },
 
-  // Dependency direction (ARCHITECTURE.md §1), enforced with eslint-plugin-boundaries v7.
+  // Dependency direction (docs/design.md §1), enforced with eslint-plugin-boundaries v7.
   {
     name: 'gatehouse/boundaries',
     files: TS_FILES,

@@ -1,6 +1,6 @@
 // Jest runs TypeScript through @swc/jest (decorator metadata on). NestJS 12, jose and a few
 // other dependencies are ESM-only, so node_modules is transformed too
-// (ARCHITECTURE.md §9: transformIgnorePatterns: []).
+// (docs/design.md §9: transformIgnorePatterns: []).
 const swc = [
   '@swc/jest',
   {

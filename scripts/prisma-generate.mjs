@@ -1,7 +1,7 @@
 // Runs `prisma generate` on install. Prisma 7's CLI first tries to download its
 // schema-engine binary even though `generate` never uses it; pointing
 // PRISMA_SCHEMA_ENGINE_BINARY at any existing file skips that download, so an offline
-// install works (ARCHITECTURE.md §9). A value already set by the user wins.
+// install works (docs/design.md §9). A value already set by the user wins.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 

@@ -1,9 +1,11 @@
 import { AUDIT_ACTIONS } from '@gatehouse/audit';
+import { ControlAccessGate } from '@gatehouse/control';
 import { KeyScheduleService } from '@gatehouse/keys';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
+import { SwitchableGate } from './support/switchable-gate';
 
 /**
  * Audit completeness (issue 4): the action names documented in docs/audit-events.md are
@@ -12,6 +14,7 @@ import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientP
  */
 describe('every documented audit action is produced and found through GET /v1/audit', () => {
   let gh: TestGatehouse;
+  const gate = new SwitchableGate();
   const documented = (() => {
     const md = readFileSync(join(__dirname, '..', 'docs', 'audit-events.md'), 'utf8');
     const names = new Set<string>();
@@ -21,7 +24,7 @@ describe('every documented audit action is produced and found through GET /v1/au
   })();
 
   beforeAll(async () => {
-    gh = await startGatehouse();
+    gh = await startGatehouse({ accessGate: gate });
   });
   afterAll(() => gh?.close());
 
@@ -131,7 +134,16 @@ describe('every documented audit action is produced and found through GET /v1/au
     });
     expect(login.status).toBe(200);
 
-    // Control layer (docs/control.md): every state change, a denial, a review, an approval used.
+    // access.denied, access.review: the access gate stops an issuance, then sends one to review.
+    gate.denyAll();
+    expect((await form('/oauth/token', app, { grant_type: 'client_credentials' })).status).toBe(403);
+    gate.stop = { ...gate.stop!, outcome: 'review', approvalId: 'apr_test' };
+    expect((await form('/oauth/token', app, { grant_type: 'client_credentials' })).body.approval_id).toBe('apr_test');
+    gate.reset();
+
+    // Control layer (docs/control.md): every state change, a review, an approval used, through
+    // the real control gate behind the switchable one.
+    gate.fallback = gh.app.get(ControlAccessGate);
     {
       const ctl = (method: string, path: string, body?: unknown) =>
         gh.api(method, `/v1/orgs/${org.id}${path}`, { token: admin, body }).then((r) => {
@@ -176,6 +188,7 @@ describe('every documented audit action is produced and found through GET /v1/au
       });
       await ctl('POST', `/pauses/${pause.id}/resume`, { review_note: 'fixed' });
     }
+    gate.fallback = null;
 
     // Tokens: issued, revoked, introspection refusal, rate-limit refusal, revoke-all.
     const issued = await form('/oauth/token', app, { grant_type: 'client_credentials' });

@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 
 /**
- * ARCHITECTURE.md §8 under load: with many requests in flight the token.issued rows are
+ * docs/design.md §8 under load: with many requests in flight the token.issued rows are
  * group-committed, and still the rows are exactly the tokens clients received — one row
  * per token, none for a token that was not sent, none missing.
  */

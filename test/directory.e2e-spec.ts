@@ -3,7 +3,7 @@ import { cliCreateAdmin, loginAdmin, startGatehouse } from './support/gatehouse'
 import type { ApiResponse, CliAdmin, TestGatehouse } from './support/gatehouse';
 
 /**
- * The directory through the management API (ARCHITECTURE.md §2, §5): org, app and user
+ * The directory through the management API (docs/design.md §2, §5): org, app and user
  * CRUD and their validation errors, cursor pagination, the client secret shown once, an
  * audit row per change (holding no secret), tenant isolation for org admins (another org
  * is 404, never 403), app/user tokens kept off management routes, and an org delete that

@@ -11,7 +11,7 @@ import {
 } from './support/gatehouse';
 
 /**
- * Bearer-token verification against forgeries (ARCHITECTURE.md §3, §8; RFC 6750 §3;
+ * Bearer-token verification against forgeries (docs/design.md §3, §8; RFC 6750 §3;
  * RFC 8725 §2.1, §3.1): `alg: none`, HS256 keyed with our public key (PEM and JWK),
  * foreign RSA keys with an unknown or a borrowed `kid`, an embedded `jwk`, a tampered
  * payload, expiry, wrong `iss`/`aud`/`typ`. Every refusal is 401 with

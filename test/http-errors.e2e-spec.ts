@@ -2,7 +2,7 @@ import { AccessTokenService } from '@gatehouse/tokens';
 import { cliCreateAdmin, hasRedis, startGatehouse, type ApiResponse, type TestGatehouse } from './support/gatehouse';
 
 /**
- * The HTTP surface around the management API (ARCHITECTURE.md §5): malformed, oversized and
+ * The HTTP surface around the management API (docs/design.md §5): malformed, oversized and
  * non-JSON bodies, unknown routes, the RFC 9457 problem shape every error shares (content
  * type, request_id = X-Request-Id, no stack trace), request-id propagation, and the
  * health, readiness, OpenAPI and docs endpoints.

@@ -24,7 +24,7 @@ const jwksKids = async (gh: Pick<TestGatehouse, 'api'>): Promise<string[]> =>
 const ageNextKey = (gh: TestGatehouse) =>
   gh.sql(`UPDATE signing_keys SET created_at = created_at - interval '1 day' WHERE state = 'next'`);
 
-/** ARCHITECTURE.md §4: next → current → retired → gone, emergency revocation, the JWKS. */
+/** docs/design.md §4: next → current → retired → gone, emergency revocation, the JWKS. */
 describe('signing-key rotation', () => {
   let gh: TestGatehouse;
   let session: AdminSession;

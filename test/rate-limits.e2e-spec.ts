@@ -9,7 +9,7 @@ import {
 } from './support/gatehouse';
 
 /**
- * Per-token limits on bearer routes and per-client limits on /oauth/token (ARCHITECTURE.md §6),
+ * Per-token limits on bearer routes and per-client limits on /oauth/token (docs/design.md §6),
  * exact under parallel load, on the in-process store and on Redis; and Redis going away
  * mid-run: the service keeps answering under stricter local limits.
  */

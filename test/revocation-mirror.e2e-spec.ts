@@ -12,7 +12,7 @@ import { startOwnRedis, type OwnRedis } from './support/redis-server';
 import { startSecondInstance, type SecondInstance } from './support/second-instance';
 
 /**
- * The Redis mirror of revocation state (ARCHITECTURE.md §8): the fast path is really used,
+ * The Redis mirror of revocation state (docs/design.md §8): the fast path is really used,
  * and losing Redis — a flush, a restart, an outage — never brings a revoked token back.
  */
 (hasRedis() ? describe : describe.skip)('revocation mirror in Redis', () => {

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type Clock } from '@gatehouse/core';
 import { createTestDatabase, type TestDatabase } from '@gatehouse/db';
+import type { AccessGate } from '@gatehouse/tokens';
 import { generate } from 'otplib';
 import { Client } from 'pg';
 import { createGatehouseApp, restoreAppLogger } from '../../apps/gatehouse/src/bootstrap';
@@ -104,7 +105,7 @@ export function hasRedis(): boolean {
 }
 
 export async function startGatehouse(
-  opts: { redis?: boolean; env?: Record<string, string>; clock?: Clock } = {},
+  opts: { redis?: boolean; env?: Record<string, string>; clock?: Clock; accessGate?: AccessGate } = {},
 ): Promise<TestGatehouse> {
   const server = process.env.GATEHOUSE_TEST_PG_URL;
   if (!server) throw new Error('GATEHOUSE_TEST_PG_URL is not set: run the tests through jest (global setup)');
@@ -131,7 +132,7 @@ export async function startGatehouse(
     },
   });
   const runtime = await prepareRuntime(loadConfig(env));
-  const app = await createGatehouseApp(runtime, { logStream, clock: opts.clock });
+  const app = await createGatehouseApp(runtime, { logStream, clock: opts.clock, accessGate: opts.accessGate });
   await app.listen({ port, host: '127.0.0.1' });
 
   const pg = new Client({ connectionString: db.url });

@@ -4,7 +4,7 @@ import { PrismaService } from '@gatehouse/db';
 import { Redis } from 'ioredis';
 
 export interface ReadinessReport {
-  /** degraded: Redis is down; Gatehouse keeps serving with local limits (ARCHITECTURE.md §8). */
+  /** degraded: Redis is down; Gatehouse keeps serving with local limits (docs/design.md §8). */
   status: 'ready' | 'degraded' | 'unavailable';
   checks: { postgres: 'ok' | 'down'; redis: 'ok' | 'down' | 'not_configured' };
 }

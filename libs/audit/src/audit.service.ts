@@ -50,7 +50,7 @@ export class AuditService {
    * client-credentials grant): rows queued while INSERTs are in flight go out together in
    * the next, one commit — one WAL flush — for many requests. Each caller's promise
    * resolves only after its row has committed, so the response still waits for its audit
-   * row (ARCHITECTURE.md §8). At low load a row is written at once, alone.
+   * row (docs/design.md §8). At low load a row is written at once, alone.
    */
   recordGrouped(meta: RequestMeta, entry: AuditEntry): Promise<void> {
     return new Promise((resolve, reject) => {

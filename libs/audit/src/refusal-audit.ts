@@ -48,7 +48,7 @@ export class RefusalAudit {
   }
 
   /**
-   * A bearer token that did not verify (ARCHITECTURE.md §8: every rejected token says why,
+   * A bearer token that did not verify (docs/design.md §8: every rejected token says why,
    * in WWW-Authenticate and here). Nothing of the token is trusted, so no actor and no jti.
    */
   tokenRejected(meta: RequestMeta, reason: string): Promise<void> {

@@ -56,7 +56,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgresql://u@db/gh' })).toThrow(/GATEHOUSE_KEK/);
   });
 
-  describe('signing-key lifecycle (ARCHITECTURE.md §4)', () => {
+  describe('signing-key lifecycle (docs/design.md §4)', () => {
     const issuesOf = (env: Record<string, string>): string[] => {
       try {
         loadConfig(env);

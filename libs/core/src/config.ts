@@ -90,7 +90,7 @@ export interface GatehouseConfig {
   readonly bcryptCost: number;
   readonly bodyLimitBytes: number;
   readonly trustProxy: boolean;
-  /** Signing-key lifecycle (ARCHITECTURE.md §4), all in seconds. */
+  /** Signing-key lifecycle (docs/design.md §4), all in seconds. */
   readonly keys: {
     /** A current key older than this is rotated by the schedule. */
     readonly rotationS: number;
@@ -179,7 +179,7 @@ function minPublishAheadS(clockSkewS: number): number {
 }
 
 /**
- * ARCHITECTURE.md §4 as arithmetic, checked at start so a deployment cannot break it:
+ * docs/design.md §4 as arithmetic, checked at start so a deployment cannot break it:
  * - a retired key must stay published until every token it signed has expired: other
  *   instances may sign with it for one reload interval after the rotation, the token then
  *   lives up to the longest TTL, a verifier may be reading a JWKS it cached for max-age,

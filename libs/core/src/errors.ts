@@ -128,18 +128,130 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
+  | 'access_denied'
   | 'server_error'
   | 'temporarily_unavailable';
 
-/** RFC 6749 §5.2 error. The status travels with the class so it is right wherever thrown. */
-export class OAuthError extends Error {
+export interface OAuthErrorOptions {
+  /** Response headers (WWW-Authenticate, Retry-After). */
+  headers?: Record<string, string>;
+  /** What only the log sees (node-oidc-provider's `error_detail`); never sent. */
+  detail?: string;
+  /** Extension members of the error body (RFC 6749 §5.2 allows them): `reason`, `recovery`, … */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * RFC 6749 §5.2 error: a closed set of classes, each of which fixes its own `error` code and
+ * HTTP status, so the status is right wherever one is thrown (node-oidc-provider
+ * `helpers/errors.js`). `description` is for the client; `detail` is for the log only.
+ */
+export abstract class OAuthError extends Error {
+  abstract readonly error: OAuthErrorCode;
+  abstract readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly detail?: string;
+  readonly extra?: Record<string, unknown>;
+
   constructor(
-    readonly error: OAuthErrorCode,
-    readonly status: number,
     readonly description?: string,
-    readonly headers: Record<string, string> = {},
+    options: OAuthErrorOptions = {},
   ) {
-    super(description ?? error);
-    this.name = 'OAuthError';
+    super(description);
+    this.name = new.target.name;
+    this.headers = options.headers ?? {};
+    this.detail = options.detail;
+    this.extra = options.extra;
+  }
+}
+
+export class InvalidRequest extends OAuthError {
+  readonly error = 'invalid_request';
+  readonly status = 400;
+}
+/** An unreadable or oversized body: `invalid_request`, with 413 so proxies and clients see the size. */
+export class RequestTooLarge extends OAuthError {
+  readonly error = 'invalid_request';
+  readonly status = 413;
+}
+/** RFC 6749 §5.2: 401 when the client authenticated (or tried to) through the Authorization header. */
+export class InvalidClient extends OAuthError {
+  readonly error = 'invalid_client';
+  readonly status = 401;
+}
+export class InvalidGrant extends OAuthError {
+  readonly error = 'invalid_grant';
+  readonly status = 400;
+}
+export class UnauthorizedClient extends OAuthError {
+  readonly error = 'unauthorized_client';
+  readonly status = 400;
+}
+export class UnsupportedGrantType extends OAuthError {
+  readonly error = 'unsupported_grant_type';
+  readonly status = 400;
+}
+export class InvalidScope extends OAuthError {
+  readonly error = 'invalid_scope';
+  readonly status = 400;
+}
+/** RFC 8707 §2 and RFC 8693 §2.2.2: a `resource` or `audience` the client may not ask for. */
+export class InvalidTarget extends OAuthError {
+  readonly error = 'invalid_target';
+  readonly status = 400;
+}
+/** A valid request the access gate stopped (docs/control.md): 403 with `reason`, `recovery`, `decision_id`. */
+export class AccessDenied extends OAuthError {
+  readonly error = 'access_denied';
+  readonly status = 403;
+}
+export class ServerError extends OAuthError {
+  readonly error = 'server_error';
+  readonly status = 500;
+}
+export class TemporarilyUnavailable extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  readonly status = 503;
+}
+/**
+ * A client over its token rate (docs/design.md §6). RFC 6749 has no code for it; 429 with
+ * Retry-After and `temporarily_unavailable` is what clients' retry logic already understands.
+ */
+export class TokenRateExceeded extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  readonly status = 429;
+}
+
+/**
+ * A valid request that the access gate stopped, before it is known which surface answers:
+ * the OAuth filter renders it as `access_denied` (RFC 6749 §5.2 plus extension members),
+ * the problem filter as problem+json whose `code` is the reason (docs/control.md).
+ */
+export class AccessStoppedError extends Error {
+  constructor(
+    readonly decision: {
+      outcome: 'deny' | 'review';
+      reason: string;
+      status: number;
+      message: string;
+      recovery: string;
+      decisionId: string;
+      approvalId?: string;
+    },
+  ) {
+    super(decision.message);
+    this.name = 'AccessStoppedError';
+  }
+
+  /** The extension members both surfaces carry. */
+  get members(): Record<string, string> {
+    const d = this.decision;
+    return {
+      reason: d.reason,
+      recovery: d.recovery,
+      decision_id: d.decisionId,
+      ...(d.outcome === 'review' ? { outcome: 'review' } : {}),
+      ...(d.approvalId ? { approval_id: d.approvalId } : {}),
+    };
   }
 }

@@ -3,3 +3,4 @@ export * from './clock';
 export * from './errors';
 export * from './config';
 export * from './principal';
+export * from './grant-types';

@@ -1,7 +1,7 @@
 /** The authenticated caller of a request, as the bearer guard resolves it from live state. */
 export type Tier = 'admin' | 'app' | 'user';
 
-/** Requests a token may make per window (ARCHITECTURE.md §6; the app's `rate_limit`). */
+/** Requests a token may make per window (docs/design.md §6; the app's `rate_limit`). */
 export interface TokenRateLimit {
   requests: number;
   perSeconds: number;
@@ -30,6 +30,9 @@ export interface AppPrincipal {
   orgName: string;
   scopes: string[];
   jti: string;
+  /** A step token's `step` and actor chain (outermost first), for the access gate. */
+  step?: string;
+  actors?: string[];
 }
 
 export interface UserPrincipal {
@@ -41,6 +44,9 @@ export interface UserPrincipal {
   clientId: string;
   scopes: string[];
   jti: string;
+  /** A step token's `step` and actor chain (outermost first), for the access gate. */
+  step?: string;
+  actors?: string[];
 }
 
 export type Principal = AdminPrincipal | AppPrincipal | UserPrincipal;

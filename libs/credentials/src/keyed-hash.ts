@@ -5,7 +5,7 @@ import { deriveKey } from './secret-box';
  * Keyed SHA-256 for high-entropy secrets (client secrets, recovery codes, refresh tokens,
  * one-time login challenges). These carry ≥ 50 random bits, so a slow hash buys nothing and
  * bcrypt on the token endpoint would cap it at a few dozen requests a second
- * (ARCHITECTURE.md §2). The pepper is derived from the KEK, so a stolen database alone
+ * (docs/design.md §2). The pepper is derived from the KEK, so a stolen database alone
  * cannot test guesses offline.
  */
 export class KeyedHasher {

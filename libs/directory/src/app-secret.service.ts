@@ -24,7 +24,7 @@ interface SecretRow {
 }
 
 /**
- * Client-secret lifecycle (ARCHITECTURE.md §2): creating a secret is how a secret rotates
+ * Client-secret lifecycle (docs/design.md §2): creating a secret is how a secret rotates
  * — the new one works at once, the old one until it is deleted or its optional expiry
  * passes. A secret is shown once, at creation; listings show ids and dates only.
  */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newId, Problems, type Principal } from '@gatehouse/core';
+import { DEFAULT_APP_GRANT_TYPES, newId, Problems, type GrantType, type Principal } from '@gatehouse/core';
 import { isUniqueViolation, PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { AppSecretService } from './app-secret.service';
@@ -24,7 +24,7 @@ export interface CreateAppInput {
   packages?: string[];
 }
 
-export type GrantType = 'client_credentials' | 'refresh_token';
+export type { GrantType } from '@gatehouse/core';
 
 export type UpdateAppInput = Partial<CreateAppInput> & { disabled?: boolean };
 
@@ -45,7 +45,7 @@ export interface AppView {
   updated_at: string;
 }
 
-/** ARCHITECTURE.md §6 defaults: 600 requests a minute per token, 6,000 token requests a minute. */
+/** docs/design.md §6 defaults: 600 requests a minute per token, 6,000 token requests a minute. */
 export const APP_DEFAULTS = {
   rate_limit: { requests: 600, per_seconds: 60 },
   token_rate_limit: { requests: 6000, per_seconds: 60 },
@@ -125,7 +125,7 @@ export class AppService {
             tokenRateLimitRequests: tokenRate.requests,
             tokenRateLimitPerSeconds: tokenRate.per_seconds,
             tokenTtlS: input.token_ttl_s ?? APP_DEFAULTS.token_ttl_s,
-            ...(input.grant_types ? { grantTypes: input.grant_types } : {}),
+            grantTypes: input.grant_types ?? [...DEFAULT_APP_GRANT_TYPES],
             packages: input.packages ?? [],
           },
         });

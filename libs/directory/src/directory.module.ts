@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AdminAuthService } from './admin-auth.service';
+import { EnrolmentFlow } from './admin-auth/enrolment';
+import { MfaStepFlow } from './admin-auth/mfa-step';
+import { PasswordStepFlow } from './admin-auth/password-step';
+import { AdminSessionFlow } from './admin-auth/session';
+import { SignInThrottle } from './admin-auth/sign-in-throttle';
 import { AdminService } from './admin.service';
 import { AppSecretService } from './app-secret.service';
 import { AppService } from './app.service';
-import { IntrospectionService } from './introspection.service';
 import { OrgAccess } from './org-access';
 import { OrgService } from './org.service';
-import { PrincipalResolver } from './principal-resolver';
 import { PrincipalRevocationService } from './principal-revocation.service';
 import { UserAuthService } from './user-auth.service';
 import { UserService } from './user.service';
@@ -20,9 +23,12 @@ const services = [
   UserService,
   AdminService,
   AdminAuthService,
-  PrincipalResolver,
+  SignInThrottle,
+  PasswordStepFlow,
+  MfaStepFlow,
+  EnrolmentFlow,
+  AdminSessionFlow,
   UserAuthService,
-  IntrospectionService,
   PrincipalRevocationService,
   SessionTerminator,
 ];

@@ -4,7 +4,7 @@ import { PrismaService } from '@gatehouse/db';
 import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
 import { PasswordHasher } from '@gatehouse/credentials';
 import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
-import { AccessTokenService, RefreshTokenService } from '@gatehouse/tokens';
+import { RefreshTokenService, TokenIssuer, appLiveness } from '@gatehouse/tokens';
 
 export interface UserTokens {
   access_token: string;
@@ -15,7 +15,7 @@ export interface UserTokens {
 }
 
 /**
- * Brute-force limits on user sign-in (ARCHITECTURE.md §6): per account and per source
+ * Brute-force limits on user sign-in (docs/design.md §6): per account and per source
  * address, counted before the password is checked so a guesser cannot tell them apart.
  */
 export const USER_LOGIN_PER_ACCOUNT: RateLimitPolicy = { name: 'login-account', limit: 10, windowS: 300 };
@@ -40,7 +40,7 @@ export class UserAuthService {
     private readonly audit: AuditService,
     private readonly refusals: RefusalAudit,
     private readonly limiter: RateLimiter,
-    private readonly accessTokens: AccessTokenService,
+    private readonly issuer: TokenIssuer,
     private readonly refreshTokens: RefreshTokenService,
   ) {}
 
@@ -61,12 +61,12 @@ export class UserAuthService {
     }
     const org = await this.prisma.organization.findUnique({ where: { id: orgId }, select: { id: true, name: true } });
     const app = org
-      ? await this.prisma.application.findFirst({
-          where: { id: input.client_id, orgId, disabled: false },
-          select: { id: true, scopes: true, tokenTtlS: true },
+      ? await this.prisma.application.findUnique({
+          where: { id: input.client_id },
+          select: { id: true, orgId: true, disabled: true, scopes: true, tokenTtlS: true },
         })
       : null;
-    if (!org || !app) {
+    if (!org || !app || !appLiveness(app, orgId).live) {
       await this.audit.recordAlone(meta, {
         action: 'user.login',
         outcome: 'failure',
@@ -88,21 +88,13 @@ export class UserAuthService {
       });
       throw Problems.invalidCredentials();
     }
-    const minted = this.accessTokens.mint({
-      tier: 'user',
-      sub: user.id,
-      clientId: app.id,
-      org,
-      scopes: app.scopes,
-      ttlS: app.tokenTtlS,
-    });
-    const refreshToken = await this.prisma.transaction(async (tx) => {
+    return this.prisma.transaction(async (tx) => {
       const started = await this.refreshTokens.start(tx, {
         tier: 'user',
         subjectId: user.id,
         clientId: app.id,
         orgId,
-        scope: minted.claims.scope,
+        scope: app.scopes.join(' '),
       });
       await this.audit.record(tx, meta, {
         action: 'user.login',
@@ -111,29 +103,29 @@ export class UserAuthService {
         orgId,
         details: { client_id: app.id },
       });
-      await this.audit.record(tx, meta, {
-        action: 'token.issued',
-        outcome: 'success',
-        actor: { id: user.id, tier: 'user' },
-        orgId,
-        target: { type: 'user', id: user.id },
-        jti: minted.jti,
-        details: {
-          tier: 'user',
-          client_id: app.id,
-          scope: minted.claims.scope,
-          expires_in: minted.expiresIn,
-          refresh_family: started.familyId,
+      const { response } = await this.issuer.issue(
+        meta,
+        {
+          kind: 'user_login',
+          subject: { tier: 'user', id: user.id, org, clientId: app.id },
+          scopes: app.scopes,
+          ttlS: app.tokenTtlS,
+          refreshToken: started.refreshToken,
+          audit: {
+            action: 'token.issued',
+            target: { type: 'user', id: user.id },
+            details: (claims) => ({
+              tier: 'user',
+              client_id: app.id,
+              scope: claims.scope,
+              expires_in: app.tokenTtlS,
+              refresh_family: started.familyId,
+            }),
+          },
         },
-      });
-      return started.refreshToken;
+        tx,
+      );
+      return response as UserTokens;
     });
-    return {
-      access_token: minted.token,
-      token_type: 'Bearer',
-      expires_in: minted.expiresIn,
-      refresh_token: refreshToken,
-      scope: minted.claims.scope,
-    };
   }
 }

@@ -2,7 +2,7 @@ import type { GatehouseConfig } from '@gatehouse/core';
 import type { SigningKeyRecord } from './signing-key.repository';
 
 /**
- * The lifecycle rules of ARCHITECTURE.md §4 as pure functions of the configuration and a
+ * The lifecycle rules of docs/design.md §4 as pure functions of the configuration and a
  * time, so the services, the listing and the unit specs all read the same arithmetic.
  *
  *   next ──rotation──▶ current ──rotation──▶ retired ──overlap──▶ expired

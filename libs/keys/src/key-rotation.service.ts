@@ -24,7 +24,7 @@ type RotationOutcome = { refused: SigningKeyRecord; rotated?: never } | { rotate
 const LIST_LIMIT = 200;
 
 /**
- * Key changes on request (ARCHITECTURE.md §4; the states are drawn in key-lifecycle.ts).
+ * Key changes on request (docs/design.md §4; the states are drawn in key-lifecycle.ts).
  * Each runs in one transaction that waits for the rotation advisory lock and writes its
  * audit rows, so with several instances the changes are serialised and each is decided on
  * the rows the previous one committed:

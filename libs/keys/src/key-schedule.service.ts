@@ -8,7 +8,7 @@ import { SigningKeyRepository } from './signing-key.repository';
 import { SigningKeyService } from './signing-key.service';
 
 /**
- * What every instance does on its own (ARCHITECTURE.md §4): at start, make sure there is a
+ * What every instance does on its own (docs/design.md §4): at start, make sure there is a
  * current and a next key; then every KEY_RELOAD_INTERVAL_S, run the scheduled rotation and
  * the expiry of retired keys, and reload the keys so a change made by any instance (or the
  * CLI) reaches this one.

@@ -19,7 +19,7 @@ export interface Signer {
 const UNKNOWN_KID_RELOAD_COOLDOWN_MS = 5_000;
 
 /**
- * This instance's view of the signing keys (ARCHITECTURE.md §4): the current signer as a
+ * This instance's view of the signing keys (docs/design.md §4): the current signer as a
  * cached KeyObject, the public keys by kid, and the JWKS document, all in memory. The
  * token hot path signs and verifies without touching the database, and the JWKS is
  * rendered once per key change, not per request.

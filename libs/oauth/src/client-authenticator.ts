@@ -1,6 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RefusalAudit } from '@gatehouse/audit';
-import { CLOCK, OAuthError, isId, type Clock } from '@gatehouse/core';
+import {
+  CLOCK,
+  InvalidClient,
+  InvalidRequest,
+  TokenRateExceeded,
+  UnauthorizedClient,
+  isId,
+  type Clock,
+} from '@gatehouse/core';
+import { appLiveness } from '@gatehouse/tokens';
 import { SqlPool } from '@gatehouse/db';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
 import { CLIENT_SECRET_HASH, KEK, KeyedHasher } from '@gatehouse/credentials';
@@ -11,7 +20,10 @@ import type { TokenRequest } from './grant';
 export type AuthenticatedClient = Pick<
   ClientRecord,
   'id' | 'orgId' | 'orgName' | 'scopes' | 'audiences' | 'tokenTtlS' | 'grantTypes'
-> & { method: 'client_secret_basic' | 'client_secret_post' };
+> & {
+  /** `none`: a public client that only named itself (a grant whose authentication is optional). */
+  method: 'client_secret_basic' | 'client_secret_post' | 'none';
+};
 
 interface ClientRow {
   id: string;
@@ -30,7 +42,7 @@ interface ClientRow {
 /**
  * Client authentication for the token endpoint (RFC 6749 §2.3.1): client_secret_basic or
  * client_secret_post, exactly one per request. Secrets are compared as keyed hashes in
- * constant time — no bcrypt on this path (ARCHITECTURE.md §2). Every failure is the same
+ * constant time — no bcrypt on this path (docs/design.md §2). Every failure is the same
  * `invalid_client`, so responses do not tell an unknown client from a wrong secret.
  */
 @Injectable()
@@ -48,26 +60,29 @@ export class ClientAuthenticator {
     this.hasher = new KeyedHasher(kek, CLIENT_SECRET_HASH);
   }
 
+  /** Whether the request carries client credentials (an Authorization header or a client_secret). */
+  presentsCredentials(req: TokenRequest): boolean {
+    return req.authorization !== undefined || req.params.has('client_secret');
+  }
+
   async authenticate(req: TokenRequest): Promise<AuthenticatedClient> {
     const basic = parseBasic(req.authorization);
     const postId = req.params.get('client_id');
     const postSecret = req.params.get('client_secret');
     if (basic && (postSecret !== undefined || (postId !== undefined && postId !== basic.id))) {
-      throw new OAuthError('invalid_request', 400, 'Use exactly one client authentication method.');
+      throw new InvalidRequest('Use exactly one client authentication method.');
     }
     const method = basic ? 'client_secret_basic' : 'client_secret_post';
     const clientId = basic?.id ?? postId;
     const secret = basic?.secret ?? postSecret;
-    const fail = () =>
-      new OAuthError(
-        'invalid_client',
-        401,
-        'Client authentication failed.',
-        basic || req.authorization ? { 'WWW-Authenticate': 'Basic realm="gatehouse"' } : {},
-      );
-    if (req.authorization && !basic) throw fail();
-    if (!clientId || !secret) throw fail();
-    if (!isId('app', clientId) || secret.length > 200) throw fail();
+    const fail = (detail: string) =>
+      new InvalidClient('Client authentication failed.', {
+        detail,
+        headers: basic || req.authorization ? { 'WWW-Authenticate': 'Basic realm="gatehouse"' } : {},
+      });
+    if (req.authorization && !basic) throw fail('unreadable Authorization header');
+    if (!clientId || !secret) throw fail('no client credentials');
+    if (!isId('app', clientId) || secret.length > 200) throw fail('malformed client_id or secret');
 
     const app = await this.cache.get(clientId, (id) => this.load(id));
     const now = this.clock.now().getTime();
@@ -75,18 +90,27 @@ export class ClientAuthenticator {
     const match = app?.secrets.some(
       (s) => (s.expiresAtMs === null || s.expiresAtMs > now) && this.hasher.matches(secret, s.hash),
     );
-    if (!app || !match || app.disabled) throw fail();
-    await this.enforceTokenRate(req, app.id, app.tokenRateLimit.requests, app.tokenRateLimit.perSeconds, app.orgId);
-    return {
-      id: app.id,
-      orgId: app.orgId,
-      orgName: app.orgName,
-      scopes: app.scopes,
-      audiences: app.audiences,
-      tokenTtlS: app.tokenTtlS,
-      grantTypes: app.grantTypes,
-      method,
-    };
+    const live = appLiveness(app, app?.orgId);
+    if (!app || !live.live) throw fail(live.live ? 'unknown client' : live.reason);
+    if (!match) throw fail('wrong secret');
+    await this.enforceTokenRate(req, app);
+    return view(app, method);
+  }
+
+  /**
+   * A public client naming itself (RFC 6749 §6: a refresh token bound to that client): it
+   * must exist and be live, and it counts against its token rate like any other.
+   */
+  async identify(req: TokenRequest): Promise<AuthenticatedClient> {
+    const clientId = req.params.get('client_id');
+    if (!clientId) throw new InvalidRequest('client_id is required.');
+    const unknown = (detail: string) => new InvalidClient('Unknown client.', { detail });
+    if (!isId('app', clientId)) throw unknown('malformed client_id');
+    const app = await this.cache.get(clientId, (id) => this.load(id));
+    const live = appLiveness(app, app?.orgId);
+    if (!app || !live.live) throw unknown(live.live ? 'unknown client' : live.reason);
+    await this.enforceTokenRate(req, app);
+    return view(app, 'none');
   }
 
   /** One round trip (see SqlPool): the app, its org and its live secrets. */
@@ -122,26 +146,16 @@ export class ClientAuthenticator {
   }
 
   /** RFC 6749 §5.2: an authenticated client not allowed this grant is unauthorized_client. */
-  requireGrant(grantTypes: string[], grantType: string): void {
+  requireGrant(grantTypes: readonly string[], grantType: string): void {
     if (!grantTypes.includes(grantType)) {
-      throw new OAuthError('unauthorized_client', 400, `This client may not use the ${grantType} grant.`);
+      throw new UnauthorizedClient(`This client may not use the ${grantType} grant.`);
     }
   }
 
-  /**
-   * ARCHITECTURE.md §6: /oauth/token counts per client with the app's token_rate_limit.
-   * RFC 6749 has no error code for this; 429 with Retry-After and `temporarily_unavailable`
-   * is what clients' retry logic already understands.
-   */
-  async enforceTokenRate(
-    req: TokenRequest,
-    clientId: string,
-    requests: number,
-    perSeconds: number,
-    orgId: string,
-  ): Promise<void> {
-    const key = `client:${clientId}`;
-    const policy = { name: 'client', limit: requests, windowS: perSeconds };
+  /** docs/design.md §6: /oauth/token counts per client with the app's token_rate_limit. */
+  private async enforceTokenRate(req: TokenRequest, app: ClientRecord): Promise<void> {
+    const key = `client:${app.id}`;
+    const policy = { name: 'client', limit: app.tokenRateLimit.requests, windowS: app.tokenRateLimit.perSeconds };
     const r = await this.limiter.check(key, policy);
     Object.assign(req.responseHeaders, rateLimitHeaders(r));
     if (!r.allowed) {
@@ -149,12 +163,25 @@ export class ClientAuthenticator {
         key,
         policy,
         retryAfterS: r.retryAfterS,
-        actor: { id: clientId, tier: 'app' },
-        orgId,
+        actor: { id: app.id, tier: 'app' },
+        orgId: app.orgId,
       });
-      throw new OAuthError('temporarily_unavailable', 429, `Token request rate exceeded; retry in ${r.retryAfterS} s.`);
+      throw new TokenRateExceeded(`Token request rate exceeded; retry in ${r.retryAfterS} s.`);
     }
   }
+}
+
+function view(app: ClientRecord, method: AuthenticatedClient['method']): AuthenticatedClient {
+  return {
+    id: app.id,
+    orgId: app.orgId,
+    orgName: app.orgName,
+    scopes: app.scopes,
+    audiences: app.audiences,
+    tokenTtlS: app.tokenTtlS,
+    grantTypes: app.grantTypes,
+    method,
+  };
 }
 
 /** RFC 6749 §2.3.1: client_id and secret are form-urlencoded before base64. */

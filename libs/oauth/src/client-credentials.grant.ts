@@ -1,65 +1,47 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '@gatehouse/audit';
-import { OAuthError } from '@gatehouse/core';
-import { AccessTokenService } from '@gatehouse/tokens';
-import { ClientAuthenticator } from './client-authenticator';
-import type { GrantHandler, TokenRequest, TokenResponse } from './grant';
+import { InvalidTarget } from '@gatehouse/core';
+import { TokenIssuer } from '@gatehouse/tokens';
+import type { GrantHandler, GrantRequest, TokenResponse } from './grant';
 import { selectScopes } from './scope';
 
 /**
  * RFC 6749 §4.4 client credentials: an app token for the app itself (`tier: app`, its
  * org's name and id). No refresh token (§4.4.3). An optional RFC 8707 `resource` becomes
- * the audience when the app is allowed it.
+ * the audience when the app is allowed it; the token names one audience, so `resource`
+ * is not repeatable here.
  */
 @Injectable()
 export class ClientCredentialsGrant implements GrantHandler {
   readonly grantType = 'client_credentials';
-  readonly parameters = ['scope', 'resource'] as const;
+  readonly parameters = [{ name: 'scope' }, { name: 'resource' }] as const;
+  readonly clientAuthentication = 'required';
 
-  constructor(
-    private readonly clients: ClientAuthenticator,
-    private readonly tokens: AccessTokenService,
-    private readonly audit: AuditService,
-  ) {}
+  constructor(private readonly issuer: TokenIssuer) {}
 
-  async handle(req: TokenRequest): Promise<TokenResponse> {
-    const client = await this.clients.authenticate(req);
-    this.clients.requireGrant(client.grantTypes, this.grantType);
-    const scopes = selectScopes(req.params.get('scope'), client.scopes);
-    const resource = req.params.get('resource');
+  async handle({ params, client, meta }: GrantRequest): Promise<TokenResponse> {
+    const scopes = selectScopes(params.get('scope'), client.scopes);
+    const resource = params.get('resource');
     if (resource !== undefined && !client.audiences.includes(resource)) {
-      throw new OAuthError('invalid_target', 400, 'This client may not request tokens for that resource.');
+      throw new InvalidTarget('This client may not request tokens for that resource.');
     }
-    const minted = this.tokens.mint({
-      tier: 'app',
-      sub: client.id,
-      clientId: client.id,
-      org: { id: client.orgId, name: client.orgName },
+    const { response } = await this.issuer.issue(meta, {
+      kind: 'client_credentials',
+      subject: { tier: 'app', id: client.id, clientId: client.id, org: { id: client.orgId, name: client.orgName } },
       scopes,
       ttlS: client.tokenTtlS,
       audience: resource,
-    });
-    // ARCHITECTURE.md §8: no token leaves without its audit row committed (group commit).
-    await this.audit.recordGrouped(req.meta, {
-      action: 'token.issued',
-      outcome: 'success',
-      actor: { id: client.id, tier: 'app' },
-      orgId: client.orgId,
-      target: { type: 'application', id: client.id },
-      jti: minted.jti,
-      details: {
-        tier: 'app',
-        grant_type: this.grantType,
-        scope: minted.claims.scope,
-        aud: minted.claims.aud,
-        auth_method: client.method,
+      audit: {
+        action: 'token.issued',
+        target: { type: 'application', id: client.id },
+        details: (claims) => ({
+          tier: 'app',
+          grant_type: this.grantType,
+          scope: claims.scope,
+          aud: claims.aud,
+          auth_method: client.method,
+        }),
       },
     });
-    return {
-      access_token: minted.token,
-      token_type: 'Bearer',
-      expires_in: minted.expiresIn,
-      scope: minted.claims.scope,
-    };
+    return response;
   }
 }

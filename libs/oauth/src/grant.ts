@@ -1,13 +1,14 @@
 import type { RequestMeta } from '@gatehouse/audit';
+import type { IssuanceKind } from '@gatehouse/core';
+import type { TokenResponse } from '@gatehouse/tokens';
+import type { AuthenticatedClient } from './client-authenticator';
+import type { FormParams } from './form-params';
 
-/**
- * One contract for every grant (node-oidc-provider's grants/*: grantType + parameters +
- * handler). The token endpoint looks handlers up by `grant_type`; adding a grant is one
- * new file registered in OAuthModule, never a change to the controller.
- */
+export type { TokenResponse } from '@gatehouse/tokens';
+
+/** A protocol request (/oauth/token, /oauth/revoke, /oauth/introspect) as the endpoint reads it. */
 export interface TokenRequest {
-  /** Form parameters, each present at most once (RFC 6749 §3.2). */
-  params: Map<string, string>;
+  params: FormParams;
   /** The raw Authorization header, for client_secret_basic. */
   authorization: string | undefined;
   meta: RequestMeta;
@@ -15,19 +16,42 @@ export interface TokenRequest {
   responseHeaders: Record<string, string>;
 }
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  scope: string;
-  refresh_token?: string;
+/** A parameter a grant reads; only `repeatable` ones may be sent more than once (RFC 6749 §3.2). */
+export interface GrantParameter {
+  name: string;
+  repeatable?: boolean;
 }
 
+/**
+ * What the token endpoint hands a grant: the client, already authenticated (or, for a grant
+ * whose client authentication is optional, identified by `client_id` alone), already
+ * checked against its allowed grant types and its token rate; and only the parameters the
+ * grant declared.
+ */
+export interface GrantRequest {
+  params: FormParams;
+  client: AuthenticatedClient;
+  meta: RequestMeta;
+}
+
+/**
+ * One contract for every grant (node-oidc-provider's grants/*: grantType + parameters +
+ * handler; fosite's CanSkipClientAuth). The token endpoint looks handlers up by
+ * `grant_type`, authenticates the client as the grant declares, enforces the declared
+ * parameters, and only then calls `handle`. Adding a grant is one new file (or folder)
+ * registered in OAuthModule, never a change to the controller.
+ */
 export interface GrantHandler {
-  readonly grantType: string;
+  readonly grantType: IssuanceKind;
   /** Parameters the grant reads besides grant_type and client authentication. */
-  readonly parameters: readonly string[];
-  handle(request: TokenRequest): Promise<TokenResponse>;
+  readonly parameters: readonly GrantParameter[];
+  /**
+   * `required`: the client authenticates with its secret. `optional`: a public client may
+   * instead name itself with `client_id` (a refresh bound to that client); a client that
+   * sends a secret is still authenticated in full.
+   */
+  readonly clientAuthentication: 'required' | 'optional';
+  handle(request: GrantRequest): Promise<TokenResponse>;
 }
 
 export const GRANT_HANDLERS = Symbol('gatehouse.grant-handlers');

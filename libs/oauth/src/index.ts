@@ -7,3 +7,6 @@ export * from './scope';
 export * from './token-endpoint.service';
 export * from './oauth.module';
 export * from './revocation.endpoint';
+export * from './introspection.endpoint';
+export * from './form-params';
+export * from './grant-parameters';

@@ -4,6 +4,7 @@ import { ClientCache } from './client-cache';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import { GRANT_HANDLERS, type GrantHandler } from './grant';
 import { RefreshTokenGrant } from './refresh-token.grant';
+import { IntrospectionEndpoint } from './introspection.endpoint';
 import { RevocationEndpoint } from './revocation.endpoint';
 import { TokenEndpoint } from './token-endpoint.service';
 
@@ -18,7 +19,8 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant];
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },
     TokenEndpoint,
     RevocationEndpoint,
+    IntrospectionEndpoint,
   ],
-  exports: [TokenEndpoint, ClientAuthenticator, ClientCache, RevocationEndpoint],
+  exports: [TokenEndpoint, ClientAuthenticator, ClientCache, RevocationEndpoint, IntrospectionEndpoint],
 })
 export class OAuthModule {}

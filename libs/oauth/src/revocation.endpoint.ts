@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '@gatehouse/audit';
-import { OAuthError } from '@gatehouse/core';
+import { InvalidRequest, UnauthorizedClient } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
 import { AccessTokenVerifier, RefreshTokenService, TokenRevocationService } from '@gatehouse/tokens';
 import { ClientAuthenticator } from './client-authenticator';
@@ -27,8 +27,8 @@ export class RevocationEndpoint {
   async revoke(req: TokenRequest): Promise<void> {
     const client = await this.clients.authenticate(req);
     const token = req.params.get('token');
-    if (!token) throw new OAuthError('invalid_request', 400, 'token is required.');
-    const notYours = () => new OAuthError('unauthorized_client', 400, 'This token was not issued to this client.');
+    if (!token) throw new InvalidRequest('token is required.');
+    const notYours = () => new UnauthorizedClient('This token was not issued to this client.');
 
     if (token.startsWith('ghr_')) {
       await this.prisma.transaction(async (tx) => {

@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { InvalidScope } from '@gatehouse/core';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
 
@@ -10,8 +10,8 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
 export function selectScopes(requested: string | undefined, granted: readonly string[]): string[] {
   if (requested === undefined || requested.trim() === '') return [...granted];
   const asked = requested.split(' ').filter(Boolean);
-  if (asked.some((s) => !SCOPE_TOKEN.test(s))) throw new OAuthError('invalid_scope', 400, 'The scope is malformed.');
+  if (asked.some((s) => !SCOPE_TOKEN.test(s))) throw new InvalidScope('The scope is malformed.');
   const unknown = asked.filter((s) => !granted.includes(s));
-  if (unknown.length) throw new OAuthError('invalid_scope', 400, `Not granted to this client: ${unknown.join(' ')}`);
+  if (unknown.length) throw new InvalidScope(`Not granted to this client: ${unknown.join(' ')}`);
   return [...new Set(asked)];
 }

@@ -21,7 +21,7 @@ export const FAIL_FAST_REDIS_OPTIONS = {
 export const FALLBACK_FACTOR = 0.5;
 
 /**
- * The one limiter (ARCHITECTURE.md §6). Redis when REDIS_URL is set, otherwise the
+ * The one limiter (docs/design.md §6). Redis when REDIS_URL is set, otherwise the
  * in-process store. When Redis fails, checks continue locally under a stricter limit and
  * an alert is logged once per outage (§8: no 500s because the limiter is down).
  */

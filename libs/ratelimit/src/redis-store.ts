@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { decisionFromReply, gcraParams, GCRA_LUA, type RateLimitPolicy, type RateLimitResult } from './policy';
 
 /**
- * GCRA in one Lua call (ARCHITECTURE.md §6): read the theoretical arrival time, decide,
+ * GCRA in one Lua call (docs/design.md §6): read the theoretical arrival time, decide,
  * write — atomically, on Redis's own clock (TIME), so instances with drifting clocks
  * share one exact limit. Keys: `<prefix>rl:<key>` (a token's is `rl:tok:<jti>`, the same
  * as the verifier's tokenRateLimitKey).

@@ -11,6 +11,7 @@ import {
 } from '@gatehouse/core';
 import { SigningKeyService } from '@gatehouse/keys';
 import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from './claims';
+import type { ActClaim } from '@gatehouse/verifier';
 
 export interface MintInput {
   tier: Tier;
@@ -20,6 +21,10 @@ export interface MintInput {
   audience?: string;
   clientId?: string;
   org?: { id: string; name: string };
+  /** RFC 8693 delegation claims; `exp` is capped at `notAfter`. */
+  delegation?: { act: ActClaim; step: string; parentJti: string; notAfter: number };
+  /** RFC 8693 §4.4: the clients that may exchange this token. */
+  mayAct?: readonly string[];
 }
 
 export interface MintedToken {
@@ -30,8 +35,9 @@ export interface MintedToken {
 }
 
 /**
- * Mints RS256 access tokens. Signing uses node:crypto over the cached KeyObject
- * (ARCHITECTURE.md §9: about 30 % faster than jose's SignJWT), so the hot path does no I/O.
+ * Mints RS256 access tokens. Its one caller is TokenIssuer (token-issuer.spec.ts keeps it so):
+ * every token is gated and audited there. Signing uses node:crypto over the cached KeyObject
+ * (docs/performance.md: about 30 % faster than jose's SignJWT), so the hot path does no I/O.
  */
 @Injectable()
 export class AccessTokenService {
@@ -46,11 +52,14 @@ export class AccessTokenService {
     const signer = this.keys.currentSigner();
     const now = epochSeconds(this.clock.now());
     const jti = newId('token');
+    const d = input.delegation;
+    // Computed once: never later than what the subject token allows (docs/design.md §3).
+    const exp = d ? Math.min(now + input.ttlS, d.notAfter) : now + input.ttlS;
     const claims: AccessTokenClaims = {
       iss: this.config.issuer,
       sub: input.sub,
       aud: input.audience ?? this.config.audience,
-      exp: now + input.ttlS,
+      exp,
       iat: now,
       nbf: now,
       jti,
@@ -58,11 +67,15 @@ export class AccessTokenService {
       tier: input.tier,
       ...(input.clientId ? { client_id: input.clientId } : {}),
       ...(input.org ? { org: input.org.name, org_id: input.org.id } : {}),
+      ...(d ? { act: d.act, step: d.step, parent_jti: d.parentJti } : {}),
+      ...(input.mayAct?.length
+        ? { may_act: { sub: input.mayAct.length === 1 ? input.mayAct[0] : [...input.mayAct] } }
+        : {}),
     };
     const header = { alg: 'RS256', typ: ACCESS_TOKEN_TYP, kid: signer.kid };
     const signingInput = `${b64(header)}.${b64(claims)}`;
     const signature = sign('sha256', Buffer.from(signingInput), signer.key).toString('base64url');
-    return { token: `${signingInput}.${signature}`, jti, claims, expiresIn: input.ttlS };
+    return { token: `${signingInput}.${signature}`, jti, claims, expiresIn: exp - now };
   }
 }
 

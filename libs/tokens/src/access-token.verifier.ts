@@ -10,7 +10,7 @@ const TIERS = new Set(['admin', 'app', 'user']);
 /**
  * Verifies access tokens presented to Gatehouse itself. The algorithm is fixed (RS256) and
  * the key is looked up by `kid` in our own key table only: `alg`, `jku`, `x5u` and embedded
- * keys in the header are never trusted (ARCHITECTURE.md §8).
+ * keys in the header are never trusted (docs/design.md §8).
  */
 @Injectable()
 export class AccessTokenVerifier {

@@ -7,3 +7,7 @@ export * from './refresh-token.service';
 export * from './tokens.module';
 export * from './token-revocation.service';
 export * from './revocation-mirror';
+export * from './token-issuer';
+export * from './session-rotation';
+export * from './liveness';
+export * from './principal-resolver';

@@ -35,7 +35,7 @@ end
 return 0`;
 
 /**
- * The Redis fast path for revocation state (ARCHITECTURE.md §8: durable in Postgres, Redis
+ * The Redis fast path for revocation state (docs/design.md §8: durable in Postgres, Redis
  * is the fast path and is rebuilt from Postgres).
  *
  * Keys, under the deployment prefix: `rv:jti:<jti>` for a revoked access token (expires

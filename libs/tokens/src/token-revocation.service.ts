@@ -4,7 +4,7 @@ import { RevocationMirror, type RevocationSubject } from './revocation-mirror';
 
 /**
  * Access-token revocation state (RFC 7009 and per-principal "valid after" marks), durable
- * in Postgres, mirrored in Redis for the fast path (ARCHITECTURE.md §8; RevocationMirror).
+ * in Postgres, mirrored in Redis for the fast path (docs/design.md §8; RevocationMirror).
  * Every verification checks it.
  */
 @Injectable()

@@ -1,28 +1,26 @@
 import { Global, Module } from '@nestjs/common';
-import { GatedAccess } from './gated-access';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenVerifier } from './access-token.verifier';
+import { GatedAccess } from './gated-access';
+import { PrincipalResolver } from './principal-resolver';
 import { RefreshTokenService } from './refresh-token.service';
 import { RevocationMirror } from './revocation-mirror';
+import { SessionRotation } from './session-rotation';
+import { TokenIssuer } from './token-issuer';
 import { TokenRevocationService } from './token-revocation.service';
 
+/** What other libraries use. AccessTokenService (the signer) is not among them: TokenIssuer is its one caller. */
+const exported = [
+  TokenIssuer,
+  SessionRotation,
+  GatedAccess,
+  PrincipalResolver,
+  AccessTokenVerifier,
+  RefreshTokenService,
+  TokenRevocationService,
+  RevocationMirror,
+];
+
 @Global()
-@Module({
-  providers: [
-    GatedAccess,
-    AccessTokenService,
-    AccessTokenVerifier,
-    RefreshTokenService,
-    TokenRevocationService,
-    RevocationMirror,
-  ],
-  exports: [
-    GatedAccess,
-    AccessTokenService,
-    AccessTokenVerifier,
-    RefreshTokenService,
-    TokenRevocationService,
-    RevocationMirror,
-  ],
-})
+@Module({ providers: [AccessTokenService, ...exported], exports: exported })
 export class TokensModule {}

@@ -1,5 +1,5 @@
 /**
- * The public claim types of Gatehouse access tokens (ARCHITECTURE.md §3, a contract).
+ * The public claim types of Gatehouse access tokens (docs/design.md §3, a contract).
  * Gatehouse's own `tokens` library imports them from here, so the issuer and every
  * verifier share one definition.
  */
@@ -46,6 +46,11 @@ export interface AccessTokenClaims {
   act?: ActClaim;
   step?: string;
   parent_jti?: string;
+  /**
+   * RFC 8693 §4.4: who may exchange this token for a delegated one — the client ids an
+   * application names in its `delegates` (one id, or a list of them).
+   */
+  may_act?: { sub: string | string[] };
 }
 
 /** The JWS protected header Gatehouse signs with. */

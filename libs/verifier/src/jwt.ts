@@ -23,7 +23,7 @@ export interface ParsedToken {
 }
 
 /**
- * Strict compact-JWS parsing and RS256 verification over node:crypto (ARCHITECTURE.md §9:
+ * Strict compact-JWS parsing and RS256 verification over node:crypto (docs/design.md §9:
  * about three times jose's generic path). The header is checked against a fixed profile
  * — RS256 only, `typ: at+jwt`, a `kid`, no `crit` — and never trusted beyond naming a key
  * to look up in our own cache: `jku`, `x5u`, `jwk` and `x5c` are ignored (§8). A header

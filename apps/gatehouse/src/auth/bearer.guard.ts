@@ -2,16 +2,20 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { RefusalAudit } from '@gatehouse/audit';
-import { Problems, type Principal } from '@gatehouse/core';
+import { AccessStoppedError, Problems, type Principal } from '@gatehouse/core';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
+import { GatedAccess } from '@gatehouse/tokens';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_RULE, DEFAULT_ACCESS, IS_PUBLIC, type AccessRule } from '../http/public.decorator';
 import { requestMeta } from '../http/request-meta.decorator';
 
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * The global guard: every route needs a valid bearer token unless marked @Public(), and
  * the token's tier and scopes must satisfy the route's @Access rule (full admin session by
- * default). A token of one tier never passes a route meant for another.
+ * default). A token of one tier never passes a route meant for another. Last, the access
+ * gate decides whether this valid token may do this now (docs/architecture.md#the-access-gate).
  */
 @Injectable()
 export class BearerGuard extends AuthGuard('bearer') {
@@ -19,6 +23,7 @@ export class BearerGuard extends AuthGuard('bearer') {
     private readonly reflector: Reflector,
     private readonly limiter: RateLimiter,
     private readonly refusals: RefusalAudit,
+    private readonly access: GatedAccess,
   ) {
     super();
   }
@@ -34,8 +39,30 @@ export class BearerGuard extends AuthGuard('bearer') {
     }
     const missing = rule.scopes.find((s) => !principal.scopes.includes(s));
     if (missing) throw Problems.insufficientScope(missing);
-    await this.countRequest(principal, ctx.switchToHttp().getRequest(), ctx.switchToHttp().getResponse());
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    await this.countRequest(principal, req, ctx.switchToHttp().getResponse());
+    await this.gate(principal, req);
     return true;
+  }
+
+  /** Counted first: a stopped request still spends its token's rate, so refusals cannot flood the log. */
+  private async gate(principal: Principal, req: FastifyRequest): Promise<void> {
+    const route = req.routeOptions?.url ?? req.url.split('?')[0];
+    const decision = await this.access.decide(requestMeta(req), {
+      point: 'request',
+      subject: {
+        tier: principal.tier,
+        id: principal.id,
+        orgId: principal.tier === 'admin' ? undefined : principal.orgId,
+        clientId: principal.tier === 'user' ? principal.clientId : principal.tier === 'app' ? principal.id : undefined,
+      },
+      scopes: principal.scopes,
+      jti: principal.jti,
+      ...(principal.tier !== 'admin' ? { step: principal.step, actors: principal.actors } : {}),
+      action: { name: `${req.method} ${route}`, write: !READS.has(req.method) },
+      resource: { type: 'route', id: req.url.split('?')[0] },
+    });
+    if (decision.outcome !== 'allow') throw new AccessStoppedError(decision);
   }
 
   override handleRequest<T>(err: unknown, user: T): T {
@@ -45,7 +72,7 @@ export class BearerGuard extends AuthGuard('bearer') {
   }
 
   /**
-   * ARCHITECTURE.md §6: every bearer request counts against its token (jti) with the
+   * docs/design.md §6: every bearer request counts against its token (jti) with the
    * app's rate_limit (admin tokens: the platform default). Limited responses carry the
    * IETF RateLimit-Policy and RateLimit fields; a refusal is 429 with Retry-After.
    */

@@ -9,7 +9,7 @@ import {
   type DecisionCaller,
 } from '@gatehouse/control';
 import { GATEHOUSE_CONFIG, OAuthError, ProblemError, type GatehouseConfig } from '@gatehouse/core';
-import { ClientAuthenticator } from '@gatehouse/oauth';
+import { ClientAuthenticator, FormParams } from '@gatehouse/oauth';
 import type { z } from 'zod';
 import { jsonSchema } from '../http/openapi';
 import { Public } from '../http/public.decorator';
@@ -65,7 +65,12 @@ export class AuthzenController {
 
   private async caller(meta: RequestMeta, authorization: string | undefined): Promise<DecisionCaller> {
     try {
-      const client = await this.clients.authenticate({ params: new Map(), authorization, meta, responseHeaders: {} });
+      const client = await this.clients.authenticate({
+        params: FormParams.from([]),
+        authorization,
+        meta,
+        responseHeaders: {},
+      });
       return { clientId: client.id, orgId: client.orgId };
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;

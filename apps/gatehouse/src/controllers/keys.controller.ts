@@ -8,7 +8,7 @@ import { Caller, Meta } from '../http/request-meta.decorator';
 
 const KeyId = new IdPipe('key', 'signing key');
 
-/** Signing keys (ARCHITECTURE.md §4): list for any admin; rotate and revoke for platform admins. */
+/** Signing keys (docs/design.md §4): list for any admin; rotate and revoke for platform admins. */
 @ApiTags('keys')
 @ApiBearerAuth()
 @Controller('v1/keys')

@@ -1,8 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { OAuthError } from '@gatehouse/core';
-import { IntrospectionService } from '@gatehouse/directory';
-import { ClientAuthenticator, RevocationEndpoint, type TokenRequest } from '@gatehouse/oauth';
+import { IntrospectionEndpoint, RevocationEndpoint, type TokenRequest } from '@gatehouse/oauth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthErrorFilter } from '../http/oauth-error.filter';
 import { protocolRequest, setProtocolHeaders } from '../http/protocol-request';
@@ -20,8 +18,7 @@ import { Public } from '../http/public.decorator';
 export class OAuthController {
   constructor(
     private readonly revocation: RevocationEndpoint,
-    private readonly clients: ClientAuthenticator,
-    private readonly introspection: IntrospectionService,
+    private readonly introspection: IntrospectionEndpoint,
   ) {}
 
   /** RFC 7009: 200 with an empty body whether or not the token was known. */
@@ -36,12 +33,7 @@ export class OAuthController {
   @Post('introspect')
   @HttpCode(200)
   introspect(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.respond(req, reply, async (r) => {
-      const client = await this.clients.authenticate(r);
-      const token = r.params.get('token');
-      if (!token) throw new OAuthError('invalid_request', 400, 'token is required.');
-      return this.introspection.introspect(r.meta, client, token);
-    });
+    return this.respond(req, reply, (r) => this.introspection.introspect(r));
   }
 
   private async respond<T>(

@@ -1,17 +1,14 @@
+import { FormParams } from '@gatehouse/oauth';
 import type { FastifyInstance } from 'fastify';
 
-/** A parsed form; `repeated` names the first parameter sent twice, for the endpoint to refuse. */
+/** A parsed form body, every value kept: which parameters may repeat is the endpoint's rule. */
 export class FormBody {
-  constructor(
-    readonly params: Map<string, string>,
-    readonly repeated: string | null,
-  ) {}
+  constructor(readonly params: FormParams) {}
 }
 
 /**
  * application/x-www-form-urlencoded, for the OAuth protocol endpoints only (RFC 6749 §3.2);
- * the management API stays JSON-only. Parameters sent more than once are refused
- * (RFC 6749 §3.1: "MUST NOT be included more than once").
+ * the management API stays JSON-only.
  */
 export function registerFormParser(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
@@ -19,12 +16,6 @@ export function registerFormParser(fastify: FastifyInstance): void {
       done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }), undefined);
       return;
     }
-    const params = new Map<string, string>();
-    let repeated: string | null = null;
-    for (const [k, v] of new URLSearchParams(body as string)) {
-      if (params.has(k)) repeated ??= k;
-      params.set(k, v);
-    }
-    done(null, new FormBody(params, repeated));
+    done(null, new FormBody(FormParams.from(new URLSearchParams(body as string))));
   });
 }

@@ -1,5 +1,14 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { OAuthError, ProblemError } from '@gatehouse/core';
+import {
+  AccessDenied,
+  AccessStoppedError,
+  InvalidRequest,
+  OAuthError,
+  ProblemError,
+  RequestTooLarge,
+  ServerError,
+  TemporarilyUnavailable,
+} from '@gatehouse/core';
 import { isDatabaseUnavailable } from '@gatehouse/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectedHeaders } from './protocol-request';
@@ -25,27 +34,40 @@ export class OAuthErrorFilter implements ExceptionFilter {
 /** The RFC 6749 §5.2 answer for `err`; also the error handler of the plain /oauth/token route. */
 export function sendOAuthError(req: FastifyRequest, reply: FastifyReply, err: unknown): void {
   const e = toOAuthError(err);
-  if (e.status >= 500) log.error({ err, request_id: req.id }, 'token endpoint failed');
+  if (e.status >= 500) log.error({ err, request_id: req.id, detail: e.detail }, 'protocol endpoint failed');
+  else if (e.detail) log.debug({ request_id: req.id, error: e.error, detail: e.detail }, 'protocol request refused');
   for (const [k, v] of Object.entries({ ...collectedHeaders(reply), ...e.headers })) void reply.header(k, v);
   void reply
     .status(e.status)
     .header('cache-control', 'no-store')
     .header('pragma', 'no-cache')
     .header('content-type', 'application/json; charset=utf-8')
-    .send(JSON.stringify({ error: e.error, ...(e.description ? { error_description: e.description } : {}) }));
+    .send(
+      JSON.stringify({
+        error: e.error,
+        ...(e.description ? { error_description: e.description } : {}),
+        ...(e.extra ?? {}),
+      }),
+    );
 }
 
 function toOAuthError(err: unknown): OAuthError {
   if (err instanceof OAuthError) return err;
+  if (err instanceof AccessStoppedError) {
+    // docs/control.md: 403 access_denied, with the reason, its recovery and the decision id.
+    return new AccessDenied(err.decision.message, { extra: err.members });
+  }
   if (isDatabaseUnavailable(err)) {
-    return new OAuthError('temporarily_unavailable', 503, 'Try again shortly.', { 'Retry-After': '5' });
+    return new TemporarilyUnavailable('Try again shortly.', { headers: { 'Retry-After': '5' } });
   }
   const status =
     err instanceof ProblemError ? err.status : (err as { status?: unknown; statusCode?: unknown })?.statusCode;
-  if (status === 415)
-    return new OAuthError('invalid_request', 400, 'Send the request as application/x-www-form-urlencoded.');
-  if (status === 413) return new OAuthError('invalid_request', 413, 'The request body is too large.');
+  if (err instanceof ProblemError && status === 503) {
+    return new TemporarilyUnavailable('Try again shortly.', { headers: err.headers, detail: err.detail });
+  }
+  if (status === 415) return new InvalidRequest('Send the request as application/x-www-form-urlencoded.');
+  if (status === 413) return new RequestTooLarge('The request body is too large.');
   if (typeof status === 'number' && status >= 400 && status < 500)
-    return new OAuthError('invalid_request', 400, 'The request is malformed.');
-  return new OAuthError('server_error', 500, undefined);
+    return new InvalidRequest('The request is malformed.');
+  return new ServerError(undefined, { detail: (err as Error)?.message });
 }

@@ -1,5 +1,5 @@
 import { HttpException, Logger } from '@nestjs/common';
-import { ProblemError, Problems, type ProblemCode } from '@gatehouse/core';
+import { AccessStoppedError, ProblemError, Problems, type ProblemCode } from '@gatehouse/core';
 import { isDatabaseUnavailable } from '@gatehouse/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestId } from './request-meta.decorator';
@@ -24,6 +24,19 @@ const BY_STATUS: Record<number, [ProblemCode, string]> = {
  */
 export function toProblem(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
+  if (err instanceof AccessStoppedError) {
+    // docs/control.md: the problem's `code` is the reason, with its recovery and decision id.
+    const d = err.decision;
+    return new ProblemError(
+      d.status,
+      d.reason as ProblemCode,
+      d.outcome === 'review' ? 'Review required' : 'Access stopped',
+      {
+        detail: d.message,
+        extra: err.members,
+      },
+    );
+  }
   if (isDatabaseUnavailable(err)) {
     return Problems.unavailable('The database is unreachable; retry shortly.');
   }

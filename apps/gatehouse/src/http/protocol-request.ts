@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { InvalidRequest } from '@gatehouse/core';
 import type { TokenRequest } from '@gatehouse/oauth';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FormBody } from './form-body';
@@ -8,15 +8,16 @@ type WithHeaders = FastifyReply & { gatehouseHeaders?: Record<string, string> };
 
 /**
  * The protocol endpoints' request (/oauth/token, /oauth/revoke, /oauth/introspect): one
- * form-encoded body (RFC 6749 §3.2) whose parameters each appear once (§3.1).
+ * form-encoded body (RFC 6749 §3.2). `singleValued` (revocation, introspection) refuses any
+ * parameter sent twice (§3.1); the token endpoint applies each grant's own rules instead.
  */
-export function protocolRequest(req: FastifyRequest, reply: FastifyReply): TokenRequest {
+export function protocolRequest(req: FastifyRequest, reply: FastifyReply, singleValued = true): TokenRequest {
   const body = req.body;
   if (!(body instanceof FormBody)) {
-    throw new OAuthError('invalid_request', 400, 'Send the request as application/x-www-form-urlencoded.');
+    throw new InvalidRequest('Send the request as application/x-www-form-urlencoded.');
   }
-  if (body.repeated)
-    throw new OAuthError('invalid_request', 400, `Parameter "${body.repeated}" appears more than once.`);
+  const repeated = singleValued ? body.params.firstRepeated() : null;
+  if (repeated) throw new InvalidRequest(`Parameter "${repeated}" appears more than once.`);
   const responseHeaders: Record<string, string> = {};
   // Kept on the reply so that refusals (sendOAuthError) carry them too.
   (reply as WithHeaders).gatehouseHeaders = responseHeaders;

@@ -1,3 +1,4 @@
+import { GRANT_TYPES } from '@gatehouse/core';
 import { z } from 'zod';
 import { packages } from './control-schemas';
 
@@ -45,7 +46,7 @@ export const updateOrg = z
 
 /** Grants an app may use at /oauth/token; others answer unauthorized_client. */
 const grantTypes = z
-  .array(z.enum(['client_credentials', 'refresh_token']))
+  .array(z.enum(GRANT_TYPES))
   .min(1)
   .refine((a) => new Set(a).size === a.length, 'must not repeat a grant type');
 

@@ -1,3 +1,4 @@
+import { GRANT_TYPES } from '@gatehouse/core';
 import type { TokenEndpoint } from '@gatehouse/oauth';
 import type { FastifyInstance } from 'fastify';
 import { sendOAuthError } from './oauth-error.filter';
@@ -17,7 +18,7 @@ export function registerTokenRoute(fastify: FastifyInstance, tokens: TokenEndpoi
     '/oauth/token',
     { errorHandler: (err, req, reply) => sendOAuthError(req, reply, err) },
     async (req, reply) => {
-      const request = protocolRequest(req, reply);
+      const request = protocolRequest(req, reply, false);
       const result = await tokens.handle(request);
       setProtocolHeaders(reply, request.responseHeaders);
       return result;
@@ -43,7 +44,7 @@ export const tokenRouteOpenApi = {
   post: {
     operationId: 'OAuthController_token',
     tags: ['oauth'],
-    summary: 'Token endpoint (RFC 6749 §3.2): client_credentials and refresh_token grants',
+    summary: `Token endpoint (RFC 6749 §3.2): ${GRANT_TYPES.join(', ')}`,
     description:
       'Client authentication by client_secret_basic (Authorization: Basic) or client_secret_post, exactly one per request.',
     requestBody: {
@@ -54,7 +55,7 @@ export const tokenRouteOpenApi = {
             type: 'object',
             required: ['grant_type'],
             properties: {
-              grant_type: { type: 'string', enum: ['client_credentials', 'refresh_token'] },
+              grant_type: { type: 'string', enum: [...GRANT_TYPES] },
               scope: { type: 'string', description: 'space-separated; a subset of what the client holds' },
               resource: { type: 'string', description: 'RFC 8707: one of the app’s audiences' },
               refresh_token: { type: 'string' },

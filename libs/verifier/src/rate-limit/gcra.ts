@@ -1,5 +1,5 @@
 /**
- * GCRA, the limiter Gatehouse runs on every bearer route (ARCHITECTURE.md §6). It lives
+ * GCRA, the limiter Gatehouse runs on every bearer route (docs/design.md §6). It lives
  * here, in the package downstream services install, and Gatehouse's libs/ratelimit
  * imports it, so there is one implementation: test/verifier-rate-limit checks that both
  * produce the same key and the same decisions on one Redis.

@@ -45,7 +45,7 @@ export interface RateLimitOutcome extends RateLimitDecision {
 
 /**
  * Per-token limits for a resource server, the way Gatehouse counts its own bearer routes
- * (ARCHITECTURE.md §6): GCRA keyed by the token's jti, one Lua call per check, the IETF
+ * (docs/design.md §6): GCRA keyed by the token's jti, one Lua call per check, the IETF
  * RateLimit fields, 429 with Retry-After. Fails stricter, not open: while Redis is down,
  * half the limit is enforced in process.
  *

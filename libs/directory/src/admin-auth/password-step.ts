@@ -1,0 +1,102 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, MFA_ENROLL_SCOPE, newId, Problems, type Clock } from '@gatehouse/core';
+import { PrismaService } from '@gatehouse/db';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import { KEK, KeyedHasher, PasswordHasher, randomSecret } from '@gatehouse/credentials';
+import { TokenIssuer } from '@gatehouse/tokens';
+import { SignInThrottle } from './sign-in-throttle';
+
+export const MFA_CHALLENGE_TTL_S = 300;
+export const ENROLLMENT_TOKEN_TTL_S = 600;
+
+export type PasswordStep =
+  | { mfa_token: string; expires_in: number }
+  | { mfa_enrollment_required: true; access_token: string; token_type: 'Bearer'; expires_in: number; scope: string };
+
+/** The challenge hash of an `mfa_token`, shared by both steps. */
+export const challengeHasher = (kek: Buffer) => new KeyedHasher(kek, 'mfa-challenge');
+
+/**
+ * Admin sign-in, first step: the password. Before enrolment the only thing a password buys
+ * is an enrolment-only token (`mfa:enroll`); after it, a single-use `mfa_token` for the
+ * second step. Failures count per submitted email before the account is looked up.
+ */
+@Injectable()
+export class PasswordStepFlow {
+  private readonly challenges: KeyedHasher;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly passwords: PasswordHasher,
+    private readonly audit: AuditService,
+    private readonly throttle: SignInThrottle,
+    private readonly issuer: TokenIssuer,
+    @Inject(KEK) kek: Buffer,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.challenges = challengeHasher(kek);
+  }
+
+  async login(meta: RequestMeta, email: string, password: string): Promise<PasswordStep> {
+    await this.throttle.limitAddress(meta);
+    const normalised = email.trim().toLowerCase();
+    const admin = await this.prisma.administrator.findUnique({ where: { email: normalised } });
+    const account = admin ? { adminId: admin.id, lockedUntil: admin.lockedUntil } : { unknownEmail: normalised };
+    await this.throttle.refuseIfLocked(meta, account, 'password');
+    const ok = await this.passwords.verify(password, admin?.passwordHash);
+    if (!admin || !ok) {
+      await this.throttle.fail(meta, account, 'admin.login.password', admin ? 'wrong password' : 'unknown account');
+      throw Problems.invalidCredentials();
+    }
+    if (!admin.mfaActive) {
+      const { response } = await this.prisma.transaction(async (tx) => {
+        await this.audit.record(tx, meta, {
+          action: 'admin.login.password',
+          outcome: 'success',
+          actor: { id: admin.id, tier: 'admin' },
+          details: { next: 'mfa_enrollment' },
+        });
+        return this.issuer.issue(
+          meta,
+          {
+            kind: 'admin_mfa_enrollment',
+            subject: { tier: 'admin', id: admin.id },
+            scopes: [MFA_ENROLL_SCOPE],
+            ttlS: ENROLLMENT_TOKEN_TTL_S,
+            audit: {
+              action: 'token.issued',
+              target: { type: 'administrator', id: admin.id },
+              details: { tier: 'admin', scope: MFA_ENROLL_SCOPE, expires_in: ENROLLMENT_TOKEN_TTL_S },
+            },
+          },
+          tx,
+        );
+      });
+      return {
+        mfa_enrollment_required: true,
+        access_token: response.access_token,
+        token_type: 'Bearer',
+        expires_in: response.expires_in,
+        scope: response.scope,
+      };
+    }
+    const mfaToken = randomSecret('ghm');
+    await this.prisma.transaction(async (tx) => {
+      await tx.loginChallenge.create({
+        data: {
+          id: newId('challenge'),
+          adminId: admin.id,
+          tokenHash: this.challenges.hash(mfaToken),
+          expiresAt: new Date(this.clock.now().getTime() + MFA_CHALLENGE_TTL_S * 1000),
+        },
+      });
+      await this.audit.record(tx, meta, {
+        action: 'admin.login.password',
+        outcome: 'success',
+        actor: { id: admin.id, tier: 'admin' },
+        details: { next: 'mfa' },
+      });
+    });
+    return { mfa_token: mfaToken, expires_in: MFA_CHALLENGE_TTL_S };
+  }
+}

@@ -1,0 +1,91 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '@gatehouse/audit';
+import { InvalidRequest, ProblemError, TemporarilyUnavailable } from '@gatehouse/core';
+import {
+  AccessTokenVerifier,
+  GatedAccess,
+  PrincipalResolver,
+  actorIds,
+  type AccessTokenClaims,
+} from '@gatehouse/tokens';
+import { ClientAuthenticator } from './client-authenticator';
+import type { TokenRequest } from './grant';
+
+export type IntrospectionResponse =
+  | { active: false; reason?: string; recovery?: string; decision_id?: string }
+  | ({ active: true; token_type: 'Bearer' } & Record<string, unknown>);
+
+/**
+ * RFC 7662 introspection, for authenticated clients, with the same rules as every bearer
+ * route: signature, expiry, revocation (the token, its ancestors, its principal), a live
+ * principal, and the access gate. A token of another org than the caller's is
+ * `{"active": false}` like any dead token — nothing else is said. A token the gate stops is
+ * inactive too, with the reason for the resource server that asked (docs/control.md).
+ *
+ * When the answer cannot be decided (the database or the revocation state unreachable),
+ * the answer is 503 with Retry-After, never a silent `active: false`, and the cause is logged.
+ */
+@Injectable()
+export class IntrospectionEndpoint {
+  private readonly log = new Logger('Introspection');
+
+  constructor(
+    private readonly clients: ClientAuthenticator,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly principals: PrincipalResolver,
+    private readonly access: GatedAccess,
+    private readonly audit: AuditService,
+  ) {}
+
+  async introspect(req: TokenRequest): Promise<IntrospectionResponse> {
+    const caller = await this.clients.authenticate(req);
+    const token = req.params.get('token');
+    if (!token) throw new InvalidRequest('token is required.');
+    const claims = await this.liveClaims(token);
+    if (!claims || claims.org_id !== caller.orgId) {
+      await this.audit.recordAlone(req.meta, {
+        action: 'token.introspected',
+        outcome: 'failure',
+        actor: { id: caller.id, tier: 'app' },
+        orgId: caller.orgId,
+        jti: claims?.jti ?? null,
+        reason: claims ? 'token of another organization' : 'inactive token',
+      });
+      return { active: false };
+    }
+    const decision = await this.access.decide(req.meta, {
+      point: 'introspection',
+      subject: { tier: claims.tier, id: claims.sub, orgId: claims.org_id, clientId: claims.client_id },
+      scopes: claims.scope.split(' ').filter(Boolean),
+      jti: claims.jti,
+      step: claims.step,
+      actors: claims.act ? actorIds(claims.act) : undefined,
+      context: { resource_server: caller.id },
+    });
+    if (decision.outcome !== 'allow') {
+      return { active: false, reason: decision.reason, recovery: decision.recovery, decision_id: decision.decisionId };
+    }
+    return {
+      active: true,
+      token_type: 'Bearer',
+      ...claims,
+      ...(claims.act ? { delegation_depth: actorIds(claims.act).length } : {}),
+    };
+  }
+
+  /** The claims of a live token; null for a token that is not (bad, expired, revoked, principal gone). */
+  private async liveClaims(token: string): Promise<AccessTokenClaims | null> {
+    try {
+      const claims = await this.verifier.verify(token);
+      await this.principals.resolve(claims);
+      return claims;
+    } catch (err) {
+      if (err instanceof ProblemError && err.status === 401) return null;
+      this.log.error({ err }, 'introspection could not decide');
+      throw new TemporarilyUnavailable('The token state cannot be read right now; try again shortly.', {
+        headers: { 'Retry-After': '5' },
+        detail: (err as Error)?.message,
+      });
+    }
+  }
+}

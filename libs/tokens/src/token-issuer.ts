@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService, type AuditAction, type RequestMeta } from '@gatehouse/audit';
+import { AccessStoppedError, type IssuanceKind, type Tier } from '@gatehouse/core';
+import type { Tx } from '@gatehouse/db';
+import type { AccessTokenClaims, ActClaim } from '@gatehouse/verifier';
+import { AccessTokenService, type MintedToken } from './access-token.service';
+import { GatedAccess } from './gated-access';
+
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+/** The body of a successful token response (RFC 6749 §5.1; RFC 8693 §2.2.1 adds `issued_token_type`). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+  issued_token_type?: string;
+}
+
+/** The principal a token is for. */
+export interface TokenSubject {
+  tier: Tier;
+  id: string;
+  /** App and user tokens; never on admin tokens. */
+  org?: { id: string; name: string };
+  /** The app the token is issued to (app and user tokens). */
+  clientId?: string;
+}
+
+/** RFC 8693 delegation: what makes a token a step token (docs/design.md §3). */
+export interface Delegation {
+  act: ActClaim;
+  step: string;
+  parentJti: string;
+  /** Epoch seconds the token may not outlive (the subject token's `exp`). */
+  notAfter: number;
+}
+
+export interface IssueRequest {
+  kind: IssuanceKind;
+  subject: TokenSubject;
+  scopes: readonly string[];
+  ttlS: number;
+  audience?: string;
+  delegation?: Delegation;
+  /** RFC 8693 §4.4 `may_act`: who may exchange this token. */
+  mayAct?: readonly string[];
+  /** The refresh token that goes with this access token, already stored by the caller. */
+  refreshToken?: string;
+  /** Sets `issued_token_type` in the response (token exchange). */
+  issuedTokenType?: string;
+  audit: {
+    action: Extract<AuditAction, 'token.issued' | 'token.refreshed' | 'token.exchanged'>;
+    actor?: { id: string; tier: Tier };
+    target?: { type: string; id: string };
+    /** The row's details; a function when they name what the mint decided (`aud`, `exp`). */
+    details: Record<string, unknown> | ((claims: AccessTokenClaims) => Record<string, unknown>);
+  };
+}
+
+export interface IssuedToken {
+  response: TokenResponse;
+  minted: MintedToken;
+}
+
+/**
+ * The one place every access token is born (docs/architecture.md#the-token-issuer): client
+ * credentials, refresh, user and admin sign-in, token exchange. In order:
+ * 1. the access gate decides (docs/architecture.md#the-access-gate); a stop is thrown as
+ *    `AccessStoppedError`, which each surface renders in its own format, and is audited;
+ * 2. the token is minted (the only caller of `AccessTokenService.mint`, held so by
+ *    token-issuer.spec.ts);
+ * 3. its audit row is written — in the caller's transaction when there is one, so the
+ *    token and the change it belongs to commit together, else through the group commit —
+ *    and the response waits for it (docs/design.md §8).
+ */
+@Injectable()
+export class TokenIssuer {
+  constructor(
+    private readonly tokens: AccessTokenService,
+    private readonly access: GatedAccess,
+    private readonly audit: AuditService,
+  ) {}
+
+  async issue(meta: RequestMeta, req: IssueRequest, tx?: Tx): Promise<IssuedToken> {
+    const { subject } = req;
+    const decision = await this.access.decide(meta, {
+      point: 'issuance',
+      subject: { tier: subject.tier, id: subject.id, orgId: subject.org?.id, clientId: subject.clientId },
+      scopes: req.scopes,
+      grantType: req.kind,
+      step: req.delegation?.step,
+      actors: req.delegation ? actorIds(req.delegation.act) : undefined,
+    });
+    if (decision.outcome !== 'allow') throw new AccessStoppedError(decision);
+
+    const minted = this.tokens.mint({
+      tier: subject.tier,
+      sub: subject.id,
+      scopes: [...req.scopes],
+      ttlS: req.ttlS,
+      audience: req.audience,
+      clientId: subject.clientId,
+      org: subject.org,
+      delegation: req.delegation,
+      mayAct: req.mayAct,
+    });
+    const entry = {
+      action: req.audit.action,
+      outcome: 'success' as const,
+      actor: req.audit.actor ?? { id: subject.id, tier: subject.tier },
+      orgId: subject.org?.id ?? null,
+      target: req.audit.target ?? null,
+      jti: minted.jti,
+      details: typeof req.audit.details === 'function' ? req.audit.details(minted.claims) : req.audit.details,
+    };
+    if (tx) await this.audit.record(tx, meta, entry);
+    else await this.audit.recordGrouped(meta, entry);
+    return {
+      minted,
+      response: {
+        access_token: minted.token,
+        token_type: 'Bearer',
+        expires_in: minted.expiresIn,
+        scope: minted.claims.scope,
+        ...(req.refreshToken ? { refresh_token: req.refreshToken } : {}),
+        ...(req.issuedTokenType ? { issued_token_type: req.issuedTokenType } : {}),
+      },
+    };
+  }
+}
+
+/** The actor chain as ids, outermost (most recent) first (RFC 8693 §4.1). */
+export function actorIds(act: ActClaim | undefined): string[] {
+  const ids: string[] = [];
+  for (let a = act; a; a = a.act) ids.push(a.sub);
+  return ids;
+}
