@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, newId, type Clock } from '@gatehouse/core';
 import type { AccessDecision, AccessGate, AccessRequest } from '@gatehouse/tokens';
+import { REVOCATION_FEED_SCOPE } from '@gatehouse/verifier';
 import { ApprovalStore } from './approval-store';
 import { ControlStateCache } from './control-state.cache';
 import { decide, reviewRule, type DecisionInput } from './decide';
@@ -23,7 +24,7 @@ export class ControlAccessGate implements AccessGate {
 
   async check(request: AccessRequest): Promise<AccessDecision> {
     const { subject } = request;
-    if (subject.tier === 'admin') return { outcome: 'allow' };
+    if (subject.tier === 'admin' || learnsOfStops(request)) return { outcome: 'allow' };
     const org = subject.orgId ? await this.state.org(subject.orgId) : null;
     const input: DecisionInput = {
       tier: subject.tier,
@@ -84,6 +85,17 @@ export class ControlAccessGate implements AccessGate {
     const user = await this.state.user(subject.id);
     return user !== null && user.orgId === org.orgId && !user.disabled;
   }
+}
+
+/**
+ * A verifier must keep reading the revocation feed while its org is stopped, or it would
+ * never learn of the stop (docs/control.md#offline): a token that carries only the feed
+ * scope, and the feed route itself, are not governed.
+ */
+function learnsOfStops(request: AccessRequest): boolean {
+  if (request.point === 'issuance')
+    return request.scopes.length > 0 && request.scopes.every((s) => s === REVOCATION_FEED_SCOPE);
+  return request.point === 'request' && request.action?.name === 'GET /v1/revocations';
 }
 
 function packagesOf(request: AccessRequest): string[] | undefined {

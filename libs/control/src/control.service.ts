@@ -61,15 +61,13 @@ export class ControlService {
         ...(input.contract_read_only !== undefined ? { contractReadOnly: input.contract_read_only } : {}),
       };
       await tx.orgControl.upsert({ where: { orgId }, create: { orgId, ...data }, update: data });
-      const stopping = input.status !== 'active' && (before?.contractStatus ?? 'active') === 'active';
-      if (stopping) await this.stop.mark(tx, orgId, orgId);
+      await this.stop.sync(tx, orgId);
       await this.record(tx, meta, actor, orgId, 'control.contract.changed', input.reason, {
         from: before?.contractStatus ?? 'active',
         to: input.status,
         starts_at: input.starts_at?.toISOString() ?? null,
         ends_at: input.ends_at?.toISOString() ?? null,
         ...(input.contract_read_only !== undefined ? { contract_read_only: input.contract_read_only } : {}),
-        tokens_revoked: stopping,
       });
     });
     return (await this.view(orgId)).contract;

@@ -1,28 +1,37 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, type Clock } from '@gatehouse/core';
-import { afterCommit, type Tx } from '@gatehouse/db';
-import { TokenRevocationService } from '@gatehouse/tokens';
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@gatehouse/db';
 
 /**
- * A stop that offline verifiers must learn of (an org or app pause, a suspended or expired
- * contract; docs/control.md#offline) also writes a "valid after" mark on the org or app, in
- * the transaction of the change: every token issued up to now is refused here and, within
- * the revocation feed's poll, by every verifier. Refresh families are left alone, so once
- * the state is restored a client simply gets a new token; tokens issued while the stop
- * holds are refused at issuance by the gate.
+ * Stops that offline verifiers must learn of (docs/control.md#offline): an org pause or a
+ * suspended or expired contract stops the whole org, an app pause one app. After any change
+ * to those, in its transaction, the org's stop rows in `access_stops` are recomputed from
+ * the state itself; the revocation feed carries each change (stopped or not), so a verifier
+ * refuses the org's or app's tokens within one poll and lets them through again after the
+ * recovery. Online, the gate refuses with the reason, and nothing is revoked for good.
  */
 @Injectable()
 export class OfflineStop {
-  constructor(
-    private readonly tokens: TokenRevocationService,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
-
-  async mark(tx: Tx, subjectId: string, orgId: string): Promise<Date> {
-    const at = this.clock.now();
-    await tx.$executeRaw`INSERT INTO principal_revocations (subject_id, valid_after, org_id) VALUES (${subjectId}, ${at}, ${orgId})
-      ON CONFLICT (subject_id) DO UPDATE SET valid_after = GREATEST(principal_revocations.valid_after, EXCLUDED.valid_after)`;
-    afterCommit(tx, () => this.tokens.mirrorValidAfter(subjectId, at));
-    return at;
+  async sync(tx: Tx, orgId: string): Promise<void> {
+    await tx.$executeRaw`
+      WITH org_stop AS (
+        SELECT CASE
+          WHEN EXISTS (SELECT 1 FROM governance_pauses WHERE org_id = ${orgId} AND target_type = 'org' AND resumed_at IS NULL)
+            THEN 'governance_paused'
+          WHEN EXISTS (SELECT 1 FROM org_controls WHERE org_id = ${orgId} AND contract_status IN ('suspended', 'expired'))
+            THEN 'contract_inactive'
+        END AS reason
+      ),
+      wanted AS (
+        SELECT ${orgId}::text AS subject_id, reason FROM org_stop
+        UNION ALL
+        SELECT a.id, CASE WHEN EXISTS (SELECT 1 FROM governance_pauses g WHERE g.org_id = ${orgId}
+                       AND g.target_type = 'app' AND g.target_id = a.id AND g.resumed_at IS NULL)
+                     THEN 'governance_paused' END
+          FROM applications a WHERE a.org_id = ${orgId}
+      )
+      INSERT INTO access_stops (subject_id, org_id, stopped, reason)
+      SELECT w.subject_id, ${orgId}, w.reason IS NOT NULL, w.reason FROM wanted w
+       WHERE w.reason IS NOT NULL OR EXISTS (SELECT 1 FROM access_stops s WHERE s.subject_id = w.subject_id)
+      ON CONFLICT (subject_id) DO UPDATE SET stopped = EXCLUDED.stopped, reason = EXCLUDED.reason`;
   }
 }

@@ -76,8 +76,7 @@ export class PauseService {
           pausedBy: actor.id,
         },
       });
-      if (type === 'org') await this.stop.mark(tx, orgId, orgId);
-      if (type === 'app') await this.stop.mark(tx, id!, orgId);
+      await this.stop.sync(tx, orgId);
       await this.control.record(tx, meta, actor, orgId, 'control.paused', input.reason, {
         pause_id: row.id,
         target: view(row).target,
@@ -101,6 +100,7 @@ export class PauseService {
         where: { id: pauseId },
         data: { resumedAt: new Date(), resumedBy: actor.id, reviewNote },
       });
+      await this.stop.sync(tx, orgId);
       await this.control.record(tx, meta, actor, orgId, 'control.resumed', reviewNote, {
         pause_id: pauseId,
         target: view(row).target,

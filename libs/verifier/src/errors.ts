@@ -16,6 +16,7 @@ export type VerifierErrorCode =
   | 'token_not_yet_valid'
   | 'claims_invalid'
   | 'token_revoked'
+  | 'access_stopped'
   | 'tier_not_allowed'
   | 'insufficient_scope'
   | 'org_mismatch'
@@ -39,6 +40,7 @@ const TABLE: Record<VerifierErrorCode, { status: number; error?: BearerErrorCode
   token_not_yet_valid: { status: 401, error: 'invalid_token' },
   claims_invalid: { status: 401, error: 'invalid_token' },
   token_revoked: { status: 401, error: 'invalid_token' },
+  access_stopped: { status: 403 },
   tier_not_allowed: { status: 403, error: 'insufficient_scope' },
   insufficient_scope: { status: 403, error: 'insufficient_scope' },
   org_mismatch: { status: 403, error: 'insufficient_scope' },

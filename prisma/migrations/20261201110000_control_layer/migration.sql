@@ -89,6 +89,26 @@ CREATE TABLE "stripe_events" (
     CONSTRAINT "stripe_events_pkey" PRIMARY KEY ("id")
 );
 
+-- Org-wide and app-wide stops that offline verifiers must learn of (docs/control.md#offline):
+-- an org or app pause, a suspended or expired contract. Unlike a "valid after" mark a stop
+-- is reversible: the revocation feed (GET /v1/revocations, `access_stops`) carries each
+-- change, `stopped` true or false, and a verifier refuses the org's (or app's) tokens while
+-- it holds. Each change takes a new feed sequence value, like the other feed tables.
+CREATE TABLE "access_stops" (
+    "subject_id" TEXT NOT NULL,
+    "org_id" TEXT NOT NULL,
+    "stopped" BOOLEAN NOT NULL,
+    "reason" TEXT,
+    "seq" BIGINT NOT NULL DEFAULT nextval('revocation_feed_seq'),
+    "feed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT "access_stops_pkey" PRIMARY KEY ("subject_id")
+);
+CREATE INDEX "access_stops_org_id_seq_idx" ON "access_stops"("org_id", "seq");
+CREATE TRIGGER "access_stops_feed_touch"
+    BEFORE UPDATE ON "access_stops"
+    FOR EACH ROW WHEN (NEW.stopped IS DISTINCT FROM OLD.stopped OR NEW.reason IS DISTINCT FROM OLD.reason)
+    EXECUTE FUNCTION "revocation_feed_touch"();
+
 ALTER TABLE "org_controls" ADD CONSTRAINT "org_controls_org_id_fkey" FOREIGN KEY ("org_id") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "org_entitlements" ADD CONSTRAINT "org_entitlements_org_id_fkey" FOREIGN KEY ("org_id") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "policy_acceptances" ADD CONSTRAINT "policy_acceptances_org_id_fkey" FOREIGN KEY ("org_id") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
