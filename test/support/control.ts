@@ -34,7 +34,7 @@ export async function controlFixture(
 
 /** POST /access/v1/evaluation as the fixture's app (its own client credentials). */
 export async function evaluate(
-  gh: TestGatehouse,
+  gh: Pick<TestGatehouse, 'api'>,
   f: ControlFixture,
   body: unknown,
   path = '/access/v1/evaluation',
