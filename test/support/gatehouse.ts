@@ -105,9 +105,16 @@ export function hasRedis(): boolean {
 }
 
 export async function startGatehouse(
-  opts: { redis?: boolean; env?: Record<string, string>; clock?: Clock; accessGate?: AccessGate } = {},
+  opts: {
+    redis?: boolean;
+    env?: Record<string, string>;
+    clock?: Clock;
+    accessGate?: AccessGate;
+    /** A PostgreSQL server of the test's own (one it will stop), instead of the run's. */
+    pgServerUrl?: string;
+  } = {},
 ): Promise<TestGatehouse> {
-  const server = process.env.GATEHOUSE_TEST_PG_URL;
+  const server = opts.pgServerUrl ?? process.env.GATEHOUSE_TEST_PG_URL;
   if (!server) throw new Error('GATEHOUSE_TEST_PG_URL is not set: run the tests through jest (global setup)');
   const db = await createTestDatabase(server);
   const port = await freePort();
@@ -136,6 +143,7 @@ export async function startGatehouse(
   await app.listen({ port, host: '127.0.0.1' });
 
   const pg = new Client({ connectionString: db.url });
+  pg.on('error', () => undefined); // a test may stop the server under it
   await pg.connect();
 
   const api = apiClient(url);

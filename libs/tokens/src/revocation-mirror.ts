@@ -4,15 +4,10 @@ import { SqlPool } from '@gatehouse/db';
 import { FAIL_FAST_REDIS_OPTIONS } from '@gatehouse/ratelimit';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { isRevokedBy, revocationKeys, type RevocationClaims } from '@gatehouse/verifier';
 
 /** The claims a revocation check reads. */
-export interface RevocationSubject {
-  jti: string;
-  sub: string;
-  iat: number;
-  org_id?: string;
-  client_id?: string;
-}
+export type RevocationSubject = RevocationClaims;
 
 /** How long a "valid after" mark can matter: no token lives longer than this after its iat. */
 const MARK_RELEVANT_MS = (LONGEST_TOKEN_TTL_S + 300) * 1000;
@@ -94,13 +89,13 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
   /** true = revoked, false = live, null = ask Postgres. One Redis round trip. */
   async check(c: RevocationSubject): Promise<boolean | null> {
     if (!this.redis || this.dirty) return null;
-    const ids = [c.sub, c.org_id, c.client_id].filter((x): x is string => typeof x === 'string');
+    const { jtis, subjects } = revocationKeys(c);
     let values: (string | null)[];
     try {
       values = await this.redis.mget(
         this.key('synced'),
-        this.key(`jti:${c.jti}`),
-        ...ids.map((id) => this.key(`va:${id}`)),
+        ...jtis.map((j) => this.key(`jti:${j}`)),
+        ...subjects.map((id) => this.key(`va:${id}`)),
       );
     } catch {
       return null;
@@ -113,9 +108,15 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
       }
       return null;
     }
-    if (values[1] !== null) return true;
-    const issuedMs = c.iat * 1000;
-    return values.slice(2).some((mark) => mark !== null && Number(mark) >= issuedMs);
+    const listed = values.slice(1, 1 + jtis.length);
+    const marks = values.slice(1 + jtis.length);
+    return isRevokedBy(c, {
+      jtiRevoked: (j) => listed[jtis.indexOf(j)] !== null,
+      validAfterMs: (id) => {
+        const mark = marks[subjects.indexOf(id)];
+        return mark === null || mark === undefined ? undefined : Number(mark);
+      },
+    });
   }
 
   /** After the revocation committed in Postgres. Never throws. */

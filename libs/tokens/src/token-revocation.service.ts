@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlPool } from '@gatehouse/db';
+import { isRevokedBy, revocationKeys } from '@gatehouse/verifier';
 import { RevocationMirror, type RevocationSubject } from './revocation-mirror';
 
 /**
@@ -25,16 +26,21 @@ export class TokenRevocationService {
     return fast ?? this.isRevokedInPostgres(claims);
   }
 
+  /** The shared rule (revocation-rule.ts in libs/verifier) over one Postgres round trip. */
   async isRevokedInPostgres(claims: RevocationSubject): Promise<boolean> {
-    const ids = [claims.sub, claims.org_id, claims.client_id].filter((x): x is string => typeof x === 'string');
-    const rows = await this.sql.query(
-      `SELECT 1 FROM revoked_tokens WHERE jti = $1
+    const { jtis, subjects } = revocationKeys(claims);
+    const rows = await this.sql.query<{ jti: string | null; subject_id: string | null; valid_after_ms: string | null }>(
+      `SELECT jti, NULL AS subject_id, NULL AS valid_after_ms FROM revoked_tokens WHERE jti = ANY($1)
        UNION ALL
-       SELECT 1 FROM principal_revocations WHERE subject_id = ANY($2) AND valid_after >= to_timestamp($3)
-       LIMIT 1`,
-      [claims.jti, ids, claims.iat],
+       SELECT NULL, subject_id, (extract(epoch FROM valid_after) * 1000)::bigint::text
+         FROM principal_revocations WHERE subject_id = ANY($2)`,
+      [jtis, subjects],
     );
-    return rows.length > 0;
+    const revoked = new Set(rows.filter((r) => r.jti !== null).map((r) => r.jti));
+    const marks = new Map(
+      rows.filter((r) => r.subject_id !== null).map((r) => [r.subject_id!, Number(r.valid_after_ms)]),
+    );
+    return isRevokedBy(claims, { jtiRevoked: (j) => revoked.has(j), validAfterMs: (id) => marks.get(id) });
   }
 
   async revoke(jti: string, expiresAt: Date, clientId: string | null): Promise<void> {

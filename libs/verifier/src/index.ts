@@ -7,6 +7,7 @@ export * from './claims';
 export * from './errors';
 export * from './principal';
 export * from './verifier';
+export * from './revocation-rule';
 export { REVOCATION_FEED_SCOPE } from './revocation-feed';
 export type { FeedCredentials, RevocationHealth, RevocationMode } from './revocation-feed';
 export type { KeySetHealth } from './key-set';

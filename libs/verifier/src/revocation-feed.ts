@@ -1,5 +1,6 @@
 import type { AccessTokenClaims } from './claims';
 import { readJson, request, type FetchLike } from './http';
+import { isRevokedBy, type RevocationFacts } from './revocation-rule';
 
 /** The scope an application needs to read `GET /v1/revocations`. */
 export const REVOCATION_FEED_SCOPE = 'gatehouse:revocations';
@@ -69,17 +70,32 @@ export class RevocationFeed {
 
   constructor(private readonly o: RevocationFeedOptions) {}
 
-  /** Same rule as Gatehouse: a listed jti, or issued no later than a mark on its sub, org or client. */
+  /** The same rule as Gatehouse (revocation-rule.ts), over what the feed has delivered. */
   isRevoked(c: AccessTokenClaims): boolean {
-    if (this.jtis.has(c.jti) || (c.parent_jti !== undefined && this.jtis.has(c.parent_jti))) return true;
-    if (this.marks.size === 0) return false;
-    const iatMs = c.iat * 1000;
-    for (const id of [c.sub, c.org_id, c.client_id]) {
-      const mark = id === undefined ? undefined : this.marks.get(id);
-      // iat has whole seconds: a token from the mark's own second counts as before it.
-      if (mark !== undefined && iatMs <= mark) return true;
+    return isRevokedBy(c, this.facts);
+  }
+
+  private readonly facts: RevocationFacts = {
+    jtiRevoked: (jti) => this.jtis.has(jti),
+    validAfterMs: (id) => this.marks.get(id),
+  };
+
+  /** Takes in one page of the feed (what a sync does with each page it fetches). */
+  apply(body: Pick<FeedPage, 'revoked_tokens' | 'principal_revocations' | 'access_stops'>): void {
+    const now = Date.now();
+    for (const t of body.revoked_tokens ?? []) {
+      const exp = Date.parse(t.expires_at);
+      if (exp > now) this.jtis.set(t.jti, exp);
     }
-    return false;
+    for (const m of body.principal_revocations ?? []) {
+      const at = Date.parse(m.valid_after);
+      if (!(at <= (this.marks.get(m.subject_id) ?? -Infinity))) this.marks.set(m.subject_id, at);
+    }
+    // Oldest first: the last entry for a subject is its state now (docs/control.md#offline).
+    for (const st of body.access_stops ?? []) {
+      if (st.stopped) this.stops.set(st.subject_id, st.reason ?? 'access_stopped');
+      else this.stops.delete(st.subject_id);
+    }
   }
 
   /**
@@ -142,20 +158,7 @@ export class RevocationFeed {
   private async sync(): Promise<void> {
     for (let page = 0; page < MAX_PAGES_PER_POLL; page++) {
       const body = await this.fetchPage();
-      const now = Date.now();
-      for (const t of body.revoked_tokens ?? []) {
-        const exp = Date.parse(t.expires_at);
-        if (exp > now) this.jtis.set(t.jti, exp);
-      }
-      for (const m of body.principal_revocations ?? []) {
-        const at = Date.parse(m.valid_after);
-        if (!(at <= (this.marks.get(m.subject_id) ?? -Infinity))) this.marks.set(m.subject_id, at);
-      }
-      // Oldest first: the last entry for a subject is its state now.
-      for (const st of body.access_stops ?? []) {
-        if (st.stopped) this.stops.set(st.subject_id, st.reason ?? 'access_stopped');
-        else this.stops.delete(st.subject_id);
-      }
+      this.apply(body);
       if (typeof body.next_cursor === 'string') this.cursor = body.next_cursor;
       if (!body.has_more) break;
     }

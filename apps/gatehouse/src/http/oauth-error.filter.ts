@@ -11,6 +11,7 @@ import {
 } from '@gatehouse/core';
 import { isDatabaseUnavailable } from '@gatehouse/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { statusOf } from './problem';
 import { collectedHeaders } from './protocol-request';
 
 const log = new Logger('OAuthErrors');
@@ -60,8 +61,7 @@ function toOAuthError(err: unknown): OAuthError {
   if (isDatabaseUnavailable(err)) {
     return new TemporarilyUnavailable('Try again shortly.', { headers: { 'Retry-After': '5' } });
   }
-  const status =
-    err instanceof ProblemError ? err.status : (err as { status?: unknown; statusCode?: unknown })?.statusCode;
+  const status = statusOf(err);
   if (err instanceof ProblemError && status === 503) {
     return new TemporarilyUnavailable('Try again shortly.', { headers: err.headers, detail: err.detail });
   }

@@ -50,7 +50,9 @@ export function toProblem(err: unknown): ProblemError {
   });
 }
 
-function statusOf(err: unknown): number | undefined {
+/** The HTTP status a framework or domain error carries (Nest's HttpException, Fastify's statusCode). */
+export function statusOf(err: unknown): number | undefined {
+  if (err instanceof ProblemError) return err.status;
   if (err instanceof HttpException) return err.getStatus();
   const s = (err as { statusCode?: unknown })?.statusCode;
   return typeof s === 'number' ? s : undefined;
