@@ -55,7 +55,10 @@ export class AuthzenService {
     };
     const d = await this.gated.decide(meta, request);
     if (d.outcome === 'allow') {
-      return { decision: true, context: { decision_id: d.decisionId ?? newId('decision'), outcome: 'allow' } };
+      // The gate names an allow only when it spent a one-time approval.
+      if (d.decisionId)
+        return { decision: true, context: { decision_id: d.decisionId, outcome: 'allow', single_use: true } };
+      return { decision: true, context: { decision_id: newId('decision'), outcome: 'allow' } };
     }
     return {
       decision: false,

@@ -51,6 +51,8 @@ export interface EvaluationResponse {
     reason_admin?: string;
     recovery?: string;
     approval_id?: string;
+    /** An allow that spent a one-time approval: a PEP must not reuse it. */
+    single_use?: boolean;
   };
 }
 
