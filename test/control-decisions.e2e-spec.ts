@@ -1,4 +1,4 @@
-import { startGatehouse, type TestGatehouse } from './support/gatehouse';
+import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 import { controlFixture, evaluate, type ControlFixture } from './support/control';
 
 /**
@@ -65,6 +65,92 @@ describe('control state and AuthZEN decisions', () => {
     const other = await controlFixture(gh);
     const d = await ask({ type: 'user', id: other.user.id });
     expect(d.body).toMatchObject({ decision: false, context: { code: 'org_membership_missing' } });
+  });
+
+  it('simulates a change without applying it: which apps, users and routes it would stop', async () => {
+    const login = await gh.api('POST', `/v1/orgs/${f.orgId}/users/login`, {
+      body: { client_id: f.app.client_id, email: f.user.email, password: f.user.password },
+    });
+    expect(login.status).toBe(200);
+    const sim = await gh.api('POST', `/v1/orgs/${f.orgId}/control/simulate`, {
+      token: f.admin,
+      body: {
+        contract: { status: 'suspended', contract_read_only: true },
+        routes: [
+          { method: 'GET', path: '/v1/me' },
+          { method: 'POST', path: '/v1/me/policy-acceptances' },
+        ],
+      },
+    });
+    expect(sim.status).toBe(200);
+    expect(sim.body).toEqual({
+      applied: false,
+      would_stop: {
+        apps: [],
+        users: [],
+        routes: [
+          {
+            client_id: f.app.client_id,
+            method: 'POST',
+            path: '/v1/me/policy-acceptances',
+            outcome: 'deny',
+            code: 'contract_inactive',
+          },
+        ],
+      },
+    });
+    const full = await gh.api('POST', `/v1/orgs/${f.orgId}/control/simulate`, {
+      token: f.admin,
+      body: { billing: { status: 'canceled' } },
+    });
+    expect(full.body.would_stop).toMatchObject({
+      apps: [{ client_id: f.app.client_id, code: 'billing_not_in_good_standing' }],
+      users: [
+        { user_id: f.user.id, email: f.user.email, client_id: f.app.client_id, code: 'billing_not_in_good_standing' },
+      ],
+    });
+    expect((await gh.api('GET', `/v1/orgs/${f.orgId}/control`, { token: f.admin })).body.billing.status).toBe('active');
+    const bad = await gh.api('POST', `/v1/orgs/${f.orgId}/control/simulate`, {
+      token: f.admin,
+      body: { billing: { status: 'bankrupt' } },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_failed');
+  });
+
+  it('validates the state API: unknown fields, bad values, other orgs', async () => {
+    const put = (path: string, body: unknown, token = f.admin) =>
+      gh.api('PUT', `/v1/orgs/${f.orgId}${path}`, { token, body });
+    expect((await put('/contract', { status: 'paused' })).status).toBe(400);
+    expect((await put('/contract', { status: 'active', ends_at: 'tomorrow' })).status).toBe(400);
+    expect(
+      (await put('/contract', { status: 'active', starts_at: '2027-01-01T00:00:00Z', ends_at: '2026-01-01T00:00:00Z' }))
+        .status,
+    ).toBe(400);
+    expect((await put('/billing', { status: 'active', grace: 3 })).body.code).toBe('validation_failed');
+    expect((await put('/entitlements/Bad%20Name', { status: 'active' })).status).toBe(400);
+    expect((await gh.api('DELETE', `/v1/orgs/${f.orgId}/entitlements/never-granted`, { token: f.admin })).status).toBe(
+      404,
+    );
+    expect(
+      (await gh.api('POST', `/v1/orgs/${f.orgId}/policy/acceptances`, { token: f.admin, body: { version: 'v9' } }))
+        .status,
+    ).toBe(409);
+    expect(
+      (
+        await gh.api('POST', `/v1/orgs/${f.orgId}/pauses`, {
+          token: f.admin,
+          body: { target: { type: 'app' }, reason: 'x' },
+        })
+      ).status,
+    ).toBe(400);
+    // An org admin of another org sees nothing of this one.
+    const other = await controlFixture(gh);
+    expect((await gh.api('GET', `/v1/orgs/${f.orgId}/control`, { token: other.admin })).status).toBe(200);
+    const stranger = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: false, orgIds: [other.orgId] })))
+      .access_token;
+    expect((await gh.api('GET', `/v1/orgs/${f.orgId}/control`, { token: stranger })).status).toBe(404);
+    expect((await put('/contract', { status: 'suspended' }, stranger)).status).toBe(404);
   });
 
   const cases: {
