@@ -1,4 +1,4 @@
-import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import { cliCreateAdmin, loginAdmin, runGatehouseCli, startGatehouse, type TestGatehouse } from './support/gatehouse';
 import { controlFixture, evaluate, type ControlFixture } from './support/control';
 
 /**
@@ -151,6 +151,41 @@ describe('control state and AuthZEN decisions', () => {
       .access_token;
     expect((await gh.api('GET', `/v1/orgs/${f.orgId}/control`, { token: stranger })).status).toBe(404);
     expect((await put('/contract', { status: 'suspended' }, stranger)).status).toBe(404);
+  });
+
+  it('gatehouse control: pause, show, resume and reasons from the CLI, audited as cli', async () => {
+    const cli = (...args: string[]) => runGatehouseCli(gh, ['control', ...args]);
+    const refused = await cli('pause', '--org', f.orgId);
+    expect(refused.code).toBe(2);
+    expect(refused.err.join('\n')).toMatch(/--reason/);
+    const paused = await cli('pause', '--org', f.orgId, '--workflow', 'nightly-sync', '--reason', 'runaway job');
+    expect(paused.code).toBe(0);
+    const pause = JSON.parse(paused.out.join('\n'));
+    expect(pause).toMatchObject({
+      id: expect.stringMatching(/^pau_/),
+      target: { type: 'workflow', id: 'nightly-sync' },
+      paused_by: 'cli',
+    });
+    const shown = JSON.parse((await cli('show', '--org', f.orgId)).out.join('\n'));
+    expect(shown.pauses.map((p: { id: string }) => p.id)).toEqual([pause.id]);
+    const ask = (workflow: string) =>
+      evaluate(gh, f, {
+        subject: { type: 'app', id: f.app.client_id },
+        action: { name: 'run' },
+        resource: { type: 'job', id: 'j1' },
+        context: { workflow },
+      });
+    expect((await ask('nightly-sync')).body.context.code).toBe('governance_paused');
+    expect((await ask('other')).body.decision).toBe(true);
+    expect((await cli('resume', '--org', f.orgId, '--pause', pause.id, '--note', 'capped')).code).toBe(0);
+    expect((await ask('nightly-sync')).body.decision).toBe(true);
+    const reasons = await cli('reasons');
+    expect(reasons.out.join('\n')).toMatch(/^governance_paused: Resume after operator review\.$/m);
+    const [row] = await gh.sql<{ actor_id: string; reason: string }>(
+      `SELECT actor_id, reason FROM audit_events WHERE action = 'control.resumed' AND details->>'pause_id' = $1`,
+      [pause.id],
+    );
+    expect(row).toEqual({ actor_id: 'cli', reason: 'capped' });
   });
 
   const cases: {

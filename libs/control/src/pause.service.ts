@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { newId, Problems, type Principal } from '@gatehouse/core';
+import { newId, Problems } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
 import type { RequestMeta } from '@gatehouse/audit';
-import { ControlService } from './control.service';
+import { ControlService, type ControlActor } from './control.service';
 import { OfflineStop } from './offline-stop';
 import type { PauseTarget } from './org-state';
 
@@ -54,7 +54,7 @@ export class PauseService {
   ) {}
 
   async pause(
-    actor: Principal,
+    actor: ControlActor,
     meta: RequestMeta,
     orgId: string,
     input: { target: { type: PauseTarget; id?: string }; reason: string },
@@ -86,7 +86,7 @@ export class PauseService {
   }
 
   async resume(
-    actor: Principal,
+    actor: ControlActor,
     meta: RequestMeta,
     orgId: string,
     pauseId: string,
