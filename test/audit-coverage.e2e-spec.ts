@@ -141,6 +141,20 @@ describe('every documented audit action is produced and found through GET /v1/au
     expect((await form('/oauth/token', app, { grant_type: 'client_credentials' })).body.approval_id).toBe('apr_test');
     gate.reset();
 
+    // token.exchanged: the app, granted token exchange, narrows its own token for one step.
+    await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${app.client_id}`, {
+      token: admin,
+      body: { grant_types: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'] },
+    });
+    const own = (await form('/oauth/token', app, { grant_type: 'client_credentials' })).body.access_token!;
+    const stepped = await form('/oauth/token', app, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: own,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      step: 'coverage',
+    });
+    expect(stepped.status).toBe(200);
+
     // Control layer (docs/control.md): every state change, a review, an approval used, through
     // the real control gate behind the switchable one.
     gate.fallback = gh.app.get(ControlAccessGate);

@@ -265,6 +265,8 @@ function stale(id: string, org: { id: string; name: string }): ClientRecord {
     audiences: [],
     tokenTtlS: 600,
     grantTypes: ['client_credentials'],
+    delegates: [],
+    stepTokenTtlS: 120,
     tokenRateLimit: { requests: 100, perSeconds: 60 },
     disabled: false,
     secrets: [],

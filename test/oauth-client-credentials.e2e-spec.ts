@@ -208,7 +208,11 @@ describe('OAuth client credentials', () => {
     expect(op.tags).toEqual(['oauth']);
     const schema = op.requestBody.content['application/x-www-form-urlencoded'].schema;
     expect(schema.required).toEqual(['grant_type']);
-    expect(schema.properties.grant_type.enum).toEqual(['client_credentials', 'refresh_token']);
+    expect(schema.properties.grant_type.enum).toEqual([
+      'client_credentials',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+    ]);
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
   });
 

@@ -240,7 +240,11 @@ describe('user tokens', () => {
     // Another address is not held back, and the right password from the limited one is
     // refused too: the limit is checked before the password.
     expect((await login('dana@acme.test', password, app.client_id, org.id, '203.0.113.8')).status).toBe(200);
-    expect((await login('dana@acme.test', password, app.client_id, org.id, address)).status).toBe(429);
+    // (Three at once: on a slow machine GCRA may have freed one slot since the burst.)
+    const again = await Promise.all(
+      [1, 2, 3].map(() => login('dana@acme.test', password, app.client_id, org.id, address)),
+    );
+    expect(again.map((r) => r.status)).toContain(429);
     const audit = await gh.sql(
       `SELECT details->>'policy' AS policy, source_ip FROM audit_events WHERE action = 'ratelimit.refused' AND source_ip = $1`,
       [address],

@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'token.issued',
   'token.refreshed',
   'token.refresh_reuse_detected',
+  'token.exchanged',
   'token.revoked',
   'token.introspected',
   'token.rejected',

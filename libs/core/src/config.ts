@@ -66,6 +66,7 @@ const envSchema = z.object({
   GATEHOUSE_KEY_OVERLAP_S: int(60, 30 * 24 * 3600).optional(),
   GATEHOUSE_KEY_PUBLISH_AHEAD_S: int(60, 7 * 24 * 3600).optional(),
   GATEHOUSE_CLOCK_SKEW_S: int(0, 600).optional(),
+  GATEHOUSE_MAX_DELEGATION_DEPTH: int(1, 16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   GATEHOUSE_STRIPE_WEBHOOK_SECRET: z.string().min(16).max(200).optional(),
 });
@@ -101,6 +102,8 @@ export interface GatehouseConfig {
   };
   /** Clock difference tolerated between instances and verifiers. */
   readonly clockSkewS: number;
+  /** The deepest `act` chain a token exchange may produce (docs/design.md §3). */
+  readonly maxDelegationDepth: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The Stripe endpoint secret (`whsec_…`); null: the Stripe webhook answers 404 (docs/control.md#stripe). */
   readonly stripeWebhookSecret: string | null;
@@ -164,6 +167,7 @@ export function loadConfig(
     trustProxy: e.GATEHOUSE_TRUST_PROXY ?? false,
     keys,
     clockSkewS,
+    maxDelegationDepth: e.GATEHOUSE_MAX_DELEGATION_DEPTH ?? 4,
     logLevel: e.LOG_LEVEL ?? 'info',
     stripeWebhookSecret: e.GATEHOUSE_STRIPE_WEBHOOK_SECRET ?? null,
   });

@@ -4,15 +4,17 @@
  */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
-export const GRANT_TYPES = ['client_credentials', 'refresh_token'] as const;
+export const GRANT_TYPES = ['client_credentials', 'refresh_token', TOKEN_EXCHANGE_GRANT] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-/** What a new application may use unless its admin says otherwise (the column's default). */
+/**
+ * What a new application may use unless its admin says otherwise (the column's default).
+ * Token exchange is opt-in: an app exchanges tokens only once an admin has granted it.
+ */
 export const DEFAULT_APP_GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'refresh_token'];
 
 /**
  * How a token was obtained, as the issuer and the access gate see it: a grant of the token
  * endpoint, or one of the sign-in flows of the management API.
  */
-export type IssuanceKind =
-  GrantType | typeof TOKEN_EXCHANGE_GRANT | 'user_login' | 'admin_login' | 'admin_mfa_enrollment';
+export type IssuanceKind = GrantType | 'user_login' | 'admin_login' | 'admin_mfa_enrollment';

@@ -22,6 +22,8 @@ export interface CreateAppInput {
   grant_types?: GrantType[];
   /** Service packages the app needs the org entitled to (docs/control.md#entitlements). */
   packages?: string[];
+  delegates?: string[];
+  step_token_ttl_s?: number;
 }
 
 export type { GrantType } from '@gatehouse/core';
@@ -40,6 +42,8 @@ export interface AppView {
   token_ttl_s: number;
   grant_types: string[];
   packages: string[];
+  delegates: string[];
+  step_token_ttl_s: number;
   disabled: boolean;
   created_at: string;
   updated_at: string;
@@ -50,6 +54,7 @@ export const APP_DEFAULTS = {
   rate_limit: { requests: 600, per_seconds: 60 },
   token_rate_limit: { requests: 6000, per_seconds: 60 },
   token_ttl_s: 600,
+  step_token_ttl_s: 120,
 } as const;
 
 interface AppRow {
@@ -65,6 +70,8 @@ interface AppRow {
   tokenTtlS: number;
   grantTypes: string[];
   packages: string[];
+  delegates: string[];
+  stepTokenTtlS: number;
   disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -82,6 +89,8 @@ const view = (a: AppRow): AppView => ({
   token_ttl_s: a.tokenTtlS,
   grant_types: a.grantTypes,
   packages: a.packages,
+  delegates: a.delegates,
+  step_token_ttl_s: a.stepTokenTtlS,
   disabled: a.disabled,
   created_at: a.createdAt.toISOString(),
   updated_at: a.updatedAt.toISOString(),
@@ -111,6 +120,7 @@ export class AppService {
     await this.access.resolve(actor, orgId);
     const rate = input.rate_limit ?? APP_DEFAULTS.rate_limit;
     const tokenRate = input.token_rate_limit ?? APP_DEFAULTS.token_rate_limit;
+    if (input.delegates) await this.requireSameOrgApps(orgId, input.delegates);
     try {
       return await this.prisma.transaction(async (tx) => {
         const app = await tx.application.create({
@@ -127,6 +137,8 @@ export class AppService {
             tokenTtlS: input.token_ttl_s ?? APP_DEFAULTS.token_ttl_s,
             grantTypes: input.grant_types ?? [...DEFAULT_APP_GRANT_TYPES],
             packages: input.packages ?? [],
+            delegates: input.delegates ?? [],
+            stepTokenTtlS: input.step_token_ttl_s ?? APP_DEFAULTS.step_token_ttl_s,
           },
         });
         const { id: secretId, secret } = await this.secrets.add(tx, app.id, orgId);
@@ -168,6 +180,7 @@ export class AppService {
   ): Promise<AppView> {
     await this.access.resolve(actor, orgId);
     const before = await this.find(orgId, appId);
+    if (input.delegates) await this.requireSameOrgApps(orgId, input.delegates);
     // Disabling ends the app's tokens (and its users' tokens) issued up to now, here and at
     // offline verifiers (revocation feed); enabling it again does not bring them back.
     const disabling = input.disabled === true && !before.disabled;
@@ -186,6 +199,8 @@ export class AppService {
             tokenTtlS: input.token_ttl_s,
             grantTypes: input.grant_types,
             packages: input.packages,
+            delegates: input.delegates,
+            stepTokenTtlS: input.step_token_ttl_s,
             disabled: input.disabled,
           },
         });
@@ -234,6 +249,14 @@ export class AppService {
     });
   }
 
+  /** Delegates name applications of the same organization (another org's are "not found"). */
+  private async requireSameOrgApps(orgId: string, ids: string[]): Promise<void> {
+    const found = await this.prisma.application.count({ where: { orgId, id: { in: ids } } });
+    if (found !== ids.length) {
+      throw Problems.validation([{ path: 'delegates', message: 'must name applications of this organization' }]);
+    }
+  }
+
   private async find(orgId: string, appId: string): Promise<AppRow> {
     const app = await this.prisma.application.findFirst({ where: { id: appId, orgId } });
     if (!app) throw Problems.notFound('application');
@@ -252,6 +275,7 @@ function permissionChanges(before: AppRow, after: AppRow): Record<string, unknow
     ['audiences', before.audiences, after.audiences],
     ['grant_types', before.grantTypes, after.grantTypes],
     ['packages', before.packages, after.packages],
+    ['delegates', before.delegates, after.delegates],
   ] as const) {
     const added = b.filter((x) => !a.includes(x));
     const removed = a.filter((x) => !b.includes(x));

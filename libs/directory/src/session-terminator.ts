@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@gatehouse/core';
-import { afterCommit, type Prisma, type Tx } from '@gatehouse/db';
+import { type Prisma, type Tx } from '@gatehouse/db';
 import { TokenRevocationService } from '@gatehouse/tokens';
 
 /**
@@ -33,7 +33,7 @@ export class SessionTerminator {
       where: { ...families, revokedAt: null },
       data: { revokedAt: at, revokedWhy: why },
     });
-    afterCommit(tx, () => this.tokens.mirrorValidAfter(subjectId, at));
+    await this.tokens.validAfterMarked(tx, subjectId, at);
     return { at, familiesEnded: ended.count };
   }
 }

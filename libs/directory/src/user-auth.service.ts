@@ -63,7 +63,7 @@ export class UserAuthService {
     const app = org
       ? await this.prisma.application.findUnique({
           where: { id: input.client_id },
-          select: { id: true, orgId: true, disabled: true, scopes: true, tokenTtlS: true },
+          select: { id: true, orgId: true, disabled: true, scopes: true, tokenTtlS: true, delegates: true },
         })
       : null;
     if (!org || !app || !appLiveness(app, orgId).live) {
@@ -110,6 +110,7 @@ export class UserAuthService {
           subject: { tier: 'user', id: user.id, org, clientId: app.id },
           scopes: app.scopes,
           ttlS: app.tokenTtlS,
+          mayAct: app.delegates,
           refreshToken: started.refreshToken,
           audit: {
             action: 'token.issued',

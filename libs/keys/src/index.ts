@@ -4,3 +4,4 @@ export * from './key-schedule.service';
 export * from './signing-key.views';
 export type { SigningKeyState } from './signing-key.repository';
 export * from './keys.module';
+export { KeyChanges } from './key-changes';

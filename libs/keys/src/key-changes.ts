@@ -22,6 +22,7 @@ type KeyAction = 'key.created' | 'key.rotated' | 'key.revoked' | 'key.expired';
 @Injectable()
 export class KeyChanges {
   private readonly log = new Logger('SigningKeys');
+  private readonly revokedListeners: ((kid: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly repo: SigningKeyRepository,
@@ -30,6 +31,18 @@ export class KeyChanges {
     private readonly audit: AuditService,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
+
+  /**
+   * Work that must follow an emergency revocation in libraries above this one (the
+   * delegation lineage revokes what was exchanged from the key's tokens). Runs after commit.
+   */
+  onRevoked(listener: (kid: string) => Promise<void>): void {
+    this.revokedListeners.push(listener);
+  }
+
+  async revoked(kid: string): Promise<void> {
+    for (const listener of this.revokedListeners) await listener(kid);
+  }
 
   /** next → current, current → retired (it stops signing now), and a new next is published. */
   async rotate(

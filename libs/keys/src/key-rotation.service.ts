@@ -136,6 +136,7 @@ export class KeyRotationService {
       };
     });
     this.keys.forget(kid);
+    await this.changes.revoked(kid);
     await this.changes.reloadQuietly();
     this.log.warn(result, 'signing key revoked');
     return result;

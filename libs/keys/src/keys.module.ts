@@ -16,6 +16,6 @@ import { SigningKeyService } from './signing-key.service';
     KeyRotationService,
     KeyScheduleService,
   ],
-  exports: [SigningKeyService, KeyRotationService, KeyScheduleService],
+  exports: [SigningKeyService, KeyRotationService, KeyScheduleService, KeyChanges],
 })
 export class KeysModule {}

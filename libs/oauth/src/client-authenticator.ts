@@ -19,7 +19,7 @@ import type { TokenRequest } from './grant';
 /** The client a token request authenticated as: what grants need of its record, and how. */
 export type AuthenticatedClient = Pick<
   ClientRecord,
-  'id' | 'orgId' | 'orgName' | 'scopes' | 'audiences' | 'tokenTtlS' | 'grantTypes'
+  'id' | 'orgId' | 'orgName' | 'scopes' | 'audiences' | 'tokenTtlS' | 'grantTypes' | 'delegates' | 'stepTokenTtlS'
 > & {
   /** `none`: a public client that only named itself (a grant whose authentication is optional). */
   method: 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -33,6 +33,8 @@ interface ClientRow {
   audiences: string[];
   token_ttl_s: number;
   grant_types: string[];
+  delegates: string[];
+  step_token_ttl_s: number;
   token_rate_limit_requests: number;
   token_rate_limit_per_seconds: number;
   disabled: boolean;
@@ -116,7 +118,8 @@ export class ClientAuthenticator {
   /** One round trip (see SqlPool): the app, its org and its live secrets. */
   private async load(clientId: string): Promise<ClientRecord | null> {
     const [row] = await this.sql.query<ClientRow>(
-      `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.grant_types, a.disabled, o.name AS org_name,
+      `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.grant_types, a.delegates, a.step_token_ttl_s,
+              a.disabled, o.name AS org_name,
               a.token_rate_limit_requests, a.token_rate_limit_per_seconds,
               coalesce(json_agg(json_build_object('hash', s.secret_hash, 'expires_at', s.expires_at))
                        FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets
@@ -136,6 +139,8 @@ export class ClientAuthenticator {
       audiences: row.audiences,
       tokenTtlS: row.token_ttl_s,
       grantTypes: row.grant_types,
+      delegates: row.delegates,
+      stepTokenTtlS: row.step_token_ttl_s,
       tokenRateLimit: { requests: row.token_rate_limit_requests, perSeconds: row.token_rate_limit_per_seconds },
       disabled: row.disabled,
       secrets: row.secrets.map((s) => ({
@@ -180,6 +185,8 @@ function view(app: ClientRecord, method: AuthenticatedClient['method']): Authent
     audiences: app.audiences,
     tokenTtlS: app.tokenTtlS,
     grantTypes: app.grantTypes,
+    delegates: app.delegates,
+    stepTokenTtlS: app.stepTokenTtlS,
     method,
   };
 }

@@ -15,6 +15,9 @@ export interface ClientRecord {
   audiences: string[];
   tokenTtlS: number;
   grantTypes: string[];
+  /** Apps that may exchange this app's tokens (their `may_act`). */
+  delegates: string[];
+  stepTokenTtlS: number;
   tokenRateLimit: { requests: number; perSeconds: number };
   disabled: boolean;
   /** Live (unrevoked) secrets; expiry is checked at use time, against the clock. */

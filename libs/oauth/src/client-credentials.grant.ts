@@ -30,6 +30,7 @@ export class ClientCredentialsGrant implements GrantHandler {
       scopes,
       ttlS: client.tokenTtlS,
       audience: resource,
+      mayAct: client.delegates,
       audit: {
         action: 'token.issued',
         target: { type: 'application', id: client.id },

@@ -7,13 +7,16 @@ import { RefreshTokenGrant } from './refresh-token.grant';
 import { IntrospectionEndpoint } from './introspection.endpoint';
 import { RevocationEndpoint } from './revocation.endpoint';
 import { TokenEndpoint } from './token-endpoint.service';
+import { ExchangeTokens } from './token-exchange/subject-token';
+import { TokenExchangeGrant } from './token-exchange/token-exchange.grant';
 
 /** Register a new grant here: list its class in `grants`. */
-const grants = [ClientCredentialsGrant, RefreshTokenGrant];
+const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
 
 @Module({
   providers: [
     ClientCache,
+    ExchangeTokens,
     ClientAuthenticator,
     ...grants,
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },

@@ -48,7 +48,7 @@ export class RefreshTokenGrant implements GrantHandler {
     });
     const app = await tx.application.findUnique({
       where: { id: clientId },
-      select: { orgId: true, disabled: true, tokenTtlS: true, scopes: true },
+      select: { orgId: true, disabled: true, tokenTtlS: true, scopes: true, delegates: true },
     });
     const live = userLiveness(user, app, orgId);
     if (!live.live || !user || !app) return { invalid: live.live ? 'user unknown' : live.reason };
@@ -60,6 +60,7 @@ export class RefreshTokenGrant implements GrantHandler {
         subject: { tier: 'user', id: user.id, org: user.org, clientId },
         scopes,
         ttlS: app.tokenTtlS,
+        mayAct: app.delegates,
         audit: {
           action: 'token.refreshed',
           target: { type: 'refresh_family', id: family.familyId },

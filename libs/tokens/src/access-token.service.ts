@@ -30,6 +30,8 @@ export interface MintInput {
 export interface MintedToken {
   token: string;
   jti: string;
+  /** The key that signed it. */
+  kid: string;
   claims: AccessTokenClaims;
   expiresIn: number;
 }
@@ -75,7 +77,7 @@ export class AccessTokenService {
     const header = { alg: 'RS256', typ: ACCESS_TOKEN_TYP, kid: signer.kid };
     const signingInput = `${b64(header)}.${b64(claims)}`;
     const signature = sign('sha256', Buffer.from(signingInput), signer.key).toString('base64url');
-    return { token: `${signingInput}.${signature}`, jti, claims, expiresIn: exp - now };
+    return { token: `${signingInput}.${signature}`, jti, kid: signer.kid, claims, expiresIn: exp - now };
   }
 }
 

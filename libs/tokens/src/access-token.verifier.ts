@@ -20,15 +20,19 @@ export class AccessTokenVerifier {
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
-  /** Signature, claims and revocation state: every bearer route and introspection use it. */
-  async verify(token: string): Promise<AccessTokenClaims> {
-    const claims = await this.verifySignatureAndClaims(token);
+  /**
+   * Signature, claims and revocation state: every bearer route and introspection use it.
+   * `anyAudience`: a token Gatehouse issued for any audience (a subject token of an exchange,
+   * narrowed to a resource server) rather than only for Gatehouse itself.
+   */
+  async verify(token: string, opts: { anyAudience?: boolean } = {}): Promise<AccessTokenClaims> {
+    const claims = await this.verifySignatureAndClaims(token, opts);
     if (await this.revocations.isRevoked(claims)) throw Problems.invalidToken('The token has been revoked.');
     return claims;
   }
 
   /** Without the revocation check: for revoking a token, which may already be revoked. */
-  async verifySignatureAndClaims(token: string): Promise<AccessTokenClaims> {
+  async verifySignatureAndClaims(token: string, opts: { anyAudience?: boolean } = {}): Promise<AccessTokenClaims> {
     if (token.length > 8192 || token.split('.').length !== 3) throw Problems.invalidToken('The token is malformed.');
     let payload: unknown;
     try {
@@ -36,7 +40,7 @@ export class AccessTokenVerifier {
         algorithms: ['RS256'],
         typ: ACCESS_TOKEN_TYP,
         issuer: this.config.issuer,
-        audience: this.config.audience,
+        audience: opts.anyAudience ? undefined : this.config.audience,
         requiredClaims: ['exp', 'iat', 'jti', 'sub'],
         clockTolerance: 5,
       }));

@@ -11,3 +11,4 @@ export * from './token-issuer';
 export * from './session-rotation';
 export * from './liveness';
 export * from './principal-resolver';
+export * from './delegation-lineage';

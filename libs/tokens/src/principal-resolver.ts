@@ -68,24 +68,28 @@ export class PrincipalResolver {
         };
       }
       case 'app': {
-        const [row] = await this.sql.query<AppRow>(
+        // A step token's subject app (sub) and the app it was issued to (client_id) differ;
+        // both must be live. Its rate limit is the presenting client's.
+        const rows = await this.sql.query<AppRow>(
           `SELECT a.id AS app_id, a.org_id AS app_org_id, a.disabled AS app_disabled, o.name AS org_name,
                   a.rate_limit_requests, a.rate_limit_per_seconds
              FROM applications a JOIN organizations o ON o.id = a.org_id
-            WHERE a.id = $1`,
-          [claims.client_id],
+            WHERE a.id = ANY($1)`,
+          [[claims.sub, claims.client_id]],
         );
-        const app = appRecord(row);
-        if (!row || !app || claims.sub !== app.id || !appLiveness(app, claims.org_id).live)
+        const subject = rows.find((r) => r.app_id === claims.sub);
+        const client = rows.find((r) => r.app_id === claims.client_id);
+        const live = (r: AppRow | undefined) => appLiveness(appRecord(r), claims.org_id).live;
+        if (!subject || !client || !live(subject) || !live(client))
           throw Problems.invalidToken('The application is gone or disabled.');
         return {
           tier: 'app',
-          id: app.id,
-          orgId: app.orgId,
-          orgName: row.org_name!,
+          id: subject.app_id!,
+          orgId: subject.app_org_id!,
+          orgName: subject.org_name!,
           scopes,
           jti: claims.jti,
-          rateLimit: { requests: row.rate_limit_requests, perSeconds: row.rate_limit_per_seconds },
+          rateLimit: { requests: client.rate_limit_requests, perSeconds: client.rate_limit_per_seconds },
           ...delegation(claims),
         };
       }

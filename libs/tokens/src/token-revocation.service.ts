@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SqlPool } from '@gatehouse/db';
+import { afterCommit, SqlPool, type Tx } from '@gatehouse/db';
+import { DelegationLineage } from './delegation-lineage';
 import { isRevokedBy, revocationKeys } from '@gatehouse/verifier';
 import { RevocationMirror, type RevocationSubject } from './revocation-mirror';
 
@@ -13,6 +14,7 @@ export class TokenRevocationService {
   constructor(
     private readonly sql: SqlPool,
     private readonly mirror: RevocationMirror,
+    private readonly lineage: DelegationLineage,
   ) {}
 
   /**
@@ -43,16 +45,22 @@ export class TokenRevocationService {
     return isRevokedBy(claims, { jtiRevoked: (j) => revoked.has(j), validAfterMs: (id) => marks.get(id) });
   }
 
+  /** Revokes a token and, in the same statement, every token exchanged from it (DelegationLineage). */
   async revoke(jti: string, expiresAt: Date, clientId: string | null): Promise<void> {
-    await this.sql.query(
-      'INSERT INTO revoked_tokens (jti, expires_at, client_id) VALUES ($1, $2, $3) ON CONFLICT (jti) DO NOTHING',
-      [jti, expiresAt, clientId],
-    );
+    await this.lineage.revokeWithDescendants(jti, expiresAt, clientId);
     await this.mirror.revokedJti(jti, expiresAt);
   }
 
-  /** Call after a "valid after" mark has committed to principal_revocations. */
-  async mirrorValidAfter(subjectId: string, at: Date): Promise<void> {
-    await this.mirror.validAfter(subjectId, at);
+  /**
+   * Inside the transaction that writes a "valid after" mark: revokes by jti what the mark
+   * kills through the delegation lineage, and mirrors the mark and those jtis to Redis once
+   * the transaction commits.
+   */
+  async validAfterMarked(tx: Tx, subjectId: string, at: Date): Promise<void> {
+    const cascaded = await this.lineage.cascadeFromMark(tx, subjectId, at);
+    afterCommit(tx, async () => {
+      await this.mirror.validAfter(subjectId, at);
+      await this.lineage.mirrorAll(cascaded);
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenVerifier } from './access-token.verifier';
+import { DelegationLineage } from './delegation-lineage';
 import { GatedAccess } from './gated-access';
 import { PrincipalResolver } from './principal-resolver';
 import { RefreshTokenService } from './refresh-token.service';
@@ -19,6 +20,7 @@ const exported = [
   RefreshTokenService,
   TokenRevocationService,
   RevocationMirror,
+  DelegationLineage,
 ];
 
 @Global()

@@ -21,6 +21,7 @@ export type VerifierErrorCode =
   | 'tier_not_allowed'
   | 'insufficient_scope'
   | 'org_mismatch'
+  | 'delegation_refused'
   | 'rate_limited'
   | 'verifier_unavailable';
 
@@ -46,6 +47,7 @@ const TABLE: Record<VerifierErrorCode, { status: number; error?: BearerErrorCode
   tier_not_allowed: { status: 403, error: 'insufficient_scope' },
   insufficient_scope: { status: 403, error: 'insufficient_scope' },
   org_mismatch: { status: 403, error: 'insufficient_scope' },
+  delegation_refused: { status: 403, error: 'insufficient_scope' },
   rate_limited: { status: 429 },
   verifier_unavailable: { status: 503 },
 };

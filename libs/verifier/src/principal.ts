@@ -119,3 +119,38 @@ export function requireOrg(p: VerifiedPrincipal, org: string | undefined): void 
     throw new VerifierError('org_mismatch', "The token's organization does not match this resource.");
   }
 }
+
+/** What {@link requireDelegation} checks of a per-step (token-exchange) token. */
+export interface DelegationRule {
+  /** The token must be a step token (carry `act` and `step`). Default true. */
+  stepToken?: boolean;
+  /** At most this many actors in the `act` chain. */
+  maxDepth?: number;
+  /** This party must appear in the actor chain (an app's client_id, or a user's id). */
+  actor?: string;
+  /** The `step` claim must be one of these. */
+  steps?: string[];
+}
+
+/**
+ * Throws `delegation_refused` (403) unless the principal's delegation chain satisfies the
+ * rule: a step token, no deeper than `maxDepth`, with `actor` somewhere in its chain. The
+ * chain is `principal.actors`, most recent actor first (RFC 8693 §4.1).
+ *
+ * @example
+ * ```ts
+ * requireDelegation(principal, { maxDepth: 2, actor: 'app_01J…' });
+ * ```
+ */
+export function requireDelegation(p: VerifiedPrincipal, rule: DelegationRule = {}): void {
+  const refuse = (why: string) => {
+    throw new VerifierError('delegation_refused', why);
+  };
+  if ((rule.stepToken ?? true) && (p.actors.length === 0 || p.step === undefined))
+    refuse('This resource requires a per-step token.');
+  if (rule.maxDepth !== undefined && p.actors.length > rule.maxDepth)
+    refuse(`The delegation chain is deeper than ${rule.maxDepth}.`);
+  if (rule.actor !== undefined && !p.actors.includes(rule.actor)) refuse('The required actor is not in the chain.');
+  if (rule.steps !== undefined && (p.step === undefined || !rule.steps.includes(p.step)))
+    refuse('This resource is not for this step.');
+}

@@ -36,6 +36,13 @@ export class DiscoveryController {
       introspection_endpoint: `${base}/oauth/introspect`,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       grant_types_supported: tokens.grantTypes,
+      // RFC 8693 as Gatehouse speaks it (RFC 8414 §2 allows members of a server's own).
+      token_exchange: {
+        subject_token_types_supported: ['urn:ietf:params:oauth:token-type:access_token'],
+        requested_token_types_supported: ['urn:ietf:params:oauth:token-type:access_token'],
+        step_parameter: 'step',
+        max_delegation_depth: config.maxDelegationDepth,
+      },
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       scopes_supported: [REVOCATION_FEED_SCOPE],
       access_token_signing_alg_values_supported: ['RS256'],

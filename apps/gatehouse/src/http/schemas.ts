@@ -57,6 +57,14 @@ const scopes = z
   .max(50)
   .refine((a) => new Set(a).size === a.length, 'must not repeat a scope');
 
+/** Apps of the same org that may exchange this app's tokens (RFC 8693 `may_act`). */
+const delegates = z
+  .array(z.string().regex(/^app_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an application id'))
+  .max(20)
+  .refine((a) => new Set(a).size === a.length, 'must not repeat an application');
+/** docs/design.md §3: a step token lives at most 600 s. */
+const stepTokenTtl = z.number().int().min(10).max(600);
+
 export const createApp = z.strictObject({
   name: appName,
   scopes,
@@ -66,6 +74,8 @@ export const createApp = z.strictObject({
   token_ttl_s: z.number().int().min(60).max(3600).optional(),
   grant_types: grantTypes.optional(),
   packages: packages.optional(),
+  delegates: delegates.optional(),
+  step_token_ttl_s: stepTokenTtl.optional(),
 });
 
 export const updateApp = z
@@ -78,6 +88,8 @@ export const updateApp = z
     token_ttl_s: z.number().int().min(60).max(3600).optional(),
     grant_types: grantTypes.optional(),
     packages: packages.optional(),
+    delegates: delegates.optional(),
+    step_token_ttl_s: stepTokenTtl.optional(),
     disabled: z.boolean().optional(),
   })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');

@@ -46,7 +46,9 @@ export const tokenRouteOpenApi = {
     tags: ['oauth'],
     summary: `Token endpoint (RFC 6749 §3.2): ${GRANT_TYPES.join(', ')}`,
     description:
-      'Client authentication by client_secret_basic (Authorization: Basic) or client_secret_post, exactly one per request.',
+      'Client authentication by client_secret_basic (Authorization: Basic) or client_secret_post, exactly one per request. ' +
+      'Token exchange (RFC 8693) issues per-step tokens with an `act` chain, `step` and `parent_jti` (docs/design.md §3). ' +
+      'A request the access gate stops is 403 access_denied with `reason`, `recovery` and `decision_id`.',
     requestBody: {
       required: true,
       content: {
@@ -59,6 +61,21 @@ export const tokenRouteOpenApi = {
               scope: { type: 'string', description: 'space-separated; a subset of what the client holds' },
               resource: { type: 'string', description: 'RFC 8707: one of the app’s audiences' },
               refresh_token: { type: 'string' },
+              subject_token: { type: 'string', description: 'RFC 8693 §2.1: the token to exchange' },
+              subject_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:access_token'] },
+              actor_token: { type: 'string', description: 'RFC 8693 §2.1: a token of the caller naming who acts' },
+              actor_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:access_token'] },
+              requested_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:access_token'] },
+              audience: {
+                type: 'string',
+                description: 'RFC 8693: one of the app’s audiences (may repeat; a step token names exactly one)',
+              },
+              step: {
+                type: 'string',
+                pattern: '^[A-Za-z0-9._:-]{1,128}$',
+                description:
+                  'Gatehouse extension, required for token exchange: the workflow step the step token serves (its `step` claim)',
+              },
               client_id: { type: 'string' },
               client_secret: { type: 'string' },
             },
@@ -80,6 +97,7 @@ export const tokenRouteOpenApi = {
                 expires_in: { type: 'integer' },
                 scope: { type: 'string' },
                 refresh_token: { type: 'string' },
+                issued_token_type: { type: 'string', description: 'RFC 8693 §2.2.1 (token exchange only)' },
               },
             },
           },
@@ -88,6 +106,7 @@ export const tokenRouteOpenApi = {
       '400': oauthError,
       '401': oauthError,
       '413': oauthError,
+      '403': oauthError,
       '429': oauthError,
       '503': oauthError,
     },

@@ -1,7 +1,7 @@
 import { SetMetadata, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Tier } from '../claims';
-import type { VerifiedPrincipal } from '../principal';
-import { ANONYMOUS, DECISION, ORG_PARAM, SCOPES, TIERS, type DecisionRule } from './metadata';
+import type { DelegationRule, VerifiedPrincipal } from '../principal';
+import { ANONYMOUS, DECISION, DELEGATION, ORG_PARAM, SCOPES, TIERS, type DecisionRule } from './metadata';
 
 /**
  * Lets a route through without a token (the guard denies by default).
@@ -60,6 +60,17 @@ export const RequireOrgParam = (param = 'orgId') => SetMetadata(ORG_PARAM, param
  */
 export const RequireDecision = (action: string, rule: Omit<DecisionRule, 'action'> = {}) =>
   SetMetadata(DECISION, { action, ...rule } satisfies DecisionRule);
+
+/**
+ * Only per-step tokens (RFC 8693 token exchange) pass, within the rule: a maximum chain
+ * depth, a required actor, allowed steps (403 `delegation_refused` otherwise).
+ *
+ * @example
+ * ```ts
+ * @RequireStepToken({ maxDepth: 2 }) @Post('orgs/:orgId/invoices/:id/approve') approve() { … }
+ * ```
+ */
+export const RequireStepToken = (rule: DelegationRule = {}) => SetMetadata(DELEGATION, { ...rule, stepToken: true });
 
 /**
  * Injects the verified principal.

@@ -2,7 +2,14 @@ import { HttpException, Inject, Injectable, Optional, type CanActivate, type Exe
 import type { Tier } from '../claims';
 import type { DecisionClient } from '../decision-client';
 import { VerifierError } from '../errors';
-import { requireOrg, requireScopes, requireTier, type VerifiedPrincipal } from '../principal';
+import {
+  requireDelegation,
+  requireOrg,
+  requireScopes,
+  requireTier,
+  type DelegationRule,
+  type VerifiedPrincipal,
+} from '../principal';
 import type { TokenRateLimiter } from '../rate-limit/token-rate-limiter';
 import type { Verifier } from '../verifier';
 import {
@@ -17,6 +24,7 @@ import {
   TIERS,
   type DecisionRule,
   type GuardOptions,
+  DELEGATION,
 } from './metadata';
 
 interface HttpRequest {
@@ -67,6 +75,9 @@ export class GatehouseGuard implements CanActivate {
       if (scopes.length) requireScopes(principal, ...scopes);
       const orgParam = getMetadata<string>(ORG_PARAM, handler) ?? getMetadata<string>(ORG_PARAM, cls);
       if (orgParam) requireOrg(principal, req.params?.[orgParam]);
+      const delegation =
+        getMetadata<DelegationRule>(DELEGATION, handler) ?? getMetadata<DelegationRule>(DELEGATION, cls);
+      if (delegation) requireDelegation(principal, delegation);
       if (this.limiter) setHeaders(res, (await this.limiter.enforce(principal)).headers);
       const rule = getMetadata<DecisionRule>(DECISION, handler) ?? getMetadata<DecisionRule>(DECISION, cls);
       if (rule) await this.requireDecision(rule, principal, req);

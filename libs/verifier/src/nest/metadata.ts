@@ -18,6 +18,7 @@ export interface DecisionRule {
   /** The route parameter naming the resource id (default: the request path). */
   resourceParam?: string;
 }
+export const DELEGATION = 'gatehouse-verifier:delegation';
 
 export interface GuardOptions {
   /** The `realm` of the WWW-Authenticate challenge (RFC 6750 §3). */
