@@ -194,4 +194,41 @@ describe('the control layer stops every path, says why, and lets go after the re
     expect(rows.map((r) => r.details.decision_id)).toContain(cc.body.decision_id);
     expect(rows.map((r) => r.details.decision_id)).toContain(evaluation.body.context.decision_id);
   });
+
+  it('a workflow pause stops token exchange for that step and the step tokens already out, and nothing else', async () => {
+    const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    const f = await controlFixture(gh, { grant_types: ['client_credentials', EXCHANGE] });
+    const own = (await clientCredentials(gh, f)).body.access_token;
+    const exchange = async (step: string) => {
+      const r = await clientPost(gh.url, f.app, '/oauth/token', {
+        grant_type: EXCHANGE,
+        subject_token: own,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        step,
+      });
+      return { status: r.status, body: (await r.json()) as Record<string, string> };
+    };
+    const nightly = await exchange('nightly-sync');
+    expect(nightly.status).toBe(200);
+    const pause = await gh.api('POST', `/v1/orgs/${f.orgId}/pauses`, {
+      token: f.admin,
+      body: { target: { type: 'workflow', id: 'nightly-sync' }, reason: 'runaway job' },
+    });
+    expect(pause.status).toBe(201);
+    expect(await exchange('nightly-sync')).toMatchObject({
+      status: 403,
+      body: { error: 'access_denied', reason: 'governance_paused', recovery: expect.stringMatching(/operator review/) },
+    });
+    expect((await gh.api('GET', '/v1/me', { token: nightly.body.access_token })).body).toMatchObject({
+      code: 'governance_paused',
+    });
+    expect((await exchange('billing-report')).status).toBe(200);
+    expect((await gh.api('GET', '/v1/me', { token: own })).status).toBe(200);
+    await gh.api('POST', `/v1/orgs/${f.orgId}/pauses/${pause.body.id}/resume`, {
+      token: f.admin,
+      body: { review_note: 'capped the batch size' },
+    });
+    expect((await exchange('nightly-sync')).status).toBe(200);
+    expect((await gh.api('GET', '/v1/me', { token: nightly.body.access_token })).status).toBe(200);
+  });
 });
