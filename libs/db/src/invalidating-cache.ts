@@ -24,7 +24,7 @@ interface Entry<V> {
 
 /**
  * A per-instance cache kept exact across instances by PostgreSQL LISTEN/NOTIFY
- * (docs/architecture.md#invalidating-cache). The discipline of the token endpoint's client
+ * (docs/control.md#live). The discipline of the token endpoint's client
  * cache, made generic:
  *
  * - Invalidation: triggers NOTIFY every committed change on `channel` with a key
