@@ -1,4 +1,11 @@
-import { cliCreateAdmin, loginAdmin, runGatehouseCli, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import {
+  clientPost,
+  cliCreateAdmin,
+  loginAdmin,
+  runGatehouseCli,
+  startGatehouse,
+  type TestGatehouse,
+} from './support/gatehouse';
 import { controlFixture, evaluate, type ControlFixture } from './support/control';
 
 /**
@@ -65,6 +72,39 @@ describe('control state and AuthZEN decisions', () => {
     const other = await controlFixture(gh);
     const d = await ask({ type: 'user', id: other.user.id });
     expect(d.body).toMatchObject({ decision: false, context: { code: 'org_membership_missing' } });
+  });
+
+  it('batches evaluations (AuthZEN §7): items inherit the request, and the semantic may stop early', async () => {
+    await gh.api('PUT', `/v1/orgs/${f.orgId}/approval-rules`, { token: f.admin, body: { actions: ['delete'] } });
+    const body = (semantic?: string) => ({
+      subject: { type: 'app', id: f.app.client_id },
+      resource: { type: 'doc', id: 'd1' },
+      evaluations: [{ action: { name: 'read' } }, { action: { name: 'delete' } }, { action: { name: 'list' } }],
+      ...(semantic ? { options: { evaluations_semantic: semantic } } : {}),
+    });
+    const all = await evaluate(gh, f, body(), '/access/v1/evaluations');
+    expect(all.status).toBe(200);
+    expect(all.body.evaluations.map((e: { decision: boolean }) => e.decision)).toEqual([true, false, true]);
+    expect(all.body.evaluations[1].context).toMatchObject({ outcome: 'review', code: 'approval_required' });
+    const firstDeny = await evaluate(gh, f, body('deny_on_first_deny'), '/access/v1/evaluations');
+    expect(firstDeny.body.evaluations).toHaveLength(2);
+    const firstPermit = await evaluate(gh, f, body('permit_on_first_permit'), '/access/v1/evaluations');
+    expect(firstPermit.body.evaluations).toHaveLength(1);
+    const incomplete = await evaluate(gh, f, { evaluations: [{ action: { name: 'read' } }] }, '/access/v1/evaluations');
+    expect(incomplete.status).toBe(400);
+    const malformed = await evaluate(gh, f, { subject: { type: 'app' }, action: { name: 'read' } });
+    expect(malformed.status).toBe(400);
+    await gh.api('PUT', `/v1/orgs/${f.orgId}/approval-rules`, { token: f.admin, body: { actions: [] } });
+  });
+
+  it('a token subject is decided with its own claims; a bad token is not', async () => {
+    const token = (await clientPost(gh.url, f.app, '/oauth/token', { grant_type: 'client_credentials' }).then((r) =>
+      r.json(),
+    )) as { access_token: string };
+    const ask = (id: string) =>
+      evaluate(gh, f, { subject: { type: 'token', id }, action: { name: 'read' }, resource: { type: 'doc', id: 'd' } });
+    expect((await ask(token.access_token)).body.decision).toBe(true);
+    expect((await ask('not-a-token')).body).toMatchObject({ decision: false, context: { code: 'invalid_token' } });
   });
 
   it('simulates a change without applying it: which apps, users and routes it would stop', async () => {
