@@ -13,12 +13,12 @@ describe('introspection with PostgreSQL stopped', () => {
 
   beforeAll(async () => {
     pg = await startOwnPostgres();
-    gh = await startGatehouse({ pgServerUrl: pg.url });
+    gh = await startGatehouse({ pgServer: pg.url });
   });
   afterAll(async () => {
-    pg?.start();
+    await pg?.start();
     await gh?.close().catch(() => undefined);
-    pg?.destroy();
+    await pg?.destroy();
   });
 
   it('answers 503 with Retry-After, not active:false, and logs why', async () => {
@@ -34,7 +34,7 @@ describe('introspection with PostgreSQL stopped', () => {
     const before = await clientPost(gh.url, app, '/oauth/introspect', { token: issued.access_token });
     expect(((await before.json()) as { active: boolean }).active).toBe(true);
 
-    pg.stop();
+    await pg.stopImmediate();
     const during = await clientPost(gh.url, app, '/oauth/introspect', { token: issued.access_token });
     expect(during.status).toBe(503);
     expect(Number(during.headers.get('retry-after'))).toBeGreaterThan(0);

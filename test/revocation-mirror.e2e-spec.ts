@@ -40,7 +40,7 @@ import { startSecondInstance, type SecondInstance } from './support/second-insta
     }
     throw new Error(`timed out waiting for ${what}`);
   };
-  const synced = async () => (await redis.client.exists(`${prefix}rv:synced`)) === 1;
+  const synced = async () => (await redis.client.exists(`${prefix}{rv}:synced`)) === 1;
 
   beforeAll(async () => {
     redis = await startOwnRedis();
@@ -71,16 +71,16 @@ import { startSecondInstance, type SecondInstance } from './support/second-insta
     await new Promise((r) => setTimeout(r, 1100)); // iat has whole seconds
     const after = await token();
 
-    expect(await redis.client.exists(`${prefix}rv:jti:${jti(revoked)}`)).toBe(1);
-    expect(Number(await redis.client.get(`${prefix}rv:va:${app.client_id}`))).toBeGreaterThan(Date.now() - 5000);
-    expect(await redis.client.pttl(`${prefix}rv:jti:${jti(revoked)}`)).toBeGreaterThan(0); // gone when the token is
+    expect(await redis.client.exists(`${prefix}{rv}:jti:${jti(revoked)}`)).toBe(1);
+    expect(Number(await redis.client.get(`${prefix}{rv}:va:${app.client_id}`))).toBeGreaterThan(Date.now() - 5000);
+    expect(await redis.client.pttl(`${prefix}{rv}:jti:${jti(revoked)}`)).toBeGreaterThan(0); // gone when the token is
     expect([await me(revoked), await me(before), await me(after)]).toEqual([401, 401, 200]);
 
     // Redis is really consulted: a jti listed only there (not in Postgres) is refused…
-    await redis.client.set(`${prefix}rv:jti:${jti(after)}`, '1', 'EX', 60);
+    await redis.client.set(`${prefix}{rv}:jti:${jti(after)}`, '1', 'EX', 60);
     expect(await me(after)).toBe(401);
     expect(await active(after)).toBe(false);
-    await redis.client.del(`${prefix}rv:jti:${jti(after)}`);
+    await redis.client.del(`${prefix}{rv}:jti:${jti(after)}`);
     expect(await me(after)).toBe(200);
   });
 
@@ -99,8 +99,8 @@ import { startSecondInstance, type SecondInstance } from './support/second-insta
     second = await startSecondInstance(gh); // rebuilds on start (so does the first, on its next check)
     restoreAppLogger(gh.app); // Nest's logger is process-global: give it back to the first instance
     await until(synced, 'the rebuild after the restart');
-    expect(await redis.client.exists(`${prefix}rv:jti:${jti(revoked)}`)).toBe(1);
-    expect(await redis.client.exists(`${prefix}rv:va:${app.client_id}`)).toBe(1);
+    expect(await redis.client.exists(`${prefix}{rv}:jti:${jti(revoked)}`)).toBe(1);
+    expect(await redis.client.exists(`${prefix}{rv}:va:${app.client_id}`)).toBe(1);
     expect(await active(revoked, second.url)).toBe(false);
     expect(await active(live, second.url)).toBe(true);
     expect(await me(revoked)).toBe(401);
@@ -119,7 +119,7 @@ import { startSecondInstance, type SecondInstance } from './support/second-insta
     // check finds it missing and rebuilds from Postgres.
     await until(async () => {
       expect(await me(t)).toBe(401);
-      return (await redis.client.exists(`${prefix}rv:jti:${jti(t)}`)) === 1 && (await synced());
+      return (await redis.client.exists(`${prefix}{rv}:jti:${jti(t)}`)) === 1 && (await synced());
     }, 'the rebuild after the outage');
     expect(await me(t)).toBe(401);
   });

@@ -3,11 +3,14 @@
 // - DATABASE_URL names a server; each test file creates and drops its own database on it.
 //   Without it, an embedded PostgreSQL is started for this run in a temp dir.
 // - REDIS_URL enables the Redis-backed suites; without it they are skipped, said in one line.
-// - With CI=true nothing may be skipped: both variables are required.
+// - redis-server and redis-cli on PATH enable the Redis Cluster suite, which starts a cluster
+//   of its own; without them it is skipped, said in one line.
+// - With CI=true nothing may be skipped: both variables and redis-server are required.
 import { chmodSync, mkdtempSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
@@ -39,6 +42,14 @@ export default async function globalSetup() {
   } else {
     process.stdout.write(
       '\n[gatehouse tests] REDIS_URL not set: Redis-backed suites are SKIPPED (set REDIS_URL to run them)\n',
+    );
+  }
+  const redisServer = ['redis-server', 'redis-cli'].every((bin) => spawnSync(bin, ['--version']).status === 0);
+  if (!redisServer && ci) {
+    throw new Error('CI=true but redis-server/redis-cli are not installed: the Redis Cluster suite would be skipped');
+  } else if (!redisServer) {
+    process.stdout.write(
+      '\n[gatehouse tests] redis-server not installed: the Redis Cluster suite is SKIPPED (install redis-server to run it)\n',
     );
   }
 }

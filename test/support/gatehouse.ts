@@ -110,11 +110,11 @@ export async function startGatehouse(
     env?: Record<string, string>;
     clock?: Clock;
     accessGate?: AccessGate;
-    /** A PostgreSQL server of the test's own (one it will stop), instead of the run's. */
-    pgServerUrl?: string;
+    /** A PostgreSQL server of the test's own, one it will stop (test/support/own-postgres.ts). */
+    pgServer?: string;
   } = {},
 ): Promise<TestGatehouse> {
-  const server = opts.pgServerUrl ?? process.env.GATEHOUSE_TEST_PG_URL;
+  const server = opts.pgServer ?? process.env.GATEHOUSE_TEST_PG_URL;
   if (!server) throw new Error('GATEHOUSE_TEST_PG_URL is not set: run the tests through jest (global setup)');
   const db = await createTestDatabase(server);
   const port = await freePort();

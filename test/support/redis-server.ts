@@ -12,6 +12,9 @@ export interface OwnRedis {
   client: Redis;
   stop: () => Promise<void>;
   start: () => Promise<void>;
+  /** SIGSTOP: the socket stays open and nothing answers (a hung Redis). */
+  hang: () => void;
+  resume: () => void;
 }
 
 export async function startOwnRedis(): Promise<OwnRedis> {
@@ -42,10 +45,17 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       }
       throw new Error(`redis-server did not start on port ${port}`);
     },
+    hang: () => {
+      if (proc?.pid) process.kill(proc.pid, 'SIGSTOP');
+    },
+    resume: () => {
+      if (proc?.pid) process.kill(proc.pid, 'SIGCONT');
+    },
     stop: async () => {
       const p = proc;
       if (!p || p.exitCode !== null || p.signalCode !== null) return;
       const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGCONT');
       p.kill('SIGKILL');
       await exited;
     },

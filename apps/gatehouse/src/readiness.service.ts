@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
-import { Redis } from 'ioredis';
+import { createRedisClient, type RedisClient } from '@gatehouse/ratelimit';
 
 export interface ReadinessReport {
   /** degraded: Redis is down; Gatehouse keeps serving with local limits (docs/design.md §8). */
@@ -16,20 +16,18 @@ export interface ReadinessReport {
  */
 @Injectable()
 export class ReadinessService implements OnModuleDestroy {
-  private readonly redis: Redis | null;
+  private readonly redis: RedisClient | null;
 
   constructor(
     private readonly prisma: PrismaService,
     @Inject(GATEHOUSE_CONFIG) config: GatehouseConfig,
   ) {
-    this.redis = config.redisUrl
-      ? new Redis(config.redisUrl, {
-          lazyConnect: true,
-          maxRetriesPerRequest: 1,
-          enableOfflineQueue: false,
-          connectTimeout: 1000,
-        })
-      : null;
+    this.redis = createRedisClient(config, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 1000,
+    });
     this.redis?.on('error', () => undefined);
     void this.redis?.connect().catch(() => undefined);
   }

@@ -34,11 +34,23 @@ export interface AuditEntry {
  */
 const MAX_CONCURRENT_FLUSHES = 3;
 
+/**
+ * Rows of a group-commit flush that failed: whether they were committed is unknown (the
+ * connection may have died during the COMMIT), so the tokens they name must be treated as
+ * never delivered (docs/reliability.md#unknown-flush-outcome).
+ */
+export interface UnknownFlushOutcome {
+  /** `token.issued` rows of the failed batch: jti, the client, when it was issued. */
+  tokens: { jti: string; clientId: string | null; requestId: string | null }[];
+  error: unknown;
+}
+
 @Injectable()
 export class AuditService {
   private queue: { row: Prisma.AuditEventCreateManyInput; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private flushers = 0;
   private readonly pendingByTx = new WeakMap<Tx, Prisma.AuditEventCreateManyInput[]>();
+  private readonly unknownOutcomeListeners: ((o: UnknownFlushOutcome) => void)[] = [];
 
   constructor(
     private readonly prisma: PrismaService,
@@ -59,6 +71,11 @@ export class AuditService {
     });
   }
 
+  /** libs/tokens registers here to revoke the tokens of a flush whose outcome is unknown. */
+  onUnknownFlushOutcome(listener: (o: UnknownFlushOutcome) => void): void {
+    this.unknownOutcomeListeners.push(listener);
+  }
+
   private async flush(): Promise<void> {
     this.flushers++;
     try {
@@ -68,12 +85,29 @@ export class AuditService {
           await this.insertMany(batch.map((b) => b.row));
           for (const b of batch) b.resolve();
         } catch (err) {
+          // Tell the revocation state first: by the time a caller answers 503, its token is dead.
+          this.unknownOutcome(
+            batch.map((b) => b.row),
+            err,
+          );
           for (const b of batch) b.reject(err);
         }
       }
     } finally {
       this.flushers--;
     }
+  }
+
+  private unknownOutcome(rows: Prisma.AuditEventCreateManyInput[], error: unknown): void {
+    const tokens = rows
+      .filter((r) => r.action === 'token.issued' && r.outcome === 'success' && r.jti)
+      .map((r) => ({
+        jti: r.jti!,
+        clientId: r.actorTier === 'app' ? (r.actorId ?? null) : null,
+        requestId: r.requestId ?? null,
+      }));
+    if (tokens.length === 0) return;
+    for (const listener of this.unknownOutcomeListeners) listener({ tokens, error });
   }
 
   /**

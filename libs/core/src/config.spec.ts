@@ -33,6 +33,26 @@ describe('loadConfig', () => {
     expect(c.port).toBe(8080);
   });
 
+  it('takes a Redis Cluster as seed nodes, and refuses it together with REDIS_URL', () => {
+    const c = loadConfig({ REDIS_CLUSTER_NODES: 'redis-a:7000, redis-b:7001,10.0.0.3:7002' });
+    expect(c.redisClusterNodes).toEqual(['redis-a:7000', 'redis-b:7001', '10.0.0.3:7002']);
+    expect(c.redisUrl).toBe('redis://redis-a:7000');
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'rediss://:pw@redis-a:7000' }).redisUrl).toBe('rediss://:pw@redis-a:7000');
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379' }).redisClusterNodes).toBeNull();
+    const fails = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as ConfigError).issues.map((i) => i.variable);
+      }
+      return [];
+    };
+    expect(fails({ REDIS_URL: 'redis://cache:6379', REDIS_CLUSTER_NODES: 'a:7000' })).toEqual(['REDIS_CLUSTER_NODES']);
+    expect(fails({ REDIS_CLUSTER_NODES: 'a:7000,,b:7001' })).toEqual(['REDIS_CLUSTER_NODES']);
+    expect(fails({ REDIS_CLUSTER_NODES: 'http://a:7000' })).toEqual(['REDIS_CLUSTER_NODES']);
+    expect(fails({ REDIS_CLUSTER_NODES: 'a' })).toEqual(['REDIS_CLUSTER_NODES']);
+  });
+
   it.each([
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],

@@ -14,6 +14,13 @@ const postgresUrl = z
   .string()
   .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL');
 const redisUrl = z.string().refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL');
+/** A Redis Cluster seed: `host:port`, or a redis(s):// URL whose credentials and TLS apply to every node. */
+const clusterNode = z
+  .string()
+  .refine(
+    (v) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(v) || /^rediss?:\/\/[^\s]*:\d{1,5}\/?$/.test(v),
+    'must be a comma-separated list of host:port (or redis://host:port URLs)',
+  );
 const httpUrl = z
   .string()
   .url('must be an absolute URL')
@@ -38,6 +45,11 @@ export const LONGEST_TOKEN_TTL_S = 3600;
 const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   REDIS_URL: redisUrl.optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((v) => v.split(',').map((n) => n.trim()))
+    .pipe(z.array(clusterNode).min(1))
+    .optional(),
   GATEHOUSE_KEK: z
     .string()
     .refine((v) => {
@@ -74,8 +86,16 @@ const envSchema = z.object({
 export interface GatehouseConfig {
   /** `external` when DATABASE_URL is set; otherwise an embedded PostgreSQL in dataDir. */
   readonly database: { readonly mode: 'external'; readonly url: string } | { readonly mode: 'embedded' };
-  /** null: no Redis; rate limits use the in-process store. */
+  /**
+   * null: no Redis; rate limits use the in-process store. With REDIS_CLUSTER_NODES, the
+   * first node (so that "is Redis configured" reads the same in both modes).
+   */
   readonly redisUrl: string | null;
+  /**
+   * Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES, docs/performance.md#redis-cluster);
+   * null: REDIS_URL names one Redis server.
+   */
+  readonly redisClusterNodes: readonly string[] | null;
   readonly redisPrefix: string;
   /** null: embedded mode generates one into dataDir (mode 0600). */
   readonly kek: Buffer | null;
@@ -135,6 +155,15 @@ export function loadConfig(
       { variable: 'GATEHOUSE_KEK', message: 'is required when DATABASE_URL is set (openssl rand -base64 32)' },
     ]);
   }
+  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
+    throw new ConfigError([
+      {
+        variable: 'REDIS_CLUSTER_NODES',
+        message: 'set either REDIS_URL (one Redis server) or REDIS_CLUSTER_NODES (a Redis Cluster), not both',
+      },
+    ]);
+  }
+  const clusterNodes = e.REDIS_CLUSTER_NODES ? Object.freeze([...e.REDIS_CLUSTER_NODES]) : null;
   const accessTokenTtlS = e.GATEHOUSE_ACCESS_TOKEN_TTL_S ?? 600;
   const clockSkewS = e.GATEHOUSE_CLOCK_SKEW_S ?? 60;
   const keys = Object.freeze({
@@ -150,7 +179,8 @@ export function loadConfig(
   const cwd = defaults.cwd ?? process.cwd();
   return Object.freeze({
     database: e.DATABASE_URL ? { mode: 'external' as const, url: e.DATABASE_URL } : { mode: 'embedded' as const },
-    redisUrl: e.REDIS_URL ?? null,
+    redisUrl: e.REDIS_URL ?? (clusterNodes ? nodeUrl(clusterNodes[0]!) : null),
+    redisClusterNodes: clusterNodes,
     redisPrefix: e.GATEHOUSE_REDIS_PREFIX ?? 'gh:',
     kek: e.GATEHOUSE_KEK ? Buffer.from(e.GATEHOUSE_KEK, 'base64') : null,
     issuer,
@@ -171,6 +201,11 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL ?? 'info',
     stripeWebhookSecret: e.GATEHOUSE_STRIPE_WEBHOOK_SECRET ?? null,
   });
+}
+
+/** A cluster seed as a URL: `host:port` becomes `redis://host:port`. */
+function nodeUrl(node: string): string {
+  return /^rediss?:\/\//.test(node) ? node : `redis://${node}`;
 }
 
 /**

@@ -4,3 +4,4 @@ export * from './errors';
 export * from './config';
 export * from './principal';
 export * from './grant-types';
+export * from './failure-log';

@@ -1,5 +1,7 @@
 export * from './prisma.service';
 export * from './sql-pool';
+export * from './db-errors';
+export * from './pool-options';
 export * from './db.module';
 export * from './migrator';
 export * from './embedded-postgres';

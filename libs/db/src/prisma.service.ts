@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient, Prisma } from './generated/prisma/client';
+import { boundedPool } from './pool-options';
 
 export const DATABASE_URL = Symbol('gatehouse.database-url');
 
@@ -10,7 +11,8 @@ export type Tx = Prisma.TransactionClient;
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
   constructor(@Inject(DATABASE_URL) databaseUrl: string) {
-    super({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }) });
+    // docs/reliability.md#postgresql-hung: every wait on the database is bounded.
+    super({ adapter: new PrismaPg(boundedPool(databaseUrl, 10), { disposeExternalPool: true }) });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -73,14 +75,32 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     const o = e as { code?: unknown; message?: unknown; cause?: unknown; name?: unknown };
     if (
       typeof o.code === 'string' &&
-      ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P03'].includes(o.code)
+      // P2028: a transaction could not start in time; 57014: statement timeout (a hung or
+      // overloaded server); the rest: connection refused, lost or shutting down.
+      [
+        'P1001',
+        'P1002',
+        'P1017',
+        'P2024',
+        'P2028',
+        'ECONNREFUSED',
+        'ECONNRESET',
+        'ETIMEDOUT',
+        'EPIPE',
+        '57P01',
+        '57P02',
+        '57P03',
+        '57014',
+      ].includes(o.code)
     ) {
       return true;
     }
     if (o.name === 'PrismaClientInitializationError') return true;
     if (
       typeof o.message === 'string' &&
-      /ECONNREFUSED|Connection terminated|connect ETIMEDOUT|Can't reach database/i.test(o.message)
+      /ECONNREFUSED|Connection terminated|connect ETIMEDOUT|Can't reach database|Query read timeout|timeout exceeded when trying to connect|Unable to start a transaction in the given time|Client has encountered a connection error/i.test(
+        o.message,
+      )
     ) {
       return true;
     }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, type QueryResultRow } from 'pg';
+import { boundedPool } from './pool-options';
 import { DATABASE_URL } from './prisma.service';
 
 /**
@@ -13,8 +14,8 @@ export class SqlPool implements OnModuleDestroy {
   private readonly pool: Pool;
 
   constructor(@Inject(DATABASE_URL) databaseUrl: string) {
-    this.pool = new Pool({ connectionString: databaseUrl, max: 20 });
-    this.pool.on('error', () => undefined);
+    // docs/reliability.md#postgresql-hung: every wait on the database is bounded.
+    this.pool = boundedPool(databaseUrl, 20);
   }
 
   async query<R extends QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {

@@ -237,7 +237,9 @@ export class AppService {
     await this.access.resolve(actor, orgId);
     await this.find(orgId, appId);
     await this.prisma.transaction(async (tx) => {
-      await tx.application.delete({ where: { id: appId, orgId } });
+      // A concurrent DELETE that committed first leaves nothing to delete: 404, not 500.
+      const { count } = await tx.application.deleteMany({ where: { id: appId, orgId } });
+      if (count === 0) throw Problems.notFound('application');
       await this.sessions.end(tx, appId, orgId, { clientId: appId }, 'app_deleted');
       await this.audit.record(tx, meta, {
         action: 'app.deleted',

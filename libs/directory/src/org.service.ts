@@ -119,7 +119,9 @@ export class OrgService {
         apps: await tx.application.count({ where: { orgId } }),
         users: await tx.user.count({ where: { orgId } }),
       };
-      await tx.organization.delete({ where: { id: orgId } });
+      // A concurrent DELETE that committed first leaves nothing to delete: 404, not 500.
+      const { count } = await tx.organization.deleteMany({ where: { id: orgId } });
+      if (count === 0) throw Problems.notFound('organization');
       await this.audit.record(tx, meta, {
         action: 'org.deleted',
         outcome: 'success',

@@ -128,7 +128,9 @@ export class UserService {
     await this.access.resolve(actor, orgId);
     await this.find(orgId, userId);
     await this.prisma.transaction(async (tx) => {
-      await tx.user.delete({ where: { id: userId, orgId } });
+      // A concurrent DELETE that committed first leaves nothing to delete: 404, not 500.
+      const { count } = await tx.user.deleteMany({ where: { id: userId, orgId } });
+      if (count === 0) throw Problems.notFound('user');
       await this.sessions.end(tx, userId, orgId, { subjectId: userId }, 'user_deleted');
       await this.audit.record(tx, meta, {
         action: 'user.deleted',

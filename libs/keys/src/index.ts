@@ -5,3 +5,4 @@ export * from './signing-key.views';
 export type { SigningKeyState } from './signing-key.repository';
 export * from './keys.module';
 export { KeyChanges } from './key-changes';
+export * from './key-watcher';

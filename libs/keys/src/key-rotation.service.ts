@@ -13,6 +13,7 @@ import type { RequestMeta } from '@gatehouse/audit';
 import { KeyChanges, type KeyAuditActor } from './key-changes';
 import { maySignFrom, rotationDueAt } from './key-lifecycle';
 import { SigningKeyRepository, type SigningKeyRecord } from './signing-key.repository';
+import { KeyWatcher } from './key-watcher';
 import { SigningKeyService } from './signing-key.service';
 import { keyView, type RevocationResult, type RotationResult, type SigningKeyList } from './signing-key.views';
 
@@ -32,8 +33,9 @@ const LIST_LIMIT = 200;
  *   GATEHOUSE_KEY_PUBLISH_AHEAD_S. Normally it has been published since the previous
  *   rotation; a second request racing the first finds a brand-new `next` and is refused
  *   with 409 and Retry-After, so two requests never rotate twice;
- * - emergency revocation removes the key from this instance at once and from the others
- *   on their next reload (within KEY_RELOAD_INTERVAL_S). A revoked current key is replaced
+ * - emergency revocation removes the key from this instance at once and from every other
+ *   listening worker and instance before it answers (KeyWatcher; the reload every
+ *   KEY_RELOAD_INTERVAL_S is the backstop). A revoked current key is replaced
  *   by `next` immediately, published-ahead or not: signing with a compromised key is
  *   worse than a verifier refetching the JWKS for a kid it has not seen yet.
  */
@@ -46,6 +48,7 @@ export class KeyRotationService {
     private readonly keys: SigningKeyService,
     private readonly changes: KeyChanges,
     private readonly prisma: PrismaService,
+    private readonly watcher: KeyWatcher,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -76,6 +79,7 @@ export class KeyRotationService {
     requireKeyAdmin(actor);
     const now = this.clock.now();
     const by = auditActor(actor);
+    let change: string | null = null;
     const outcome = await this.prisma.transaction(async (tx): Promise<RotationOutcome> => {
       await this.repo.lockForRotation(tx);
       const current = await this.repo.findCurrent(tx);
@@ -83,12 +87,18 @@ export class KeyRotationService {
       const next = await this.repo.findNext(tx);
       // Without a next key (not expected: one is kept at all times) publish one now; the
       // rotation becomes possible once it has been published long enough.
-      if (!next) return { refused: await this.changes.create(tx, 'next', now, meta, by) };
+      if (!next) {
+        change = await this.watcher.changeId(tx);
+        return { refused: await this.changes.create(tx, 'next', now, meta, by) };
+      }
       if (now < maySignFrom(this.config.keys, next)) return { refused: next };
       const trigger = actor === 'cli' ? 'cli' : 'api';
+      change = await this.watcher.changeId(tx);
       return { rotated: await this.changes.rotate(tx, { current, next }, now, meta, by, trigger) };
     });
     await this.changes.reloadQuietly();
+    // docs/reliability.md#key-changes: answer once every worker and instance signs with the new key.
+    if (change) await this.watcher.propagated(change);
     // Thrown after the commit, so a next key published on the way is kept.
     if (outcome.refused) throw this.notPublishedLongEnough(outcome.refused, now);
     return outcome.rotated;
@@ -99,11 +109,13 @@ export class KeyRotationService {
     requireKeyAdmin(actor);
     const now = this.clock.now();
     const by = auditActor(actor);
+    let change = '';
     const result = await this.prisma.transaction(async (tx): Promise<RevocationResult> => {
       await this.repo.lockForRotation(tx);
       const key = await this.repo.find(tx, kid);
       if (!key) throw Problems.notFound('signing key');
       if (key.state === 'revoked') throw Problems.conflict(`The signing key ${kid} is already revoked.`);
+      change = await this.watcher.changeId(tx);
       await this.repo.revoke(tx, kid, now);
       let current = await this.repo.findCurrent(tx);
       if (!current) {
@@ -138,6 +150,8 @@ export class KeyRotationService {
     this.keys.forget(kid);
     await this.changes.revoked(kid);
     await this.changes.reloadQuietly();
+    // docs/reliability.md#key-changes: answer once no worker anywhere accepts or signs with it.
+    await this.watcher.propagated(change);
     this.log.warn(result, 'signing key revoked');
     return result;
   }

@@ -3,6 +3,7 @@ import { KeyChanges } from './key-changes';
 import { SigningKeyGenerator } from './key-generator';
 import { KeyRotationService } from './key-rotation.service';
 import { KeyScheduleService } from './key-schedule.service';
+import { KeyWatcher } from './key-watcher';
 import { SigningKeyRepository } from './signing-key.repository';
 import { SigningKeyService } from './signing-key.service';
 
@@ -15,6 +16,7 @@ import { SigningKeyService } from './signing-key.service';
     KeyChanges,
     KeyRotationService,
     KeyScheduleService,
+    KeyWatcher,
   ],
   exports: [SigningKeyService, KeyRotationService, KeyScheduleService, KeyChanges],
 })

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { DATABASE_URL, SqlPool } from '@gatehouse/db';
+import { errorCode, runDetached } from '@gatehouse/core';
+import { DATABASE_URL, DB_TIMEOUTS, SqlPool } from '@gatehouse/db';
 import { Client } from 'pg';
 
 /** The channel the triggers of migration 20261123070000_client_cache_notify notify on. */
@@ -191,10 +192,17 @@ export class ClientCache implements OnModuleDestroy {
 
   private listen(): void {
     if (this.closed || this.current || this.retryTimer) return;
+    // The first token request opens the connection; its events (and their log lines) belong
+    // to no request (docs/reliability.md#logs).
+    runDetached(() => this.openListener());
+  }
+
+  private openListener(): void {
     const client = new Client({
       connectionString: this.databaseUrl,
       application_name: 'gatehouse-client-cache',
       keepAlive: true,
+      connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
       query_timeout: SYNC_TIMEOUT_MS,
     });
     this.current = client;
@@ -251,18 +259,20 @@ export class ClientCache implements OnModuleDestroy {
     const wasListening = this.listener === client;
     if (wasListening) this.drop();
     if (this.closed) return;
-    if (wasListening || this.failures === 0) {
-      this.log.warn(
-        { err: (err as Error)?.message },
-        'client cache: LISTEN connection lost; reading every client from the database until it is back',
-      );
-    }
-    const delay = RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)];
-    this.failures++;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.listen();
-    }, delay);
-    this.retryTimer.unref();
+    runDetached(() => {
+      if (wasListening || this.failures === 0) {
+        this.log.warn(
+          { err: (err as Error)?.message, error_code: errorCode(err), event: 'client_cache_listen_lost' },
+          'client cache: LISTEN connection lost; reading every client from the database until it is back',
+        );
+      }
+      const delay = RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)];
+      this.failures++;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        this.listen();
+      }, delay);
+      this.retryTimer.unref();
+    });
   }
 }

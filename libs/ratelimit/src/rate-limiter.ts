@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
-import { Redis } from 'ioredis';
+import { errorCode, GATEHOUSE_CONFIG, runDetached, type GatehouseConfig } from '@gatehouse/core';
+import cluster from 'node:cluster';
+import { fallbackPolicy } from './fallback-policy';
 import { MemoryRateLimitStore } from './memory-store';
 import type { RateLimitPolicy, RateLimitResult } from './policy';
+import { RedisCircuit } from './redis-circuit';
+import { createRedisClient, type RedisClient } from './redis-client';
 import { RedisRateLimitStore } from './redis-store';
 
 /**
@@ -17,55 +20,68 @@ export const FAIL_FAST_REDIS_OPTIONS = {
   commandTimeout: 500,
 } as const;
 
-/** While Redis is unreachable, each instance enforces this fraction of the limit locally. */
-export const FALLBACK_FACTOR = 0.5;
-
 /**
  * The one limiter (docs/design.md §6). Redis when REDIS_URL is set, otherwise the
- * in-process store. When Redis fails, checks continue locally under a stricter limit and
- * an alert is logged once per outage (§8: no 500s because the limiter is down).
+ * in-process store. When Redis fails, checks continue locally under a stricter limit
+ * (fallbackPolicy: the instance's share divided among its workers) and an alert is logged
+ * once per outage (§8: no 500s because the limiter is down). A circuit breaker stops
+ * requests from waiting on a Redis that failed; a background probe closes it again
+ * (docs/reliability.md#redis-hung).
  */
 @Injectable()
 export class RateLimiter implements OnModuleDestroy {
   private readonly log = new Logger('RateLimiter');
   private readonly memory = new MemoryRateLimitStore();
-  private readonly redis: Redis | null;
+  private readonly redis: RedisClient | null;
   private readonly redisStore: RedisRateLimitStore | null;
-  private degraded = false;
+  private readonly circuit: RedisCircuit | null;
+  /** Processes counting on their own while Redis is down: this instance's workers. */
+  private readonly workers: number;
 
   constructor(@Inject(GATEHOUSE_CONFIG) config: GatehouseConfig) {
-    this.redis = config.redisUrl ? new Redis(config.redisUrl, FAIL_FAST_REDIS_OPTIONS) : null;
+    this.workers = cluster.isWorker ? config.workers : 1;
+    this.redis = createRedisClient(config, FAIL_FAST_REDIS_OPTIONS);
     this.redis?.on('error', () => undefined);
     this.redisStore = this.redis ? new RedisRateLimitStore(this.redis, config.redisPrefix) : null;
+    this.circuit = this.redis
+      ? runDetached(
+          () =>
+            new RedisCircuit(this.redis!, {
+              onOpen: (err) =>
+                this.log.error(
+                  {
+                    event: 'ratelimit_redis_unreachable',
+                    alert: 'ratelimit_redis_unreachable',
+                    error_code: errorCode(err),
+                    fallback_workers: this.workers,
+                  },
+                  'Redis unreachable: enforcing stricter local rate limits',
+                ),
+              onClose: (downMs) =>
+                this.log.warn(
+                  { event: 'ratelimit_redis_recovered', down_ms: downMs },
+                  'Redis is reachable again: rate limits are shared again',
+                ),
+            }),
+        )
+      : null;
   }
 
   get usingRedis(): boolean {
-    return this.redisStore !== null && !this.degraded;
+    return this.redisStore !== null && !this.circuit!.isOpen;
   }
 
   async check(key: string, policy: RateLimitPolicy): Promise<RateLimitResult> {
     if (!this.redisStore) return this.memory.check(key, policy);
     try {
-      const result = await this.redisStore.check(key, policy);
-      if (this.degraded) {
-        this.degraded = false;
-        this.log.warn('Redis is reachable again: rate limits are shared again');
-      }
-      return result;
-    } catch (err) {
-      if (!this.degraded) {
-        this.degraded = true;
-        this.log.error(
-          { err: (err as Error).message, alert: 'ratelimit_redis_unreachable' },
-          'Redis unreachable: enforcing stricter local rate limits',
-        );
-      }
-      const strict = { ...policy, limit: Math.max(1, Math.floor(policy.limit * FALLBACK_FACTOR)) };
-      return this.memory.check(key, strict);
+      return await this.circuit!.run(() => this.redisStore!.check(key, policy));
+    } catch {
+      return this.memory.check(key, fallbackPolicy(policy, this.workers));
     }
   }
 
   onModuleDestroy(): void {
+    this.circuit?.dispose();
     this.redis?.disconnect();
   }
 }

@@ -12,3 +12,4 @@ export * from './session-rotation';
 export * from './liveness';
 export * from './principal-resolver';
 export * from './delegation-lineage';
+export * from './undelivered-tokens';

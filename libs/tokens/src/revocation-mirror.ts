@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { GATEHOUSE_CONFIG, LONGEST_TOKEN_TTL_S, type GatehouseConfig } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
-import { FAIL_FAST_REDIS_OPTIONS } from '@gatehouse/ratelimit';
-import { Redis } from 'ioredis';
+import { createRedisClient, FAIL_FAST_REDIS_OPTIONS, RedisCircuit, type RedisClient } from '@gatehouse/ratelimit';
 import { randomUUID } from 'node:crypto';
 import { isRevokedBy, revocationKeys, type RevocationClaims } from '@gatehouse/verifier';
 
@@ -33,10 +32,11 @@ return 0`;
  * The Redis fast path for revocation state (docs/design.md §8: durable in Postgres, Redis
  * is the fast path and is rebuilt from Postgres).
  *
- * Keys, under the deployment prefix: `rv:jti:<jti>` for a revoked access token (expires
- * with the token), `rv:va:<id>` for a "valid after" mark in epoch ms (expires once no token
- * issued before it can still be alive), and `rv:synced`, set only when the mirror holds
- * everything Postgres holds. Redis forgets everything on a flush or a restart without
+ * Keys, under the deployment prefix: `{rv}:jti:<jti>` for a revoked access token (expires
+ * with the token), `{rv}:va:<id>` for a "valid after" mark in epoch ms (expires once no
+ * token issued before it can still be alive), and `{rv}:synced`, set only when the mirror
+ * holds everything Postgres holds. `{rv}` is a Redis Cluster hash tag: all of them live on
+ * one slot. Redis forgets everything on a flush or a restart without
  * persistence; `rv:synced` goes with it, and a missing marker is how the loss is noticed.
  *
  * `check` answers null whenever the mirror cannot be trusted — no Redis configured, Redis
@@ -53,23 +53,43 @@ return 0`;
 @Injectable()
 export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('RevocationMirror');
-  private readonly redis: Redis | null;
+  private readonly redis: RedisClient | null;
   private readonly prefix: string;
   /** This instance failed to mirror a revocation and has not yet cleared the marker. */
   private dirty = false;
   private rebuilding: Promise<boolean> | null = null;
   private lastRebuildAttempt = 0;
   private repair: NodeJS.Timeout | null = null;
+  /** docs/reliability.md#redis-hung: after a failure, checks go to Postgres without waiting on Redis. */
+  private readonly circuit: RedisCircuit | null;
 
   constructor(
     @Inject(GATEHOUSE_CONFIG) config: GatehouseConfig,
     private readonly sql: SqlPool,
   ) {
-    this.prefix = `${config.redisPrefix}rv:`;
-    this.redis = config.redisUrl ? new Redis(config.redisUrl, { ...FAIL_FAST_REDIS_OPTIONS, lazyConnect: true }) : null;
+    // One hash tag for every key: the MGET of a check and the rebuild's script touch several
+    // keys, which a Redis Cluster serves only from one slot (docs/performance.md#redis-cluster).
+    this.prefix = `${config.redisPrefix}{rv}:`;
+    this.redis = createRedisClient(config, { ...FAIL_FAST_REDIS_OPTIONS, lazyConnect: true });
     this.redis?.on('error', () => undefined);
     this.redis?.defineCommand('raiseMark', { numberOfKeys: 1, lua: RAISE_MARK });
     this.redis?.defineCommand('finishRebuild', { numberOfKeys: 2, lua: FINISH_REBUILD });
+    this.circuit = this.redis
+      ? new RedisCircuit(this.redis, {
+          onOpen: () =>
+            this.log.warn(
+              { event: 'revocation_mirror_bypassed' },
+              'Redis unreachable: revocation checks read Postgres',
+            ),
+          onClose: () => {
+            this.log.log(
+              { event: 'revocation_mirror_resumed' },
+              'Redis answers again: revocation checks use the mirror',
+            );
+            void this.rebuildIfMissing();
+          },
+        })
+      : null;
   }
 
   get enabled(): boolean {
@@ -82,20 +102,23 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.circuit?.dispose();
     if (this.repair) clearInterval(this.repair);
     this.redis?.disconnect();
   }
 
   /** true = revoked, false = live, null = ask Postgres. One Redis round trip. */
   async check(c: RevocationSubject): Promise<boolean | null> {
-    if (!this.redis || this.dirty) return null;
+    if (!this.redis || this.dirty || this.circuit!.isOpen) return null;
     const { jtis, subjects } = revocationKeys(c);
     let values: (string | null)[];
     try {
-      values = await this.redis.mget(
-        this.key('synced'),
-        ...jtis.map((j) => this.key(`jti:${j}`)),
-        ...subjects.map((id) => this.key(`va:${id}`)),
+      values = await this.circuit!.run((redis) =>
+        redis.mget(
+          this.key('synced'),
+          ...jtis.map((j) => this.key(`jti:${j}`)),
+          ...subjects.map((id) => this.key(`va:${id}`)),
+        ),
       );
     } catch {
       return null;
@@ -123,7 +146,9 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
   async revokedJti(jti: string, expiresAt: Date): Promise<void> {
     if (!this.redis) return;
     try {
-      await this.redis.set(this.key(`jti:${jti}`), '1', 'PXAT', Math.max(expiresAt.getTime(), Date.now() + 1000));
+      await this.circuit!.run((redis) =>
+        redis.set(this.key(`jti:${jti}`), '1', 'PXAT', Math.max(expiresAt.getTime(), Date.now() + 1000)),
+      );
     } catch (err) {
       this.writeFailed(err);
     }
@@ -133,7 +158,7 @@ export class RevocationMirror implements OnModuleInit, OnModuleDestroy {
   async validAfter(subjectId: string, at: Date): Promise<void> {
     if (!this.redis) return;
     try {
-      await this.raiseMark(subjectId, at.getTime());
+      await this.circuit!.run(() => this.raiseMark(subjectId, at.getTime()));
     } catch (err) {
       this.writeFailed(err);
     }

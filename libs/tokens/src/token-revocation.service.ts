@@ -11,6 +11,12 @@ import { RevocationMirror, type RevocationSubject } from './revocation-mirror';
  */
 @Injectable()
 export class TokenRevocationService {
+  /**
+   * Tokens this process revoked before PostgreSQL could record it (a flush whose outcome is
+   * unknown, UndeliveredTokens): jti → expiry in epoch ms. Checked before anything else.
+   */
+  private readonly local = new Map<string, number>();
+
   constructor(
     private readonly sql: SqlPool,
     private readonly mirror: RevocationMirror,
@@ -24,8 +30,22 @@ export class TokenRevocationService {
    * `iat` has whole seconds, so a token from the mark's own second counts as before it.
    */
   async isRevoked(claims: RevocationSubject): Promise<boolean> {
+    if (this.local.size > 0 && this.isRevokedLocally(claims.jti)) return true;
     const fast = await this.mirror.check(claims);
     return fast ?? this.isRevokedInPostgres(claims);
+  }
+
+  /** Dead in this process at once, whatever PostgreSQL and Redis can be told yet. */
+  revokeLocally(jti: string, expiresAt: Date): void {
+    this.local.set(jti, expiresAt.getTime());
+  }
+
+  private isRevokedLocally(jti: string): boolean {
+    const until = this.local.get(jti);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.local.delete(jti);
+    return false;
   }
 
   /** The shared rule (revocation-rule.ts in libs/verifier) over one Postgres round trip. */

@@ -9,6 +9,7 @@ import { RevocationMirror } from './revocation-mirror';
 import { SessionRotation } from './session-rotation';
 import { TokenIssuer } from './token-issuer';
 import { TokenRevocationService } from './token-revocation.service';
+import { UndeliveredTokens } from './undelivered-tokens';
 
 /** What other libraries use. AccessTokenService (the signer) is not among them: TokenIssuer is its one caller. */
 const exported = [
@@ -21,6 +22,7 @@ const exported = [
   TokenRevocationService,
   RevocationMirror,
   DelegationLineage,
+  UndeliveredTokens,
 ];
 
 @Global()

@@ -9,9 +9,9 @@ import {
   ServerError,
   TemporarilyUnavailable,
 } from '@gatehouse/core';
-import { isDatabaseUnavailable } from '@gatehouse/db';
+import { isDatabaseUnavailable, isDataError } from '@gatehouse/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { statusOf } from './problem';
+import { outageLog, statusOf } from './problem';
 import { collectedHeaders } from './protocol-request';
 
 const log = new Logger('OAuthErrors');
@@ -35,7 +35,9 @@ export class OAuthErrorFilter implements ExceptionFilter {
 /** The RFC 6749 §5.2 answer for `err`; also the error handler of the plain /oauth/token route. */
 export function sendOAuthError(req: FastifyRequest, reply: FastifyReply, err: unknown): void {
   const e = toOAuthError(err);
-  if (e.status >= 500) log.error({ err, request_id: req.id, detail: e.detail }, 'protocol endpoint failed');
+  if (e.status === 503 && isDatabaseUnavailable(err)) {
+    outageLog.report('database_unavailable', err, 'PostgreSQL unreachable: answering 503', { request_id: req.id });
+  } else if (e.status >= 500) log.error({ err, request_id: req.id, detail: e.detail }, 'protocol endpoint failed');
   else if (e.detail) log.debug({ request_id: req.id, error: e.error, detail: e.detail }, 'protocol request refused');
   for (const [k, v] of Object.entries({ ...collectedHeaders(reply), ...e.headers })) void reply.header(k, v);
   void reply
@@ -61,6 +63,7 @@ function toOAuthError(err: unknown): OAuthError {
   if (isDatabaseUnavailable(err)) {
     return new TemporarilyUnavailable('Try again shortly.', { headers: { 'Retry-After': '5' } });
   }
+  if (isDataError(err)) return new InvalidRequest('A parameter holds characters that are not allowed.');
   const status = statusOf(err);
   if (err instanceof ProblemError && status === 503) {
     return new TemporarilyUnavailable('Try again shortly.', { headers: err.headers, detail: err.detail });

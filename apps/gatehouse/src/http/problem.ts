@@ -1,10 +1,16 @@
 import { HttpException, Logger } from '@nestjs/common';
-import { AccessStoppedError, ProblemError, Problems, type ProblemCode } from '@gatehouse/core';
-import { isDatabaseUnavailable } from '@gatehouse/db';
+import { AccessStoppedError, FailureLog, ProblemError, Problems, type ProblemCode } from '@gatehouse/core';
+import { isDatabaseUnavailable, isDataError, isRecordNotFound } from '@gatehouse/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestId } from './request-meta.decorator';
 
 const log = new Logger('Errors');
+
+/**
+ * docs/reliability.md#logs: an outage fails every request the same way; one line per kind
+ * (and error code) every 10 s, without a stack, under the request id of the first of them.
+ */
+export const outageLog = new FailureLog((line, message) => log.error(line, message));
 
 const BY_STATUS: Record<number, [ProblemCode, string]> = {
   400: ['malformed_request', 'Malformed request'],
@@ -40,6 +46,12 @@ export function toProblem(err: unknown): ProblemError {
   if (isDatabaseUnavailable(err)) {
     return Problems.unavailable('The database is unreachable; retry shortly.');
   }
+  // docs/reliability.md#inputs: a value PostgreSQL refuses is the request's fault.
+  if (isDataError(err)) {
+    return Problems.validation([{ path: '', message: 'holds a value that cannot be stored (control characters?)' }]);
+  }
+  // A row that vanished between a check and the change (a concurrent delete won).
+  if (isRecordNotFound(err)) return Problems.notFound();
   const status = statusOf(err);
   if (status && status >= 400 && status < 500) {
     const [code, title] = BY_STATUS[status] ?? ['malformed_request', 'Bad request'];
@@ -80,7 +92,9 @@ function clientDetail(err: unknown, status: number): string {
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unknown): void {
   const problem = toProblem(err);
   const rid = requestId(req);
-  if (problem.status >= 500) {
+  if (problem.status === 503 && isDatabaseUnavailable(err)) {
+    outageLog.report('database_unavailable', err, 'PostgreSQL unreachable: answering 503', { request_id: rid });
+  } else if (problem.status >= 500) {
     log.error({ err, request_id: rid, internal: problem.internal }, 'request failed');
   } else if (problem.internal) {
     log.warn({ request_id: rid, code: problem.code, internal: problem.internal }, 'request refused');

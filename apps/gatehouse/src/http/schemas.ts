@@ -7,10 +7,17 @@ import { packages } from './control-schemas';
  * 400, not silently dropped, so a typo ("scope" for "scopes") cannot go unnoticed.
  */
 
-const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+/**
+ * Every string that reaches the database goes through this: PostgreSQL refuses a NUL in
+ * `text` (SQLSTATE 22021), and no field of this API has a use for C0 controls or DEL, so
+ * they are a 400 `validation_failed` here rather than a data error there
+ * (docs/reliability.md#inputs).
+ */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const noControl = (s: string) => !CONTROL_CHARACTERS.test(s);
+export const text = () => z.string().refine(noControl, 'must not contain control characters');
 
-export const email = z
-  .string()
+export const email = text()
   .trim()
   .toLowerCase()
   .max(254)
@@ -20,7 +27,7 @@ export const orgSlug = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, '3–63 characters: lower-case letters, digits and inner hyphens');
 
-const displayName = z.string().trim().min(1).max(200).refine(noControl, 'must not contain control characters');
+const displayName = text().trim().min(1).max(200).refine(noControl, 'must not contain control characters');
 
 /** RFC 6749 §3.3 scope-token, narrowed to a readable charset. `admin` and `mfa:*` are Gatehouse's own. */
 export const scope = z
@@ -50,7 +57,7 @@ const grantTypes = z
   .min(1)
   .refine((a) => new Set(a).size === a.length, 'must not repeat a grant type');
 
-const appName = z.string().trim().min(1).max(100).refine(noControl, 'must not contain control characters');
+const appName = text().trim().min(1).max(100).refine(noControl, 'must not contain control characters');
 const scopes = z
   .array(scope)
   .min(1)
@@ -107,18 +114,18 @@ export const createSecret = z
   .optional()
   .transform((v) => v ?? {});
 
-const password = z.string().min(1).max(1024);
+const password = text().min(1).max(1024);
 
 export const createUser = z.strictObject({ email, password });
 export const updateUser = z
   .strictObject({ password: password.optional(), disabled: z.boolean().optional() })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 
-export const userLogin = z.strictObject({ client_id: z.string().min(1).max(64), email, password });
-export const adminLogin = z.strictObject({ email: z.string().max(254), password });
+export const userLogin = z.strictObject({ client_id: text().min(1).max(64), email, password });
+export const adminLogin = z.strictObject({ email: text().max(254), password });
 export const adminMfa = z.strictObject({
-  mfa_token: z.string().min(1).max(200),
-  code: z.string().trim().min(6).max(20),
+  mfa_token: text().min(1).max(200),
+  code: text().trim().min(6).max(20),
 });
 export const mfaActivate = z.strictObject({
   code: z
@@ -126,7 +133,7 @@ export const mfaActivate = z.strictObject({
     .trim()
     .regex(/^\d{6}$/, 'must be 6 digits'),
 });
-export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
+export const refreshBody = z.strictObject({ refresh_token: text().min(1).max(200) });
 
 export const pageQuery = z.strictObject({
   limit: z
@@ -136,7 +143,7 @@ export const pageQuery = z.strictObject({
     .pipe(z.number().int().min(1).max(200))
     .optional()
     .transform((v) => v ?? 50),
-  cursor: z.string().max(200).optional(),
+  cursor: text().max(200).optional(),
 });
 
 const prefixedId = z.string().regex(/^[a-z]{3}_[0-9A-Z]{26}$|^(cli|system)$/, 'is not an ID this API issued');
@@ -153,7 +160,7 @@ export const auditQuery = pageQuery.extend({
     .string()
     .regex(/^[a-z_]+(\.[a-z_]+)+$/, 'is not an audit action name (see docs/audit-events.md)')
     .optional(),
-  target: z.string().min(1).max(64).optional(),
+  target: text().min(1).max(64).optional(),
   outcome: z.enum(['success', 'failure']).optional(),
   since: instant.optional(),
   until: instant.optional(),

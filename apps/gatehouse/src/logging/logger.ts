@@ -20,7 +20,12 @@ const REDACT = [
   '*.refresh_token',
   '*.access_token',
   '*.mfa_token',
-  '*.code',
+  // TOTP codes arrive in request bodies; `err.code` (ECONNREFUSED, a SQLSTATE) must stay
+  // readable, so no `*.code` (docs/reliability.md#logs).
+  'body.code',
+  '*.body.code',
+  'req.body.code',
+  '*.totp_code',
   '*.secret',
   '*.totp',
   'password',

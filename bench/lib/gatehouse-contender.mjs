@@ -1,0 +1,169 @@
+// Gatehouse under test in `npm run bench`: the compiled server of a checkout (this one, or
+// an A/B worktree) with every production feature on — an audit row committed before each
+// answer, the Redis limiter consulted on every request (the app's limit raised so that it
+// never refuses), the access gate, client authentication by keyed hash — on a fresh
+// database of its own, one worker (GATEHOUSE_WORKERS, default 1).
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import { commOf, processTree } from './cpu.mjs';
+import { createDatabase, freePort, sleep } from './services.mjs';
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+async function waitReady(child, url, stderr) {
+  for (let i = 0; i < 480; i++) {
+    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return;
+    if (child.exitCode !== null) throw new Error(`Gatehouse exited: ${stderr()}`);
+    await sleep(250);
+  }
+  throw new Error(`Gatehouse did not become ready: ${stderr()}`);
+}
+
+/**
+ * @param {{ label: string, root: string, serverUrl?: string, redis?: { url: string, pid: number } | null,
+ *           rounds: number, connections: number, workers?: number }} o
+ */
+export async function startGatehouse(o) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const db = o.serverUrl ? await createDatabase(o.serverUrl) : null;
+  const dataDir = db ? null : mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(port),
+    GATEHOUSE_WORKERS: String(o.workers ?? 1),
+    LOG_LEVEL: 'warn',
+    // Sign-in is not measured; the bench signs users in to seed refresh tokens, from
+    // addresses of their own (X-Forwarded-For) so the per-address sign-in limit never trips.
+    GATEHOUSE_BCRYPT_COST: '10',
+    GATEHOUSE_TRUST_PROXY: 'true',
+    ...(db ? { DATABASE_URL: db.url, GATEHOUSE_KEK: randomBytes(32).toString('base64') } : { GATEHOUSE_DATA_DIR: dataDir }),
+    ...(o.redis ? { REDIS_URL: o.redis.url, GATEHOUSE_REDIS_PREFIX: `gh:bench:${randomBytes(3).toString('hex')}:` } : {}),
+  };
+  // e.g. BENCH_GATEHOUSE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of the server.
+  const nodeArgs = (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(o.root, 'dist/apps/gatehouse/src/main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+    }
+    await db?.drop().catch(() => undefined);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(child, url, () => stderr);
+    const fixture = await setUp(o, url, env);
+    return contender(o, { url, db, child, fixture, stop });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function setUp(o, url, env) {
+  const email = `bench-${randomBytes(3).toString('hex')}@example.test`;
+  const password = `Bench-Password-${randomBytes(4).toString('hex')}-1`;
+  const cli = spawnSync(process.execPath, [join(o.root, 'bin/gatehouse.js'), 'admin', 'create', '--email', email, '--password', password, '--platform', '--json'], { env, encoding: 'utf8' });
+  if (cli.status !== 0) throw new Error(`gatehouse admin create: ${cli.stderr}`);
+  const admin = JSON.parse(cli.stdout);
+  let ip = 0;
+  const call = async (path, body, token) => {
+    const r = await fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.9.${(ip >> 8) & 255}.${ip++ & 255}`, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    const json = await r.json();
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const { mfa_token } = await call('/v1/admin/login', { email, password });
+  const { access_token } = await call('/v1/admin/login/mfa', { mfa_token, code: await generate({ secret: admin.mfa.secret }) });
+  const org = await call('/v1/orgs', { name: `bench-${randomBytes(3).toString('hex')}`, display_name: 'Bench' }, access_token);
+  const app = await call(
+    `/v1/orgs/${org.id}/apps`,
+    { name: 'bench', scopes: ['bench:read'], token_rate_limit: { requests: 1_000_000, per_seconds: 60 } },
+    access_token,
+  );
+  // One refresh-token pool per round (a run spends its chains): one sign-in per connection
+  // and round, each user signing in at most `rounds` times (the per-account limit is 10).
+  const userPassword = `User-Password-${randomBytes(4).toString('hex')}-1`;
+  const users = [];
+  for (let i = 0; i < o.connections; i++) {
+    const u = `user${i}-${randomBytes(2).toString('hex')}@example.test`;
+    await call(`/v1/orgs/${org.id}/users`, { email: u, password: userPassword }, access_token);
+    users.push(u);
+  }
+  const pools = [];
+  for (let r = 0; r < o.rounds; r++) {
+    const pool = [];
+    for (const u of users) pool.push((await call(`/v1/orgs/${org.id}/users/login`, { client_id: app.client_id, email: u, password: userPassword })).refresh_token);
+    pools.push(pool);
+  }
+  return { app, pools };
+}
+
+function contender(o, { url, db, child, fixture, stop }) {
+  const { app, pools } = fixture;
+  const headers = { ...FORM, authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}` };
+  const tokenPromise = fetch(`${url}/oauth/token`, { method: 'POST', headers, body: 'grant_type=client_credentials' }).then((r) => r.json());
+  let introspected = null;
+  const auditRows = async () => {
+    if (!db) return null;
+    const [r] = await db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'token.issued' AND actor_id = $1`, [app.client_id]);
+    return r.n;
+  };
+  return {
+    name: o.label,
+    url,
+    db,
+    async prepare() {
+      introspected ??= (await tokenPromise).access_token;
+    },
+    scenarios: {
+      cc: () => ({ url: `${url}/oauth/token`, method: 'POST', body: 'grant_type=client_credentials', headers }),
+      refresh: (round) => ({ opts: { url: `${url}/oauth/token`, headers }, pool: pools[round], body: (rt) => `grant_type=refresh_token&refresh_token=${rt}` }),
+      introspect: () => ({ url: `${url}/oauth/introspect`, method: 'POST', headers, body: `token=${introspected}` }),
+      jwks: () => ({ url: `${url}/.well-known/jwks.json` }),
+      // HOOK (issue 11, token exchange): return the load options of an RFC 8693 exchange here,
+      // e.g. { url: `${url}/oauth/token`, method: 'POST', headers, body: 'grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=…&subject_token_type=urn:ietf:params:oauth:token-type:access_token' },
+      // and the bench reports "token exchange/s" beside its client-credentials ratio.
+      exchange: null,
+    },
+    async roles() {
+      const tree = processTree(child.pid);
+      const embeddedPg = tree.filter((p) => commOf(p)?.startsWith('postgres'));
+      return {
+        server: tree.filter((p) => !embeddedPg.includes(p)),
+        postgres: db ? await db.backendPids() : embeddedPg,
+        redis: o.redis ? [o.redis.pid] : [],
+      };
+    },
+    auditRows,
+    async chainHead() {
+      if (!db) return null;
+      const [r] = await db.query(`SELECT coalesce(max(chain_seq), 0)::bigint AS head FROM audit_events`);
+      return Number(r.head);
+    },
+    /** Rows and transactions of token.issued written since `afterSeq` (rows per group-commit flush). */
+    async auditFlushes(afterSeq) {
+      if (!db) return null;
+      const [r] = await db.query(
+        `SELECT count(*)::int AS rows, count(DISTINCT xmin::text)::int AS flushes
+           FROM audit_events WHERE chain_seq > $1 AND action = 'token.issued'`,
+        [afterSeq],
+      );
+      return { rows: r.rows, flushes: r.flushes };
+    },
+    stop,
+  };
+}

@@ -1,0 +1,94 @@
+// The load generator of `npm run bench`: autocannon in the bench's own process, keep-alive
+// connections with one request in flight on each (no HTTP pipelining, as OAuth clients and
+// JWKS fetchers behave).
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+
+/** One timed (or fixed-count, with `amount`) run; resolves with autocannon's result. */
+export function load(opts) {
+  return new Promise((resolve, reject) => {
+    const inst = autocannon(opts, (err, res) => (err ? reject(err) : resolve(res)));
+    autocannon.track(inst, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+/**
+ * A run whose every request depends on the previous answer on its connection: the
+ * refresh_token grant rotates the token, so each of `connections` loops takes one refresh
+ * token from `pool` and then presents the one it was last given. (autocannon cannot carry
+ * state from one request to the next on a connection: it resets the request context after
+ * each pass over its request list.) Each loop finishes its request in flight when the time
+ * is up, so no chain is left spent-but-unread; a pool still serves one run only, because a
+ * refresh token, once used, is spent. Returns the fields of autocannon's result that
+ * `summarize` reads.
+ */
+export async function rotatingLoad({ url, headers, connections, duration }, { pool, body }) {
+  if (pool.length < connections) throw new Error(`refresh pool has ${pool.length} tokens for ${connections} connections`);
+  const target = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies = [];
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const send = (token) =>
+    new Promise((resolve) => {
+      const payload = body(token);
+      const t0 = performance.now();
+      const req = http.request(
+        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(payload) } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (text += d));
+          res.on('end', () => {
+            latencies.push(performance.now() - t0);
+            if (res.statusCode === 200) {
+              ok++;
+              resolve(JSON.parse(text).refresh_token);
+            } else {
+              non2xx++;
+              resolve(null);
+            }
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        resolve(null);
+      });
+      req.end(payload);
+    });
+  const t0 = performance.now();
+  const end = t0 + duration * 1000;
+  await Promise.all(
+    pool.slice(0, connections).map(async (first) => {
+      let token = first;
+      while (token && performance.now() < end) token = await send(token);
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]) : null);
+  return { requests: { average: (ok + non2xx) / seconds }, latency: { p50: pct(0.5), p99: pct(0.99) }, '2xx': ok, non2xx, errors, timeouts: 0 };
+}
+
+/** What the report needs of a run. */
+export function summarize(res) {
+  return {
+    rps: res.requests.average,
+    p50: res.latency.p50,
+    p99: res.latency.p99,
+    ok: res['2xx'],
+    errors: res.errors + res.timeouts + res.non2xx,
+    requests: res['2xx'] + res.non2xx,
+  };
+}
+
+export function median(xs) {
+  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return null;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

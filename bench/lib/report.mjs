@@ -1,0 +1,176 @@
+// The Markdown report of `npm run bench`: per-round figures, medians, same-round ratios,
+// CPU per request by process against the raw signature's CPU, latency and errors, the other
+// endpoints beside their client-credentials ratio, the audit counts, and the targets of
+// docs/performance.md#targets.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { median } from './load.mjs';
+
+const RAW = 'raw sign loop';
+const ENDPOINTS = { refresh: 'refresh_token grant', introspect: 'introspection', jwks: 'JWKS', exchange: 'token exchange (issue 11)' };
+export const DOC_MARKER = '<!-- bench:runs — `npm run bench -- --doc` inserts each run below this line -->';
+
+const int = (x) => (x === null || x === undefined ? '—' : Math.round(x).toLocaleString('en-US'));
+const ratio = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(2));
+const ms = (x) => (x === null || x === undefined ? '—' : `${x} ms`);
+const span = (xs, f) => {
+  const v = xs.filter((x) => x !== null && x !== undefined);
+  if (v.length === 0) return '—';
+  const lo = f(Math.min(...v));
+  const hi = f(Math.max(...v));
+  return lo === hi ? lo : `${lo}–${hi}`;
+};
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+function cpuTotal(cpu) {
+  return cpu ? (cpu.server ?? 0) + (cpu.postgres ?? 0) + (cpu.redis ?? 0) : null;
+}
+
+export function report(run) {
+  const { rounds } = run;
+  const names = run.contenders.filter((n) => n !== RAW);
+  const subject = names[names.length - 1]; // Gatehouse, or B in an A/B run
+  const others = names.slice(0, -1);
+  const cc = (r, n) => r[n]?.cc ?? null;
+  const rawRate = (r) => r[RAW]?.raw.rate ?? null;
+  const rawCpu = (r) => r[RAW]?.raw.cpuPerSignUs ?? null;
+  const out = [];
+
+  out.push(`### ${run.started.slice(0, 16).replace('T', ' ')} UTC — ${run.refs.length ? `A/B ${run.refs.map((r) => `${r.ref} (${r.sha})`).join(' vs ')}` : `commit ${run.commit}`}`);
+  out.push('');
+  out.push('```sh');
+  out.push(run.command);
+  out.push('```');
+  out.push('');
+  out.push(
+    `${availableParallelism()} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the end; Node ${process.version}; ` +
+      `${run.options.rounds} rounds, ${run.settings.seconds} s a run, ${run.settings.connections} connections, ` +
+      `Gatehouse on ${run.options.workers} worker(s), ${run.database}, Redis: ${run.redis}; commit ${run.commit}.`,
+  );
+  out.push('');
+
+  // Client credentials, per round.
+  const ratioCols = [...others.map((n) => `${short(subject)} ÷ ${short(n)}`), `${short(subject)} ÷ raw`];
+  const ccRows = rounds.map((r, i) => [
+    String(i + 1),
+    int(rawRate(r)),
+    ...names.map((n) => int(cc(r, n)?.rps)),
+    ...others.map((n) => ratio(cc(r, subject)?.rps / cc(r, n)?.rps)),
+    ratio(cc(r, subject)?.rps / rawRate(r)),
+  ]);
+  const medRow = [
+    '**median**',
+    int(median(rounds.map(rawRate))),
+    ...names.map((n) => int(median(rounds.map((r) => cc(r, n)?.rps)))),
+    ...others.map((n) => ratio(median(rounds.map((r) => cc(r, subject)?.rps / cc(r, n)?.rps)))),
+    ratio(median(rounds.map((r) => cc(r, subject)?.rps / rawRate(r)))),
+  ];
+  out.push('Client credentials, tokens/s (raw: signatures/s on one core); ratios within each round:');
+  out.push('');
+  out.push(table(['round', 'raw', ...names, ...ratioCols], [...ccRows, medRow]));
+  out.push('');
+
+  // CPU per token by process.
+  const cpuRows = names.map((n) => {
+    const per = rounds.map((r) => cc(r, n)?.cpu).filter(Boolean);
+    const role = (k) => median(per.map((c) => c[k]));
+    const totals = rounds.map((r) => cpuTotal(cc(r, n)?.cpu));
+    const rel = rounds.map((r) => cpuTotal(cc(r, n)?.cpu) / rawCpu(r));
+    return [n, int(role('server')), int(role('postgres')), int(role('redis')), int(median(totals)), `${ratio(median(rel))} (${span(rel, ratio)})`];
+  });
+  out.push(`CPU per token (µs, median of rounds; from /proc): the raw signature costs ${int(median(rounds.map(rawCpu)))} µs (${span(rounds.map(rawCpu), int)}).`);
+  out.push('');
+  out.push(table(['contender', 'server', 'PostgreSQL', 'Redis', 'total', 'total ÷ raw signature (range)'], cpuRows));
+  out.push('');
+
+  // Latency and errors.
+  out.push(`Client credentials at ${run.settings.connections} connections:`);
+  out.push('');
+  out.push(
+    table(
+      ['contender', 'p50 (median)', 'p99 (median; range)', 'errors + non-2xx (all rounds)'],
+      names.map((n) => {
+        const runs = rounds.map((r) => cc(r, n)).filter(Boolean);
+        return [n, ms(median(runs.map((x) => x.p50))), `${ms(median(runs.map((x) => x.p99)))}; ${span(runs.map((x) => x.p99), ms)}`, String(runs.reduce((a, x) => a + x.errors, 0))];
+      }),
+    ),
+  );
+  out.push('');
+
+  // Other endpoints.
+  const eps = Object.keys(ENDPOINTS).filter((e) => run.options.scenarios.includes(e));
+  if (eps.length) {
+    const epRows = eps.map((e) => {
+      const cells = [ENDPOINTS[e]];
+      for (const n of names) {
+        const rps = rounds.map((r) => r[n]?.[e]?.rps ?? null);
+        const rel = rounds.map((r) => (r[n]?.[e] ? r[n][e].rps / cc(r, n).rps : null));
+        cells.push(rps.some((x) => x !== null) ? `${int(median(rps))} (${ratio(median(rel))} × cc)` : 'no endpoint');
+      }
+      const vs = others.map((n) => ratio(median(rounds.map((r) => (r[subject]?.[e] && r[n]?.[e] ? r[subject][e].rps / r[n][e].rps : null)))));
+      const errors = names.map((n) => rounds.reduce((a, r) => a + (r[n]?.[e]?.errors ?? 0), 0));
+      return [...cells, ...vs, errors.join(' / ')];
+    });
+    out.push('Other endpoints, requests/s (median of rounds), with each one\'s ratio to its own client-credentials rate in the same round:');
+    out.push('');
+    out.push(table(['endpoint', ...names, ...others.map((n) => `${short(subject)} ÷ ${short(n)}`), `errors (${names.map(short).join(' / ')})`], epRows));
+    out.push('');
+  }
+
+  // Audit.
+  const auditLines = [];
+  for (const [n, e] of Object.entries(run.exact)) {
+    if (!e) continue;
+    const same = e.sent === e.received && e.received === e.rows;
+    auditLines.push(`- ${n}, exact count: ${e.sent} requests sent, ${e.received} tokens received, ${e.rows} token.issued rows — ${same ? 'equal' : '**NOT EQUAL**'}`);
+  }
+  for (const n of names) {
+    const fl = rounds.map((r) => cc(r, n)?.audit).filter((a) => a && a.flushes);
+    if (fl.length) auditLines.push(`- ${n}, audit group commit under load: ${span(fl.map((a) => a.rows / a.flushes), (x) => x.toFixed(1))} rows per flush (transactions of token.issued rows in the timed runs)`);
+  }
+  if (auditLines.length) out.push(auditLines.join('\n'), '');
+
+  if (!run.refs.length) out.push(targets(run, subject), '');
+  return out.join('\n');
+}
+
+function short(name) {
+  if (name.startsWith('bare')) return 'bare';
+  if (name.startsWith('node-oidc')) return 'peer';
+  return name.split(':')[0];
+}
+
+/** The targets of issue 15 (docs/performance.md#targets), judged on this run's medians. */
+function targets(run, subject) {
+  const { rounds } = run;
+  const g = (r) => r[subject]?.cc;
+  const byName = (prefix) => run.contenders.find((n) => n.startsWith(prefix));
+  const peer = byName('node-oidc');
+  const bare = byName('bare');
+  const vsPeer = median(rounds.map((r) => g(r)?.rps / r[peer]?.cc?.rps));
+  const vsBare = median(rounds.map((r) => g(r)?.rps / r[bare]?.cc?.rps));
+  const cpu = median(rounds.map((r) => cpuTotal(g(r)?.cpu) / r[RAW]?.raw.cpuPerSignUs));
+  const p99 = median(rounds.map((r) => g(r)?.p99));
+  const errors = rounds.reduce((a, r) => a + (g(r)?.errors ?? 0), 0);
+  const exact = run.exact[subject];
+  const row = (what, value, met) => [what, value, met ? 'met' : '**missed**'];
+  return table(
+    ['target (medians of the rounds)', 'this run', ''],
+    [
+      row('tokens/s ≥ 1.3 × node-oidc-provider', `${ratio(vsPeer)} ×`, vsPeer >= 1.3),
+      row('tokens/s ≥ 0.85 × the bare signer', `${ratio(vsBare)} ×`, vsBare >= 0.85),
+      row('(Gatehouse + PostgreSQL + Redis) CPU per token ≤ 1.6 × the raw signature', `${ratio(cpu)} ×`, cpu !== null && cpu <= 1.6),
+      row(`p99 ≤ 30 ms at ${run.settings.connections} connections`, ms(p99), p99 !== null && p99 <= 30),
+      row('zero errors', String(errors), errors === 0),
+      row('exact audit count equal', exact ? `${exact.sent} / ${exact.received} / ${exact.rows}` : '—', exact && exact.sent === exact.received && exact.received === exact.rows),
+    ],
+  );
+}
+
+/** Inserts the run's Markdown right below DOC_MARKER (newest first), or at the end. */
+export function appendToDoc(path, md) {
+  const doc = readFileSync(path, 'utf8');
+  const at = doc.indexOf(DOC_MARKER);
+  const next = at < 0 ? `${doc.trimEnd()}\n\n${DOC_MARKER}\n\n${md}\n` : `${doc.slice(0, at + DOC_MARKER.length)}\n\n${md}\n${doc.slice(at + DOC_MARKER.length)}`;
+  writeFileSync(path, next);
+}
