@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { newId, type Tier } from '@gatehouse/core';
-import { beforeCommit, PrismaService, SqlPool, type Tx, type Prisma } from '@gatehouse/db';
+import { beforeCommit, isOpenTransaction, PrismaService, SqlPool, type Tx, type Prisma } from '@gatehouse/db';
 import type { AuditAction } from './audit-actions';
 import { redact } from './redact';
 
@@ -192,7 +192,7 @@ export class AuditService {
   }
 }
 
-/** A transaction client has no `$transaction` of its own (Prisma's client may be a proxy, so no instanceof). */
+/** Opened by PrismaService.transaction (Prisma 7 transaction clients have a `$transaction` too, so that is no test). */
 function isTransaction(db: Tx | PrismaService): boolean {
-  return !('$transaction' in db);
+  return isOpenTransaction(db);
 }

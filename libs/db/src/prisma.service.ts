@@ -47,6 +47,14 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
 type Hook = () => Promise<void>;
 const hooks = new WeakMap<Tx, { before: Hook[]; after: Hook[] }>();
 
+/**
+ * True for a transaction client opened by `PrismaService.transaction` and still open. (A
+ * Prisma 7 transaction client also has a `$transaction` member, so that is no test.)
+ */
+export function isOpenTransaction(db: unknown): db is Tx {
+  return typeof db === 'object' && db !== null && hooks.has(db as Tx);
+}
+
 function hooksOf(tx: Tx): { before: Hook[]; after: Hook[] } {
   const h = hooks.get(tx);
   if (!h) throw new Error('commit hooks need a transaction opened by PrismaService.transaction');
