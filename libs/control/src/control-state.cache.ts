@@ -21,7 +21,12 @@ export class ControlStateCache implements OnModuleDestroy {
     sql: SqlPool,
     private readonly repo: OrgStateRepository,
   ) {
-    this.cache = new InvalidatingCache(databaseUrl, sql, { channel: CONTROL_CHANNEL, name: 'ControlStateCache' });
+    this.cache = new InvalidatingCache(databaseUrl, sql, {
+      channel: CONTROL_CHANNEL,
+      name: 'control-cache',
+      what: "every org's state",
+      lostEvent: 'control_cache_listen_lost',
+    });
   }
 
   async org(orgId: string): Promise<OrgState | null> {

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { errorCode, runDetached } from '@gatehouse/core';
 import { Client } from 'pg';
+import { DB_TIMEOUTS } from './pool-options';
 import type { SqlPool } from './sql-pool';
 
 export interface InvalidatingCacheOptions {
   /** The NOTIFY channel the tables' triggers send on (e.g. `gatehouse_control`). */
   channel: string;
-  /** For log lines and the listening connection's application_name. */
+  /** For log lines and the listening connection's application_name (`gatehouse-<name>`). */
   name: string;
+  /** What the cache holds, for its log lines ("every client", "every org's state"). */
+  what: string;
+  /** The log event when the listener is lost (docs/reliability.md#events). */
+  lostEvent: string;
   maxEntries?: number;
 }
 
@@ -207,10 +213,17 @@ export class InvalidatingCache<V> {
 
   private listen(): void {
     if (this.closed || this.current || this.retryTimer) return;
+    // The first read opens the connection; its events (and their log lines) belong to no
+    // request (docs/reliability.md#logs).
+    runDetached(() => this.openListener());
+  }
+
+  private openListener(): void {
     const client = new Client({
       connectionString: this.databaseUrl,
-      application_name: `gatehouse-${this.opts.channel}`,
+      application_name: `gatehouse-${this.opts.name}`,
       keepAlive: true,
+      connectionTimeoutMillis: DB_TIMEOUTS.connectMs,
       query_timeout: SYNC_TIMEOUT_MS,
     });
     this.current = client;
@@ -265,18 +278,20 @@ export class InvalidatingCache<V> {
     const wasListening = this.listener === client;
     if (wasListening) this.drop();
     if (this.closed) return;
-    if (wasListening || this.failures === 0) {
-      this.log.warn(
-        { err: (err as Error)?.message },
-        `${this.opts.name}: LISTEN connection lost; loading every read from the database until it is back`,
-      );
-    }
-    const delay = RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)];
-    this.failures++;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.listen();
-    }, delay);
-    this.retryTimer.unref();
+    runDetached(() => {
+      if (wasListening || this.failures === 0) {
+        this.log.warn(
+          { err: (err as Error)?.message, error_code: errorCode(err), event: this.opts.lostEvent },
+          `${this.opts.name}: LISTEN connection lost; reading ${this.opts.what} from the database until it is back`,
+        );
+      }
+      const delay = RETRY_MS[Math.min(this.failures, RETRY_MS.length - 1)];
+      this.failures++;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        this.listen();
+      }, delay);
+      this.retryTimer.unref();
+    });
   }
 }
