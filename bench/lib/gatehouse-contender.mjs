@@ -5,12 +5,12 @@
 // database of its own, one worker (GATEHOUSE_WORKERS, default 1).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { commOf, processTree } from './cpu.mjs';
-import { createDatabase, freePort, sleep } from './services.mjs';
+import { createDatabase, freePort, queryOn, sleep } from './services.mjs';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -62,11 +62,17 @@ export async function startGatehouse(o) {
   try {
     await waitReady(child, url, () => stderr);
     const fixture = await setUp(o, url, env);
-    return contender(o, { url, db, child, fixture, stop });
+    return contender(o, { url, db: db ?? embeddedDatabase(dataDir), child, fixture, stop });
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** The embedded PostgreSQL Gatehouse started in `dataDir` (apps/gatehouse/src/runtime.ts starts it in `<dataDir>/postgres`, which records its port). */
+function embeddedDatabase(dataDir) {
+  const { port } = JSON.parse(readFileSync(join(dataDir, 'postgres', 'postgres.json'), 'utf8'));
+  return { name: 'gatehouse', embedded: true, query: queryOn(`postgresql://gatehouse:gatehouse-embedded@127.0.0.1:${port}/gatehouse`) };
 }
 
 async function setUp(o, url, env) {
@@ -94,6 +100,13 @@ async function setUp(o, url, env) {
     { name: 'bench', scopes: ['bench:read'], token_rate_limit: { requests: 1_000_000, per_seconds: 60 } },
     access_token,
   );
+  // Token exchange (issue 11), where the build has it: the app narrows its own token for a step.
+  const exchange = await fetch(`${url}/v1/orgs/${org.id}/apps/${app.client_id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },
+    body: JSON.stringify({ grant_types: ['client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'] }),
+  });
+  app.exchange = exchange.ok;
   // One refresh-token pool per round (a run spends its chains): one sign-in per connection
   // and round, each user signing in at most `rounds` times (the per-account limit is 10).
   const userPassword = `User-Password-${randomBytes(4).toString('hex')}-1`;
@@ -134,17 +147,22 @@ function contender(o, { url, db, child, fixture, stop }) {
       refresh: (round) => ({ opts: { url: `${url}/oauth/token`, headers }, pool: pools[round], body: (rt) => `grant_type=refresh_token&refresh_token=${rt}` }),
       introspect: () => ({ url: `${url}/oauth/introspect`, method: 'POST', headers, body: `token=${introspected}` }),
       jwks: () => ({ url: `${url}/.well-known/jwks.json` }),
-      // HOOK (issue 11, token exchange): return the load options of an RFC 8693 exchange here,
-      // e.g. { url: `${url}/oauth/token`, method: 'POST', headers, body: 'grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=…&subject_token_type=urn:ietf:params:oauth:token-type:access_token' },
-      // and the bench reports "token exchange/s" beside its client-credentials ratio.
-      exchange: null,
+      // RFC 8693: the app exchanges its own client-credentials token for a step token.
+      exchange: app.exchange
+        ? () => ({
+            url: `${url}/oauth/token`,
+            method: 'POST',
+            headers,
+            body: `grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=${introspected}&subject_token_type=urn:ietf:params:oauth:token-type:access_token&step=bench`,
+          })
+        : null,
     },
     async roles() {
       const tree = processTree(child.pid);
       const embeddedPg = tree.filter((p) => commOf(p)?.startsWith('postgres'));
       return {
         server: tree.filter((p) => !embeddedPg.includes(p)),
-        postgres: db ? await db.backendPids() : embeddedPg,
+        postgres: db.embedded ? embeddedPg : await db.backendPids(),
         redis: o.redis ? [o.redis.pid] : [],
       };
     },

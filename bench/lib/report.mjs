@@ -82,6 +82,12 @@ export function report(run) {
   out.push('');
   out.push(table(['contender', 'server', 'PostgreSQL', 'Redis', 'total', 'total ÷ raw signature (range)'], cpuRows));
   out.push('');
+  for (const n of others) {
+    const rel = rounds.map((r) => cpuTotal(cc(r, subject)?.cpu) / cpuTotal(cc(r, n)?.cpu));
+    if (rel.every((x) => !Number.isFinite(x))) continue;
+    out.push(`Total CPU per token, ${short(subject)} ÷ ${short(n)} within each round: ${rel.map(ratio).join(', ')}; median **${ratio(median(rel))}**.`);
+  }
+  out.push('');
 
   // Latency and errors.
   out.push(`Client credentials at ${run.settings.connections} connections:`);

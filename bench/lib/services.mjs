@@ -32,6 +32,11 @@ async function withClient(url, fn) {
   }
 }
 
+/** `query(sql, params)` → rows, one connection per call (the bench's few bookkeeping queries). */
+export function queryOn(url) {
+  return (sql, params) => withClient(url, (c) => c.query(sql, params)).then((r) => r.rows);
+}
+
 /** A fresh, empty database on the server of `serverUrl`; Gatehouse migrates it at start. */
 export async function createDatabase(serverUrl) {
   const name = `gh_bench_${randomBytes(4).toString('hex')}`;
@@ -46,7 +51,7 @@ export async function createDatabase(serverUrl) {
       withClient(serverUrl, (c) => c.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name])).then((r) =>
         r.rows.map((x) => x.pid),
       ),
-    query: (sql, params) => withClient(u.toString(), (c) => c.query(sql, params)).then((r) => r.rows),
+    query: queryOn(u.toString()),
     drop: () => withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
 }

@@ -118,13 +118,13 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     },
     hang: () => {
       if (!proc?.pid) return;
-      process.kill(proc.pid, 'SIGSTOP');
-      for (const c of children(proc.pid)) process.kill(c, 'SIGSTOP');
+      signal(proc.pid, 'SIGSTOP');
+      for (const c of children(proc.pid)) signal(c, 'SIGSTOP');
     },
     resume: () => {
       if (!proc?.pid) return;
-      for (const c of children(proc.pid)) process.kill(c, 'SIGCONT');
-      process.kill(proc.pid, 'SIGCONT');
+      for (const c of children(proc.pid)) signal(c, 'SIGCONT');
+      signal(proc.pid, 'SIGCONT');
     },
     destroy: async () => {
       await own.stopImmediate();
@@ -133,4 +133,13 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   };
   await own.start();
   return own;
+}
+
+/** A backend may exit between being listed and being signalled: that is not an error. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
 }

@@ -13,6 +13,7 @@ import { RateLimitModule } from '@gatehouse/ratelimit';
 import { ACCESS_GATE, TokensModule, type AccessGate } from '@gatehouse/tokens';
 import { BearerGuard } from './auth/bearer.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
+import { ConsoleModule } from './console/console.module';
 import { AdminAuthController } from './controllers/admin-auth.controller';
 import { AdminsController } from './controllers/admins.controller';
 import { ApprovalsController } from './controllers/approvals.controller';
@@ -81,6 +82,7 @@ export class AppModule {
         OAuthModule,
         ControlModule,
         PassportModule,
+        ConsoleModule,
       ],
       controllers: [
         HealthController,

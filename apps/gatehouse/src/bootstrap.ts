@@ -7,6 +7,7 @@ import { TokenEndpoint } from '@gatehouse/oauth';
 import { LogController } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, type AppOptions } from './app.module';
+import { registerConsole } from './console/console-static';
 import { FastRoutes } from './http/fast-routes';
 import { registerFormParser } from './http/form-body';
 import { registerJwksRoute } from './http/jwks.route';
@@ -71,6 +72,7 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   registerJwksRoute(fastify, fast, app.get(SigningKeyService), genReqId);
   registerTokenRoute(fastify, app.get(TokenEndpoint));
   registerStripeWebhookRoute(fastify, app.get(StripeWebhookService));
+  await registerConsole(fastify);
   setUpOpenApi(app, rt.config.issuer, {
     '/oauth/token': tokenRouteOpenApi,
     [STRIPE_WEBHOOK_PATH]: stripeWebhookOpenApi,

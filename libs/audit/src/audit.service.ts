@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { newId, type Tier } from '@gatehouse/core';
-import { beforeCommit, isOpenTransaction, PrismaService, SqlPool, type Tx, type Prisma } from '@gatehouse/db';
+import { beforeCommit, PrismaService, SqlPool, type Tx, type Prisma, isOpenTransaction } from '@gatehouse/db';
 import type { AuditAction } from './audit-actions';
 import { redact } from './redact';
 
@@ -192,7 +192,11 @@ export class AuditService {
   }
 }
 
-/** Opened by PrismaService.transaction (Prisma 7 transaction clients have a `$transaction` too, so that is no test). */
+/**
+ * A transaction of PrismaService.transaction (the commit-hook registry knows it). Not by shape:
+ * Prisma 7's transaction client also answers `$transaction`, and testing for it sent every
+ * transaction's audit rows out at once, taking the chain head's lock mid-transaction.
+ */
 function isTransaction(db: Tx | PrismaService): boolean {
   return isOpenTransaction(db);
 }

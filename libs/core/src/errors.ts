@@ -222,23 +222,30 @@ export class TokenRateExceeded extends OAuthError {
   readonly status = 429;
 }
 
+/** A decision of the access gate that is not an allow (libs/tokens/src/access-gate.ts). */
+export interface StoppedDecision {
+  outcome: 'deny' | 'review';
+  /** A stable reason code clients switch on (`contract_inactive`, …). */
+  reason: string;
+  /** The HTTP status the refusal carries on the management API (403 unless the reason says). */
+  status: number;
+  /** One human sentence, the same for support, buyers and operators. */
+  message: string;
+  /** What to do to get through: the recovery path. */
+  recovery: string;
+  /** `dec_…`: names the decision in the audit log. */
+  decisionId: string;
+  /** `apr_…` when the outcome is `review`: the approval request to act on. */
+  approvalId?: string;
+}
+
 /**
  * A valid request that the access gate stopped, before it is known which surface answers:
  * the OAuth filter renders it as `access_denied` (RFC 6749 §5.2 plus extension members),
  * the problem filter as problem+json whose `code` is the reason (docs/control.md).
  */
 export class AccessStoppedError extends Error {
-  constructor(
-    readonly decision: {
-      outcome: 'deny' | 'review';
-      reason: string;
-      status: number;
-      message: string;
-      recovery: string;
-      decisionId: string;
-      approvalId?: string;
-    },
-  ) {
+  constructor(readonly decision: StoppedDecision) {
     super(decision.message);
     this.name = 'AccessStoppedError';
   }

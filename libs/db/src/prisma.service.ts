@@ -48,8 +48,8 @@ type Hook = () => Promise<void>;
 const hooks = new WeakMap<Tx, { before: Hook[]; after: Hook[] }>();
 
 /**
- * True for a transaction client opened by `PrismaService.transaction` and still open. (A
- * Prisma 7 transaction client also has a `$transaction` member, so that is no test.)
+ * Whether `db` is a transaction opened by PrismaService.transaction. (Prisma 7's transaction
+ * client is a proxy that also answers `$transaction`, so its shape cannot tell.)
  */
 export function isOpenTransaction(db: unknown): db is Tx {
   return typeof db === 'object' && db !== null && hooks.has(db as Tx);

@@ -1,4 +1,4 @@
-import type { Tier } from '@gatehouse/core';
+import type { StoppedDecision, Tier } from '@gatehouse/core';
 
 /**
  * The access gate (docs/architecture.md#the-access-gate): the one port through which a valid
@@ -59,20 +59,7 @@ export interface AccessAllowed {
   decisionId?: string;
 }
 
-export interface AccessStopped {
-  outcome: 'deny' | 'review';
-  /** A stable reason code clients switch on (`contract_inactive`, …). */
-  reason: string;
-  /** The HTTP status the refusal carries on the management API (403 unless the reason says). */
-  status: number;
-  /** One human sentence, the same for support, buyers and operators. */
-  message: string;
-  /** What to do to get through: the recovery path. */
-  recovery: string;
-  /** `dec_…`: names the decision in the audit log. */
-  decisionId: string;
-  /** `apr_…` when the outcome is `review`: the approval request to act on. */
-  approvalId?: string;
+export interface AccessStopped extends StoppedDecision {
   /** What the decision was made from, for the audit row (never secrets). */
   inputs?: Record<string, unknown>;
 }

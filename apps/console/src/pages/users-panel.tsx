@@ -1,0 +1,110 @@
+import { useState } from 'react';
+import { api, seg } from '../api/client';
+import type { User } from '../api/types';
+import { ActionButton, AsyncForm, Confirm, Empty, ErrorBox, Field, Loading, Pager, when } from '../components/ui';
+import { usePaged } from '../hooks';
+
+/** An org's users: create, disable or enable, end every session. */
+export function UsersPanel({ orgId }: { orgId: string }) {
+  const base = `/v1/orgs/${seg(orgId)}/users`;
+  const list = usePaged<User>(base);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+
+  return (
+    <section aria-labelledby="users">
+      <h2 id="users">Users</h2>
+      <AsyncForm
+        label="Create user"
+        submit="Create user"
+        className="form inline"
+        onSubmit={async () => {
+          await api('POST', base, { email, password });
+          setEmail('');
+          setPassword('');
+          list.reload();
+        }}
+      >
+        <Field label="User email">
+          {(id) => (
+            <input
+              id={id}
+              type="email"
+              autoComplete="off"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          )}
+        </Field>
+        <Field label="Initial password">
+          {(id) => (
+            <input
+              id={id}
+              type="password"
+              autoComplete="new-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
+      </AsyncForm>
+      {list.state === 'error' && <ErrorBox error={list.error} />}
+      {list.state === 'ready' && list.items.length === 0 && <Empty>No users in this organization.</Empty>}
+      {list.items.length > 0 && (
+        <div className="table-wrap" role="region" aria-label="Users table" tabIndex={0}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">ID</th>
+                <th scope="col">Created</th>
+                <th scope="col">State</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.items.map((u) => (
+                <tr key={u.id}>
+                  <td>{u.email}</td>
+                  <td>
+                    <code>{u.id}</code>
+                  </td>
+                  <td>{when(u.created_at)}</td>
+                  <td>{u.disabled ? 'disabled' : 'active'}</td>
+                  <td className="actions">
+                    <ActionButton
+                      onClick={async () => {
+                        await api('PATCH', `${base}/${seg(u.id)}`, { disabled: !u.disabled });
+                        list.reload();
+                      }}
+                    >
+                      {u.disabled ? 'Enable' : 'Disable'} <span className="sr-only">{u.email}</span>
+                    </ActionButton>
+                    <Confirm
+                      trigger={`Revoke sessions of ${u.email}`}
+                      title={`Revoke every session of ${u.email}?`}
+                      consequence={
+                        <p>
+                          Every access and refresh token this user holds stops working at once; the user must sign in
+                          again.
+                        </p>
+                      }
+                      confirm="Revoke sessions"
+                      onConfirm={async () => {
+                        await api('POST', `${base}/${seg(u.id)}/revoke-tokens`);
+                      }}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.state === 'loading' && <Loading what="Loading users" />}
+      <Pager hasMore={list.hasMore} loadMore={list.loadMore} loading={list.state === 'loading'} />
+    </section>
+  );
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { DirectoryModule } from '@gatehouse/directory';
+import { AuditVerifyController } from './audit-verify.controller';
+import { ConsoleSessionController } from './console-session.controller';
+import { TokenInspectController } from './token-inspect.controller';
+import { TokenInspectionService } from './token-inspection.service';
+
+/** The API the admin console needs beyond the rest of /v1 (docs/console.md). */
+@Module({
+  imports: [DirectoryModule],
+  controllers: [ConsoleSessionController, TokenInspectController, AuditVerifyController],
+  providers: [TokenInspectionService],
+})
+export class ConsoleModule {}
