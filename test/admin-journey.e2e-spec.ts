@@ -29,7 +29,7 @@ describe('admin journey', () => {
   it('signs in with password then TOTP and gets an RS256 at+jwt admin token without an org', async () => {
     const login = await gh.api('POST', '/v1/admin/login', { body: { email: admin.email, password: admin.password } });
     expect(login.status).toBe(200);
-    expect(login.body.mfa_token).toMatch(/^ghm_/);
+    expect(login.body.mfa_token).toMatch(/^ghc_/);
     expect(login.body.access_token).toBeUndefined();
 
     usedCode = await stepCode(0);

@@ -203,6 +203,43 @@ describe('every documented audit action is produced and found through GET /v1/au
       await ctl('POST', `/pauses/${pause.id}/resume`, { review_note: 'fixed' });
     }
     gate.fallback = null;
+    // managed_token.*, anomaly.*: Ann's managed token for the app as its host, created and
+    // regenerated, re-hosted, exchanged past an exchange-rate threshold of 1 under an
+    // auto-suspend policy (flagged, suspended), acknowledged, cleared, revoked.
+    const agent = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        token: admin,
+        body: { name: 'agent', scopes: ['read'], grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'] },
+      })
+    ).body;
+    const annToken = (
+      await gh.api('POST', `/v1/orgs/${org.id}/users/login`, {
+        body: { client_id: agent.client_id, email: 'ann@acme.test', password: 'Ann-Strong-Pass-42' },
+      })
+    ).body.access_token as string;
+    const managed = () =>
+      gh.api('POST', '/v1/me/managed-token', { token: annToken, body: { hosts: [agent.client_id] } });
+    expect((await managed()).status).toBe(201);
+    const ghm = (await managed()).body.token as string;
+    const managedPath = `/v1/orgs/${org.id}/users/${user.id}/managed-token`;
+    expect((await gh.api('PATCH', managedPath, { token: admin, body: { hosts: [agent.client_id] } })).status).toBe(200);
+    const anomalySettings = { exchange_rate: { limit: 1, window_s: 3600 } };
+    expect((await gh.api('PUT', '/v1/anomalies/settings', { token: admin, body: anomalySettings })).status).toBe(200);
+    const policy = { token: admin, body: { auto_suspend: true } };
+    expect((await gh.api('PUT', `/v1/orgs/${org.id}/anomaly-policy`, policy)).status).toBe(200);
+    const managedExchange = () =>
+      form('/oauth/token', agent, {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: ghm,
+        subject_token_type: 'urn:gatehouse:params:oauth:token-type:managed',
+      });
+    expect((await managedExchange()).status).toBe(200);
+    expect((await managedExchange()).status).toBe(200);
+    expect((await managedExchange()).body.reason).toBe('anomaly_review_pending');
+    const [flag] = (await gh.api('GET', `/v1/anomalies?org=${org.id}`, { token: admin })).body.items;
+    expect((await gh.api('POST', `/v1/anomalies/${flag.id}/acknowledge`, { token: admin, body: {} })).status).toBe(200);
+    expect((await gh.api('POST', `/v1/anomalies/${flag.id}/clear`, { token: admin, body: {} })).status).toBe(200);
+    expect((await gh.api('DELETE', managedPath, { token: admin })).status).toBe(204);
 
     // Tokens: issued, revoked, introspection refusal, rate-limit refusal, revoke-all.
     const issued = await form('/oauth/token', app, { grant_type: 'client_credentials' });

@@ -54,7 +54,7 @@ describe('MFA enrolment', () => {
     expect((await gh.api('GET', '/v1/me', { token: enrolToken })).status).toBe(401);
     expect((await gh.api('POST', '/v1/admin/mfa/enroll', { token: enrolToken })).status).toBe(401);
     const again = await gh.api('POST', '/v1/admin/login', { body: { email: admin.email, password: admin.password } });
-    expect(again.body.mfa_token).toMatch(/^ghm_/);
+    expect(again.body.mfa_token).toMatch(/^ghc_/);
     // The step used to activate cannot sign in.
     const replay = await gh.api('POST', '/v1/admin/login/mfa', { body: { mfa_token: again.body.mfa_token, code } });
     expect(replay.status).toBe(401);

@@ -124,4 +124,19 @@ describe('protocol surface and session rules', () => {
     );
     expect(locked.length).toBeGreaterThan(0);
   });
+
+  it('an admin sign-in with a NUL in the email is a 400, counted and audited like any failure (issue 14, defect 1)', async () => {
+    const email = 'ad\u0000min@example.test';
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await gh.api('POST', '/v1/admin/login', { body: { email, password: 'Wrong-password-123' } });
+      seen.push(r.status);
+      if (r.status === 400) expect(r.body.code).toBe('validation_failed');
+    }
+    expect(seen).toEqual([400, 400, 400, 429]);
+    const rows = await gh.sql(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'admin.login.password' AND reason = 'invalid input'`,
+    );
+    expect(rows[0].n).toBe(3);
+  });
 });

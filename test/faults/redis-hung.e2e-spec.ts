@@ -32,6 +32,7 @@ describe('Redis hung (SIGSTOP), one process', () => {
     redis?.resume();
     await gh?.close();
     await redis?.stop();
+    redis?.client.disconnect();
   });
 
   async function commandCalls(): Promise<number> {

@@ -30,6 +30,8 @@ import { MeController } from './controllers/me.controller';
 import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
 import { UsersController } from './controllers/users.controller';
+import { ManagedTokensController } from './controllers/managed-tokens.controller';
+import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { ReadinessService } from './readiness.service';
 import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
@@ -104,6 +106,8 @@ export class AppModule {
         PausesController,
         ApprovalsController,
         AuthzenController,
+        ManagedTokensController,
+        AnomaliesController,
       ],
       providers: [
         BearerStrategy,

@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { AuditService } from '@gatehouse/audit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@gatehouse/core';
 import { StripeWebhookService } from '@gatehouse/control';
@@ -15,6 +16,8 @@ import { setUpOpenApi } from './http/openapi';
 import { registerStripeWebhookRoute, STRIPE_WEBHOOK_PATH, stripeWebhookOpenApi } from './http/stripe-webhook.route';
 import { registerTokenRoute, tokenRouteOpenApi } from './http/token.route';
 import { createRootLogger, NestPinoLogger, requestStore } from './logging/logger';
+import { auditFlushRows, auditFlushSeconds, instrument, setDependencyProbe } from './metrics/metrics';
+import { ReadinessService } from './readiness.service';
 import type { Runtime } from './runtime';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -69,6 +72,13 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
     fast.close();
     done();
   });
+  // docs/reliability.md#metrics
+  instrument(fastify);
+  app.get(AuditService).onFlushed((rows, seconds, ok) => {
+    auditFlushRows.observe(rows);
+    auditFlushSeconds.observe({ ok: String(ok) }, seconds);
+  });
+  setDependencyProbe(() => app.get(ReadinessService).check());
   registerJwksRoute(fastify, fast, app.get(SigningKeyService), genReqId);
   registerTokenRoute(fastify, app.get(TokenEndpoint));
   registerStripeWebhookRoute(fastify, app.get(StripeWebhookService));

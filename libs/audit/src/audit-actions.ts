@@ -51,6 +51,15 @@ export const AUDIT_ACTIONS = [
   'approval.approved',
   'approval.rejected',
   'approval.used',
+  'managed_token.created',
+  'managed_token.regenerated',
+  'managed_token.updated',
+  'managed_token.revoked',
+  'managed_token.suspended',
+  'anomaly.flagged',
+  'anomaly.acknowledged',
+  'anomaly.cleared',
+  'anomaly.settings_changed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -50,6 +50,7 @@ export class AuditService {
   private queue: { row: Prisma.AuditEventCreateManyInput; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private flushers = 0;
   private readonly pendingByTx = new WeakMap<Tx, Prisma.AuditEventCreateManyInput[]>();
+  private readonly flushListeners: ((rows: number, seconds: number, ok: boolean) => void)[] = [];
   private readonly unknownOutcomeListeners: ((o: UnknownFlushOutcome) => void)[] = [];
 
   constructor(
@@ -72,6 +73,11 @@ export class AuditService {
   }
 
   /** libs/tokens registers here to revoke the tokens of a flush whose outcome is unknown. */
+  /** Metrics: every group-commit flush, its size and how long it took (docs/reliability.md#metrics). */
+  onFlushed(listener: (rows: number, seconds: number, ok: boolean) => void): void {
+    this.flushListeners.push(listener);
+  }
+
   onUnknownFlushOutcome(listener: (o: UnknownFlushOutcome) => void): void {
     this.unknownOutcomeListeners.push(listener);
   }
@@ -81,10 +87,17 @@ export class AuditService {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, 1000);
+        const started = process.hrtime.bigint();
+        const flushed = (ok: boolean) => {
+          const s = Number(process.hrtime.bigint() - started) / 1e9;
+          for (const l of this.flushListeners) l(batch.length, s, ok);
+        };
         try {
           await this.insertMany(batch.map((b) => b.row));
+          flushed(true);
           for (const b of batch) b.resolve();
         } catch (err) {
+          flushed(false);
           // Tell the revocation state first: by the time a caller answers 503, its token is dead.
           this.unknownOutcome(
             batch.map((b) => b.row),

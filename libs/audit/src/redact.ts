@@ -32,4 +32,5 @@ const ALLOWED = new Set([
   'secretId',
   'grant_type',
   'code_count',
+  'managed_token_id',
 ]);

@@ -62,6 +62,8 @@ const envSchema = z.object({
   PORT: int(0, 65535).optional(),
   HOST: z.string().min(1).max(255).optional(),
   GATEHOUSE_WORKERS: int(1, 256).optional(),
+  /** Prometheus metrics on their own port, on HOST (docs/reliability.md#metrics); unset: off. */
+  GATEHOUSE_METRICS_PORT: int(1, 65535).optional(),
   GATEHOUSE_DATA_DIR: z.string().min(1).optional(),
   GATEHOUSE_REDIS_PREFIX: z
     .string()
@@ -104,6 +106,7 @@ export interface GatehouseConfig {
   readonly port: number;
   readonly host: string;
   readonly workers: number;
+  readonly metricsPort: number | null;
   readonly dataDir: string;
   readonly rsaBits: 2048 | 3072 | 4096;
   readonly accessTokenTtlS: number;
@@ -188,6 +191,7 @@ export function loadConfig(
     port,
     host,
     workers: e.GATEHOUSE_WORKERS ?? Math.max(1, defaults.cpus ?? 1),
+    metricsPort: e.GATEHOUSE_METRICS_PORT ?? null,
     dataDir: e.GATEHOUSE_DATA_DIR ?? `${cwd}/.gatehouse`,
     rsaBits: (e.GATEHOUSE_RSA_BITS ?? 2048) as 2048 | 3072 | 4096,
     accessTokenTtlS,

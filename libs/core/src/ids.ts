@@ -18,6 +18,8 @@ export const ID_PREFIXES = {
   family: 'rfm',
   refresh: 'rft',
   token: 'jti',
+  managedToken: 'mgt',
+  anomaly: 'ano',
   decision: 'dec',
   pause: 'pau',
   approval: 'apr',

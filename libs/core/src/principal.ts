@@ -44,6 +44,8 @@ export interface UserPrincipal {
   clientId: string;
   scopes: string[];
   jti: string;
+  /** RFC 9068 §2.2.1: when the user signed in (epoch seconds); absent on tokens minted before it existed. */
+  authTime?: number;
   /** A step token's `step` and actor chain (outermost first), for the access gate. */
   step?: string;
   actors?: string[];

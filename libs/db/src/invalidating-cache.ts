@@ -19,7 +19,7 @@ export interface InvalidatingCacheOptions {
 
 const RETRY_MS = [1_000, 2_000, 5_000];
 /** The sync round trip on the listening connection; a hung server fails it, and the cache is bypassed. */
-const SYNC_TIMEOUT_MS = 5_000;
+const SYNC_TIMEOUT_MS = DB_TIMEOUTS.connectMs;
 /** How long a fresh listener waits for its probe notification before giving up (and retrying). */
 const PROBE_TIMEOUT_MS = 3_000;
 

@@ -106,7 +106,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     if (o.name === 'PrismaClientInitializationError') return true;
     if (
       typeof o.message === 'string' &&
-      /ECONNREFUSED|Connection terminated|connect ETIMEDOUT|Can't reach database|Query read timeout|timeout exceeded when trying to connect|Unable to start a transaction in the given time|Client has encountered a connection error/i.test(
+      /ECONNREFUSED|Connection terminated|connect ETIMEDOUT|Can't reach database|Query read timeout|Database circuit open|timeout exceeded when trying to connect|Unable to start a transaction in the given time|Client has encountered a connection error/i.test(
         o.message,
       )
     ) {

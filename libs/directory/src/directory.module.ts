@@ -14,6 +14,8 @@ import { PrincipalRevocationService } from './principal-revocation.service';
 import { UserAuthService } from './user-auth.service';
 import { UserService } from './user.service';
 import { SessionTerminator } from './session-terminator';
+import { ManagedTokenService } from './managed-token.service';
+import { AnomalyReviewService } from './anomaly-review.service';
 
 const services = [
   OrgAccess,
@@ -31,6 +33,8 @@ const services = [
   UserAuthService,
   PrincipalRevocationService,
   SessionTerminator,
+  ManagedTokenService,
+  AnomalyReviewService,
 ];
 
 @Module({ providers: services, exports: services })

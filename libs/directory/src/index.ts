@@ -10,3 +10,5 @@ export * from './login-throttle';
 export * from './directory.module';
 export * from './user-auth.service';
 export * from './principal-revocation.service';
+export * from './managed-token.service';
+export * from './anomaly-review.service';

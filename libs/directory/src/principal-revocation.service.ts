@@ -12,6 +12,8 @@ interface Mark {
   orgId: string | null;
   kind: 'org' | 'app' | 'user' | 'admin';
   families: Prisma.RefreshFamilyWhereInput;
+  /** Revoke-all of a user or an org ends managed tokens too, and says so (docs/managed-tokens.md#kept-apart). */
+  managed?: { userId: string } | { orgId: string };
 }
 
 const TARGET_TYPE = { org: 'organization', app: 'application', user: 'user', admin: 'administrator' } as const;
@@ -43,7 +45,8 @@ export class PrincipalRevocationService {
     const subjectId = target.kind === 'org' ? orgId : target.id;
     const families =
       target.kind === 'org' ? { orgId } : target.kind === 'app' ? { clientId: target.id, orgId } : { subjectId, orgId };
-    return this.mark(actor, meta, { subjectId, orgId, kind: target.kind, families });
+    const managed = target.kind === 'org' ? { orgId } : target.kind === 'user' ? { userId: target.id } : undefined;
+    return this.mark(actor, meta, { subjectId, orgId, kind: target.kind, families, managed });
   }
 
   /**
@@ -65,15 +68,19 @@ export class PrincipalRevocationService {
   }
 
   private async mark(actor: Principal, meta: RequestMeta, m: Mark) {
-    const { at, familiesEnded } = await this.prisma.transaction(async (tx) => {
-      const ended = await this.sessions.end(tx, m.subjectId, m.orgId, m.families, `revoke_all:${m.kind}`);
+    const { at, familiesEnded, managedTokensEnded } = await this.prisma.transaction(async (tx) => {
+      const ended = await this.sessions.end(tx, m.subjectId, m.orgId, m.families, `revoke_all:${m.kind}`, m.managed);
       await this.audit.record(tx, meta, {
         action: 'principal.tokens_revoked',
         outcome: 'success',
         actor,
         orgId: m.orgId,
         target: { type: TARGET_TYPE[m.kind], id: m.subjectId },
-        details: { valid_after: ended.at.toISOString(), refresh_families_ended: ended.familiesEnded },
+        details: {
+          valid_after: ended.at.toISOString(),
+          refresh_families_ended: ended.familiesEnded,
+          managed_tokens_ended: ended.managedTokensEnded,
+        },
       });
       return ended;
     });
@@ -83,6 +90,7 @@ export class PrincipalRevocationService {
       // iat has whole seconds: tokens from the mark's own second are dead too.
       tokens_valid_from: new Date(Math.floor(at.getTime() / 1000) * 1000 + 1000).toISOString(),
       refresh_families_ended: familiesEnded,
+      managed_tokens_ended: managedTokensEnded,
     };
   }
 }

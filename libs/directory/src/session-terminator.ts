@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '@gatehouse/core';
 import { type Prisma, type Tx } from '@gatehouse/db';
-import { TokenRevocationService } from '@gatehouse/tokens';
+import { ManagedTokens, TokenRevocationService } from '@gatehouse/tokens';
 
 /**
  * Ends a principal's sessions, inside the transaction of the change that calls for it
@@ -15,17 +15,22 @@ import { TokenRevocationService } from '@gatehouse/tokens';
 export class SessionTerminator {
   constructor(
     private readonly tokens: TokenRevocationService,
+    private readonly managed: ManagedTokens,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** `families` picks the refresh families (by subject, client, org…). */
+  /**
+   * `families` picks the refresh families (by subject, client, org…); `managed` the managed
+   * tokens that end too (a user's or an org's users'; docs/managed-tokens.md#kept-apart).
+   */
   async end(
     tx: Tx,
     subjectId: string,
     orgId: string | null,
     families: Prisma.RefreshFamilyWhereInput,
     why: string,
-  ): Promise<{ at: Date; familiesEnded: number }> {
+    managed?: { userId: string } | { orgId: string },
+  ): Promise<{ at: Date; familiesEnded: number; managedTokensEnded: number }> {
     const at = this.clock.now();
     await tx.$executeRaw`INSERT INTO principal_revocations (subject_id, valid_after, org_id) VALUES (${subjectId}, ${at}, ${orgId})
       ON CONFLICT (subject_id) DO UPDATE SET valid_after = GREATEST(principal_revocations.valid_after, EXCLUDED.valid_after)`;
@@ -33,7 +38,8 @@ export class SessionTerminator {
       where: { ...families, revokedAt: null },
       data: { revokedAt: at, revokedWhy: why },
     });
+    const managedEnded = managed ? await this.managed.end(tx, managed, why) : [];
     await this.tokens.validAfterMarked(tx, subjectId, at);
-    return { at, familiesEnded: ended.count };
+    return { at, familiesEnded: ended.count, managedTokensEnded: managedEnded.length };
   }
 }

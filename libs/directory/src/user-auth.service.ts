@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ProblemError, Problems } from '@gatehouse/core';
+import { ProblemError, Problems, epochSeconds } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
 import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
 import { PasswordHasher } from '@gatehouse/credentials';
@@ -111,6 +111,7 @@ export class UserAuthService {
           scopes: app.scopes,
           ttlS: app.tokenTtlS,
           mayAct: app.delegates,
+          authTime: epochSeconds(started.createdAt),
           refreshToken: started.refreshToken,
           audit: {
             action: 'token.issued',

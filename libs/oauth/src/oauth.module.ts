@@ -8,6 +8,7 @@ import { IntrospectionEndpoint } from './introspection.endpoint';
 import { RevocationEndpoint } from './revocation.endpoint';
 import { TokenEndpoint } from './token-endpoint.service';
 import { ExchangeTokens } from './token-exchange/subject-token';
+import { ManagedExchange } from './token-exchange/managed-exchange';
 import { TokenExchangeGrant } from './token-exchange/token-exchange.grant';
 
 /** Register a new grant here: list its class in `grants`. */
@@ -17,6 +18,7 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
   providers: [
     ClientCache,
     ExchangeTokens,
+    ManagedExchange,
     ClientAuthenticator,
     ...grants,
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidGrant, InvalidRequest } from '@gatehouse/core';
+import { InvalidGrant, InvalidRequest, epochSeconds } from '@gatehouse/core';
 import { type Tx } from '@gatehouse/db';
 import { SessionRotation, userLiveness, type RefreshFamilyInfo, type Renewal } from '@gatehouse/tokens';
 import type { GrantHandler, GrantRequest, TokenResponse } from './grant';
@@ -61,6 +61,7 @@ export class RefreshTokenGrant implements GrantHandler {
         scopes,
         ttlS: app.tokenTtlS,
         mayAct: app.delegates,
+        authTime: epochSeconds(family.createdAt),
         audit: {
           action: 'token.refreshed',
           target: { type: 'refresh_family', id: family.familyId },

@@ -22,9 +22,11 @@ export interface MintInput {
   clientId?: string;
   org?: { id: string; name: string };
   /** RFC 8693 delegation claims; `exp` is capped at `notAfter`. */
-  delegation?: { act: ActClaim; step: string; parentJti: string; notAfter: number };
+  delegation?: { act: ActClaim; step?: string; parentJti: string; notAfter: number };
   /** RFC 8693 §4.4: the clients that may exchange this token. */
   mayAct?: readonly string[];
+  /** RFC 9068 §2.2.1 `auth_time`: the sign-in this token descends from (epoch seconds). */
+  authTime?: number;
 }
 
 export interface MintedToken {
@@ -69,7 +71,8 @@ export class AccessTokenService {
       tier: input.tier,
       ...(input.clientId ? { client_id: input.clientId } : {}),
       ...(input.org ? { org: input.org.name, org_id: input.org.id } : {}),
-      ...(d ? { act: d.act, step: d.step, parent_jti: d.parentJti } : {}),
+      ...(d ? { act: d.act, ...(d.step !== undefined ? { step: d.step } : {}), parent_jti: d.parentJti } : {}),
+      ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
       ...(input.mayAct?.length
         ? { may_act: { sub: input.mayAct.length === 1 ? input.mayAct[0] : [...input.mayAct] } }
         : {}),

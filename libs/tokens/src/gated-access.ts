@@ -7,6 +7,7 @@ import {
   type AccessRequest,
   type AccessStopped,
 } from './access-gate';
+import { AnomalyDetector } from './anomalies/anomaly-detector';
 
 /**
  * The one caller of the bound `AccessGate` (docs/architecture.md#the-access-gate). It writes
@@ -20,11 +21,17 @@ export class GatedAccess {
   constructor(
     @Inject(ACCESS_GATE) private readonly gate: AccessGate,
     private readonly audit: AuditService,
+    private readonly anomalies: AnomalyDetector,
   ) {}
 
   async decide(meta: RequestMeta, request: AccessRequest): Promise<AccessDecision> {
     const decision = await this.gate.check(request);
-    if (decision.outcome !== 'allow') await this.record(meta, request, decision);
+    if (decision.outcome !== 'allow') {
+      await this.record(meta, request, decision);
+      // Detached: the gate may be asked inside the caller's transaction (sign-in, refresh),
+      // which must not wait on a detector (docs/managed-tokens.md#anomaly-review).
+      void this.anomalies.refused(meta, request.subject.id, request.subject.orgId ?? null);
+    }
     return decision;
   }
 

@@ -13,3 +13,6 @@ export * from './liveness';
 export * from './principal-resolver';
 export * from './delegation-lineage';
 export * from './undelivered-tokens';
+export * from './managed/managed-tokens';
+export * from './anomalies/anomaly-thresholds';
+export * from './anomalies/anomaly-detector';

@@ -117,6 +117,7 @@ export class PrincipalResolver {
           scopes,
           jti: claims.jti,
           rateLimit: { requests: row.rate_limit_requests, perSeconds: row.rate_limit_per_seconds },
+          ...(claims.auth_time !== undefined ? { authTime: claims.auth_time } : {}),
           ...delegation(claims),
         };
       }

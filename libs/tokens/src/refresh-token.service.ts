@@ -10,6 +10,8 @@ export interface RefreshFamilyInfo {
   clientId: string | null;
   orgId: string | null;
   scope: string;
+  /** When the family began: the sign-in every token of the family descends from. */
+  createdAt: Date;
 }
 
 export type RotateResult =
@@ -37,8 +39,8 @@ export class RefreshTokenService {
 
   async start(
     tx: Tx,
-    family: Omit<RefreshFamilyInfo, 'familyId'>,
-  ): Promise<{ familyId: string; refreshToken: string }> {
+    family: Omit<RefreshFamilyInfo, 'familyId' | 'createdAt'>,
+  ): Promise<{ familyId: string; refreshToken: string; createdAt: Date }> {
     const familyId = newId('family');
     const now = this.clock.now();
     await tx.refreshFamily.create({
@@ -49,11 +51,12 @@ export class RefreshTokenService {
         clientId: family.clientId,
         orgId: family.orgId,
         scope: family.scope,
+        createdAt: now,
         expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlS * 1000),
       },
     });
     const refreshToken = await this.issue(tx, familyId);
-    return { familyId, refreshToken };
+    return { familyId, refreshToken, createdAt: now };
   }
 
   /**
@@ -139,6 +142,7 @@ function toInfo(f: {
   clientId: string | null;
   orgId: string | null;
   scope: string;
+  createdAt: Date;
 }): RefreshFamilyInfo {
   return {
     familyId: f.id,
@@ -147,5 +151,6 @@ function toInfo(f: {
     clientId: f.clientId,
     orgId: f.orgId,
     scope: f.scope,
+    createdAt: f.createdAt,
   };
 }

@@ -4,6 +4,7 @@ import type { Tier } from '@gatehouse/core';
 import { PrismaService, type Tx } from '@gatehouse/db';
 import { RefreshTokenService, type RefreshFamilyInfo } from './refresh-token.service';
 import { TokenIssuer, type IssueRequest, type TokenResponse } from './token-issuer';
+import { AnomalyDetector } from './anomalies/anomaly-detector';
 
 /** What the caller makes of a rotated family: the token to issue, or why there is none. */
 export type Renewal = { issue: Omit<IssueRequest, 'refreshToken'> } | { invalid: string };
@@ -22,6 +23,7 @@ export class SessionRotation {
     private readonly refreshTokens: RefreshTokenService,
     private readonly issuer: TokenIssuer,
     private readonly audit: AuditService,
+    private readonly anomalies: AnomalyDetector,
   ) {}
 
   async rotate(
@@ -43,7 +45,7 @@ export class SessionRotation {
           reason: 'a spent refresh token was presented; the family is revoked',
           details: binding.clientId ? { client_id: binding.clientId } : {},
         });
-        return { kind: 'refused' as const };
+        return { kind: 'refused' as const, family: r.family };
       }
       if (r.kind === 'invalid') return { kind: 'invalid' as const, reason: r.reason, family: r.family };
       const renewal = await renew(r.family, tx);
@@ -52,6 +54,7 @@ export class SessionRotation {
       return { kind: 'issued' as const, response: issued.response };
     });
     if (outcome.kind === 'issued') return outcome.response;
+    if (outcome.kind === 'refused') await this.anomalies.refreshReused(meta, outcome.family);
     if (outcome.kind === 'invalid') {
       await this.audit.recordAlone(meta, {
         action: 'token.refreshed',

@@ -31,7 +31,9 @@ export interface TokenSubject {
 /** RFC 8693 delegation: what makes a token a step token (docs/design.md §3). */
 export interface Delegation {
   act: ActClaim;
-  step: string;
+  /** Absent for a managed-token exchange, which serves no workflow step (docs/managed-tokens.md). */
+  step?: string;
+  /** The token exchanged from: a `jti`, or the `mgt_…` id of a managed token. */
   parentJti: string;
   /** Epoch seconds the token may not outlive (the subject token's `exp`). */
   notAfter: number;
@@ -46,6 +48,8 @@ export interface IssueRequest {
   delegation?: Delegation;
   /** RFC 8693 §4.4 `may_act`: who may exchange this token. */
   mayAct?: readonly string[];
+  /** RFC 9068 §2.2.1 `auth_time` (epoch seconds): user sign-in and refresh. */
+  authTime?: number;
   /** The refresh token that goes with this access token, already stored by the caller. */
   refreshToken?: string;
   /** Sets `issued_token_type` in the response (token exchange). */
@@ -105,6 +109,7 @@ export class TokenIssuer {
       org: subject.org,
       delegation: req.delegation,
       mayAct: req.mayAct,
+      authTime: req.authTime,
     });
     const entry = {
       action: req.audit.action,

@@ -10,6 +10,8 @@ import { SessionRotation } from './session-rotation';
 import { TokenIssuer } from './token-issuer';
 import { TokenRevocationService } from './token-revocation.service';
 import { UndeliveredTokens } from './undelivered-tokens';
+import { ManagedTokens } from './managed/managed-tokens';
+import { AnomalyDetector } from './anomalies/anomaly-detector';
 
 /** What other libraries use. AccessTokenService (the signer) is not among them: TokenIssuer is its one caller. */
 const exported = [
@@ -23,6 +25,8 @@ const exported = [
   RevocationMirror,
   DelegationLineage,
   UndeliveredTokens,
+  ManagedTokens,
+  AnomalyDetector,
 ];
 
 @Global()

@@ -122,7 +122,9 @@ export const updateUser = z
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 
 export const userLogin = z.strictObject({ client_id: text().min(1).max(64), email, password });
-export const adminLogin = z.strictObject({ email: text().max(254), password });
+// The email is checked by the sign-in itself, so that an attempt with a control character is
+// still counted and audited like any failed one (docs/architecture.md#admin-sign-in).
+export const adminLogin = z.strictObject({ email: z.string().max(254), password });
 export const adminMfa = z.strictObject({
   mfa_token: text().min(1).max(200),
   code: text().trim().min(6).max(20),
@@ -165,3 +167,42 @@ export const auditQuery = pageQuery.extend({
   since: instant.optional(),
   until: instant.optional(),
 });
+
+/** `POST /v1/me/managed-token`, `PATCH …/users/{userId}/managed-token` (docs/managed-tokens.md). */
+export const managedTokenHosts = z.strictObject({
+  hosts: z
+    .array(z.string().regex(/^app_[0-9A-HJKMNP-TV-Z]{26}$/, 'is not an application id'))
+    .min(1)
+    .max(20),
+});
+
+/** `GET /v1/anomalies` filters (docs/managed-tokens.md#anomaly-review). */
+export const anomalyQuery = z.strictObject({
+  org: prefixedId.optional(),
+  kind: z
+    .enum(['managed_token_addresses', 'refresh_token_reuse', 'mfa_failures', 'refusal_burst', 'exchange_rate'])
+    .optional(),
+  state: z.enum(['open', 'acknowledged', 'cleared', 'revoked']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+export const anomalyNote = z.strictObject({ note: text().max(1000).optional() });
+
+const threshold = z.strictObject({
+  limit: z.number().int().min(1).max(1_000_000),
+  window_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(86_400 * 7),
+});
+
+/** `PUT /v1/anomalies/settings`: any subset of the thresholds. */
+export const anomalySettings = z.strictObject({
+  managed_token_addresses: threshold.optional(),
+  mfa_failures: threshold.optional(),
+  refusal_burst: threshold.optional(),
+  exchange_rate: threshold.optional(),
+});
+
+export const anomalyPolicy = z.strictObject({ auto_suspend: z.boolean() });

@@ -20,6 +20,9 @@ const REDACT = [
   '*.refresh_token',
   '*.access_token',
   '*.mfa_token',
+  // Token exchange: subject and actor tokens, managed tokens (`ghm_…`) among them.
+  '*.subject_token',
+  '*.actor_token',
   // TOTP codes arrive in request bodies; `err.code` (ECONNREFUSED, a SQLSTATE) must stay
   // readable, so no `*.code` (docs/reliability.md#logs).
   'body.code',
@@ -33,6 +36,8 @@ const REDACT = [
   'refresh_token',
   'access_token',
   'mfa_token',
+  'subject_token',
+  'actor_token',
   'secret',
 ];
 

@@ -10,7 +10,7 @@ import {
   SecretBox,
   Totp,
 } from '@gatehouse/credentials';
-import { RefreshTokenService, TokenIssuer, type TokenResponse } from '@gatehouse/tokens';
+import { RefreshTokenService, TokenIssuer, type TokenResponse, AnomalyDetector } from '@gatehouse/tokens';
 import { AdminService } from '../admin.service';
 import { challengeHasher } from './password-step';
 import { SignInThrottle } from './sign-in-throttle';
@@ -43,6 +43,7 @@ export class MfaStepFlow {
     private readonly admins: AdminService,
     private readonly issuer: TokenIssuer,
     private readonly refreshTokens: RefreshTokenService,
+    private readonly anomalies: AnomalyDetector,
     @Inject(KEK) kek: Buffer,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -53,7 +54,7 @@ export class MfaStepFlow {
   async completeMfa(meta: RequestMeta, mfaToken: string, code: string): Promise<AdminTokens> {
     await this.throttle.limitAddress(meta);
     const now = this.clock.now();
-    if (typeof mfaToken !== 'string' || !mfaToken.startsWith('ghm_')) throw mfaFailed();
+    if (typeof mfaToken !== 'string' || !mfaToken.startsWith('ghc_')) throw mfaFailed();
     const challenge = await this.prisma.loginChallenge.findUnique({
       where: { tokenHash: this.challenges.hash(mfaToken) },
       include: { admin: true },
@@ -88,6 +89,7 @@ export class MfaStepFlow {
     }
     if (acceptedStep === null && recoveryCodeId === null) {
       await this.throttle.fail(meta, account, 'admin.login.mfa', 'invalid code');
+      await this.anomalies.mfaFailed(meta, admin.id);
       throw mfaFailed();
     }
 

@@ -6,6 +6,8 @@ import { KEK, KeyedHasher, PasswordHasher, randomSecret } from '@gatehouse/crede
 import { TokenIssuer } from '@gatehouse/tokens';
 import { SignInThrottle } from './sign-in-throttle';
 
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
 export const MFA_CHALLENGE_TTL_S = 300;
 export const ENROLLMENT_TOKEN_TTL_S = 600;
 
@@ -39,6 +41,14 @@ export class PasswordStepFlow {
 
   async login(meta: RequestMeta, email: string, password: string): Promise<PasswordStep> {
     await this.throttle.limitAddress(meta);
+    if (CONTROL_CHARACTERS.test(email)) {
+      // PostgreSQL refuses a NUL, and no administrator's email holds a control character: a
+      // failed attempt like any other (counted under the escaped text, audited), then a 400.
+      const account = { unknownEmail: JSON.stringify(email.trim().toLowerCase()) };
+      await this.throttle.refuseIfLocked(meta, account, 'password');
+      await this.throttle.fail(meta, account, 'admin.login.password', 'invalid input');
+      throw Problems.validation([{ path: 'email', message: 'must not contain control characters' }]);
+    }
     const normalised = email.trim().toLowerCase();
     const admin = await this.prisma.administrator.findUnique({ where: { email: normalised } });
     const account = admin ? { adminId: admin.id, lockedUntil: admin.lockedUntil } : { unknownEmail: normalised };
@@ -80,7 +90,7 @@ export class PasswordStepFlow {
         scope: response.scope,
       };
     }
-    const mfaToken = randomSecret('ghm');
+    const mfaToken = randomSecret('ghc');
     await this.prisma.transaction(async (tx) => {
       await tx.loginChallenge.create({
         data: {

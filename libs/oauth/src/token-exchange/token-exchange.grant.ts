@@ -14,6 +14,7 @@ import {
 } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
 import {
+  MANAGED_TOKEN_TYPE,
   DelegationLineage,
   TokenIssuer,
   TokenRevocationService,
@@ -22,6 +23,7 @@ import {
 } from '@gatehouse/tokens';
 import type { GrantHandler, GrantRequest, TokenResponse } from '../grant';
 import { attenuate, type DelegationRefusal } from './delegation';
+import { ManagedExchange } from './managed-exchange';
 import { ACCESS_TOKEN_TYPE, ExchangeTokens, type VerifiedToken } from './subject-token';
 
 /** RFC 8693 extension (docs/design.md §3): the workflow step a step token serves. */
@@ -56,6 +58,7 @@ export class TokenExchangeGrant implements GrantHandler {
 
   constructor(
     private readonly tokens: ExchangeTokens,
+    private readonly managed: ManagedExchange,
     private readonly issuer: TokenIssuer,
     private readonly lineage: DelegationLineage,
     private readonly revocations: TokenRevocationService,
@@ -66,6 +69,8 @@ export class TokenExchangeGrant implements GrantHandler {
   ) {}
 
   async handle(req: GrantRequest): Promise<TokenResponse> {
+    // docs/managed-tokens.md#exchange: a host trading a user's managed token.
+    if (req.params.get('subject_token_type') === MANAGED_TOKEN_TYPE) return this.managed.handle(req);
     let subject: VerifiedToken | undefined;
     try {
       const { params, client } = req;
@@ -162,7 +167,7 @@ export class TokenExchangeGrant implements GrantHandler {
   private readParameters({ params }: GrantRequest): string {
     if (!params.get('subject_token')) throw new InvalidRequest('subject_token is required.');
     if (params.get('subject_token_type') !== ACCESS_TOKEN_TYPE) {
-      throw new InvalidRequest(`subject_token_type must be ${ACCESS_TOKEN_TYPE}.`);
+      throw new InvalidRequest(`subject_token_type must be ${ACCESS_TOKEN_TYPE} or ${MANAGED_TOKEN_TYPE}.`);
     }
     const actorToken = params.get('actor_token');
     const actorType = params.get('actor_token_type');

@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import {
+  AccessStoppedError,
+  CLOCK,
+  InvalidRequest,
+  InvalidScope,
+  InvalidTarget,
+  OAuthError,
+  TOKEN_EXCHANGE_GRANT,
+  epochSeconds,
+  newId,
+  type Clock,
+} from '@gatehouse/core';
+import { PrismaService } from '@gatehouse/db';
+import { AnomalyDetector, ManagedTokens, TokenIssuer, type ManagedTokenRecord } from '@gatehouse/tokens';
+import type { GrantRequest, TokenResponse } from '../grant';
+import { decideManaged } from './managed-rules';
+import { ACCESS_TOKEN_TYPE } from './subject-token';
+
+/** How long an access token exchanged from a managed token lives (docs/managed-tokens.md). */
+export const MANAGED_EXCHANGE_TTL_S = 300;
+
+const REFUSALS = { invalid_request: InvalidRequest, invalid_scope: InvalidScope, invalid_target: InvalidTarget };
+
+/** The reason a suspended managed token is refused with (docs/managed-tokens.md#anomaly-review). */
+export const ANOMALY_REVIEW_PENDING = {
+  reason: 'anomaly_review_pending',
+  message: 'This managed token is suspended while an anomaly is reviewed.',
+  recovery: 'An operator clears the anomaly (POST /v1/anomalies/{id}/clear) or the token is revoked and regenerated.',
+};
+
+/**
+ * The managed-token subject type of the RFC 8693 grant (docs/managed-tokens.md#exchange):
+ * a host app, authenticated as a client, trades the user's `ghm_…` token for a short
+ * `tier: user` access token with `act: {sub: host}` and `parent_jti` = the managed token's
+ * id (so ending the managed token kills what it produced). It issues through the one
+ * issuer, so the access gate's live decision runs on every use; every outcome is audited
+ * with the managed token's id, never its secret.
+ */
+@Injectable()
+export class ManagedExchange {
+  constructor(
+    private readonly managed: ManagedTokens,
+    private readonly issuer: TokenIssuer,
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditService,
+    private readonly anomalies: AnomalyDetector,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async handle(req: GrantRequest): Promise<TokenResponse> {
+    const { params, client } = req;
+    let token: ManagedTokenRecord | null = null;
+    try {
+      if (params.get('actor_token') !== undefined || params.get('actor_token_type') !== undefined) {
+        throw new InvalidRequest('A managed token is exchanged by its host alone: no actor_token.');
+      }
+      const requested = params.get('requested_token_type');
+      if (requested !== undefined && requested !== ACCESS_TOKEN_TYPE) {
+        throw new InvalidRequest(`Only ${ACCESS_TOKEN_TYPE} is issued.`);
+      }
+      const presented = params.get('subject_token');
+      if (!presented) throw new InvalidRequest('subject_token is required.');
+      token = await this.managed.find(presented);
+      if (!token)
+        throw new InvalidRequest('The subject_token is invalid or revoked.', { detail: 'unknown managed token' });
+      const decision = decideManaged(token, client, {
+        scope: params.get('scope'),
+        audiences: [...params.all('resource'), ...params.all('audience')],
+      });
+      if (!decision.ok) throw new REFUSALS[decision.error](decision.description, { detail: decision.rule });
+      const user = await this.prisma.user.findUnique({
+        where: { id: token.userId },
+        select: { id: true, orgId: true, disabled: true, org: { select: { id: true, name: true } } },
+      });
+      if (!user || user.disabled || user.orgId !== token.orgId) {
+        throw new InvalidRequest('The subject_token is invalid or revoked.', { detail: 'user gone or disabled' });
+      }
+      if (token.suspendedAt) await this.stopSuspended(req.meta, token);
+      const now = epochSeconds(this.clock.now());
+      const t = token;
+      const { response } = await this.issuer.issue(req.meta, {
+        kind: TOKEN_EXCHANGE_GRANT,
+        subject: { tier: 'user', id: user.id, org: user.org, clientId: client.id },
+        scopes: decision.scopes,
+        ttlS: MANAGED_EXCHANGE_TTL_S,
+        audience: decision.audience,
+        delegation: { act: { sub: client.id }, parentJti: t.id, notAfter: now + MANAGED_EXCHANGE_TTL_S },
+        issuedTokenType: ACCESS_TOKEN_TYPE,
+        audit: {
+          action: 'token.exchanged',
+          actor: { id: client.id, tier: 'app' },
+          target: { type: 'managed_token', id: t.id },
+          details: (claims) => ({
+            outcome: 'issued',
+            subject_type: 'managed',
+            managed_token_id: t.id,
+            user_id: user.id,
+            host: client.id,
+            scope: claims.scope,
+            aud: claims.aud,
+            expires_in: claims.exp - claims.iat,
+          }),
+        },
+      });
+      await this.managed.touch(t.id);
+      await this.anomalies.managedExchanged(req.meta, t);
+      return response;
+    } catch (err) {
+      if (err instanceof OAuthError) {
+        await this.refused(req, token, err);
+        await this.anomalies.refused(req.meta, client.id, client.orgId);
+      }
+      throw err;
+    }
+  }
+
+  private async stopSuspended(meta: RequestMeta, token: ManagedTokenRecord): Promise<never> {
+    const decisionId = newId('decision');
+    await this.audit.recordAlone(meta, {
+      action: 'access.denied',
+      outcome: 'failure',
+      actor: { id: token.userId, tier: 'user' },
+      orgId: token.orgId,
+      target: { type: 'managed_token', id: token.id },
+      reason: ANOMALY_REVIEW_PENDING.reason,
+      details: { point: 'issuance', decision_id: decisionId, anomaly_id: token.suspendedAnomalyId },
+    });
+    throw new AccessStoppedError({ outcome: 'deny', status: 403, decisionId, ...ANOMALY_REVIEW_PENDING });
+  }
+
+  private refused(req: GrantRequest, token: ManagedTokenRecord | null, err: OAuthError) {
+    return this.audit.recordAlone(req.meta, {
+      action: 'token.exchanged',
+      outcome: 'failure',
+      actor: { id: req.client.id, tier: 'app' },
+      orgId: req.client.orgId,
+      target: token ? { type: 'managed_token', id: token.id } : null,
+      reason: err.description ?? err.error,
+      details: {
+        outcome: 'refused',
+        subject_type: 'managed',
+        error: err.error,
+        ...(err.detail ? { rule: err.detail } : {}),
+        ...(token ? { managed_token_id: token.id } : {}),
+      },
+    });
+  }
+}
