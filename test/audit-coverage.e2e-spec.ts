@@ -1,4 +1,5 @@
 import { AUDIT_ACTIONS } from '@gatehouse/audit';
+import { ControlAccessGate } from '@gatehouse/control';
 import { KeyScheduleService } from '@gatehouse/keys';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -154,6 +155,54 @@ describe('every documented audit action is produced and found through GET /v1/au
     });
     expect(stepped.status).toBe(200);
 
+    // Control layer (docs/control.md): every state change, a review, an approval used, through
+    // the real control gate behind the switchable one.
+    gate.fallback = gh.app.get(ControlAccessGate);
+    {
+      const ctl = (method: string, path: string, body?: unknown) =>
+        gh.api(method, `/v1/orgs/${org.id}${path}`, { token: admin, body }).then((r) => {
+          expect(r.status).toBeLessThan(300);
+          return r.body;
+        });
+      const basic = Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64');
+      const evaluate = (action: string) =>
+        gh
+          .api('POST', '/access/v1/evaluation', {
+            headers: { authorization: `Basic ${basic}` },
+            body: {
+              subject: { type: 'app', id: app.client_id },
+              action: { name: action },
+              resource: { type: 'svc', id: 'web' },
+            },
+          })
+          .then((r) => r.body);
+      await ctl('PUT', '/contract', { status: 'active', reason: 'signed' });
+      await ctl('PUT', '/billing', { status: 'trialing' });
+      await ctl('PUT', '/entitlements/agents', { status: 'active' });
+      await ctl('DELETE', '/entitlements/agents');
+      await ctl('PUT', '/policy', { required_version: 'v1', document_url: 'https://acme.test/terms' });
+      expect((await evaluate('read')).context.code).toBe('policy_not_accepted');
+      const userToken = login.body.access_token as string;
+      expect(
+        (await gh.api('POST', '/v1/me/policy-acceptances', { token: userToken, body: { version: 'v1' } })).status,
+      ).toBe(201);
+      await ctl('POST', '/policy/acceptances', { version: 'v1' });
+      await ctl('PUT', '/approval-rules', { actions: ['deploy'] });
+      const review = await evaluate('deploy');
+      expect(review.context.outcome).toBe('review');
+      await ctl('POST', `/approvals/${review.context.approval_id}/approve`, { note: 'change ticket 7' });
+      expect((await evaluate('deploy')).decision).toBe(true);
+      const again = await evaluate('deploy');
+      await ctl('POST', `/approvals/${again.context.approval_id}/reject`, { note: 'not now' });
+      await ctl('PUT', '/approval-rules', { actions: [] });
+      await ctl('PUT', '/policy', { required_version: null });
+      const pause = await ctl('POST', '/pauses', {
+        target: { type: 'workflow', id: 'nightly' },
+        reason: 'runaway job',
+      });
+      await ctl('POST', `/pauses/${pause.id}/resume`, { review_note: 'fixed' });
+    }
+    gate.fallback = null;
     // managed_token.*, anomaly.*: Ann's managed token for the app as its host, created and
     // regenerated, re-hosted, exchanged past an exchange-rate threshold of 1 under an
     // auto-suspend policy (flagged, suspended), acknowledged, cleared, revoked.

@@ -51,7 +51,13 @@ describe('revocation feed', () => {
     expect(noScope.headers.get('www-authenticate')).toContain('scope="gatehouse:revocations"');
     const ok = await feed(acmeFeed);
     expect(ok.status).toBe(200);
-    expect(ok.body).toEqual({ revoked_tokens: [], principal_revocations: [], next_cursor: '0', has_more: false });
+    expect(ok.body).toEqual({
+      revoked_tokens: [],
+      principal_revocations: [],
+      access_stops: [],
+      next_cursor: '0',
+      has_more: false,
+    });
     expect((await gh.api('GET', '/v1/revocations?since=abc', { token: await tokenFor(acmeFeed) })).status).toBe(400);
   });
 
@@ -84,7 +90,13 @@ describe('revocation feed', () => {
     const cursor = settled.body.next_cursor;
     expect(BigInt(cursor)).toBeGreaterThan(0n);
     const after = await feed(acmeFeed, cursor);
-    expect(after.body).toEqual({ revoked_tokens: [], principal_revocations: [], next_cursor: cursor, has_more: false });
+    expect(after.body).toEqual({
+      revoked_tokens: [],
+      principal_revocations: [],
+      access_stops: [],
+      next_cursor: cursor,
+      has_more: false,
+    });
 
     // a mark moved forward is a new change after the cursor
     await new Promise((r) => setTimeout(r, 5));

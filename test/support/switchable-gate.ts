@@ -7,12 +7,14 @@ import type { AccessDecision, AccessGate, AccessRequest, AccessStopped } from '@
 export class SwitchableGate implements AccessGate {
   stop: Omit<AccessStopped, 'decisionId'> | null = null;
   when: (r: AccessRequest) => boolean = () => true;
+  /** Asked when no stop applies (a real gate, e.g. the control layer's); null allows. */
+  fallback: AccessGate | null = null;
   readonly asked: AccessRequest[] = [];
   private seq = 0;
 
-  check(request: AccessRequest): AccessDecision {
+  check(request: AccessRequest): AccessDecision | Promise<AccessDecision> {
     this.asked.push(request);
-    if (!this.stop || !this.when(request)) return { outcome: 'allow' };
+    if (!this.stop || !this.when(request)) return this.fallback ? this.fallback.check(request) : { outcome: 'allow' };
     return { ...this.stop, decisionId: `dec_test${++this.seq}` };
   }
 

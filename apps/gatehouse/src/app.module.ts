@@ -3,19 +3,25 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AuditModule } from '@gatehouse/audit';
 import { CLOCK, GATEHOUSE_CONFIG, systemClock, type Clock } from '@gatehouse/core';
+import { ControlAccessGate, ControlModule } from '@gatehouse/control';
 import { CredentialsModule, KEK } from '@gatehouse/credentials';
 import { DATABASE_URL, DbModule } from '@gatehouse/db';
 import { DirectoryModule } from '@gatehouse/directory';
 import { KeysModule } from '@gatehouse/keys';
 import { OAuthModule } from '@gatehouse/oauth';
 import { RateLimitModule } from '@gatehouse/ratelimit';
-import { ACCESS_GATE, AllowAllAccessGate, TokensModule, type AccessGate } from '@gatehouse/tokens';
+import { ACCESS_GATE, TokensModule, type AccessGate } from '@gatehouse/tokens';
 import { BearerGuard } from './auth/bearer.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
 import { ConsoleModule } from './console/console.module';
 import { AdminAuthController } from './controllers/admin-auth.controller';
 import { AdminsController } from './controllers/admins.controller';
+import { ApprovalsController } from './controllers/approvals.controller';
 import { AppsController } from './controllers/apps.controller';
+import { AuthzenController } from './controllers/authzen.controller';
+import { ControlController, ControlReasonsController } from './controllers/control.controller';
+import { PausesController } from './controllers/pauses.controller';
+import { MyPolicyController, PolicyController } from './controllers/policy.controller';
 import { AuditController } from './controllers/audit.controller';
 import { DiscoveryController } from './controllers/discovery.controller';
 import { HealthController } from './controllers/health.controller';
@@ -39,7 +45,7 @@ export interface AppOptions {
   clock?: Clock;
   /**
    * The access gate to bind (docs/architecture.md#the-access-gate). Tests bind a deny-all
-   * gate here; by default every valid token passes.
+   * gate here; by default the control layer decides (ControlAccessGate, docs/control.md).
    */
   accessGate?: AccessGate;
 }
@@ -47,10 +53,12 @@ export interface AppOptions {
 @Global()
 @Module({})
 class RuntimeModule {
-  static forRoot(rt: Runtime, clock: Clock, accessGate: AccessGate): DynamicModule {
+  static forRoot(rt: Runtime, clock: Clock, accessGate: AccessGate | undefined): DynamicModule {
     const providers = [
       { provide: GATEHOUSE_CONFIG, useValue: rt.config },
-      { provide: ACCESS_GATE, useValue: accessGate },
+      accessGate
+        ? { provide: ACCESS_GATE, useValue: accessGate }
+        : { provide: ACCESS_GATE, useExisting: ControlAccessGate },
       { provide: DATABASE_URL, useValue: rt.databaseUrl },
       { provide: KEK, useValue: rt.kek },
       { provide: CLOCK, useValue: clock },
@@ -65,7 +73,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        RuntimeModule.forRoot(rt, opts.clock ?? systemClock, opts.accessGate ?? new AllowAllAccessGate()),
+        RuntimeModule.forRoot(rt, opts.clock ?? systemClock, opts.accessGate),
         DbModule,
         CredentialsModule,
         AuditModule,
@@ -74,6 +82,7 @@ export class AppModule {
         TokensModule,
         DirectoryModule,
         OAuthModule,
+        ControlModule,
         PassportModule,
         ConsoleModule,
       ],
@@ -90,6 +99,13 @@ export class AppModule {
         UsersController,
         KeysController,
         RevocationsController,
+        ControlController,
+        ControlReasonsController,
+        PolicyController,
+        MyPolicyController,
+        PausesController,
+        ApprovalsController,
+        AuthzenController,
         ManagedTokensController,
         AnomaliesController,
       ],

@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { AuditService } from '@gatehouse/audit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@gatehouse/core';
+import { StripeWebhookService } from '@gatehouse/control';
 import { SigningKeyService } from '@gatehouse/keys';
 import { TokenEndpoint } from '@gatehouse/oauth';
 import { LogController } from 'fastify';
@@ -12,6 +13,7 @@ import { FastRoutes } from './http/fast-routes';
 import { registerFormParser } from './http/form-body';
 import { registerJwksRoute } from './http/jwks.route';
 import { setUpOpenApi } from './http/openapi';
+import { registerStripeWebhookRoute, STRIPE_WEBHOOK_PATH, stripeWebhookOpenApi } from './http/stripe-webhook.route';
 import { registerTokenRoute, tokenRouteOpenApi } from './http/token.route';
 import { createRootLogger, NestPinoLogger, requestStore } from './logging/logger';
 import { auditFlushRows, auditFlushSeconds, instrument, setDependencyProbe } from './metrics/metrics';
@@ -79,8 +81,12 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   setDependencyProbe(() => app.get(ReadinessService).check());
   registerJwksRoute(fastify, fast, app.get(SigningKeyService), genReqId);
   registerTokenRoute(fastify, app.get(TokenEndpoint));
+  registerStripeWebhookRoute(fastify, app.get(StripeWebhookService));
   await registerConsole(fastify);
-  setUpOpenApi(app, rt.config.issuer, { '/oauth/token': tokenRouteOpenApi });
+  setUpOpenApi(app, rt.config.issuer, {
+    '/oauth/token': tokenRouteOpenApi,
+    [STRIPE_WEBHOOK_PATH]: stripeWebhookOpenApi,
+  });
   await app.init();
   return app;
 }

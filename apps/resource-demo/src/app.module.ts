@@ -15,6 +15,7 @@ export class DemoModule {
           verifier: config.verifier,
           realm: 'resource-demo',
           rateLimit: { redis: config.redisUrl, prefix: config.rateLimitPrefix, policy: config.rateLimit },
+          decisions: config.decisions,
         }),
       ],
       controllers: [InvoicesController],

@@ -1,4 +1,4 @@
-import type { RateLimitPolicy, VerifierOptions } from '@gatehouse/verifier';
+import type { DecisionClientOptions, RateLimitPolicy, VerifierOptions } from '@gatehouse/verifier';
 
 export interface DemoConfig {
   port: number;
@@ -7,6 +7,8 @@ export interface DemoConfig {
   redisUrl?: string;
   rateLimitPrefix: string;
   rateLimit: RateLimitPolicy;
+  /** Gatehouse's live decisions (AuthZEN) with the demo's own client credentials, when it has them. */
+  decisions?: DecisionClientOptions;
 }
 
 export class DemoConfigError extends Error {}
@@ -48,5 +50,8 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv): DemoConfig {
     redisUrl: get('REDIS_URL'),
     rateLimitPrefix: get('DEMO_RATE_LIMIT_PREFIX') ?? 'gh:',
     rateLimit: { name: 'token', limit: requests, windowS: perSeconds },
+    ...(clientId && clientSecret
+      ? { decisions: { issuer, clientId, clientSecret, cacheTtlMs: Number(get('DEMO_DECISION_CACHE_MS') ?? 1000) } }
+      : {}),
   });
 }

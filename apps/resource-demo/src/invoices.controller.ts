@@ -4,6 +4,7 @@ import {
   AllowAnonymous,
   CurrentPrincipal,
   GATEHOUSE_VERIFIER,
+  RequireDecision,
   RequireOrgParam,
   RequireScopes,
   RequireTier,
@@ -43,6 +44,20 @@ export class InvoicesController {
   @RequireOrgParam('orgId')
   create(@Param('orgId') orgId: string, @Body() body: unknown) {
     return { org_id: orgId, id: 'inv_2', accepted: body ?? null };
+  }
+
+  /**
+   * Governed by Gatehouse's live decision (docs/control.md#authzen): runs only while the
+   * org's contract, billing, entitlements, policy, pauses and approvals allow `invoices.export`.
+   */
+  @Post('orgs/:orgId/invoices/export')
+  @HttpCode(202)
+  @RequireTier('app', 'user')
+  @RequireScopes('invoices:read')
+  @RequireOrgParam('orgId')
+  @RequireDecision('invoices.export', { resourceType: 'org', resourceParam: 'orgId' })
+  export(@Param('orgId') orgId: string) {
+    return { org_id: orgId, export: 'queued' };
   }
 
   /** Platform operators only: admin tokens carry no organization. */

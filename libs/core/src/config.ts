@@ -82,6 +82,7 @@ const envSchema = z.object({
   GATEHOUSE_CLOCK_SKEW_S: int(0, 600).optional(),
   GATEHOUSE_MAX_DELEGATION_DEPTH: int(1, 16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  GATEHOUSE_STRIPE_WEBHOOK_SECRET: z.string().min(16).max(200).optional(),
 });
 
 export interface GatehouseConfig {
@@ -127,6 +128,8 @@ export interface GatehouseConfig {
   /** The deepest `act` chain a token exchange may produce (docs/design.md §3). */
   readonly maxDelegationDepth: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The Stripe endpoint secret (`whsec_…`); null: the Stripe webhook answers 404 (docs/control.md#stripe). */
+  readonly stripeWebhookSecret: string | null;
 }
 
 export class ConfigError extends Error {
@@ -200,6 +203,7 @@ export function loadConfig(
     clockSkewS,
     maxDelegationDepth: e.GATEHOUSE_MAX_DELEGATION_DEPTH ?? 4,
     logLevel: e.LOG_LEVEL ?? 'info',
+    stripeWebhookSecret: e.GATEHOUSE_STRIPE_WEBHOOK_SECRET ?? null,
   });
 }
 

@@ -21,6 +21,8 @@ export const ID_PREFIXES = {
   managedToken: 'mgt',
   anomaly: 'ano',
   decision: 'dec',
+  pause: 'pau',
+  approval: 'apr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

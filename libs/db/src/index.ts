@@ -8,3 +8,4 @@ export * from './embedded-postgres';
 export * from './test-database';
 export type * from './generated/prisma/client';
 export { Prisma } from './generated/prisma/client';
+export * from './invalidating-cache';

@@ -20,6 +20,8 @@ export interface CreateAppInput {
   token_rate_limit?: RateLimit;
   token_ttl_s?: number;
   grant_types?: GrantType[];
+  /** Service packages the app needs the org entitled to (docs/control.md#entitlements). */
+  packages?: string[];
   delegates?: string[];
   step_token_ttl_s?: number;
 }
@@ -39,6 +41,7 @@ export interface AppView {
   token_rate_limit: RateLimit;
   token_ttl_s: number;
   grant_types: string[];
+  packages: string[];
   delegates: string[];
   step_token_ttl_s: number;
   disabled: boolean;
@@ -66,6 +69,7 @@ interface AppRow {
   tokenRateLimitPerSeconds: number;
   tokenTtlS: number;
   grantTypes: string[];
+  packages: string[];
   delegates: string[];
   stepTokenTtlS: number;
   disabled: boolean;
@@ -84,6 +88,7 @@ const view = (a: AppRow): AppView => ({
   token_rate_limit: { requests: a.tokenRateLimitRequests, per_seconds: a.tokenRateLimitPerSeconds },
   token_ttl_s: a.tokenTtlS,
   grant_types: a.grantTypes,
+  packages: a.packages,
   delegates: a.delegates,
   step_token_ttl_s: a.stepTokenTtlS,
   disabled: a.disabled,
@@ -131,6 +136,7 @@ export class AppService {
             tokenRateLimitPerSeconds: tokenRate.per_seconds,
             tokenTtlS: input.token_ttl_s ?? APP_DEFAULTS.token_ttl_s,
             grantTypes: input.grant_types ?? [...DEFAULT_APP_GRANT_TYPES],
+            packages: input.packages ?? [],
             delegates: input.delegates ?? [],
             stepTokenTtlS: input.step_token_ttl_s ?? APP_DEFAULTS.step_token_ttl_s,
           },
@@ -192,6 +198,7 @@ export class AppService {
             tokenRateLimitPerSeconds: input.token_rate_limit?.per_seconds,
             tokenTtlS: input.token_ttl_s,
             grantTypes: input.grant_types,
+            packages: input.packages,
             delegates: input.delegates,
             stepTokenTtlS: input.step_token_ttl_s,
             disabled: input.disabled,
@@ -269,6 +276,7 @@ function permissionChanges(before: AppRow, after: AppRow): Record<string, unknow
     ['scopes', before.scopes, after.scopes],
     ['audiences', before.audiences, after.audiences],
     ['grant_types', before.grantTypes, after.grantTypes],
+    ['packages', before.packages, after.packages],
     ['delegates', before.delegates, after.delegates],
   ] as const) {
     const added = b.filter((x) => !a.includes(x));

@@ -16,6 +16,8 @@ export type VerifierErrorCode =
   | 'token_not_yet_valid'
   | 'claims_invalid'
   | 'token_revoked'
+  | 'access_stopped'
+  | 'access_denied'
   | 'tier_not_allowed'
   | 'insufficient_scope'
   | 'org_mismatch'
@@ -40,6 +42,8 @@ const TABLE: Record<VerifierErrorCode, { status: number; error?: BearerErrorCode
   token_not_yet_valid: { status: 401, error: 'invalid_token' },
   claims_invalid: { status: 401, error: 'invalid_token' },
   token_revoked: { status: 401, error: 'invalid_token' },
+  access_stopped: { status: 403 },
+  access_denied: { status: 403 },
   tier_not_allowed: { status: 403, error: 'insufficient_scope' },
   insufficient_scope: { status: 403, error: 'insufficient_scope' },
   org_mismatch: { status: 403, error: 'insufficient_scope' },
@@ -55,6 +59,8 @@ export interface VerifierErrorOptions {
   headers?: Record<string, string>;
   /** For logs only, never sent to the client. */
   internal?: string;
+  /** Extra members of the JSON body (a decision's `reason`, `recovery`, `decision_id`). */
+  members?: Record<string, string>;
 }
 
 /**
@@ -79,6 +85,7 @@ export class VerifierError extends Error {
   readonly scope?: string;
   readonly headers: Record<string, string>;
   readonly internal?: string;
+  readonly members: Record<string, string>;
 
   constructor(
     readonly code: VerifierErrorCode,
@@ -92,6 +99,7 @@ export class VerifierError extends Error {
     this.scope = options.scope;
     this.headers = options.headers ?? {};
     this.internal = options.internal;
+    this.members = options.members ?? {};
   }
 
   /** The `WWW-Authenticate` challenge (RFC 6750 §3), or `undefined` when none belongs on the answer. */
@@ -112,9 +120,9 @@ export class VerifierError extends Error {
     return { ...this.headers, ...(challenge ? { 'WWW-Authenticate': challenge } : {}) };
   }
 
-  /** An RFC 6750-style JSON body: `{ error, error_description }`. */
-  toJSON(): { error: string; error_description: string } {
-    return { error: this.bearerError ?? this.code, error_description: this.description };
+  /** An RFC 6750-style JSON body: `{ error, error_description }` (plus a decision's members). */
+  toJSON(): { error: string; error_description: string } & Record<string, string> {
+    return { ...this.members, error: this.bearerError ?? this.code, error_description: this.description };
   }
 }
 

@@ -15,3 +15,4 @@ export type { FetchLike } from './http';
 export { MAX_TOKEN_LENGTH } from './jwt';
 export * from './rate-limit/gcra';
 export * from './rate-limit/token-rate-limiter';
+export * from './decision-client';

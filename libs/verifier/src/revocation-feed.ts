@@ -34,12 +34,15 @@ export interface RevocationHealth {
   cursor: string | null;
   revoked_tokens: number;
   principal_marks: number;
+  /** Orgs and apps stopped right now (a governance pause, an inactive contract). */
+  access_stops: number;
   last_error: string | null;
 }
 
 interface FeedPage {
   revoked_tokens?: { jti: string; expires_at: string }[];
   principal_revocations?: { subject_id: string; valid_after: string }[];
+  access_stops?: { subject_id: string; stopped: boolean; reason: string | null }[];
   next_cursor?: string;
   has_more?: boolean;
 }
@@ -54,6 +57,8 @@ const MAX_PAGES_PER_POLL = 50;
 export class RevocationFeed {
   private readonly jtis = new Map<string, number>();
   private readonly marks = new Map<string, number>();
+  /** Org or app id → the control layer's reason code, while it is stopped. */
+  private readonly stops = new Map<string, string>();
   private cursor: string | null = null;
   private lastSync = 0;
   private lastError: string | null = null;
@@ -76,7 +81,7 @@ export class RevocationFeed {
   };
 
   /** Takes in one page of the feed (what a sync does with each page it fetches). */
-  apply(body: Pick<FeedPage, 'revoked_tokens' | 'principal_revocations'>): void {
+  apply(body: Pick<FeedPage, 'revoked_tokens' | 'principal_revocations' | 'access_stops'>): void {
     const now = Date.now();
     for (const t of body.revoked_tokens ?? []) {
       const exp = Date.parse(t.expires_at);
@@ -86,6 +91,24 @@ export class RevocationFeed {
       const at = Date.parse(m.valid_after);
       if (!(at <= (this.marks.get(m.subject_id) ?? -Infinity))) this.marks.set(m.subject_id, at);
     }
+    // Oldest first: the last entry for a subject is its state now (docs/control.md#offline).
+    for (const st of body.access_stops ?? []) {
+      if (st.stopped) this.stops.set(st.subject_id, st.reason ?? 'access_stopped');
+      else this.stops.delete(st.subject_id);
+    }
+  }
+
+  /**
+   * The reason code when the token's org or app is stopped right now (an org-wide or
+   * app-wide stop of the control layer; unlike a revocation it lifts when the feed says so).
+   */
+  stoppedFor(c: AccessTokenClaims): string | null {
+    if (this.stops.size === 0) return null;
+    for (const id of [c.org_id, c.client_id]) {
+      const reason = id === undefined ? undefined : this.stops.get(id);
+      if (reason !== undefined) return reason;
+    }
+    return null;
   }
 
   start(): Promise<void> {
@@ -118,6 +141,7 @@ export class RevocationFeed {
       cursor: this.cursor,
       revoked_tokens: this.jtis.size,
       principal_marks: this.marks.size,
+      access_stops: this.stops.size,
       last_error: this.lastError ?? (stale && this.lastSync ? 'no successful sync recently' : null),
     };
   }

@@ -155,6 +155,7 @@ export class Verifier {
       cursor: null,
       revoked_tokens: 0,
       principal_marks: 0,
+      access_stops: 0,
       last_error: null,
     };
     const status =
@@ -184,6 +185,9 @@ export class Verifier {
 
   private finish(claims: AccessTokenClaims): VerifiedPrincipal {
     if (this.feed?.isRevoked(claims)) throw new VerifierError('token_revoked', 'The token has been revoked.');
+    const stopped = this.feed?.stoppedFor(claims);
+    if (stopped)
+      throw new VerifierError('access_stopped', `Access is stopped for this organization or app (${stopped}).`);
     if (!this.started) void this.ready().catch(() => undefined);
     return toPrincipal(claims);
   }

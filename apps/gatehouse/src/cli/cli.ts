@@ -1,4 +1,3 @@
-import { NestFactory } from '@nestjs/core';
 import { AuditLog, NO_REQUEST } from '@gatehouse/audit';
 import { ConfigError, KEY_RELOAD_INTERVAL_S, loadConfig, ProblemError } from '@gatehouse/core';
 import { migrate } from '@gatehouse/db';
@@ -6,9 +5,9 @@ import { AdminService } from '@gatehouse/directory';
 import { KeyRotationService } from '@gatehouse/keys';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { AppModule } from '../app.module';
-import { BearerStrategy } from '../auth/bearer.strategy';
-import { prepareRuntime, type Runtime } from '../runtime';
+import { prepareRuntime } from '../runtime';
+import { withContext } from './context';
+import { CONTROL_USAGE, controlCommand } from './control.command';
 
 export interface CliIo {
   out(text: string): void;
@@ -32,6 +31,7 @@ const USAGE = `usage: gatehouse <command>
       RFC 3339 date-time
   migrate
       apply the committed database migrations
+${CONTROL_USAGE}
 
 Configuration comes from the same environment as the server (DATABASE_URL, GATEHOUSE_KEK,
 …); with none, the embedded database in ./.gatehouse is used (started if not running).`;
@@ -54,6 +54,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (command === 'keys' && sub === 'rotate') return await keysRotate(config, rest, io);
     if (command === 'audit' && sub === 'verify') return await auditVerify(config, rest, io);
     if (command === 'audit' && sub === 'export') return await auditExport(config, rest, io);
+    if (command === 'control' && sub) return await controlCommand(config, sub, rest, io);
     if (command === 'migrate') {
       const rt = await prepareRuntime(config, { migrate: false });
       try {
@@ -214,23 +215,5 @@ async function auditExport(config: ReturnType<typeof loadConfig>, args: string[]
     return 0;
   } finally {
     await rt.stop();
-  }
-}
-
-async function withContext<T>(
-  rt: Runtime,
-  fn: (get: <S>(cls: new (...a: never[]) => S) => S) => Promise<T>,
-): Promise<T> {
-  // The services without the HTTP layer. In particular no BearerStrategy: @nestjs/passport
-  // registers strategies in passport's process-global registry, so a context created in a
-  // process that also serves HTTP (the end-to-end suites run the CLI in-process) would
-  // replace the server's strategy with this short-lived context's, keys and all.
-  const app = AppModule.forRoot(rt);
-  const services = { ...app, controllers: [], providers: app.providers?.filter((p) => p !== BearerStrategy) };
-  const ctx = await NestFactory.createApplicationContext(services, { logger: false, abortOnError: false });
-  try {
-    return await fn((cls) => ctx.get(cls));
-  } finally {
-    await ctx.close();
   }
 }

@@ -18,3 +18,5 @@ export const OrgId = new IdPipe('org', 'organization');
 export const AppId = new IdPipe('app', 'application');
 export const UserId = new IdPipe('user', 'user');
 export const SecretId = new IdPipe('secret', 'secret');
+export const PauseId = new IdPipe('pause', 'pause');
+export const ApprovalId = new IdPipe('approval', 'approval request');

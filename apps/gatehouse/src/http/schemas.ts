@@ -1,5 +1,6 @@
 import { GRANT_TYPES } from '@gatehouse/core';
 import { z } from 'zod';
+import { packages } from './control-schemas';
 
 /**
  * Request bodies of the management API. Every object is strict: an unknown field is a
@@ -79,6 +80,7 @@ export const createApp = z.strictObject({
   token_rate_limit: rateLimit.optional(),
   token_ttl_s: z.number().int().min(60).max(3600).optional(),
   grant_types: grantTypes.optional(),
+  packages: packages.optional(),
   delegates: delegates.optional(),
   step_token_ttl_s: stepTokenTtl.optional(),
 });
@@ -92,6 +94,7 @@ export const updateApp = z
     token_rate_limit: rateLimit.optional(),
     token_ttl_s: z.number().int().min(60).max(3600).optional(),
     grant_types: grantTypes.optional(),
+    packages: packages.optional(),
     delegates: delegates.optional(),
     step_token_ttl_s: stepTokenTtl.optional(),
     disabled: z.boolean().optional(),

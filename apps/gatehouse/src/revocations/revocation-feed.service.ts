@@ -8,6 +8,8 @@ const PAGE = 1000;
 export interface RevocationFeedPage {
   revoked_tokens: { jti: string; expires_at: string }[];
   principal_revocations: { subject_id: string; valid_after: string }[];
+  /** Org- or app-wide stops and their lifting (docs/control.md#offline); apply the latest per subject. */
+  access_stops: { subject_id: string; stopped: boolean; reason: string | null }[];
   next_cursor: string;
   has_more: boolean;
 }
@@ -37,6 +39,9 @@ export class RevocationFeedService {
       principal_revocations: rows
         .filter((r) => r.kind === 'mark')
         .map((r) => ({ subject_id: r.id, valid_after: r.at.toISOString() })),
+      access_stops: rows
+        .filter((r) => r.kind === 'stop')
+        .map((r) => ({ subject_id: r.id, stopped: r.stopped === true, reason: r.reason })),
       next_cursor: cursor.toString(),
       // A full page of rows too new to pass stays one page until they settle.
       has_more: rows.length === PAGE && cursor > since,

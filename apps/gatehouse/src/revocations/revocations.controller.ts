@@ -30,7 +30,7 @@ export class RevocationsController {
       'sub, org_id or client_id.',
     schema: {
       type: 'object',
-      required: ['revoked_tokens', 'principal_revocations', 'next_cursor', 'has_more'],
+      required: ['revoked_tokens', 'principal_revocations', 'access_stops', 'next_cursor', 'has_more'],
       properties: {
         revoked_tokens: {
           type: 'array',
@@ -44,6 +44,20 @@ export class RevocationsController {
           items: {
             type: 'object',
             properties: { subject_id: { type: 'string' }, valid_after: { type: 'string', format: 'date-time' } },
+          },
+        },
+        access_stops: {
+          type: 'array',
+          description:
+            'Org- or app-wide stops (a pause, an inactive contract) and their lifting, oldest first: while the ' +
+            'latest entry for a subject says stopped, refuse tokens whose org_id or client_id is that subject.',
+          items: {
+            type: 'object',
+            properties: {
+              subject_id: { type: 'string' },
+              stopped: { type: 'boolean' },
+              reason: { type: 'string', nullable: true },
+            },
           },
         },
         next_cursor: { type: 'string', description: 'pass as `since` next time' },

@@ -1,7 +1,7 @@
 import { SetMetadata, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Tier } from '../claims';
 import type { DelegationRule, VerifiedPrincipal } from '../principal';
-import { ANONYMOUS, DELEGATION, ORG_PARAM, SCOPES, TIERS } from './metadata';
+import { ANONYMOUS, DECISION, DELEGATION, ORG_PARAM, SCOPES, TIERS, type DecisionRule } from './metadata';
 
 /**
  * Lets a route through without a token (the guard denies by default).
@@ -45,6 +45,21 @@ export const RequireScopes = (...scopes: string[]) => SetMetadata(SCOPES, scopes
  * ```
  */
 export const RequireOrgParam = (param = 'orgId') => SetMetadata(ORG_PARAM, param);
+
+/**
+ * The route runs only if Gatehouse's live decision (AuthZEN, through the module's
+ * `decisions` client) allows this action for the caller now — its org's contract, billing,
+ * entitlements, policy, pauses and approvals. A refusal is 403 `access_denied` with the
+ * decision's `reason`, `recovery` and `decision_id`.
+ *
+ * @example
+ * ```ts
+ * @RequireDecision('invoices.export', { resourceType: 'org', resourceParam: 'orgId' })
+ * @Post('orgs/:orgId/invoices/export') export() { … }
+ * ```
+ */
+export const RequireDecision = (action: string, rule: Omit<DecisionRule, 'action'> = {}) =>
+  SetMetadata(DECISION, { action, ...rule } satisfies DecisionRule);
 
 /**
  * Only per-step tokens (RFC 8693 token exchange) pass, within the rule: a maximum chain

@@ -1,5 +1,6 @@
 import { HttpException, Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Tier } from '../claims';
+import type { DecisionClient } from '../decision-client';
 import { VerifierError } from '../errors';
 import {
   requireDelegation,
@@ -13,18 +14,22 @@ import type { TokenRateLimiter } from '../rate-limit/token-rate-limiter';
 import type { Verifier } from '../verifier';
 import {
   ANONYMOUS,
+  DECISION,
+  GATEHOUSE_DECISIONS,
   GATEHOUSE_GUARD_OPTIONS,
   GATEHOUSE_RATE_LIMITER,
   GATEHOUSE_VERIFIER,
   ORG_PARAM,
   SCOPES,
   TIERS,
+  type DecisionRule,
   type GuardOptions,
   DELEGATION,
 } from './metadata';
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
+  url?: string;
   params?: Record<string, string | undefined>;
   principal?: VerifiedPrincipal;
 }
@@ -52,6 +57,7 @@ export class GatehouseGuard implements CanActivate {
     @Inject(GATEHOUSE_VERIFIER) private readonly verifier: Verifier,
     @Optional() @Inject(GATEHOUSE_RATE_LIMITER) private readonly limiter: TokenRateLimiter | null,
     @Optional() @Inject(GATEHOUSE_GUARD_OPTIONS) private readonly options: GuardOptions | null,
+    @Optional() @Inject(GATEHOUSE_DECISIONS) private readonly decisions: DecisionClient | null = null,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -73,6 +79,8 @@ export class GatehouseGuard implements CanActivate {
         getMetadata<DelegationRule>(DELEGATION, handler) ?? getMetadata<DelegationRule>(DELEGATION, cls);
       if (delegation) requireDelegation(principal, delegation);
       if (this.limiter) setHeaders(res, (await this.limiter.enforce(principal)).headers);
+      const rule = getMetadata<DecisionRule>(DECISION, handler) ?? getMetadata<DecisionRule>(DECISION, cls);
+      if (rule) await this.requireDecision(rule, principal, req);
       req.principal = principal;
       return true;
     } catch (err) {
@@ -80,6 +88,39 @@ export class GatehouseGuard implements CanActivate {
       setHeaders(res, err.responseHeaders(this.options?.realm));
       throw new HttpException(err.toJSON(), err.status, { cause: err });
     }
+  }
+
+  /** RequireDecision: Gatehouse's live decision for this caller, action and resource. */
+  private async requireDecision(rule: DecisionRule, principal: VerifiedPrincipal, req: HttpRequest): Promise<void> {
+    const decisions = this.decisions;
+    if (!decisions) throw new Error('RequireDecision needs GatehouseVerifierModule.forRoot({ decisions })');
+    if (principal.tier === 'admin')
+      throw new VerifierError('access_denied', 'Administrator tokens are not governed here.');
+    const id = rule.resourceParam ? req.params?.[rule.resourceParam] : req.url?.split('?')[0];
+    let d;
+    try {
+      d = await decisions.decide({
+        subject: { type: principal.tier, id: principal.sub, properties: { client_id: principal.client_id } },
+        action: { name: rule.action },
+        resource: { type: rule.resourceType ?? 'route', id: id ?? '/' },
+        context: principal.step ? { step: principal.step } : undefined,
+      });
+    } catch (err) {
+      throw new VerifierError('verifier_unavailable', 'The access decision is not available; try again.', {
+        headers: { 'Retry-After': '2' },
+        internal: (err as Error).message,
+      });
+    }
+    if (d.decision) return;
+    const c = d.context;
+    throw new VerifierError('access_denied', c.reason_user ?? 'Access is stopped.', {
+      members: {
+        ...(c.code ? { reason: c.code } : {}),
+        ...(c.recovery ? { recovery: c.recovery } : {}),
+        ...(c.decision_id ? { decision_id: c.decision_id } : {}),
+        ...(c.approval_id ? { approval_id: c.approval_id } : {}),
+      },
+    });
   }
 }
 

@@ -11,15 +11,24 @@ import {
   createTokenRateLimiter,
   type TokenRateLimiterOptions,
 } from '../rate-limit/token-rate-limiter';
+import { DecisionClient, createDecisionClient, type DecisionClientOptions } from '../decision-client';
 import { Verifier, createVerifier, type VerifierOptions } from '../verifier';
 import { GatehouseGuard } from './guard';
-import { GATEHOUSE_GUARD_OPTIONS, GATEHOUSE_RATE_LIMITER, GATEHOUSE_VERIFIER, type GuardOptions } from './metadata';
+import {
+  GATEHOUSE_DECISIONS,
+  GATEHOUSE_GUARD_OPTIONS,
+  GATEHOUSE_RATE_LIMITER,
+  GATEHOUSE_VERIFIER,
+  type GuardOptions,
+} from './metadata';
 
 export interface GatehouseVerifierModuleOptions extends GuardOptions {
   /** A verifier, or the options to create one. */
   verifier: Verifier | VerifierOptions;
   /** Per-token rate limits: a limiter, its options, or off (default). */
   rateLimit?: TokenRateLimiter | TokenRateLimiterOptions | false;
+  /** Gatehouse's live decisions for `@RequireDecision` routes: a client, or its options. */
+  decisions?: DecisionClient | DecisionClientOptions;
 }
 
 /**
@@ -60,13 +69,28 @@ export class GatehouseVerifierModule implements OnModuleInit, OnApplicationShutd
       { provide: GATEHOUSE_VERIFIER, useValue: verifier },
       { provide: GATEHOUSE_RATE_LIMITER, useValue: limiter },
       { provide: GATEHOUSE_GUARD_OPTIONS, useValue: { realm: options.realm } },
+      {
+        provide: GATEHOUSE_DECISIONS,
+        useValue:
+          options.decisions instanceof DecisionClient
+            ? options.decisions
+            : options.decisions
+              ? createDecisionClient(options.decisions)
+              : null,
+      },
       GatehouseGuard,
     ];
     return {
       module: GatehouseVerifierModule,
       global: true,
       providers,
-      exports: [GATEHOUSE_VERIFIER, GATEHOUSE_RATE_LIMITER, GATEHOUSE_GUARD_OPTIONS, GatehouseGuard],
+      exports: [
+        GATEHOUSE_VERIFIER,
+        GATEHOUSE_RATE_LIMITER,
+        GATEHOUSE_GUARD_OPTIONS,
+        GATEHOUSE_DECISIONS,
+        GatehouseGuard,
+      ],
     };
   }
 
