@@ -166,6 +166,25 @@ maybe('admin console in Chromium', () => {
     expect(users.body.data.map((u: { email: string }) => u.email)).toEqual(['ada@acme.test']);
   });
 
+  it('revokes a user’s managed token (issue 13’s token, from the users list)', async () => {
+    const login = await gh.api('POST', `/v1/orgs/${orgId}/users/login`, {
+      body: { client_id: client.client_id, email: 'ada@acme.test', password: 'Lovelace-Analytical-1843' },
+    });
+    expect(login.status).toBe(200);
+    const created = await gh.api('POST', '/v1/me/managed-token', {
+      token: login.body.access_token,
+      body: { hosts: [client.client_id] },
+    });
+    expect(created.status).toBe(201);
+    await page.getByRole('button', { name: 'Revoke managed token of ada@acme.test' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke managed token' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    const users = await gh.api('GET', `/v1/orgs/${orgId}/users`, { token: apiToken });
+    const ada = users.body.data.find((u: { email: string }) => u.email === 'ada@acme.test');
+    const after = await gh.api('GET', `/v1/orgs/${orgId}/users/${ada.id}/managed-token`, { token: apiToken });
+    expect(after.status).toBe(404);
+  });
+
   it('shows the control panel, or says the control layer is not on this server', async () => {
     const probe = await gh.api('GET', `/v1/orgs/${orgId}/control`, {
       token: apiToken,

@@ -96,6 +96,21 @@ export function UsersPanel({ orgId }: { orgId: string }) {
                         await api('POST', `${base}/${seg(u.id)}/revoke-tokens`);
                       }}
                     />
+                    <Confirm
+                      trigger={`Revoke managed token of ${u.email}`}
+                      title={`Revoke the managed token of ${u.email}?`}
+                      consequence={
+                        <p>
+                          The background agents and hosts using this user&apos;s managed token lose access at their next
+                          exchange, and the access tokens already exchanged from it stop working. The user&apos;s
+                          sign-in sessions are not touched.
+                        </p>
+                      }
+                      confirm="Revoke managed token"
+                      onConfirm={async () => {
+                        await api('DELETE', `${base}/${seg(u.id)}/managed-token`);
+                      }}
+                    />
                   </td>
                 </tr>
               ))}
