@@ -39,6 +39,10 @@ describe('workers killed and SIGTERM under load (2 workers)', () => {
     expect(text).toMatch(/gatehouse_http_request_duration_seconds_bucket\{.*route="\/oauth\/token"/);
     expect(text).toMatch(/gatehouse_audit_flush_batch_rows_count \d+/);
     expect(text).toMatch(/gatehouse_dependency_up\{dependency="postgres"\} 1/);
+    // Control-layer decisions by reason; key ages and the time to the next rotation.
+    expect(text).toMatch(/gatehouse_access_decisions_total\{point="issuance",outcome="allow",reason="none"\} [1-9]/);
+    expect(text).toMatch(/gatehouse_signing_key_age_seconds\{state="current"\} \d+/);
+    expect(text).toMatch(/gatehouse_signing_key_next_rotation_seconds -?\d+/);
     expect(text).toMatch(/gatehouse_dependency_up\{dependency="redis"\} 1/);
     // not on the API port
     expect((await fetch(`${world.gatehouse.url}/metrics`)).status).toBe(404);

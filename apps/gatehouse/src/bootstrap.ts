@@ -1,9 +1,10 @@
+import { GatedAccess } from '@gatehouse/tokens';
 import { NestFactory } from '@nestjs/core';
 import { AuditService } from '@gatehouse/audit';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@gatehouse/core';
 import { StripeWebhookService } from '@gatehouse/control';
-import { SigningKeyService } from '@gatehouse/keys';
+import { KeyRotationService, SigningKeyService } from '@gatehouse/keys';
 import { TokenEndpoint } from '@gatehouse/oauth';
 import { LogController } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -16,7 +17,14 @@ import { setUpOpenApi } from './http/openapi';
 import { registerStripeWebhookRoute, STRIPE_WEBHOOK_PATH, stripeWebhookOpenApi } from './http/stripe-webhook.route';
 import { registerTokenRoute, tokenRouteOpenApi } from './http/token.route';
 import { createRootLogger, NestPinoLogger, requestStore } from './logging/logger';
-import { auditFlushRows, auditFlushSeconds, instrument, setDependencyProbe } from './metrics/metrics';
+import {
+  accessDecisions,
+  auditFlushRows,
+  auditFlushSeconds,
+  instrument,
+  setDependencyProbe,
+  setKeyProbe,
+} from './metrics/metrics';
 import { ReadinessService } from './readiness.service';
 import type { Runtime } from './runtime';
 
@@ -79,6 +87,17 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
     auditFlushSeconds.observe({ ok: String(ok) }, seconds);
   });
   setDependencyProbe(() => app.get(ReadinessService).check());
+  app.get(GatedAccess).onDecision((request, d) =>
+    accessDecisions.inc({
+      point: request.point,
+      outcome: d.outcome,
+      reason: d.outcome === 'allow' ? 'none' : d.reason,
+    }),
+  );
+  setKeyProbe(async () => {
+    const list = await app.get(KeyRotationService).snapshot();
+    return { keys: list.keys, next_rotation_at: list.rotation.next_rotation_at };
+  });
   registerJwksRoute(fastify, fast, app.get(SigningKeyService), genReqId);
   registerTokenRoute(fastify, app.get(TokenEndpoint));
   registerStripeWebhookRoute(fastify, app.get(StripeWebhookService));

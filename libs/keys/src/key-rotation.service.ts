@@ -55,6 +55,11 @@ export class KeyRotationService {
 
   async list(actor: Principal): Promise<SigningKeyList> {
     if (actor.tier !== 'admin') throw Problems.forbidden('Only administrators may list signing keys.');
+    return this.snapshot();
+  }
+
+  /** The key list without the caller check: for GET /v1/keys and the operator metrics. */
+  async snapshot(): Promise<SigningKeyList> {
     const now = this.clock.now();
     const rows = await this.repo.listRecent(LIST_LIMIT);
     const current = rows.find((k) => k.state === 'current');

@@ -18,14 +18,22 @@ import { AnomalyDetector } from './anomalies/anomaly-detector';
  */
 @Injectable()
 export class GatedAccess {
+  private readonly observers: ((request: AccessRequest, decision: AccessDecision) => void)[] = [];
+
   constructor(
     @Inject(ACCESS_GATE) private readonly gate: AccessGate,
     private readonly audit: AuditService,
     private readonly anomalies: AnomalyDetector,
   ) {}
 
+  /** Told of every decision (the app's metrics count them by point, outcome and reason). */
+  onDecision(observer: (request: AccessRequest, decision: AccessDecision) => void): void {
+    this.observers.push(observer);
+  }
+
   async decide(meta: RequestMeta, request: AccessRequest): Promise<AccessDecision> {
     const decision = await this.gate.check(request);
+    for (const observe of this.observers) observe(request, decision);
     if (decision.outcome !== 'allow') {
       await this.record(meta, request, decision);
       // Detached: the gate may be asked inside the caller's transaction (sign-in, refresh),

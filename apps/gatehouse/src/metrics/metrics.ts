@@ -47,6 +47,51 @@ export const auditFlushRows = new Histogram({
   buckets: [1, 2, 5, 10, 25, 50, 100, 250, 1000],
   registers: [registry],
 });
+export const accessDecisions = new Counter({
+  name: 'gatehouse_access_decisions_total',
+  help: 'Access-gate decisions by point (issuance, introspection, request, decision), outcome and reason',
+  labelNames: ['point', 'outcome', 'reason'],
+  registers: [registry],
+});
+
+let keyProbe:
+  (() => Promise<{ keys: { state: string; created_at: string }[]; next_rotation_at: string | null }>) | null = null;
+
+/** The signing keys, read at scrape time. */
+export function setKeyProbe(probe: NonNullable<typeof keyProbe>): void {
+  keyProbe = probe;
+}
+
+export const keyAge = new Gauge({
+  name: 'gatehouse_signing_key_age_seconds',
+  help: 'Age of the newest signing key in each state (next, current, retired), at scrape time',
+  labelNames: ['state'],
+  registers: [registry],
+  aggregator: 'max',
+  async collect() {
+    if (!keyProbe) return;
+    const { keys } = await keyProbe();
+    const now = Date.now();
+    this.reset();
+    for (const state of ['next', 'current', 'retired']) {
+      const k = keys.find((x) => x.state === state);
+      if (k) this.set({ state }, Math.round((now - Date.parse(k.created_at)) / 1000));
+    }
+  },
+});
+
+export const nextRotation = new Gauge({
+  name: 'gatehouse_signing_key_next_rotation_seconds',
+  help: 'Seconds until the scheduled rotation (negative: overdue), at scrape time',
+  registers: [registry],
+  aggregator: 'min',
+  async collect() {
+    if (!keyProbe) return;
+    const { next_rotation_at } = await keyProbe();
+    if (next_rotation_at) this.set(Math.round((Date.parse(next_rotation_at) - Date.now()) / 1000));
+  },
+});
+
 let dependencyProbe: (() => Promise<{ checks: Record<string, string> }>) | null = null;
 
 /** The readiness checks, run at scrape time. */
