@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { createTestDatabase, SqlPool } from '@gatehouse/db';
+import { CacheListener, createTestDatabase, SqlPool } from '@gatehouse/db';
 import { ClientCache, type ClientRecord } from '@gatehouse/oauth';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 import { startSecondInstance, type SecondInstance } from './support/second-instance';
@@ -32,8 +32,8 @@ describe('client lookup cache', () => {
     expect(r.status).toBe(201);
     return r.body;
   };
-  const token = async (app: App, params: Record<string, string> = {}, secret = app.client_secret) => {
-    const r = await fetch(`${gh.url}/oauth/token`, {
+  const token = async (app: App, params: Record<string, string> = {}, secret = app.client_secret, base = gh.url) => {
+    const r = await fetch(`${base}/oauth/token`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
@@ -208,12 +208,32 @@ describe('client lookup cache', () => {
     expect(next?.disabled).toBe(true);
   });
 
+  it('shares one listening connection per instance, and one sync round trip per token request', async () => {
+    const app = await newApp();
+    await warm(app);
+    expect((await token(app, {}, app.client_secret, other.url)).status).toBe(200);
+    const listeners = async () =>
+      (
+        await gh.sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE application_name LIKE 'gatehouse-%cache%' AND datname = current_database()`,
+        )
+      )[0].n;
+    await waitFor(async () => (await listeners()) === 2);
+    // A client-credentials request reads the client cache and the control layer's org cache.
+    const listener = gh.app.get(CacheListener);
+    const before = listener.roundTrips;
+    expect((await token(app)).status).toBe(200);
+    expect(listener.roundTrips).toBe(before + 1);
+    expect(await listeners()).toBe(2);
+  });
+
   it('reads the database while the LISTEN connection is down, and caches again once it is back', async () => {
     const app = await newApp();
     await warm(app);
     await gh.sql(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE application_name = 'gatehouse-client-cache' AND datname = current_database()`,
+        WHERE application_name = 'gatehouse-cache-listener' AND datname = current_database()`,
     );
     await waitFor(() => !cache.listening);
     // Nobody hears this change; the next request must read it from the database anyway.
@@ -235,7 +255,8 @@ describe('client lookup cache', () => {
     // pooler does to LISTEN (the notification never reaches the listening session).
     const elsewhere = await createTestDatabase(process.env.GATEHOUSE_TEST_PG_URL!);
     const pool = new SqlPool(elsewhere.url);
-    const deaf = new ClientCache(gh.db.url, pool);
+    const listener = new CacheListener(gh.db.url, pool);
+    const deaf = new ClientCache(listener);
     try {
       let reads = 0;
       const load = async () => {
@@ -249,7 +270,8 @@ describe('client lookup cache', () => {
       expect(reads).toBe(2);
       expect(deaf.stats()).toMatchObject({ hits: 0, bypassed: 2, size: 0 });
     } finally {
-      await deaf.onModuleDestroy();
+      deaf.onModuleDestroy();
+      await listener.close();
       await pool.onModuleDestroy();
       await elsewhere.drop();
     }
@@ -273,9 +295,9 @@ function stale(id: string, org: { id: string; name: string }): ClientRecord {
   };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > end) throw new Error('timed out waiting for a condition');
     await new Promise((r) => setTimeout(r, 20));
   }

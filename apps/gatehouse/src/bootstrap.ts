@@ -1,6 +1,7 @@
 import { GatedAccess } from '@gatehouse/tokens';
 import { NestFactory } from '@nestjs/core';
 import { AuditService } from '@gatehouse/audit';
+import { CacheListener } from '@gatehouse/db';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@gatehouse/core';
 import { StripeWebhookService } from '@gatehouse/control';
@@ -69,9 +70,13 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   });
   appLoggers.set(app, nestLogger);
   const fastify = app.getHttpAdapter().getInstance();
+  const caches = app.get(CacheListener);
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);
-    requestStore.run({ requestId: req.id }, done);
+    // The protocol endpoints read the client and control caches before any change of their
+    // own to them: one sync round trip serves all of a request's reads (docs/control.md#live).
+    const protocol = req.url.startsWith('/oauth/') || req.url.startsWith('/access/');
+    requestStore.run({ requestId: req.id }, protocol ? () => caches.shareSync(done) : done);
   });
   // The API speaks JSON only; a text/plain body is a 415, not a string to guess at.
   fastify.removeContentTypeParser(['text/plain']);

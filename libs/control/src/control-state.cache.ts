@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { DATABASE_URL, InvalidatingCache, SqlPool } from '@gatehouse/db';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { CacheListener, InvalidatingCache } from '@gatehouse/db';
 import type { OrgState } from './org-state';
 import { OrgStateRepository } from './org-state.repository';
 
@@ -17,16 +17,10 @@ export class ControlStateCache implements OnModuleDestroy {
   private readonly cache: InvalidatingCache<OrgState | Member>;
 
   constructor(
-    @Inject(DATABASE_URL) databaseUrl: string,
-    sql: SqlPool,
+    listener: CacheListener,
     private readonly repo: OrgStateRepository,
   ) {
-    this.cache = new InvalidatingCache(databaseUrl, sql, {
-      channel: CONTROL_CHANNEL,
-      name: 'control-cache',
-      what: "every org's state",
-      lostEvent: 'control_cache_listen_lost',
-    });
+    this.cache = new InvalidatingCache(listener, { channel: CONTROL_CHANNEL, what: "every org's state" });
   }
 
   async org(orgId: string): Promise<OrgState | null> {
@@ -51,8 +45,8 @@ export class ControlStateCache implements OnModuleDestroy {
     return this.cache.stats();
   }
 
-  onModuleDestroy(): Promise<void> {
-    return this.cache.close();
+  onModuleDestroy(): void {
+    this.cache.close();
   }
 }
 

@@ -9,3 +9,4 @@ export * from './test-database';
 export type * from './generated/prisma/client';
 export { Prisma } from './generated/prisma/client';
 export * from './invalidating-cache';
+export * from './cache-listener';

@@ -1,5 +1,5 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { DATABASE_URL, InvalidatingCache, SqlPool } from '@gatehouse/db';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { CacheListener, InvalidatingCache } from '@gatehouse/db';
 
 /** The channel the triggers of migration 20261123070000_client_cache_notify notify on. */
 export const CLIENT_CACHE_CHANNEL = 'gatehouse_client_cache';
@@ -27,7 +27,8 @@ export interface ClientRecord {
  * by the generic invalidating cache (libs/db/src/invalidating-cache.ts; docs/control.md#live
  * describes the discipline): triggers on organizations, applications and
  * application_secrets NOTIFY `app:<id>` / `org:<id>` at commit, whoever makes the change;
- * a read waits for one round trip on the listening connection, so no change committed
+ * a read waits for one round trip on the process's listening connection (CacheListener,
+ * shared with the control layer's cache), so no change committed
  * before the request is missed; a load that raced a notification is not cached; while
  * LISTEN is down, or its probe never arrives (a transaction-mode pooler), the cache is
  * bypassed. An entry is dropped by its app's key or its org's.
@@ -36,13 +37,8 @@ export interface ClientRecord {
 export class ClientCache implements OnModuleDestroy {
   private readonly cache: InvalidatingCache<ClientRecord>;
 
-  constructor(@Inject(DATABASE_URL) databaseUrl: string, sql: SqlPool) {
-    this.cache = new InvalidatingCache(databaseUrl, sql, {
-      channel: CLIENT_CACHE_CHANNEL,
-      name: 'client-cache',
-      what: 'every client',
-      lostEvent: 'client_cache_listen_lost',
-    });
+  constructor(listener: CacheListener) {
+    this.cache = new InvalidatingCache(listener, { channel: CLIENT_CACHE_CHANNEL, what: 'every client' });
   }
 
   /** The cached record for `clientId`, or what `load` reads (cached when that is safe). */
@@ -63,8 +59,8 @@ export class ClientCache implements OnModuleDestroy {
     return this.cache.stats();
   }
 
-  onModuleDestroy(): Promise<void> {
-    return this.cache.close();
+  onModuleDestroy(): void {
+    this.cache.close();
   }
 }
 

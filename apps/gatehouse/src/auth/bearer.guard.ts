@@ -2,6 +2,7 @@ import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { RefusalAudit } from '@gatehouse/audit';
+import { CacheListener } from '@gatehouse/db';
 import { AccessStoppedError, Problems, type Principal } from '@gatehouse/core';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
 import { GatedAccess } from '@gatehouse/tokens';
@@ -24,11 +25,17 @@ export class BearerGuard extends AuthGuard('bearer') {
     private readonly limiter: RateLimiter,
     private readonly refusals: RefusalAudit,
     private readonly access: GatedAccess,
+    private readonly caches: CacheListener,
   ) {
     super();
   }
 
-  override async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  /** The guard reads before the route writes: its cache reads share one sync (docs/control.md#live). */
+  override canActivate(ctx: ExecutionContext): Promise<boolean> {
+    return this.caches.shareSync(() => this.check(ctx));
+  }
+
+  private async check(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     await super.canActivate(ctx);
