@@ -29,6 +29,13 @@ export interface MintInput {
   authTime?: number;
 }
 
+/** A token whose claims are fixed and whose signature is not yet computed. */
+export interface PreparedToken {
+  jti: string;
+  claims: AccessTokenClaims;
+  sign(): MintedToken;
+}
+
 export interface MintedToken {
   token: string;
   jti: string;
@@ -52,6 +59,15 @@ export class AccessTokenService {
   ) {}
 
   mint(input: MintInput): MintedToken {
+    return this.prepare(input).sign();
+  }
+
+  /**
+   * The token's claims, decided now (jti, exp, the signing key), and the signature for
+   * later: TokenIssuer sends the audit row, which needs only the claims, before it signs,
+   * so the signature is computed while the row commits (docs/performance.md#overlapped-waits).
+   */
+  prepare(input: MintInput): PreparedToken {
     if (input.tier === 'admin' && input.org) throw new Error('admin tokens never carry an org');
     const signer = this.keys.currentSigner();
     const now = epochSeconds(this.clock.now());
@@ -78,9 +94,15 @@ export class AccessTokenService {
         : {}),
     };
     const header = { alg: 'RS256', typ: ACCESS_TOKEN_TYP, kid: signer.kid };
-    const signingInput = `${b64(header)}.${b64(claims)}`;
-    const signature = sign('sha256', Buffer.from(signingInput), signer.key).toString('base64url');
-    return { token: `${signingInput}.${signature}`, jti, kid: signer.kid, claims, expiresIn: exp - now };
+    return {
+      jti,
+      claims,
+      sign: () => {
+        const signingInput = `${b64(header)}.${b64(claims)}`;
+        const signature = sign('sha256', Buffer.from(signingInput), signer.key).toString('base64url');
+        return { token: `${signingInput}.${signature}`, jti, kid: signer.kid, claims, expiresIn: exp - now };
+      },
+    };
   }
 }
 

@@ -4,6 +4,8 @@ import { AccessStoppedError, type IssuanceKind, type Tier } from '@gatehouse/cor
 import type { Tx } from '@gatehouse/db';
 import type { AccessTokenClaims, ActClaim } from '@gatehouse/verifier';
 import { AccessTokenService, type MintedToken } from './access-token.service';
+
+const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
 import { GatedAccess } from './gated-access';
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -99,7 +101,7 @@ export class TokenIssuer {
     });
     if (decision.outcome !== 'allow') throw new AccessStoppedError(decision);
 
-    const minted = this.tokens.mint({
+    const prepared = this.tokens.prepare({
       tier: subject.tier,
       sub: subject.id,
       scopes: [...req.scopes],
@@ -117,11 +119,23 @@ export class TokenIssuer {
       actor: req.audit.actor ?? { id: subject.id, tier: subject.tier },
       orgId: subject.org?.id ?? null,
       target: req.audit.target ?? null,
-      jti: minted.jti,
-      details: typeof req.audit.details === 'function' ? req.audit.details(minted.claims) : req.audit.details,
+      jti: prepared.jti,
+      details: typeof req.audit.details === 'function' ? req.audit.details(prepared.claims) : req.audit.details,
     };
-    if (tx) await this.audit.record(tx, meta, entry);
-    else await this.audit.recordGrouped(meta, entry);
+    let minted: MintedToken;
+    if (tx) {
+      minted = prepared.sign();
+      await this.audit.record(tx, meta, entry);
+    } else {
+      // The row needs only the claims: send it first and sign while it commits
+      // (docs/performance.md#overlapped-waits). The token leaves only once both are done;
+      // a row whose signature then failed names a token nobody received, never the reverse.
+      const committed = this.audit.recordGrouped(meta, entry);
+      committed.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      await nextTick(); // node-postgres writes the INSERT on this tick
+      minted = prepared.sign();
+      await committed;
+    }
     return {
       minted,
       response: {
