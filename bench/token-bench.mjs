@@ -2,10 +2,11 @@
 //
 //   npm run bench                         raw sign loop, bare signer, node-oidc-provider, Gatehouse
 //   npm run bench -- --ab <refA> <refB>   Gatehouse at two git refs ("." = this checkout)
-//   options: --rounds N, --scenarios cc,refresh,introspect,jwks,exchange, --workers N,
+//   options: --rounds N, --scenarios cc,refresh,introspect,jwks,exchange,evaluation,evaluation-paced, --workers N,
+//            --no-gate-off (skip Gatehouse with an allow-all gate, the gate on-versus-off figure),
 //            --doc (append the run's Markdown to docs/performance.md), --json FILE
 //   env: BENCH_SECONDS (10), BENCH_ROUNDS (3; 5 with --ab), BENCH_CONNECTIONS (10), BENCH_WARMUP_SECONDS (1),
-//        BENCH_EXACT_REQUESTS (3000), DATABASE_URL (a server to create fresh databases on;
+//        BENCH_EXACT_REQUESTS (3000), BENCH_DECISION_RATE (1000, evaluation-paced), DATABASE_URL (a server to create fresh databases on;
 //        without it each Gatehouse is embedded), REDIS_URL (used when redis-server is not
 //        installed; otherwise the bench starts a private one).
 //
@@ -19,13 +20,13 @@ import { fileURLToPath } from 'node:url';
 import { bareSigner, peerProvider, rawSign } from './lib/contenders.mjs';
 import { perRequest, sample } from './lib/cpu.mjs';
 import { startGatehouse } from './lib/gatehouse-contender.mjs';
-import { load, rotatingLoad, summarize } from './lib/load.mjs';
+import { load, pacedLoad, rotatingLoad, summarize } from './lib/load.mjs';
 import { appendToDoc, report } from './lib/report.mjs';
 import { startRedis } from './lib/services.mjs';
 import { buildRef, describeCheckout } from './lib/worktrees.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['cc', 'refresh', 'introspect', 'jwks', 'exchange'];
+const SCENARIOS = ['cc', 'refresh', 'introspect', 'jwks', 'exchange', 'evaluation', 'evaluation-paced'];
 
 function parseArgs(argv) {
   const o = {
@@ -33,6 +34,7 @@ function parseArgs(argv) {
     rounds: null,
     scenarios: null,
     workers: 1,
+    gateOff: true,
     doc: false,
     json: null,
   };
@@ -47,6 +49,7 @@ function parseArgs(argv) {
     else if (a === '--scenarios') o.scenarios = value().split(',');
     else if (a === '--workers') o.workers = Number(value());
     else if (a === '--doc') o.doc = true;
+    else if (a === '--no-gate-off') o.gateOff = false;
     else if (a === '--json') o.json = value();
     else throw new Error(`unknown option ${a} (see the head of bench/token-bench.mjs)`);
   }
@@ -80,7 +83,8 @@ async function measure(c, scenario, round) {
     const r = make(round);
     res = await rotatingLoad({ ...base, ...r.opts }, { pool: r.pool, body: r.body });
   } else {
-    res = await load({ ...base, ...make() });
+    const r = make();
+    res = r.paced ? await pacedLoad({ ...base, ...r }) : await load({ ...base, ...r });
   }
   const s = summarize(res);
   s.cpu = perRequest(before, sample(await c.roles()), s.requests);
@@ -134,8 +138,9 @@ async function main() {
   const redis = (await startRedis()) ?? (process.env.REDIS_URL ? { url: process.env.REDIS_URL, pid: null, shared: true } : null);
   const cleanup = [];
   if (redis?.stop) cleanup.push(redis.stop);
-  const gh = (label, checkoutRoot) =>
+  const gh = (label, checkoutRoot, gateOff = false) =>
     startGatehouse({
+      gateOff,
       label,
       root: checkoutRoot,
       serverUrl: process.env.DATABASE_URL,
@@ -163,9 +168,15 @@ async function main() {
       cleanup.push(bare.stop);
       const peer = await peerProvider({ rounds: o.rounds, connections: settings.connections });
       cleanup.push(peer.stop);
+      contenders.push(bare, peer);
+      if (o.gateOff) {
+        const off = await gh('Gatehouse, gate off', root, true);
+        cleanup.push(off.stop);
+        contenders.push(off);
+      }
       const g = await gh('Gatehouse', root);
       cleanup.push(g.stop);
-      contenders.push(bare, peer, g);
+      contenders.push(g);
     }
     log(`${contenders.length} contenders, ${o.rounds} rounds of ${o.scenarios.join(', ')}, ${settings.seconds} s each`);
     const rounds = await runRounds(contenders, o);

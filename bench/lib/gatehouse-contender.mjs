@@ -25,7 +25,9 @@ async function waitReady(child, url, stderr) {
 
 /**
  * @param {{ label: string, root: string, serverUrl?: string, redis?: { url: string, pid: number } | null,
- *           rounds: number, connections: number, workers?: number }} o
+ *           rounds: number, connections: number, workers?: number, gateOff?: boolean }} o
+ *   gateOff: the same build with an allow-everything access gate (bench/gate-off-server.mjs),
+ *   client credentials only — the "gate off" side of docs/performance.md#the-access-gate-on-versus-off.
  */
 export async function startGatehouse(o) {
   const port = await freePort();
@@ -47,7 +49,8 @@ export async function startGatehouse(o) {
   };
   // e.g. BENCH_GATEHOUSE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of the server.
   const nodeArgs = (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(o.root, 'dist/apps/gatehouse/src/main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const entry = o.gateOff ? join(import.meta.dirname, '..', 'gate-off-server.mjs') : join(o.root, 'dist/apps/gatehouse/src/main.js');
+  const child = spawn(process.execPath, [...nodeArgs, entry], { env: { ...env, ...(o.gateOff ? { GATEHOUSE_ROOT: o.root } : {}) }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const stop = async () => {
@@ -111,9 +114,10 @@ async function setUp(o, url, env) {
   // and round, each user signing in at most `rounds` times (the per-account limit is 10).
   const userPassword = `User-Password-${randomBytes(4).toString('hex')}-1`;
   const users = [];
+  const userIds = [];
   for (let i = 0; i < o.connections; i++) {
     const u = `user${i}-${randomBytes(2).toString('hex')}@example.test`;
-    await call(`/v1/orgs/${org.id}/users`, { email: u, password: userPassword }, access_token);
+    userIds.push((await call(`/v1/orgs/${org.id}/users`, { email: u, password: userPassword }, access_token)).id);
     users.push(u);
   }
   const pools = [];
@@ -122,11 +126,18 @@ async function setUp(o, url, env) {
     for (const u of users) pool.push((await call(`/v1/orgs/${org.id}/users/login`, { client_id: app.client_id, email: u, password: userPassword })).refresh_token);
     pools.push(pool);
   }
-  return { app, pools };
+  return { app, pools, userIds };
 }
 
 function contender(o, { url, db, child, fixture, stop }) {
-  const { app, pools } = fixture;
+  const { app, pools, userIds } = fixture;
+  // AuthZEN: the app, as a PEP, asks whether one of its org's users may read a document.
+  const evaluation = () => ({
+    url: `${url}/access/v1/evaluation`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: headers.authorization },
+    body: JSON.stringify({ subject: { type: 'user', id: userIds[0] }, action: { name: 'read' }, resource: { type: 'document', id: 'doc-1' } }),
+  });
   const headers = { ...FORM, authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}` };
   const tokenPromise = fetch(`${url}/oauth/token`, { method: 'POST', headers, body: 'grant_type=client_credentials' }).then((r) => r.json());
   let introspected = null;
@@ -142,7 +153,7 @@ function contender(o, { url, db, child, fixture, stop }) {
     async prepare() {
       introspected ??= (await tokenPromise).access_token;
     },
-    scenarios: {
+    scenarios: o.gateOff ? { cc: () => ({ url: `${url}/oauth/token`, method: 'POST', body: 'grant_type=client_credentials', headers }) } : {
       cc: () => ({ url: `${url}/oauth/token`, method: 'POST', body: 'grant_type=client_credentials', headers }),
       refresh: (round) => ({ opts: { url: `${url}/oauth/token`, headers }, pool: pools[round], body: (rt) => `grant_type=refresh_token&refresh_token=${rt}` }),
       introspect: () => ({ url: `${url}/oauth/introspect`, method: 'POST', headers, body: `token=${introspected}` }),
@@ -156,6 +167,9 @@ function contender(o, { url, db, child, fixture, stop }) {
             body: `grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=${introspected}&subject_token_type=urn:ietf:params:oauth:token-type:access_token&step=bench`,
           })
         : null,
+      evaluation,
+      // The same decision at a fixed rate (BENCH_DECISION_RATE, default 1,000/s): its latency without the queueing of a saturated run.
+      'evaluation-paced': () => ({ ...evaluation(), paced: true, rate: Number(process.env.BENCH_DECISION_RATE ?? 1000) }),
     },
     async roles() {
       const tree = processTree(child.pid);

@@ -74,6 +74,62 @@ export async function rotatingLoad({ url, headers, connections, duration }, { po
   return { requests: { average: (ok + non2xx) / seconds }, latency: { p50: pct(0.5), p99: pct(0.99) }, '2xx': ok, non2xx, errors, timeouts: 0 };
 }
 
+/**
+ * A latency run at a fixed offered rate: `connections` keep-alive loops share `rate`
+ * requests/s, each waiting for its next slot (a late answer delays only its own loop's next
+ * send, so the rate is an upper bound), each latency timed to the microsecond (autocannon's
+ * histogram keeps whole milliseconds). For the decision endpoint's p99, which at saturation
+ * is only queueing (connections ÷ throughput).
+ */
+export async function pacedLoad({ url, method = 'POST', headers = {}, body = '', connections, duration, rate }) {
+  const target = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies = [];
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const send = () =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      const req = http.request(
+        { agent, host: target.hostname, port: target.port, path: target.pathname, method, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            latencies.push(performance.now() - t0);
+            if (res.statusCode === 200) ok++;
+            else non2xx++;
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const interval = (1000 * connections) / rate;
+  const t0 = performance.now();
+  const end = t0 + duration * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async (_, i) => {
+      let next = t0 + (i * interval) / connections;
+      while (next < end) {
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        await send();
+        next += interval;
+      }
+    }),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => (latencies.length ? Number(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(2)) : null);
+  return { requests: { average: (ok + non2xx) / seconds }, latency: { p50: pct(0.5), p99: pct(0.99) }, '2xx': ok, non2xx, errors, timeouts: 0 };
+}
+
 /** What the report needs of a run. */
 export function summarize(res) {
   return {

@@ -7,7 +7,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { median } from './load.mjs';
 
 const RAW = 'raw sign loop';
-const ENDPOINTS = { refresh: 'refresh_token grant', introspect: 'introspection', jwks: 'JWKS', exchange: 'token exchange (issue 11)' };
+const ENDPOINTS = { refresh: 'refresh_token grant', introspect: 'introspection', jwks: 'JWKS', exchange: 'token exchange (issue 11)', evaluation: 'AuthZEN evaluation (decisions/s)' };
+const GATE_OFF = 'Gatehouse, gate off';
 export const DOC_MARKER = '<!-- bench:runs — `npm run bench -- --doc` inserts each run below this line -->';
 
 const int = (x) => (x === null || x === undefined ? '—' : Math.round(x).toLocaleString('en-US'));
@@ -106,20 +107,42 @@ export function report(run) {
   // Other endpoints.
   const eps = Object.keys(ENDPOINTS).filter((e) => run.options.scenarios.includes(e));
   if (eps.length) {
+    // The gate-off contender runs client credentials only.
+    const epNames = names.filter((n) => n !== GATE_OFF);
+    const epOthers = others.filter((n) => n !== GATE_OFF);
     const epRows = eps.map((e) => {
       const cells = [ENDPOINTS[e]];
-      for (const n of names) {
+      for (const n of epNames) {
         const rps = rounds.map((r) => r[n]?.[e]?.rps ?? null);
         const rel = rounds.map((r) => (r[n]?.[e] ? r[n][e].rps / cc(r, n).rps : null));
         cells.push(rps.some((x) => x !== null) ? `${int(median(rps))} (${ratio(median(rel))} × cc)` : 'no endpoint');
       }
-      const vs = others.map((n) => ratio(median(rounds.map((r) => (r[subject]?.[e] && r[n]?.[e] ? r[subject][e].rps / r[n][e].rps : null)))));
-      const errors = names.map((n) => rounds.reduce((a, r) => a + (r[n]?.[e]?.errors ?? 0), 0));
+      const vs = epOthers.map((n) => ratio(median(rounds.map((r) => (r[subject]?.[e] && r[n]?.[e] ? r[subject][e].rps / r[n][e].rps : null)))));
+      const errors = epNames.map((n) => rounds.reduce((a, r) => a + (r[n]?.[e]?.errors ?? 0), 0));
       return [...cells, ...vs, errors.join(' / ')];
     });
     out.push('Other endpoints, requests/s (median of rounds), with each one\'s ratio to its own client-credentials rate in the same round:');
     out.push('');
-    out.push(table(['endpoint', ...names, ...others.map((n) => `${short(subject)} ÷ ${short(n)}`), `errors (${names.map(short).join(' / ')})`], epRows));
+    out.push(table(['endpoint', ...epNames, ...epOthers.map((n) => `${short(subject)} ÷ ${short(n)}`), `errors (${epNames.map(short).join(' / ')})`], epRows));
+    out.push('');
+  }
+
+  // Decisions: throughput and latency at saturation, and latency at a fixed rate.
+  const dec = decisions(run, subject);
+  if (dec) {
+    out.push(`AuthZEN \`POST /access/v1/evaluation\` (an app asks about one of its org's users; every decision an allow through the control layer):`);
+    out.push('');
+    out.push(
+      table(
+        ['load', 'decisions/s (median; range)', 'p50 (median)', 'p99 (median; range)', 'errors + non-2xx'],
+        [
+          dec.saturated && [`${run.settings.connections} connections, as fast as answered`, `${int(dec.saturated.rps)}; ${span(dec.saturated.rpsAll, int)}`, ms(dec.saturated.p50), `${ms(dec.saturated.p99)}; ${span(dec.saturated.p99All, ms)}`, String(dec.saturated.errors)],
+          dec.paced && [`${run.settings.connections} connections sharing ${int(dec.paced.rate)}/s`, `${int(dec.paced.rps)}; ${span(dec.paced.rpsAll, int)}`, ms(dec.paced.p50), `${ms(dec.paced.p99)}; ${span(dec.paced.p99All, ms)}`, String(dec.paced.errors)],
+        ].filter(Boolean),
+      ),
+    );
+    out.push('');
+    out.push('At saturation a decision\'s latency is queueing (connections ÷ decisions/s); autocannon keeps whole milliseconds. The fixed-rate run times each decision to the microsecond.');
     out.push('');
   }
 
@@ -146,7 +169,27 @@ function short(name) {
   return name.split(':')[0];
 }
 
-/** The targets of issue 15 (docs/performance.md#targets), judged on this run's medians. */
+/** The evaluation scenarios of the subject, summarized over the rounds. */
+function decisions(run, subject) {
+  const sum = (key) => {
+    const runs = run.rounds.map((r) => r[subject]?.[key]).filter(Boolean);
+    if (!runs.length) return null;
+    return {
+      rps: median(runs.map((x) => x.rps)),
+      rpsAll: runs.map((x) => x.rps),
+      p50: median(runs.map((x) => x.p50)),
+      p99: median(runs.map((x) => x.p99)),
+      p99All: runs.map((x) => x.p99),
+      errors: runs.reduce((a, x) => a + x.errors, 0),
+      rate: Number(process.env.BENCH_DECISION_RATE ?? 1000),
+    };
+  };
+  const saturated = sum('evaluation');
+  const paced = sum('evaluation-paced');
+  return saturated || paced ? { saturated, paced } : null;
+}
+
+/** The targets of issues 15 and 12 (docs/performance.md#targets), judged on this run's medians. */
 function targets(run, subject) {
   const { rounds } = run;
   const g = (r) => r[subject]?.cc;
@@ -160,9 +203,18 @@ function targets(run, subject) {
   const errors = rounds.reduce((a, r) => a + (g(r)?.errors ?? 0), 0);
   const exact = run.exact[subject];
   const row = (what, value, met) => [what, value, met ? 'met' : '**missed**'];
+  const off = run.contenders.includes(GATE_OFF) ? GATE_OFF : null;
+  const gateCpu = off ? median(rounds.map((r) => cpuTotal(g(r)?.cpu) / cpuTotal(r[off]?.cc?.cpu))) : null;
+  const dec = decisions(run, subject);
+  const decP99 = dec?.paced?.p99 ?? null;
+  const issue12 = [
+    off && row('the access gate adds ≤ 5 % CPU per token (Gatehouse ÷ gate off)', `${ratio(gateCpu)} ×`, gateCpu !== null && gateCpu <= 1.05),
+    dec?.paced && row(`decision p99 < 2 ms (evaluation at ${int(dec.paced.rate)}/s)`, ms(decP99), decP99 !== null && decP99 < 2),
+  ].filter(Boolean);
   return table(
     ['target (medians of the rounds)', 'this run', ''],
     [
+      ...issue12,
       row('tokens/s ≥ 1.3 × node-oidc-provider', `${ratio(vsPeer)} ×`, vsPeer >= 1.3),
       row('tokens/s ≥ 0.85 × the bare signer', `${ratio(vsBare)} ×`, vsBare >= 0.85),
       row('(Gatehouse + PostgreSQL + Redis) CPU per token ≤ 1.6 × the raw signature', `${ratio(cpu)} ×`, cpu !== null && cpu <= 1.6),
