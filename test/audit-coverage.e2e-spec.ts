@@ -195,6 +195,11 @@ describe('every documented audit action is produced and found through GET /v1/au
       const again = await evaluate('deploy');
       await ctl('POST', `/approvals/${again.context.approval_id}/reject`, { note: 'not now' });
       await ctl('PUT', '/approval-rules', { actions: [] });
+      await ctl('PUT', '/package-map', {
+        scopes: { 'reports:read': 'reports' },
+        routes: [{ route: 'GET /reports*', package: 'reports' }],
+      });
+      await ctl('PUT', '/package-map', {});
       await ctl('PUT', '/policy', { required_version: null });
       const pause = await ctl('POST', '/pauses', {
         target: { type: 'workflow', id: 'nightly' },

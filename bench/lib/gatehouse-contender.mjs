@@ -25,7 +25,7 @@ async function waitReady(child, url, stderr) {
 
 /**
  * @param {{ label: string, root: string, serverUrl?: string, redis?: { url: string, pid: number } | null,
- *           rounds: number, connections: number, workers?: number, gateOff?: boolean }} o
+ *           rounds: number, connections: number, workers?: number, gateOff?: boolean, env?: Record<string, string> }} o
  *   gateOff: the same build with an allow-everything access gate (bench/gate-off-server.mjs),
  *   client credentials only — the "gate off" side of docs/performance.md#the-access-gate-on-versus-off.
  */
@@ -46,6 +46,7 @@ export async function startGatehouse(o) {
     GATEHOUSE_TRUST_PROXY: 'true',
     ...(db ? { DATABASE_URL: db.url, GATEHOUSE_KEK: randomBytes(32).toString('base64') } : { GATEHOUSE_DATA_DIR: dataDir }),
     ...(o.redis ? { REDIS_URL: o.redis.url, GATEHOUSE_REDIS_PREFIX: `gh:bench:${randomBytes(3).toString('hex')}:` } : {}),
+    ...(o.env ?? {}),
   };
   // e.g. BENCH_GATEHOUSE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" for a profile of the server.
   const nodeArgs = (process.env.BENCH_GATEHOUSE_NODE_ARGS ?? '').split(' ').filter(Boolean);

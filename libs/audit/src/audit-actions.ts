@@ -46,6 +46,7 @@ export const AUDIT_ACTIONS = [
   'control.policy.changed',
   'control.policy.accepted',
   'control.approval_rules.changed',
+  'control.package_map.changed',
   'control.paused',
   'control.resumed',
   'approval.approved',

@@ -11,7 +11,8 @@ export interface DecisionCaller {
   orgId: string;
 }
 
-type Placed = { subject: GateSubject; step?: string; actors?: string[]; jti?: string } | { invalid: string };
+type Placed =
+  { subject: GateSubject; step?: string; actors?: string[]; jti?: string; scopes?: string[] } | { invalid: string };
 
 /**
  * The AuthZEN decision endpoints (docs/control.md#authzen). A subject is a Gatehouse
@@ -45,7 +46,8 @@ export class AuthzenService {
     const request: AccessRequest = {
       point: 'decision',
       subject: placed.subject,
-      scopes: [],
+      // A token's scopes count against the package map (docs/control.md#package-map).
+      scopes: placed.scopes ?? [],
       jti: placed.jti,
       step: placed.step ?? (typeof req.context?.step === 'string' ? req.context.step : undefined),
       actors: placed.actors,
@@ -127,6 +129,7 @@ export class AuthzenService {
           step: claims.step,
           actors: actors(claims.act),
           jti: claims.jti,
+          scopes: claims.scope ? claims.scope.split(' ') : [],
         };
       }
       default:

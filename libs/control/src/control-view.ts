@@ -1,4 +1,5 @@
 import { BILLING_TABLE } from './billing-table';
+import { toDoc } from './package-map';
 import { decide } from './decide';
 import type { OrgState } from './org-state';
 import { REASONS } from './reasons';
@@ -57,6 +58,7 @@ export function controlView(s: OrgState, now: number) {
       paused_by: p.pausedBy,
       paused_at: new Date(p.pausedAt).toISOString(),
     })),
+    package_map: toDoc(s.packageMap),
     approval_rules: { actions: [...s.approvalRules.actions], review_last_days: s.approvalRules.reviewLastDays },
     pending_approvals: s.approvals.filter((a) => a.state === 'pending').length,
     // An application that needs no package, reading: what the org's state alone implies.
@@ -64,7 +66,8 @@ export function controlView(s: OrgState, now: number) {
     apps: [...s.apps].map(([id, a]) => ({
       client_id: id,
       packages: [...a.packages],
-      decision: decisionView(s, { tier: 'app', subjectId: id, clientId: id, member: true }, now),
+      // Its client-credentials tokens carry all its scopes unless a request narrows them.
+      decision: decisionView(s, { tier: 'app', subjectId: id, clientId: id, member: true, scopes: a.scopes }, now),
     })),
   };
 }

@@ -36,6 +36,7 @@ export class ControlAccessGate implements AccessGate {
       action: request.action,
       resource: request.resource,
       packages: packagesOf(request),
+      scopes: request.scopes,
       workflow: typeof request.context?.workflow === 'string' ? request.context.workflow : undefined,
     };
     return this.evaluate(org, input, request.point);

@@ -151,6 +151,21 @@ export class ControlService {
     return (await this.view(orgId)).approval_rules;
   }
 
+  /** Replaces the org's package map (docs/control.md#package-map). */
+  async setPackageMap(
+    actor: ControlActor,
+    meta: RequestMeta,
+    orgId: string,
+    input: { scopes: Record<string, string>; routes: { route: string; package: string }[]; reason?: string },
+  ) {
+    await this.prisma.transaction(async (tx) => {
+      const packageMap = { scopes: input.scopes, routes: input.routes };
+      await tx.orgControl.upsert({ where: { orgId }, create: { orgId, packageMap }, update: { packageMap } });
+      await this.record(tx, meta, actor, orgId, 'control.package_map.changed', input.reason, packageMap);
+    });
+    return (await this.view(orgId)).package_map;
+  }
+
   record(
     tx: Tx,
     meta: RequestMeta,

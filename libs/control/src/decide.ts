@@ -1,5 +1,6 @@
 import { billingInGoodStanding } from './billing-table';
 import { APPS_ACCEPTANCE, type ApprovalState, type OrgState } from './org-state';
+import { mappedPackages, routeOf } from './package-map';
 import type { ReasonCode } from './reasons';
 
 /** What the engine needs to know about one request, besides the org's state. */
@@ -16,6 +17,8 @@ export interface DecisionInput {
   resource?: { type: string; id?: string };
   /** Packages the resource itself needs (AuthZEN `resource.properties.package`). */
   packages?: readonly string[];
+  /** The scopes the token carries or is being issued with (the package map's scopes apply). */
+  scopes?: readonly string[];
   /** A workflow name from the request context (AuthZEN `context.workflow`). */
   workflow?: string;
 }
@@ -118,13 +121,24 @@ function activePause(state: OrgState, input: DecisionInput) {
 
 function missingPackage(state: OrgState, input: DecisionInput, now: number): Record<string, unknown> | null {
   const appId = input.tier === 'app' ? input.subjectId : input.clientId;
-  const needed = [...(appId ? (state.apps.get(appId)?.packages ?? []) : []), ...(input.packages ?? [])];
-  for (const pkg of needed) {
+  const needed: { package: string; required_by: Record<string, string> }[] = [
+    ...(appId ? (state.apps.get(appId)?.packages ?? []) : []).map((p) => ({
+      package: p,
+      required_by: { app: appId! },
+    })),
+    ...(input.packages ?? []).map((p) => ({
+      package: p,
+      required_by: { resource: input.resource?.type ?? 'resource' },
+    })),
+    ...mappedPackages(state.packageMap, input.scopes, routeOf(input.action, input.resource)),
+  ];
+  for (const { package: pkg, required_by } of needed) {
     const e = state.entitlements.get(pkg);
     const live = e && e.status === 'active' && (e.expiresAt === null || now < e.expiresAt);
     if (!live) {
       return {
         package: pkg,
+        required_by,
         entitlement: e
           ? { status: e.status, expires_at: e.expiresAt === null ? null : new Date(e.expiresAt).toISOString() }
           : null,

@@ -1,5 +1,6 @@
 export * from './reasons';
 export * from './org-state';
+export * from './package-map';
 export * from './billing-table';
 export * from './decide';
 export * from './authzen';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SqlPool } from '@gatehouse/db';
+import { fromDoc } from './package-map';
 import type { ApprovalState, BillingStatus, ContractStatus, OrgState, PauseState, PauseTarget } from './org-state';
 
 interface StateRow {
@@ -7,7 +8,7 @@ interface StateRow {
   name: string;
   control: Record<string, unknown> | null;
   entitlements: { package: string; status: 'active' | 'inactive'; expires_at: string | null }[];
-  apps: { id: string; packages: string[] | null }[];
+  apps: { id: string; packages: string[] | null; scopes: string[] | null }[];
   accepted: string[];
   pauses: Record<string, string | null>[];
   approvals: Record<string, string | null>[];
@@ -30,7 +31,7 @@ export class OrgStateRepository {
          (SELECT to_jsonb(c) FROM org_controls c WHERE c.org_id = o.id) AS control,
          COALESCE((SELECT jsonb_agg(jsonb_build_object('package', e.package, 'status', e.status, 'expires_at', e.expires_at))
                      FROM org_entitlements e WHERE e.org_id = o.id), '[]') AS entitlements,
-         COALESCE((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'packages', a.packages))
+         COALESCE((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'packages', a.packages, 'scopes', a.scopes))
                      FROM applications a WHERE a.org_id = o.id), '[]') AS apps,
          COALESCE((SELECT jsonb_agg(p.subject_id) FROM policy_acceptances p
                      JOIN org_controls c ON c.org_id = p.org_id AND c.policy_version = p.version
@@ -87,7 +88,8 @@ function toState(r: StateRow): OrgState {
       pausedBy: p.paused_by!,
       pausedAt: ms(p.paused_at)!,
     })),
-    apps: new Map(r.apps.map((a) => [a.id, { packages: a.packages ?? [] }])),
+    apps: new Map(r.apps.map((a) => [a.id, { packages: a.packages ?? [], scopes: a.scopes ?? [] }])),
+    packageMap: fromDoc(c.package_map),
     approvalRules: {
       actions: (c.approval_actions as string[] | null | undefined) ?? [],
       reviewLastDays: typeof c.review_last_days === 'number' ? c.review_last_days : null,

@@ -1,4 +1,5 @@
 /** What a decision is made from: one organization's control state, as the cache holds it. */
+import { EMPTY_PACKAGE_MAP, type PackageMap } from './package-map';
 
 export const CONTRACT_STATUSES = ['active', 'expired', 'suspended'] as const;
 export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
@@ -50,8 +51,10 @@ export interface OrgState {
   entitlements: ReadonlyMap<string, { status: 'active' | 'inactive'; expiresAt: number | null }>;
   /** Unresumed pauses only. */
   pauses: readonly PauseState[];
-  /** The org's applications: id → the packages each needs and whether it is disabled. */
-  apps: ReadonlyMap<string, { packages: readonly string[] }>;
+  /** The org's applications: id → the packages each needs, and its scopes (what its client-credentials tokens carry). */
+  apps: ReadonlyMap<string, { packages: readonly string[]; scopes?: readonly string[] }>;
+  /** Scopes and routes that need a package (docs/control.md#package-map). */
+  packageMap: PackageMap;
   approvalRules: { actions: readonly string[]; reviewLastDays: number | null };
   /** Pending and approved (unconsumed) requests. */
   approvals: readonly ApprovalState[];
@@ -71,6 +74,7 @@ export function goodStanding(orgId: string, orgName: string): OrgState {
     entitlements: new Map(),
     pauses: [],
     apps: new Map(),
+    packageMap: EMPTY_PACKAGE_MAP,
     approvalRules: { actions: [], reviewLastDays: null },
     approvals: [],
   };

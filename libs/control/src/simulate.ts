@@ -100,7 +100,13 @@ export function simulate(
   const stoppedUsers = [];
   const routes = [];
   for (const id of appIds) {
-    const input: DecisionInput = { tier: 'app', subjectId: id, clientId: id, member: true };
+    const input: DecisionInput = {
+      tier: 'app',
+      subjectId: id,
+      clientId: id,
+      member: true,
+      scopes: s.apps.get(id)?.scopes,
+    };
     const b = verdict(s, input, now);
     const a = verdict(after, input, now);
     if (stopped(b, a)) apps.push({ client_id: id, ...a });

@@ -3,6 +3,7 @@ import {
   BILLING_STATUSES,
   CONTRACT_STATUSES,
   ControlService,
+  parseRoute,
   PauseService,
   reasonTable,
   type ControlActor,
@@ -18,6 +19,8 @@ export const CONTROL_USAGE = `  control show --org ORG_ID [--json]
   control contract --org ORG_ID --status active|expired|suspended [--ends-at T] [--read-only] --reason R
   control billing --org ORG_ID --status STRIPE_STATUS [--grace-days N] --reason R
   control entitle --org ORG_ID --package P --status active|inactive [--expires-at T] --reason R
+  control package-map --org ORG_ID [--scope SCOPE=PACKAGE]… [--route 'METHOD /path*=PACKAGE']… --reason R
+      replace the scopes and routes that need a package (none given: clear the map)
   control pause --org ORG_ID [--app APP_ID | --workflow NAME] --reason R
   control resume --org ORG_ID --pause PAUSE_ID --note REVIEW_NOTE
   control reasons [--json]
@@ -44,6 +47,8 @@ export async function controlCommand(config: Config, sub: string, args: string[]
       pause: { type: 'string' },
       reason: { type: 'string' },
       note: { type: 'string' },
+      scope: { type: 'string', multiple: true },
+      route: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -61,7 +66,7 @@ export async function controlCommand(config: Config, sub: string, args: string[]
   if (!isId('org', orgId)) return fail('--org ORG_ID is required');
   const date = (v: string | undefined): Date | undefined | null =>
     v === undefined ? undefined : /^\d{4}-\d{2}-\d{2}T/.test(v) && !Number.isNaN(Date.parse(v)) ? new Date(v) : null;
-  const needsReason = ['contract', 'billing', 'entitle', 'pause'].includes(sub);
+  const needsReason = ['contract', 'billing', 'entitle', 'pause', 'package-map'].includes(sub);
   if (needsReason && !values.reason) return fail('--reason is required: every change is audited with why');
 
   const rt = await prepareRuntime(config);
@@ -97,6 +102,21 @@ export async function controlCommand(config: Config, sub: string, args: string[]
           return control.setEntitlement(CLI, NO_REQUEST, orgId, values.package, {
             status,
             expires_at: expires,
+            reason: values.reason,
+          });
+        }
+        case 'package-map': {
+          // SCOPE=PACKAGE and ROUTE=PACKAGE: the package is after the last '=' (a path may hold one).
+          const pairs = (list: string[] | undefined) =>
+            (list ?? []).map((v) => [v.slice(0, v.lastIndexOf('=')), v.slice(v.lastIndexOf('=') + 1)] as const);
+          const scopes = pairs(values.scope);
+          const routes = pairs(values.route);
+          const ok = (pkg: string) => /^[a-z0-9][a-z0-9._-]{0,62}$/.test(pkg);
+          if ([...scopes, ...routes].some(([k, pkg]) => !k || !ok(pkg))) return null;
+          if (routes.some(([r]) => parseRoute(r, '-') === null)) return null;
+          return control.setPackageMap(CLI, NO_REQUEST, orgId, {
+            scopes: Object.fromEntries(scopes),
+            routes: routes.map(([route, pkg]) => ({ route, package: pkg })),
             reason: values.reason,
           });
         }

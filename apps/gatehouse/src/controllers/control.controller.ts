@@ -12,6 +12,7 @@ import {
   putBilling,
   putContract,
   putEntitlement,
+  putPackageMap,
   simulate,
 } from '../http/control-schemas';
 import { OrgId } from '../http/id.pipe';
@@ -98,6 +99,19 @@ export class ControlController {
   ) {
     await this.access.resolve(p, orgId);
     await this.control.removeEntitlement(p, meta, orgId, pkg, q.reason);
+  }
+
+  /** Scopes and routes that need a package; replaces the whole map (docs/control.md#package-map). */
+  @Put('package-map')
+  @ApiBody({ schema: jsonSchema(putPackageMap) })
+  async packageMap(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(putPackageMap)) body: z.infer<typeof putPackageMap>,
+  ) {
+    await this.access.resolve(p, orgId);
+    return this.control.setPackageMap(p, meta, orgId, body);
   }
 
   /** Actions that need an operator's approval, and the contract's last days in which app writes do. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BILLING_STATUSES, CONTRACT_STATUSES, PAUSE_TARGETS } from '@gatehouse/control';
+import { BILLING_STATUSES, CONTRACT_STATUSES, PAUSE_TARGETS, parseRoute } from '@gatehouse/control';
+import { scope } from './scope-schema';
 
 /** Request bodies of the control layer's API (docs/control.md#api). Strict, like schemas.ts. */
 
@@ -56,6 +57,31 @@ export const putApprovalRules = z.strictObject({
     .max(100)
     .refine((a) => new Set(a).size === a.length, 'must not repeat an action'),
   review_last_days: z.number().int().min(1).max(365).nullable().optional(),
+  reason,
+});
+
+/** docs/control.md#package-map: the whole map, replaced at once. */
+export const putPackageMap = z.strictObject({
+  scopes: z
+    .record(scope, packageName)
+    .refine((m) => Object.keys(m).length <= 500, 'at most 500 scopes')
+    .default({}),
+  routes: z
+    .array(
+      z.strictObject({
+        route: z
+          .string()
+          .max(300)
+          .refine(
+            (r) => parseRoute(r, '-') !== null,
+            'a route is "METHOD /path" or "/path"; a trailing * matches any rest',
+          ),
+        package: packageName,
+      }),
+    )
+    .max(200)
+    .refine((a) => new Set(a.map((r) => r.route)).size === a.length, 'must not repeat a route')
+    .default([]),
   reason,
 });
 

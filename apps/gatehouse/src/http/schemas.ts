@@ -1,6 +1,7 @@
 import { GRANT_TYPES } from '@gatehouse/core';
 import { z } from 'zod';
 import { packages } from './control-schemas';
+import { scope } from './scope-schema';
 
 /**
  * Request bodies of the management API. Every object is strict: an unknown field is a
@@ -29,11 +30,7 @@ export const orgSlug = z
 
 const displayName = text().trim().min(1).max(200).refine(noControl, 'must not contain control characters');
 
-/** RFC 6749 §3.3 scope-token, narrowed to a readable charset. `admin` and `mfa:*` are Gatehouse's own. */
-export const scope = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9:._/-]{0,99}$/, 'letters, digits and : . _ / - (at most 100)')
-  .refine((s) => s !== 'admin' && !s.startsWith('mfa:'), 'is reserved for administrator sessions');
+export { scope };
 
 const rateLimit = z.strictObject({
   requests: z.number().int().min(1).max(1_000_000),
