@@ -6,7 +6,7 @@ import {
   startGatehouse,
   type TestGatehouse,
 } from './support/gatehouse';
-import { controlFixture, evaluate, type ControlFixture } from './support/control';
+import { clientCredentials, controlFixture, evaluate, type ControlFixture } from './support/control';
 
 /**
  * The control layer's state API and decision endpoint (issue 12): each blocked state set
@@ -72,6 +72,30 @@ describe('control state and AuthZEN decisions', () => {
     const other = await controlFixture(gh);
     const d = await ask({ type: 'user', id: other.user.id });
     expect(d.body).toMatchObject({ decision: false, context: { code: 'org_membership_missing' } });
+  });
+
+  it('decisions do not spend the app’s token rate: a PEP asks once per request it serves', async () => {
+    const tight = await controlFixture(gh, { token_rate_limit: { requests: 2, per_seconds: 60 } });
+    const ask = () =>
+      evaluate(gh, tight, {
+        subject: { type: 'user', id: tight.user.id },
+        action: { name: 'read' },
+        resource: { type: 'doc', id: 'd1' },
+      });
+    for (let i = 0; i < 5; i++) expect((await ask()).status).toBe(200);
+    // The token rate is untouched: two tokens, then 429.
+    expect((await clientCredentials(gh, tight)).status).toBe(200);
+    expect((await clientCredentials(gh, tight)).status).toBe(200);
+    expect((await clientCredentials(gh, tight)).status).toBe(429);
+    expect((await ask()).body.decision).toBe(true);
+    // A wrong secret is still 401 problem+json.
+    const wrong = await evaluate(
+      gh,
+      { ...tight, app: { ...tight.app, client_secret: 'nope' } },
+      { subject: { type: 'user', id: tight.user.id }, action: { name: 'read' }, resource: { type: 'doc', id: 'd1' } },
+    );
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.code).toBe('invalid_client');
   });
 
   it('batches evaluations (AuthZEN §7): items inherit the request, and the semantic may stop early', async () => {

@@ -4,14 +4,15 @@ import { AuditService } from '@gatehouse/audit';
 import { CacheListener } from '@gatehouse/db';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@gatehouse/core';
-import { StripeWebhookService } from '@gatehouse/control';
+import { AuthzenService, StripeWebhookService } from '@gatehouse/control';
 import { KeyRotationService, SigningKeyService } from '@gatehouse/keys';
-import { TokenEndpoint } from '@gatehouse/oauth';
+import { ClientAuthenticator, TokenEndpoint } from '@gatehouse/oauth';
 import { LogController } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, type AppOptions } from './app.module';
 import { registerConsole } from './console/console-static';
 import { FastRoutes } from './http/fast-routes';
+import { authzenRoutesOpenApi, registerAuthzenRoutes } from './http/authzen.route';
 import { registerFormParser } from './http/form-body';
 import { registerJwksRoute } from './http/jwks.route';
 import { setUpOpenApi } from './http/openapi';
@@ -106,10 +107,12 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   registerJwksRoute(fastify, fast, app.get(SigningKeyService), genReqId);
   registerTokenRoute(fastify, app.get(TokenEndpoint));
   registerStripeWebhookRoute(fastify, app.get(StripeWebhookService));
+  registerAuthzenRoutes(fastify, app.get(ClientAuthenticator), app.get(AuthzenService));
   await registerConsole(fastify);
   setUpOpenApi(app, rt.config.issuer, {
     '/oauth/token': tokenRouteOpenApi,
     [STRIPE_WEBHOOK_PATH]: stripeWebhookOpenApi,
+    ...authzenRoutesOpenApi,
   });
   await app.init();
   return app;

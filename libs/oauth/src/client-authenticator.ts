@@ -67,7 +67,11 @@ export class ClientAuthenticator {
     return req.authorization !== undefined || req.params.has('client_secret');
   }
 
-  async authenticate(req: TokenRequest): Promise<AuthenticatedClient> {
+  /**
+   * `countTokenRate: false` for the decision API (docs/control.md#authzen): a PEP asks once
+   * per request it serves, which must not spend the app's token_rate_limit.
+   */
+  async authenticate(req: TokenRequest, opts: { countTokenRate?: boolean } = {}): Promise<AuthenticatedClient> {
     const basic = parseBasic(req.authorization);
     const postId = req.params.get('client_id');
     const postSecret = req.params.get('client_secret');
@@ -95,7 +99,7 @@ export class ClientAuthenticator {
     const live = appLiveness(app, app?.orgId);
     if (!app || !live.live) throw fail(live.live ? 'unknown client' : live.reason);
     if (!match) throw fail('wrong secret');
-    await this.enforceTokenRate(req, app);
+    if (opts.countTokenRate !== false) await this.enforceTokenRate(req, app);
     return view(app, method);
   }
 

@@ -7,13 +7,18 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
   constructor(private readonly schema: S) {}
 
   transform(value: unknown): z.infer<S> {
-    const result = this.schema.safeParse(value ?? undefined);
-    if (result.success) return result.data;
-    throw Problems.validation(
-      result.error.issues.map((i) => ({
-        path: i.path.join('.'),
-        message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
-      })),
-    );
+    return parseOrProblem(this.schema, value);
   }
+}
+
+/** The pipe's parse, for plain Fastify routes: the value, or one 400 problem listing the fields. */
+export function parseOrProblem<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value ?? undefined);
+  if (result.success) return result.data;
+  throw Problems.validation(
+    result.error.issues.map((i) => ({
+      path: i.path.join('.'),
+      message: i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+    })),
+  );
 }
