@@ -168,6 +168,27 @@ describe('user tokens', () => {
     expect(late.body.code).toBe('invalid_grant');
   });
 
+  it('two concurrent uses of one refresh token: exactly one rotates, the other is reuse and ends the family', async () => {
+    const s = (await login('dana@acme.test')).body;
+    const [a, b] = await Promise.all([
+      refresh({ refresh_token: s.refresh_token, client_id: app.client_id }),
+      refresh({ refresh_token: s.refresh_token, client_id: app.client_id }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 400]);
+    const winner = a.status === 200 ? a : b;
+    // The loser waited on the token's row lock, then saw it spent: the family is revoked,
+    // so the winner's successor is dead too.
+    expect((await refresh({ refresh_token: winner.body.refresh_token, client_id: app.client_id })).body.error).toBe(
+      'invalid_grant',
+    );
+    const rows = await gh.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM refresh_families f JOIN refresh_tokens t ON t.family_id = f.id
+        WHERE f.revoked_why = 'reuse_detected' AND t.used_at IS NOT NULL AND f.subject_id =
+              (SELECT id FROM users WHERE email = 'dana@acme.test')`,
+    );
+    expect(rows[0].n).toBeGreaterThanOrEqual(1);
+  });
+
   it('an app not allowed the refresh_token grant cannot refresh (unauthorized_client)', async () => {
     const s = (await login('frank@acme.test')).body;
     await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${app.client_id}`, {

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { newId, type Tier } from '@gatehouse/core';
-import { beforeCommit, PrismaService, SqlPool, type Tx, type Prisma, isOpenTransaction } from '@gatehouse/db';
+import {
+  beforeCommit,
+  PrismaService,
+  SqlPool,
+  SqlTransaction,
+  type Tx,
+  type Prisma,
+  isOpenTransaction,
+} from '@gatehouse/db';
 import type { AuditAction } from './audit-actions';
 import { redact } from './redact';
 
@@ -50,6 +58,7 @@ export class AuditService {
   private queue: { row: Prisma.AuditEventCreateManyInput; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private flushers = 0;
   private readonly pendingByTx = new WeakMap<Tx, Prisma.AuditEventCreateManyInput[]>();
+  private readonly pendingBySqlTx = new WeakMap<SqlTransaction, Prisma.AuditEventCreateManyInput[]>();
   private readonly flushListeners: ((rows: number, seconds: number, ok: boolean) => void)[] = [];
   private readonly unknownOutcomeListeners: ((o: UnknownFlushOutcome) => void)[] = [];
 
@@ -131,8 +140,20 @@ export class AuditService {
    * it cannot deadlock with the locks of the audited change. Given PrismaService itself,
    * the row is written at once, alone.
    */
-  async record(db: Tx | PrismaService, meta: RequestMeta, entry: AuditEntry): Promise<void> {
+  async record(db: Tx | PrismaService | SqlTransaction, meta: RequestMeta, entry: AuditEntry): Promise<void> {
     const row = this.toRow(meta, entry);
+    if (db instanceof SqlTransaction) {
+      // The same discipline on a node-postgres transaction: one INSERT just before COMMIT.
+      const pending = this.pendingBySqlTx.get(db);
+      if (pending) {
+        pending.push(row);
+        return;
+      }
+      const rows = [row];
+      this.pendingBySqlTx.set(db, rows);
+      db.beforeCommit(() => this.insertMany(rows, (text, params) => db.query(text, params)));
+      return;
+    }
     if (!isTransaction(db)) {
       await (db as PrismaService).auditEvent.create({ data: row });
       return;
@@ -157,7 +178,10 @@ export class AuditService {
   }
 
   /** One multi-row INSERT: one statement, one commit, for the whole batch. */
-  private async insertMany(rows: Prisma.AuditEventCreateManyInput[]): Promise<void> {
+  private async insertMany(
+    rows: Prisma.AuditEventCreateManyInput[],
+    query: (text: string, params: unknown[]) => Promise<unknown> = (text, params) => this.sql.query(text, params),
+  ): Promise<void> {
     const params: unknown[] = [];
     const tuples = rows.map((r) => {
       const values = [
@@ -179,7 +203,7 @@ export class AuditService {
       params.push(...values);
       return `(${values.map((_, i) => `$${base + i + 1}`).join(', ')})`;
     });
-    await this.sql.query(
+    await query(
       `INSERT INTO audit_events (id, action, outcome, actor_id, actor_tier, org_id, target_type, target_id, reason, request_id, source_ip, jti, details)
        VALUES ${tuples.join(', ')}`,
       params,

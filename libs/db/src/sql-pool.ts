@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Pool, type QueryResultRow } from 'pg';
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { boundedPool } from './pool-options';
 import { DATABASE_URL } from './prisma.service';
 
@@ -22,7 +22,61 @@ export class SqlPool implements OnModuleDestroy {
     return (await this.pool.query<R>(text, params)).rows;
   }
 
+  /**
+   * Runs `fn` in one transaction on one pooled connection: BEGIN, `fn`, the before-commit
+   * hooks, COMMIT — or ROLLBACK on any error, which is rethrown. After-commit hooks run once
+   * it has committed. The rotate-and-issue of the refresh grant runs here rather than in a
+   * Prisma interactive transaction (docs/performance.md#the-refresh-grant).
+   */
+  async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx = new SqlTransaction(client);
+    let broken: unknown;
+    let value: T;
+    try {
+      await client.query('BEGIN');
+      value = await fn(tx);
+      for (const hook of tx.before) await hook();
+      await client.query('COMMIT');
+    } catch (err) {
+      // A connection whose ROLLBACK fails is not given back to the pool.
+      await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
+      throw err;
+    } finally {
+      tx.closed = true;
+      client.release(broken instanceof Error ? broken : broken !== undefined);
+    }
+    for (const hook of tx.after) await hook();
+    return value;
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.pool.end();
+  }
+}
+
+type Hook = () => Promise<void>;
+
+/** An open transaction of SqlPool.transaction: its statements, and hooks around its commit. */
+export class SqlTransaction {
+  readonly before: Hook[] = [];
+  readonly after: Hook[] = [];
+  closed = false;
+
+  constructor(private readonly client: PoolClient) {}
+
+  async query<R extends QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
+    if (this.closed) throw new Error('the transaction has ended');
+    return (await this.client.query<R>(text, params)).rows;
+  }
+
+  /** Runs `hook` just before COMMIT, inside the transaction; if it fails, everything rolls back. */
+  beforeCommit(hook: Hook): void {
+    this.before.push(hook);
+  }
+
+  /** Runs `hook` once the transaction has committed (never after a rollback). */
+  afterCommit(hook: Hook): void {
+    this.after.push(hook);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidGrant, InvalidRequest, epochSeconds } from '@gatehouse/core';
-import { type Tx } from '@gatehouse/db';
+import type { SqlTransaction } from '@gatehouse/db';
 import { SessionRotation, userLiveness, type RefreshFamilyInfo, type Renewal } from '@gatehouse/tokens';
 import type { GrantHandler, GrantRequest, TokenResponse } from './grant';
 import { selectScopes } from './scope';
@@ -37,19 +37,38 @@ export class RefreshTokenGrant implements GrantHandler {
 
   private async renew(
     family: RefreshFamilyInfo,
-    tx: Tx,
+    tx: SqlTransaction,
     clientId: string,
     scope: string | undefined,
   ): Promise<Renewal> {
     const orgId = family.orgId ?? undefined;
-    const user = await tx.user.findUnique({
-      where: { id: family.subjectId },
-      select: { id: true, orgId: true, disabled: true, org: { select: { id: true, name: true } } },
-    });
-    const app = await tx.application.findUnique({
-      where: { id: clientId },
-      select: { orgId: true, disabled: true, tokenTtlS: true, scopes: true, delegates: true },
-    });
+    // The user, its org and the app in one statement (a row even when neither exists).
+    const [row] = await tx.query<RenewRow>(
+      `SELECT u.id AS user_id, u.org_id AS user_org_id, u.disabled AS user_disabled, o.name AS org_name,
+              a.org_id AS app_org_id, a.disabled AS app_disabled, a.token_ttl_s, a.scopes, a.delegates
+         FROM (SELECT 1) one
+         LEFT JOIN users u ON u.id = $1
+         LEFT JOIN organizations o ON o.id = u.org_id
+         LEFT JOIN applications a ON a.id = $2`,
+      [family.subjectId, clientId],
+    );
+    const user = row.user_id
+      ? {
+          id: row.user_id,
+          orgId: row.user_org_id!,
+          disabled: row.user_disabled!,
+          org: { id: row.user_org_id!, name: row.org_name! },
+        }
+      : null;
+    const app = row.app_org_id
+      ? {
+          orgId: row.app_org_id,
+          disabled: row.app_disabled!,
+          tokenTtlS: row.token_ttl_s!,
+          scopes: row.scopes!,
+          delegates: row.delegates!,
+        }
+      : null;
     const live = userLiveness(user, app, orgId);
     if (!live.live || !user || !app) return { invalid: live.live ? 'user unknown' : live.reason };
     const held = family.scope.split(' ').filter((s) => app.scopes.includes(s));
@@ -70,4 +89,16 @@ export class RefreshTokenGrant implements GrantHandler {
       },
     };
   }
+}
+
+interface RenewRow {
+  user_id: string | null;
+  user_org_id: string | null;
+  user_disabled: boolean | null;
+  org_name: string | null;
+  app_org_id: string | null;
+  app_disabled: boolean | null;
+  token_ttl_s: number | null;
+  scopes: string[] | null;
+  delegates: string[] | null;
 }

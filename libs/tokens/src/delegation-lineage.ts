@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { SqlPool, type Tx } from '@gatehouse/db';
+import { SqlPool, type SqlTransaction, type Tx } from '@gatehouse/db';
 import { KeyChanges } from '@gatehouse/keys';
 import { RevocationMirror } from './revocation-mirror';
 
@@ -48,11 +48,24 @@ export class DelegationLineage implements OnModuleInit {
     this.keys.onRevoked((kid) => this.cascadeFromKey(kid));
   }
 
-  async record(tx: Tx, e: LineageEntry): Promise<void> {
-    await tx.$executeRaw`INSERT INTO token_lineage
-      (jti, parent_jti, kid, client_id, org_id, issued_at, expires_at, parent_kid, parent_client_id, parent_issued_at)
-      VALUES (${e.jti}, ${e.parentJti}, ${e.kid}, ${e.clientId}, ${e.orgId}, ${e.issuedAt}, ${e.expiresAt},
-              ${e.parentKid}, ${e.parentClientId}, ${e.parentIssuedAt})`;
+  async record(tx: SqlTransaction, e: LineageEntry): Promise<void> {
+    await tx.query(
+      `INSERT INTO token_lineage
+         (jti, parent_jti, kid, client_id, org_id, issued_at, expires_at, parent_kid, parent_client_id, parent_issued_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        e.jti,
+        e.parentJti,
+        e.kid,
+        e.clientId,
+        e.orgId,
+        e.issuedAt,
+        e.expiresAt,
+        e.parentKid,
+        e.parentClientId,
+        e.parentIssuedAt,
+      ],
+    );
   }
 
   /** Revokes `jti` itself and everything exchanged from it, in one statement. */

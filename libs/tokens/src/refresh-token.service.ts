@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, GATEHOUSE_CONFIG, newId, type Clock, type GatehouseConfig, type Tier } from '@gatehouse/core';
-import type { Tx } from '@gatehouse/db';
+import type { SqlTransaction, Tx } from '@gatehouse/db';
 import { KEK, KeyedHasher, randomSecret } from '@gatehouse/credentials';
 
 export interface RefreshFamilyInfo {
@@ -62,32 +62,63 @@ export class RefreshTokenService {
   /**
    * Spends `presented` and issues its successor. A token of another tier or bound to
    * another client is refused without being spent (RFC 6749 §6: bound to the client).
+   * node-postgres, two statements on the common path: the lock-and-read, then spend-and-issue
+   * (docs/performance.md#the-refresh-grant).
    */
   async rotate(
-    tx: Tx,
+    tx: SqlTransaction,
     presented: string,
     expectTier: Tier,
     expectClientId: string | null = null,
   ): Promise<RotateResult> {
-    const row = await this.lockToken(tx, presented);
+    if (!wellFormed(presented)) return { kind: 'invalid', reason: 'unknown refresh token' };
+    // Row lock: two concurrent uses of one token serialise, so exactly one rotates.
+    const [row] = await tx.query<LockedRow>(
+      `SELECT t.id, t.used_at, t.expires_at, f.id AS family_id, f.tier, f.subject_id, f.client_id, f.org_id,
+              f.scope, f.created_at AS family_created_at, f.expires_at AS family_expires_at, f.revoked_at
+         FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+        WHERE t.token_hash = $1
+          FOR UPDATE OF t`,
+      [this.hasher.hash(presented)],
+    );
     if (!row) return { kind: 'invalid', reason: 'unknown refresh token' };
-    const family = toInfo(row.family);
+    const family = toInfo({
+      id: row.family_id,
+      tier: row.tier,
+      subjectId: row.subject_id,
+      clientId: row.client_id,
+      orgId: row.org_id,
+      scope: row.scope,
+      createdAt: row.family_created_at,
+    });
     if (family.tier !== expectTier) return { kind: 'invalid', reason: 'refresh token of another tier' };
     if (family.clientId !== expectClientId)
       return { kind: 'invalid', reason: 'refresh token of another client', family };
     const now = this.clock.now();
-    if (row.family.revokedAt) return { kind: 'invalid', reason: 'refresh family revoked', family };
-    if (row.usedAt) {
-      await tx.refreshFamily.update({
-        where: { id: family.familyId },
-        data: { revokedAt: now, revokedWhy: 'reuse_detected' },
-      });
+    if (row.revoked_at) return { kind: 'invalid', reason: 'refresh family revoked', family };
+    if (row.used_at) {
+      await tx.query(`UPDATE refresh_families SET revoked_at = $1, revoked_why = 'reuse_detected' WHERE id = $2`, [
+        now,
+        family.familyId,
+      ]);
       return { kind: 'reused', family };
     }
-    if (row.expiresAt <= now || row.family.expiresAt <= now)
+    if (row.expires_at <= now || row.family_expires_at <= now)
       return { kind: 'invalid', reason: 'refresh token expired', family };
-    await tx.refreshToken.update({ where: { id: row.id }, data: { usedAt: now } });
-    return { kind: 'rotated', family, refreshToken: await this.issue(tx, family.familyId) };
+    const token = randomSecret('ghr');
+    await tx.query(
+      `WITH spent AS (UPDATE refresh_tokens SET used_at = $1 WHERE id = $2)
+       INSERT INTO refresh_tokens (id, family_id, token_hash, expires_at) VALUES ($3, $4, $5, $6)`,
+      [
+        now,
+        row.id,
+        newId('refresh'),
+        family.familyId,
+        this.hasher.hash(token),
+        new Date(now.getTime() + this.config.refreshTokenTtlS * 1000),
+      ],
+    );
+    return { kind: 'rotated', family, refreshToken: token };
   }
 
   /** Ends the family the presented token belongs to; false when it is unknown. */
@@ -110,7 +141,7 @@ export class RefreshTokenService {
   }
 
   private async lockToken(tx: Tx, presented: string) {
-    if (typeof presented !== 'string' || !presented.startsWith('ghr_') || presented.length > 200) return null;
+    if (!wellFormed(presented)) return null;
     const hash = this.hasher.hash(presented);
     // Row lock: two concurrent uses of one token serialise, so exactly one rotates.
     const locked = await tx.$queryRaw<
@@ -133,6 +164,25 @@ export class RefreshTokenService {
     });
     return token;
   }
+}
+
+interface LockedRow {
+  id: string;
+  used_at: Date | null;
+  expires_at: Date;
+  family_id: string;
+  tier: string;
+  subject_id: string;
+  client_id: string | null;
+  org_id: string | null;
+  scope: string;
+  family_created_at: Date;
+  family_expires_at: Date;
+  revoked_at: Date | null;
+}
+
+function wellFormed(presented: unknown): presented is string {
+  return typeof presented === 'string' && presented.startsWith('ghr_') && presented.length <= 200;
 }
 
 function toInfo(f: {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import type { Tier } from '@gatehouse/core';
-import { PrismaService, type Tx } from '@gatehouse/db';
+import { SqlPool, type SqlTransaction } from '@gatehouse/db';
 import { RefreshTokenService, type RefreshFamilyInfo } from './refresh-token.service';
 import { TokenIssuer, type IssueRequest, type TokenResponse } from './token-issuer';
 import { AnomalyDetector } from './anomalies/anomaly-detector';
@@ -19,7 +19,7 @@ export type Renewal = { issue: Omit<IssueRequest, 'refreshToken'> } | { invalid:
 @Injectable()
 export class SessionRotation {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly sql: SqlPool,
     private readonly refreshTokens: RefreshTokenService,
     private readonly issuer: TokenIssuer,
     private readonly audit: AuditService,
@@ -30,10 +30,12 @@ export class SessionRotation {
     meta: RequestMeta,
     presented: string,
     binding: { tier: Tier; clientId: string | null },
-    renew: (family: RefreshFamilyInfo, tx: Tx) => Promise<Renewal>,
+    renew: (family: RefreshFamilyInfo, tx: SqlTransaction) => Promise<Renewal>,
     refused: () => Error,
   ): Promise<TokenResponse> {
-    const outcome = await this.prisma.transaction(async (tx) => {
+    // node-postgres, not a Prisma interactive transaction: Prisma's cost per statement was
+    // most of a refresh's CPU (docs/performance.md#the-refresh-grant).
+    const outcome = await this.sql.transaction(async (tx) => {
       const r = await this.refreshTokens.rotate(tx, presented, binding.tier, binding.clientId);
       if (r.kind === 'reused') {
         await this.audit.record(tx, meta, {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditAction, type RequestMeta } from '@gatehouse/audit';
 import { AccessStoppedError, type IssuanceKind, type Tier } from '@gatehouse/core';
-import type { Tx } from '@gatehouse/db';
+import type { SqlTransaction, Tx } from '@gatehouse/db';
 import type { AccessTokenClaims, ActClaim } from '@gatehouse/verifier';
 import { AccessTokenService, type MintedToken } from './access-token.service';
 
@@ -89,7 +89,7 @@ export class TokenIssuer {
     private readonly audit: AuditService,
   ) {}
 
-  async issue(meta: RequestMeta, req: IssueRequest, tx?: Tx): Promise<IssuedToken> {
+  async issue(meta: RequestMeta, req: IssueRequest, tx?: Tx | SqlTransaction): Promise<IssuedToken> {
     const { subject } = req;
     const decision = await this.access.decide(meta, {
       point: 'issuance',

@@ -28,8 +28,11 @@ export class AdminSessionFlow {
       presented,
       { tier: 'admin', clientId: null },
       async (family, tx) => {
-        const admin = await tx.administrator.findUnique({ where: { id: family.subjectId } });
-        if (!admin || !admin.mfaActive) return { invalid: 'administrator gone' };
+        const [admin] = await tx.query<{ id: string; mfa_active: boolean }>(
+          'SELECT id, mfa_active FROM administrators WHERE id = $1',
+          [family.subjectId],
+        );
+        if (!admin || !admin.mfa_active) return { invalid: 'administrator gone' };
         const scopes = family.scope.split(' ');
         return {
           issue: {
