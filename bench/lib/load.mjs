@@ -25,53 +25,63 @@ export function load(opts) {
  */
 export async function rotatingLoad({ url, headers, connections, duration }, { pool, body }) {
   if (pool.length < connections) throw new Error(`refresh pool has ${pool.length} tokens for ${connections} connections`);
+  const c = keepAliveClient({ url, method: 'POST', headers, connections });
+  const end = performance.now() + duration * 1000;
+  await Promise.all(
+    pool.slice(0, connections).map(async (first) => {
+      let token = first;
+      while (token && performance.now() < end) {
+        const text = await c.send(body(token));
+        token = text === null ? null : JSON.parse(text).refresh_token;
+      }
+    }),
+  );
+  return c.result(Math.round);
+}
+
+/**
+ * `connections` keep-alive connections to one endpoint (node:http; one request in flight on
+ * each), every answer's latency and status counted. `send` resolves with a 200's body, or null.
+ */
+function keepAliveClient({ url, method, headers = {}, connections }) {
   const target = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latencies = [];
-  let ok = 0;
-  let non2xx = 0;
-  let errors = 0;
-  const send = (token) =>
+  const counts = { ok: 0, non2xx: 0, errors: 0 };
+  const started = performance.now();
+  const send = (payload) =>
     new Promise((resolve) => {
-      const payload = body(token);
       const t0 = performance.now();
       const req = http.request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(payload) } },
+        { agent, host: target.hostname, port: target.port, path: target.pathname, method, headers: { ...headers, 'content-length': Buffer.byteLength(payload) } },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (d) => (text += d));
           res.on('end', () => {
             latencies.push(performance.now() - t0);
-            if (res.statusCode === 200) {
-              ok++;
-              resolve(JSON.parse(text).refresh_token);
-            } else {
-              non2xx++;
-              resolve(null);
-            }
+            if (res.statusCode === 200) counts.ok++;
+            else counts.non2xx++;
+            resolve(res.statusCode === 200 ? text : null);
           });
         },
       );
       req.on('error', () => {
-        errors++;
+        counts.errors++;
         resolve(null);
       });
       req.end(payload);
     });
-  const t0 = performance.now();
-  const end = t0 + duration * 1000;
-  await Promise.all(
-    pool.slice(0, connections).map(async (first) => {
-      let token = first;
-      while (token && performance.now() < end) token = await send(token);
-    }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]) : null);
-  return { requests: { average: (ok + non2xx) / seconds }, latency: { p50: pct(0.5), p99: pct(0.99) }, '2xx': ok, non2xx, errors, timeouts: 0 };
+  /** The fields of autocannon's result that `summarize` reads; `round` formats the percentiles. */
+  const result = (round) => {
+    const seconds = (performance.now() - started) / 1000;
+    agent.destroy();
+    latencies.sort((a, b) => a - b);
+    const pct = (p) => (latencies.length ? round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]) : null);
+    const { ok, non2xx, errors } = counts;
+    return { requests: { average: (ok + non2xx) / seconds }, latency: { p50: pct(0.5), p99: pct(0.99) }, '2xx': ok, non2xx, errors, timeouts: 0 };
+  };
+  return { send, result };
 }
 
 /**
@@ -82,33 +92,7 @@ export async function rotatingLoad({ url, headers, connections, duration }, { po
  * is only queueing (connections ÷ throughput).
  */
 export async function pacedLoad({ url, method = 'POST', headers = {}, body = '', connections, duration, rate }) {
-  const target = new URL(url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const latencies = [];
-  let ok = 0;
-  let non2xx = 0;
-  let errors = 0;
-  const send = () =>
-    new Promise((resolve) => {
-      const t0 = performance.now();
-      const req = http.request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            latencies.push(performance.now() - t0);
-            if (res.statusCode === 200) ok++;
-            else non2xx++;
-            resolve();
-          });
-        },
-      );
-      req.on('error', () => {
-        errors++;
-        resolve();
-      });
-      req.end(body);
-    });
+  const c = keepAliveClient({ url, method, headers, connections });
   const interval = (1000 * connections) / rate;
   const t0 = performance.now();
   const end = t0 + duration * 1000;
@@ -118,16 +102,12 @@ export async function pacedLoad({ url, method = 'POST', headers = {}, body = '',
       while (next < end) {
         const wait = next - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        await send();
+        await c.send(body);
         next += interval;
       }
     }),
   );
-  const seconds = (performance.now() - t0) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => (latencies.length ? Number(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))].toFixed(2)) : null);
-  return { requests: { average: (ok + non2xx) / seconds }, latency: { p50: pct(0.5), p99: pct(0.99) }, '2xx': ok, non2xx, errors, timeouts: 0 };
+  return c.result((ms) => Number(ms.toFixed(2)));
 }
 
 /** What the report needs of a run. */

@@ -57,8 +57,8 @@ export interface UnknownFlushOutcome {
 export class AuditService {
   private queue: { row: Prisma.AuditEventCreateManyInput; resolve: () => void; reject: (err: unknown) => void }[] = [];
   private flushers = 0;
-  private readonly pendingByTx = new WeakMap<Tx, Prisma.AuditEventCreateManyInput[]>();
-  private readonly pendingBySqlTx = new WeakMap<SqlTransaction, Prisma.AuditEventCreateManyInput[]>();
+  /** Rows of open transactions (Prisma's or SqlPool's), written just before each commits. */
+  private readonly pendingByTx = new WeakMap<object, Prisma.AuditEventCreateManyInput[]>();
   private readonly flushListeners: ((rows: number, seconds: number, ok: boolean) => void)[] = [];
   private readonly unknownOutcomeListeners: ((o: UnknownFlushOutcome) => void)[] = [];
 
@@ -144,21 +144,35 @@ export class AuditService {
     const row = this.toRow(meta, entry);
     if (db instanceof SqlTransaction) {
       // The same discipline on a node-postgres transaction: one INSERT just before COMMIT.
-      const pending = this.pendingBySqlTx.get(db);
-      if (pending) {
-        pending.push(row);
-        return;
-      }
-      const rows = [row];
-      this.pendingBySqlTx.set(db, rows);
-      db.beforeCommit(() => this.insertMany(rows, (text, params) => db.query(text, params)));
-      return;
+      return this.deferToCommit(
+        db,
+        row,
+        (hook) => db.beforeCommit(hook),
+        (rows) => this.insertMany(rows, (text, params) => db.query(text, params)),
+      );
     }
     if (!isTransaction(db)) {
       await (db as PrismaService).auditEvent.create({ data: row });
       return;
     }
     const tx = db as Tx;
+    this.deferToCommit(
+      tx,
+      row,
+      (hook) => beforeCommit(tx, hook),
+      async (rows) => {
+        await tx.auditEvent.createMany({ data: rows });
+      },
+    );
+  }
+
+  /** Collects a transaction's rows and writes them in one statement from one before-commit hook. */
+  private deferToCommit(
+    tx: object,
+    row: Prisma.AuditEventCreateManyInput,
+    register: (hook: () => Promise<void>) => void,
+    write: (rows: Prisma.AuditEventCreateManyInput[]) => Promise<void>,
+  ): void {
     const pending = this.pendingByTx.get(tx);
     if (pending) {
       pending.push(row);
@@ -166,9 +180,10 @@ export class AuditService {
     }
     const rows = [row];
     this.pendingByTx.set(tx, rows);
-    beforeCommit(tx, async () => {
+    register(async () => {
+      // A row recorded from a later hook starts a batch (and a hook) of its own.
       this.pendingByTx.delete(tx);
-      await tx.auditEvent.createMany({ data: rows });
+      await write(rows);
     });
   }
 

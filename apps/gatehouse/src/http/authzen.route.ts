@@ -3,6 +3,7 @@ import { AuthzenService, evaluationRequest, evaluationsRequest, type DecisionCal
 import { OAuthError, ProblemError } from '@gatehouse/core';
 import { ClientAuthenticator, FormParams } from '@gatehouse/oauth';
 import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
 import { jsonSchema } from './openapi';
 import { sendProblem } from './problem';
 import { requestMeta } from './request-meta.decorator';
@@ -26,28 +27,20 @@ export function registerAuthzenRoutes(
   clients: ClientAuthenticator,
   authzen: AuthzenService,
 ): void {
-  fastify.post(
-    EVALUATION_PATH,
-    { errorHandler: (err, req, reply) => sendProblem(req, reply, err) },
-    async (req, reply) => {
+  const route = <B>(
+    path: string,
+    schema: z.ZodType<B>,
+    decide: (meta: RequestMeta, caller: DecisionCaller, body: B) => Promise<unknown>,
+  ) =>
+    fastify.post(path, { errorHandler: (err, req, reply) => sendProblem(req, reply, err) }, async (req, reply) => {
       const meta = requestMeta(req);
-      const body = parseOrProblem(evaluationRequest, req.body);
+      const body = parseOrProblem(schema, req.body);
       const caller = await decisionCaller(clients, meta, req.headers.authorization);
       void reply.header('cache-control', 'no-store');
-      return authzen.evaluate(meta, caller, body);
-    },
-  );
-  fastify.post(
-    EVALUATIONS_PATH,
-    { errorHandler: (err, req, reply) => sendProblem(req, reply, err) },
-    async (req, reply) => {
-      const meta = requestMeta(req);
-      const body = parseOrProblem(evaluationsRequest, req.body);
-      const caller = await decisionCaller(clients, meta, req.headers.authorization);
-      void reply.header('cache-control', 'no-store');
-      return authzen.evaluations(meta, caller, body);
-    },
-  );
+      return decide(meta, caller, body);
+    });
+  route(EVALUATION_PATH, evaluationRequest, (meta, caller, body) => authzen.evaluate(meta, caller, body));
+  route(EVALUATIONS_PATH, evaluationsRequest, (meta, caller, body) => authzen.evaluations(meta, caller, body));
 }
 
 /**
