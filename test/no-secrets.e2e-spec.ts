@@ -14,7 +14,7 @@ describe('no secret leaves after creation', () => {
   });
   afterAll(() => gh?.close());
 
-  it('keeps passwords, client secrets, TOTP seeds, recovery codes, refresh tokens and keys out of logs, audit and responses', async () => {
+  it('keeps passwords, client secrets, TOTP seeds, recovery codes, refresh tokens, policy tokens and keys out of logs, audit and responses', async () => {
     const admin = await cliCreateAdmin(gh, { platform: true });
     secrets.adminPassword = admin.password;
     secrets.totpSeed = admin.mfa.secret;
@@ -43,6 +43,24 @@ describe('no secret leaves after creation', () => {
     });
     expect(user.status).toBe(201);
     secrets.userPassword = 'Strong-Pass-For-Her-7';
+
+    // The policy step of user sign-in (docs/control.md#policy): a single-use policy_token in
+    // the refusal, sent back once to complete the sign-in and once more as a replay.
+    const policy = await gh.api('PUT', `/v1/orgs/${org.body.id}/policy`, {
+      token: session.access_token,
+      body: { required_version: '2026-12' },
+    });
+    expect(policy.status).toBe(200);
+    const stopped = await gh.api('POST', `/v1/orgs/${org.body.id}/users/login`, {
+      body: { client_id: app.body.client_id, email: 'carol@acme.test', password: 'Strong-Pass-For-Her-7' },
+    });
+    expect(stopped.status).toBe(403);
+    secrets.policyToken = stopped.body.policy_token;
+    const step = { policy_token: secrets.policyToken, version: '2026-12' };
+    const stepped = await gh.api('POST', `/v1/orgs/${org.body.id}/users/login/policy`, { body: step });
+    expect(stepped.status).toBe(200);
+    secrets.userRefresh = stepped.body.refresh_token;
+    expect((await gh.api('POST', `/v1/orgs/${org.body.id}/users/login/policy`, { body: step })).status).toBe(401);
 
     const rotated = await gh.api('POST', '/v1/admin/token/refresh', { body: { refresh_token: session.refresh_token } });
     secrets.refresh2 = rotated.body.refresh_token;

@@ -8,6 +8,7 @@ describe('redact', () => {
       nested: { password: 'p', list: [{ refresh_token: 'ghr_y', ok: 1 }] },
       totpSecret: 'JBSW',
       token_ttl_s: 600,
+      step: { policy_token: 'gha_z', policy_version: '2026-12' },
     });
     expect(out).toEqual({
       name: 'app',
@@ -15,6 +16,7 @@ describe('redact', () => {
       nested: { password: REDACTED, list: [{ refresh_token: REDACTED, ok: 1 }] },
       totpSecret: REDACTED,
       token_ttl_s: 600,
+      step: { policy_token: REDACTED, policy_version: '2026-12' },
     });
   });
 });

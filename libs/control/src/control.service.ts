@@ -27,8 +27,8 @@ export interface EntitlementInput {
   reason?: string;
 }
 
-/** Who changed control state: an administrator, or the Stripe integration. */
-export type ControlActor = Principal | { id: string; tier: 'system' };
+/** Who changed control state: an administrator (or a user accepting the policy), or the Stripe integration. */
+export type ControlActor = Pick<Principal, 'id' | 'tier'> | { id: string; tier: 'system' };
 
 /**
  * Contract, billing, entitlements and approval rules of one org (docs/control.md). The

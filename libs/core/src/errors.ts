@@ -22,6 +22,7 @@ export type ProblemCode =
   | 'mfa_failed'
   | 'mfa_required'
   | 'mfa_already_active'
+  | 'policy_token_invalid'
   | 'invalid_grant'
   | 'account_locked'
   | 'weak_password'
@@ -74,7 +75,9 @@ export const Problems = {
   malformed: (detail: string) => new ProblemError(400, 'malformed_request', 'Malformed request', { detail }),
   notFound: (what = 'resource') =>
     new ProblemError(404, 'not_found', 'Not found', { detail: `The ${what} does not exist.` }),
-  conflict: (detail: string) => new ProblemError(409, 'conflict', 'Conflict', { detail }),
+  /** `extra`: members that say what the conflict is with (the required policy version, …). */
+  conflict: (detail: string, extra?: Record<string, unknown>) =>
+    new ProblemError(409, 'conflict', 'Conflict', { detail, ...(extra ? { extra } : {}) }),
   forbidden: (detail: string) => new ProblemError(403, 'forbidden', 'Forbidden', { detail }),
   invalidCredentials: () =>
     new ProblemError(401, 'invalid_credentials', 'Invalid credentials', {
@@ -245,13 +248,25 @@ export interface StoppedDecision {
  * the problem filter as problem+json whose `code` is the reason (docs/control.md).
  */
 export class AccessStoppedError extends Error {
-  constructor(readonly decision: StoppedDecision) {
+  /** A private field: an error logged with its properties does not carry these. */
+  readonly #recoveryMembers: Readonly<Record<string, string | number>>;
+
+  /**
+   * `recoveryMembers`: what one surface adds for the way through the stop — user sign-in's
+   * `policy_token` and the policy to accept (docs/control.md#policy). Only the answer
+   * carries them, never a log line or an audit row.
+   */
+  constructor(
+    readonly decision: StoppedDecision,
+    recoveryMembers: Readonly<Record<string, string | number>> = {},
+  ) {
     super(decision.message);
     this.name = 'AccessStoppedError';
+    this.#recoveryMembers = recoveryMembers;
   }
 
   /** The extension members both surfaces carry. */
-  get members(): Record<string, string> {
+  get members(): Record<string, string | number> {
     const d = this.decision;
     return {
       reason: d.reason,
@@ -259,6 +274,7 @@ export class AccessStoppedError extends Error {
       decision_id: d.decisionId,
       ...(d.outcome === 'review' ? { outcome: 'review' } : {}),
       ...(d.approvalId ? { approval_id: d.approvalId } : {}),
+      ...this.#recoveryMembers,
     };
   }
 }

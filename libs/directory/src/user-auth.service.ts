@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { ProblemError, Problems, epochSeconds } from '@gatehouse/core';
-import { PrismaService } from '@gatehouse/db';
+import { Inject, Injectable } from '@nestjs/common';
+import { AccessStoppedError, CLOCK, ProblemError, Problems, epochSeconds, newId, type Clock } from '@gatehouse/core';
+import { PrismaService, type Tx } from '@gatehouse/db';
 import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
-import { PasswordHasher } from '@gatehouse/credentials';
+import { KEK, KeyedHasher, PasswordHasher, randomSecret } from '@gatehouse/credentials';
 import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
-import { RefreshTokenService, TokenIssuer, appLiveness } from '@gatehouse/tokens';
+import { RefreshTokenService, TokenIssuer, appLiveness, userLiveness } from '@gatehouse/tokens';
 
 export interface UserTokens {
   access_token: string;
@@ -21,6 +21,42 @@ export interface UserTokens {
 export const USER_LOGIN_PER_ACCOUNT: RateLimitPolicy = { name: 'login-account', limit: 10, windowS: 300 };
 export const USER_LOGIN_PER_ADDRESS: RateLimitPolicy = { name: 'login-address', limit: 30, windowS: 60 };
 
+/** The policy step of sign-in (docs/control.md#policy): how long its `policy_token` lives. */
+export const POLICY_TOKEN_TTL_S = 300;
+const POLICY_TOKEN_PREFIX = 'gha';
+/** The one stop the policy step answers (docs/control.md#reasons). */
+const POLICY_NOT_ACCEPTED = 'policy_not_accepted';
+
+/** One answer for every refused `policy_token` (unknown, spent, expired, another org's): none says which. */
+export const policyTokenRefused = () =>
+  new ProblemError(401, 'policy_token_invalid', 'Sign-in session rejected', {
+    detail: 'The policy_token is not valid; sign in again.',
+  });
+
+/**
+ * Records the acceptance of `version` for `user` as `POST /v1/me/policy-acceptances` does,
+ * calling `within` inside its transaction once the version is the required one (the app
+ * layer binds this to the control layer's PolicyService, which directory may not import).
+ */
+export type PolicyAcceptor = (
+  user: { id: string; tier: 'user' },
+  version: string,
+  within: (tx: Tx) => Promise<void>,
+) => Promise<unknown>;
+
+/** What a sign-in needs of the application it comes through. */
+interface SignInApp {
+  id: string;
+  orgId: string;
+  disabled: boolean;
+  scopes: string[];
+  tokenTtlS: number;
+  delegates: string[];
+}
+
+/** Thrown inside the acceptance's transaction when a racing request spent the token first. */
+class PolicyTokenSpent extends Error {}
+
 const invalidClient = () =>
   new ProblemError(401, 'invalid_client', 'Unknown client', {
     detail: 'No enabled application with this client_id belongs to the organization.',
@@ -30,10 +66,14 @@ const invalidClient = () =>
  * User sign-in through one of the org's applications: the user and the app must both
  * belong to the org named in the route. The token is a `tier: user` token carrying the
  * org, the app's client_id and the scopes the app holds, plus a rotating refresh token
- * bound to that app.
+ * bound to that app. A sign-in stopped only because the org requires a policy version the
+ * user has not accepted hands out a `policy_token` for the policy step, where the user
+ * accepts and the sign-in completes (docs/control.md#policy).
  */
 @Injectable()
 export class UserAuthService {
+  private readonly policyChallenges: KeyedHasher;
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly passwords: PasswordHasher,
@@ -42,7 +82,11 @@ export class UserAuthService {
     private readonly limiter: RateLimiter,
     private readonly issuer: TokenIssuer,
     private readonly refreshTokens: RefreshTokenService,
-  ) {}
+    @Inject(KEK) kek: Buffer,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.policyChallenges = new KeyedHasher(kek, 'policy-challenge');
+  }
 
   async login(
     meta: RequestMeta,
@@ -53,19 +97,10 @@ export class UserAuthService {
       [`user-login:acct:${orgId}:${input.email}`, USER_LOGIN_PER_ACCOUNT],
       [`user-login:addr:${meta.sourceIp ?? 'unknown'}`, USER_LOGIN_PER_ADDRESS],
     ] as const) {
-      const r = await this.limiter.check(key, policy);
-      if (!r.allowed) {
-        await this.refusals.rateLimited(meta, { key, policy, retryAfterS: r.retryAfterS, orgId });
-        throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
-      }
+      await this.limit(meta, key, policy, orgId);
     }
     const org = await this.prisma.organization.findUnique({ where: { id: orgId }, select: { id: true, name: true } });
-    const app = org
-      ? await this.prisma.application.findUnique({
-          where: { id: input.client_id },
-          select: { id: true, orgId: true, disabled: true, scopes: true, tokenTtlS: true, delegates: true },
-        })
-      : null;
+    const app = org ? await this.findApp(input.client_id) : null;
     if (!org || !app || !appLiveness(app, orgId).live) {
       await this.audit.recordAlone(meta, {
         action: 'user.login',
@@ -88,46 +123,178 @@ export class UserAuthService {
       });
       throw Problems.invalidCredentials();
     }
-    return this.prisma.transaction(async (tx) => {
-      const started = await this.refreshTokens.start(tx, {
-        tier: 'user',
-        subjectId: user.id,
-        clientId: app.id,
-        orgId,
-        scope: app.scopes.join(' '),
-      });
-      await this.audit.record(tx, meta, {
+    return this.signIn(meta, org, app, user.id);
+  }
+
+  /**
+   * The policy step (docs/control.md#policy): the `policy_token` a sign-in stopped only by
+   * an unaccepted policy handed out, and the version the user accepts. The token must be
+   * live and this org's; the acceptance is recorded by `accept` (the control layer's, as
+   * at `POST /v1/me/policy-acceptances`), which spends the token in its transaction; then
+   * the sign-in completes through the same path as `login`, so the access gate decides again.
+   */
+  async completePolicyStep(
+    meta: RequestMeta,
+    orgId: string,
+    input: { policy_token: string; version: string },
+    accept: PolicyAcceptor,
+  ): Promise<UserTokens> {
+    await this.limit(meta, `user-login:addr:${meta.sourceIp ?? 'unknown'}`, USER_LOGIN_PER_ADDRESS, orgId);
+    const now = this.clock.now();
+    const token = input.policy_token;
+    const found = token.startsWith(`${POLICY_TOKEN_PREFIX}_`)
+      ? await this.prisma.userPolicyChallenge.findUnique({ where: { tokenHash: this.policyChallenges.hash(token) } })
+      : null;
+    // Another org's token is refused like an unknown one, and its user is not named here.
+    const challenge = found?.orgId === orgId ? found : null;
+    const refuse = async (reason: string) => {
+      await this.audit.recordAlone(meta, {
         action: 'user.login',
-        outcome: 'success',
-        actor: { id: user.id, tier: 'user' },
-        orgId,
-        details: { client_id: app.id },
+        outcome: 'failure',
+        actor: challenge ? { id: challenge.userId, tier: 'user' } : null,
+        orgId: challenge ? orgId : null,
+        reason,
+        details: challenge ? { client_id: challenge.clientId, step: 'policy' } : { step: 'policy' },
       });
-      const { response } = await this.issuer.issue(
-        meta,
-        {
-          kind: 'user_login',
-          subject: { tier: 'user', id: user.id, org, clientId: app.id },
-          scopes: app.scopes,
-          ttlS: app.tokenTtlS,
-          mayAct: app.delegates,
-          authTime: epochSeconds(started.createdAt),
-          refreshToken: started.refreshToken,
-          audit: {
-            action: 'token.issued',
-            target: { type: 'user', id: user.id },
-            details: (claims) => ({
-              tier: 'user',
-              client_id: app.id,
-              scope: claims.scope,
-              expires_in: app.tokenTtlS,
-              refresh_family: started.familyId,
-            }),
+      return policyTokenRefused();
+    };
+    if (!challenge || challenge.consumedAt || challenge.expiresAt <= now) {
+      throw await refuse('unknown, spent or expired policy_token');
+    }
+    const org = await this.prisma.organization.findUnique({ where: { id: orgId }, select: { id: true, name: true } });
+    const app = await this.findApp(challenge.clientId);
+    const user = await this.prisma.user.findUnique({ where: { id: challenge.userId } });
+    if (!org || !userLiveness(user, app, orgId).live) throw await refuse('user or application no longer live');
+    // A session ended since the password was checked (a new password, "revoke tokens") ends this step too.
+    const ended = await this.prisma.principalRevocation.findFirst({
+      where: { subjectId: { in: [challenge.userId, challenge.clientId] }, validAfter: { gte: challenge.createdAt } },
+      select: { subjectId: true },
+    });
+    if (ended) throw await refuse('sessions ended since the password was checked');
+
+    try {
+      await accept({ id: challenge.userId, tier: 'user' }, input.version, async (tx) => {
+        const spent = await tx.userPolicyChallenge.updateMany({
+          where: { id: challenge.id, consumedAt: null, expiresAt: { gt: now } },
+          data: { consumedAt: now },
+        });
+        if (spent.count !== 1) throw new PolicyTokenSpent();
+      });
+    } catch (err) {
+      if (err instanceof PolicyTokenSpent) throw await refuse('unknown, spent or expired policy_token');
+      throw err;
+    }
+    return this.signIn(meta, org, app!, challenge.userId);
+  }
+
+  private async limit(meta: RequestMeta, key: string, policy: RateLimitPolicy, orgId: string): Promise<void> {
+    const r = await this.limiter.check(key, policy);
+    if (!r.allowed) {
+      await this.refusals.rateLimited(meta, { key, policy, retryAfterS: r.retryAfterS, orgId });
+      throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
+    }
+  }
+
+  private findApp(id: string): Promise<SignInApp | null> {
+    return this.prisma.application.findUnique({
+      where: { id },
+      select: { id: true, orgId: true, disabled: true, scopes: true, tokenTtlS: true, delegates: true },
+    });
+  }
+
+  /**
+   * A sign-in whose credentials are settled: the refresh family, the `user.login` row and
+   * the token, in one transaction. A stop by the access gate for an unaccepted policy, and
+   * only that one, is answered with a `policy_token` for the policy step
+   * (docs/control.md#policy); any other stop is thrown as it is.
+   */
+  private async signIn(
+    meta: RequestMeta,
+    org: { id: string; name: string },
+    app: SignInApp,
+    userId: string,
+  ): Promise<UserTokens> {
+    const orgId = org.id;
+    try {
+      return await this.prisma.transaction(async (tx) => {
+        const started = await this.refreshTokens.start(tx, {
+          tier: 'user',
+          subjectId: userId,
+          clientId: app.id,
+          orgId,
+          scope: app.scopes.join(' '),
+        });
+        await this.audit.record(tx, meta, {
+          action: 'user.login',
+          outcome: 'success',
+          actor: { id: userId, tier: 'user' },
+          orgId,
+          details: { client_id: app.id },
+        });
+        const { response } = await this.issuer.issue(
+          meta,
+          {
+            kind: 'user_login',
+            subject: { tier: 'user', id: userId, org, clientId: app.id },
+            scopes: app.scopes,
+            ttlS: app.tokenTtlS,
+            mayAct: app.delegates,
+            authTime: epochSeconds(started.createdAt),
+            refreshToken: started.refreshToken,
+            audit: {
+              action: 'token.issued',
+              target: { type: 'user', id: userId },
+              details: (claims) => ({
+                tier: 'user',
+                client_id: app.id,
+                scope: claims.scope,
+                expires_in: app.tokenTtlS,
+                refresh_family: started.familyId,
+              }),
+            },
           },
-        },
-        tx,
-      );
-      return response as UserTokens;
+          tx,
+        );
+        return response as UserTokens;
+      });
+    } catch (err) {
+      if (!(err instanceof AccessStoppedError) || err.decision.reason !== POLICY_NOT_ACCEPTED) throw err;
+      throw await this.offerPolicyStep(err, orgId, app.id, userId);
+    }
+  }
+
+  /** The stop, with a fresh single-use `policy_token` and the policy to accept. */
+  private async offerPolicyStep(
+    stop: AccessStoppedError,
+    orgId: string,
+    clientId: string,
+    userId: string,
+  ): Promise<AccessStoppedError> {
+    if (stop.decision.outcome !== 'deny') return stop;
+    const policy = await this.prisma.orgControl.findUnique({
+      where: { orgId },
+      select: { policyVersion: true, policyDocumentUrl: true },
+    });
+    // Lifted between the decision and this read: the stop stands as decided, without a step.
+    if (!policy?.policyVersion) return stop;
+    const token = randomSecret(POLICY_TOKEN_PREFIX);
+    const now = this.clock.now();
+    await this.prisma.userPolicyChallenge.create({
+      data: {
+        id: newId('challenge'),
+        orgId,
+        userId,
+        clientId,
+        tokenHash: this.policyChallenges.hash(token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + POLICY_TOKEN_TTL_S * 1000),
+      },
+    });
+    return new AccessStoppedError(stop.decision, {
+      policy_token: token,
+      policy_token_expires_in: POLICY_TOKEN_TTL_S,
+      policy_version: policy.policyVersion,
+      ...(policy.policyDocumentUrl ? { policy_document_url: policy.policyDocumentUrl } : {}),
     });
   }
 }

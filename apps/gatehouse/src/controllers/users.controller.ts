@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
+import { PolicyService } from '@gatehouse/control';
 import type { Principal } from '@gatehouse/core';
 import { PrincipalRevocationService, UserAuthService, UserService } from '@gatehouse/directory';
 import type { z } from 'zod';
@@ -8,7 +9,7 @@ import { OrgId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
 import { Public } from '../http/public.decorator';
 import { Caller, Meta } from '../http/request-meta.decorator';
-import { createUser, pageQuery, updateUser, userLogin } from '../http/schemas';
+import { createUser, pageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 
 @ApiTags('users')
@@ -19,6 +20,7 @@ export class UsersController {
     private readonly users: UserService,
     private readonly auth: UserAuthService,
     private readonly revocations: PrincipalRevocationService,
+    private readonly policy: PolicyService,
   ) {}
 
   /** User sign-in through one of the org's apps → user access token + refresh token. */
@@ -32,6 +34,25 @@ export class UsersController {
     @Body(new ZodPipe(userLogin)) body: z.infer<typeof userLogin>,
   ) {
     return this.auth.login(meta, orgId, body);
+  }
+
+  /**
+   * The policy step (docs/control.md#policy): the `policy_token` a sign-in stopped by an
+   * unaccepted policy answered with, and the version accepted → the same tokens as a sign-in.
+   * The acceptance is the one `POST /v1/me/policy-acceptances` records.
+   */
+  @Public()
+  @Post('login/policy')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(userLoginPolicy) })
+  loginPolicy(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(userLoginPolicy)) body: z.infer<typeof userLoginPolicy>,
+  ) {
+    return this.auth.completePolicyStep(meta, orgId, body, (user, version, within) =>
+      this.policy.accept(user, meta, orgId, version, 'self', within),
+    );
   }
 
   @Post()

@@ -1,6 +1,6 @@
 import { GRANT_TYPES } from '@gatehouse/core';
 import { z } from 'zod';
-import { packages } from './control-schemas';
+import { packages, policyAcceptance } from './control-schemas';
 import { scope } from './scope-schema';
 
 /**
@@ -119,6 +119,11 @@ export const updateUser = z
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 
 export const userLogin = z.strictObject({ client_id: text().min(1).max(64), email, password });
+/** The policy step of user sign-in (docs/control.md#policy). */
+export const userLoginPolicy = z.strictObject({
+  policy_token: text().min(1).max(200),
+  version: policyAcceptance.shape.version,
+});
 // The email is checked by the sign-in itself, so that an attempt with a control character is
 // still counted and audited like any failed one (docs/architecture.md#admin-sign-in).
 export const adminLogin = z.strictObject({ email: z.string().max(254), password });

@@ -26,4 +26,11 @@ describe('root logger redaction (docs/reliability.md#logs)', () => {
     const text = JSON.stringify(lines[0]);
     for (const secret of ['123456', '654321', '"pw"', '"s"']) expect(text).not.toContain(secret);
   });
+
+  it('hides a policy_token wherever it is logged (docs/control.md#policy)', () => {
+    const { lines, log } = capture();
+    log.info({ body: { policy_token: 'gha_body' }, res: { policy_token: 'gha_res' }, policy_token: 'gha_top' }, 'x');
+    const text = JSON.stringify(lines[0]);
+    for (const secret of ['gha_body', 'gha_res', 'gha_top']) expect(text).not.toContain(secret);
+  });
 });

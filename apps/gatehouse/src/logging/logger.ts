@@ -20,6 +20,8 @@ const REDACT = [
   '*.refresh_token',
   '*.access_token',
   '*.mfa_token',
+  // The policy step of user sign-in (docs/control.md#policy).
+  '*.policy_token',
   // Token exchange: subject and actor tokens, managed tokens (`ghm_…`) among them.
   '*.subject_token',
   '*.actor_token',
@@ -36,6 +38,7 @@ const REDACT = [
   'refresh_token',
   'access_token',
   'mfa_token',
+  'policy_token',
   'subject_token',
   'actor_token',
   'secret',
