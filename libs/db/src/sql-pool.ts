@@ -7,7 +7,9 @@ import { DATABASE_URL } from './prisma.service';
  * Plain node-postgres for the few statements on the token endpoint's hot path.
  * Prisma 7's client adds about 5–8 ms to every query on this machine (measured:
  * `SELECT 1` 7.8 ms through Prisma, 0.9 ms through the same pg pool), which alone would
- * cap the endpoint far below the signing rate. Everything else goes through Prisma.
+ * cap the endpoint far below the signing rate. The refresh grant and token exchange commit
+ * through `transaction` below for the same reason (docs/performance.md#the-refresh-grant).
+ * Everything else goes through Prisma.
  */
 @Injectable()
 export class SqlPool implements OnModuleDestroy {
