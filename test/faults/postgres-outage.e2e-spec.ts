@@ -89,20 +89,11 @@ describe('PostgreSQL stopped and hung under load (2 workers)', () => {
     return { report, eq, recoveryMs };
   }
 
-  it(`stopped (immediate) for ${STOP_S} s: 503 + Retry-After meanwhile, recovery, audit equality`, async () => {
-    const { report, eq, recoveryMs } = await outage('stopped', STOP_S);
-    expect(report.statuses['500']).toBeUndefined();
-    expect(report.badOutage).toBe(0);
-    expect(report.statuses['503']).toBeGreaterThan(0);
-    expect(report.unanswered).toBe(0);
-    expect(recoveryMs).toBeGreaterThanOrEqual(0);
-    expect(eq.missingRows).toEqual([]);
-    expect(eq.unclaimed.length).toBeLessThanOrEqual(all.unanswered);
-    expect(await auditVerify(world)).toBe(0);
-  });
-
-  it(`hung (SIGSTOP) for ${HANG_S} s: 503 + Retry-After within the bound, recovery, audit equality`, async () => {
-    const { report, eq, recoveryMs } = await outage('hung', HANG_S);
+  it.each([
+    [`stopped (immediate) for ${STOP_S} s: 503 + Retry-After meanwhile`, 'stopped', STOP_S],
+    [`hung (SIGSTOP) for ${HANG_S} s: 503 + Retry-After within the bound`, 'hung', HANG_S],
+  ] as const)('%s, recovery, audit equality', async (_title, kind, seconds) => {
+    const { report, eq, recoveryMs } = await outage(kind, seconds);
     expect(report.statuses['500']).toBeUndefined();
     expect(report.badOutage).toBe(0);
     expect(report.statuses['503']).toBeGreaterThan(0);
