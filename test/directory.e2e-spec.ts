@@ -53,8 +53,8 @@ describe('directory: orgs, apps, users', () => {
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
   };
-  const mintFor = (tier: 'app' | 'user', sub: string, appId: string, org: { id: string; name: string }) =>
-    gh.app.get(AccessTokenService).mint({ tier, sub, clientId: appId, scopes: ['read'], ttlS: 600, org }).token;
+  const mintFor = async (tier: 'app' | 'user', sub: string, appId: string, org: { id: string; name: string }) =>
+    (await gh.app.get(AccessTokenService).mint({ tier, sub, clientId: appId, scopes: ['read'], ttlS: 600, org })).token;
 
   beforeAll(async () => {
     gh = await startGatehouse();
@@ -279,7 +279,10 @@ describe('directory: orgs, apps, users', () => {
     const org = await newOrg('tiers');
     const app = await newApp(org.id);
     const user = await newUser(org.id);
-    const tokens = { app: mintFor('app', app.id, app.id, org), user: mintFor('user', user.id, app.id, org) };
+    const tokens = {
+      app: await mintFor('app', app.id, app.id, org),
+      user: await mintFor('user', user.id, app.id, org),
+    };
     for (const [tier, token] of Object.entries(tokens)) {
       const me = await as(token).get('/v1/me');
       expect(me.status).toBe(200);
@@ -303,8 +306,8 @@ describe('directory: orgs, apps, users', () => {
     const org = await newOrg('doomed');
     const app = await newApp(org.id);
     const user = await newUser(org.id);
-    const appToken = mintFor('app', app.id, app.id, org);
-    const userToken = mintFor('user', user.id, app.id, org);
+    const appToken = await mintFor('app', app.id, app.id, org);
+    const userToken = await mintFor('user', user.id, app.id, org);
     expect((await as(appToken).get('/v1/me')).status).toBe(200);
     expect((await as(userToken).get('/v1/me')).status).toBe(200);
 

@@ -44,7 +44,9 @@ describe('forged and unacceptable tokens', () => {
   beforeAll(async () => {
     gh = await startGatehouse();
     admin = await cliCreateAdmin(gh, { platform: true });
-    const minted = gh.app.get(AccessTokenService).mint({ tier: 'admin', sub: admin.id, scopes: ['admin'], ttlS: 600 });
+    const minted = await gh.app
+      .get(AccessTokenService)
+      .mint({ tier: 'admin', sub: admin.id, scopes: ['admin'], ttlS: 600 });
     claims = minted.claims as unknown as JWTPayload;
     const signer = gh.app.get(SigningKeyService).currentSigner();
     kid = signer.kid;
@@ -120,7 +122,7 @@ describe('forged and unacceptable tokens', () => {
   });
 
   it('refuses an expired token minted by Gatehouse itself', async () => {
-    const expired = gh.app
+    const expired = await gh.app
       .get(AccessTokenService)
       .mint({ tier: 'admin', sub: admin.id, scopes: ['admin'], ttlS: -120 });
     expect(expired.claims.exp).toBeLessThan(Date.now() / 1000 - 60);

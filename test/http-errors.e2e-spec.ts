@@ -14,7 +14,8 @@ describe('HTTP errors and service endpoints', () => {
   beforeAll(async () => {
     gh = await startGatehouse({ redis: hasRedis() });
     const admin = await cliCreateAdmin(gh, { platform: true });
-    token = gh.app.get(AccessTokenService).mint({ tier: 'admin', sub: admin.id, scopes: ['admin'], ttlS: 600 }).token;
+    token = (await gh.app.get(AccessTokenService).mint({ tier: 'admin', sub: admin.id, scopes: ['admin'], ttlS: 600 }))
+      .token;
   });
   afterAll(() => gh?.close());
 

@@ -113,20 +113,22 @@ describe('resource-demo: offline verification of Gatehouse tokens', () => {
 
   it('refuses expired, wrong-audience and forged tokens with 401 invalid_token', async () => {
     const minter = gh.app.get(AccessTokenService);
-    const mint = (over: { ttlS?: number; audience?: string }) =>
-      minter.mint({
-        tier: 'app',
-        sub: reader.client_id,
-        scopes: ['invoices:read'],
-        ttlS: over.ttlS ?? 600,
-        audience: over.audience,
-        clientId: reader.client_id,
-        org: acme,
-      }).token;
-    const expired = await invoices(mint({ ttlS: -60 }));
+    const mint = async (over: { ttlS?: number; audience?: string }) =>
+      (
+        await minter.mint({
+          tier: 'app',
+          sub: reader.client_id,
+          scopes: ['invoices:read'],
+          ttlS: over.ttlS ?? 600,
+          audience: over.audience,
+          clientId: reader.client_id,
+          org: acme,
+        })
+      ).token;
+    const expired = await invoices(await mint({ ttlS: -60 }));
     expectRefusal(expired, 401, 'invalid_token');
     expect(expired.body.error_description).toMatch(/expired/);
-    expectRefusal(await invoices(mint({ audience: 'https://elsewhere.example' })), 401, 'invalid_token');
+    expectRefusal(await invoices(await mint({ audience: 'https://elsewhere.example' })), 401, 'invalid_token');
 
     const real = await tokenFor(reader);
     const [, payload] = real.split('.');

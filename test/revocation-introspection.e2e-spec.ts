@@ -88,14 +88,16 @@ describe('revocation and introspection', () => {
 
   it('expired tokens and tokens of deleted apps are inactive', async () => {
     const mint = gh.app.get(AccessTokenService);
-    const expired = mint.mint({
-      tier: 'app',
-      sub: a.client_id,
-      clientId: a.client_id,
-      scopes: ['x'],
-      ttlS: -60,
-      org: acme,
-    }).token;
+    const expired = (
+      await mint.mint({
+        tier: 'app',
+        sub: a.client_id,
+        clientId: a.client_id,
+        scopes: ['x'],
+        ttlS: -60,
+        org: acme,
+      })
+    ).token;
     expect(await introspect(a, expired)).toEqual({ active: false });
     const d = (await gh.api('POST', `/v1/orgs/${acme.id}/apps`, { token: admin, body: { name: 'd', scopes: ['x'] } }))
       .body as App;

@@ -210,7 +210,7 @@ type App = { client_id: string; client_secret: string };
     const revoked = await appToken(orchestrator);
     expect((await clientPost(gh.url, orchestrator, '/oauth/revoke', { token: revoked })).status).toBe(200);
     await expectRefused(await exchange(specialist, ask(revoked)), 'invalid_request', /subject_token is invalid/);
-    const minted = gh.app.get(AccessTokenService).mint({
+    const minted = await gh.app.get(AccessTokenService).mint({
       tier: 'app',
       sub: orchestrator.client_id,
       clientId: orchestrator.client_id,

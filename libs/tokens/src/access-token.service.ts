@@ -1,4 +1,4 @@
-import { sign } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   CLOCK,
@@ -33,7 +33,8 @@ export interface MintInput {
 export interface PreparedToken {
   jti: string;
   claims: AccessTokenClaims;
-  sign(): MintedToken;
+  /** Signs on libuv's thread pool, off the event loop (docs/performance.md#signing-off-the-event-loop). */
+  sign(): Promise<MintedToken>;
 }
 
 export interface MintedToken {
@@ -48,7 +49,9 @@ export interface MintedToken {
 /**
  * Mints RS256 access tokens. Its one caller is TokenIssuer (token-issuer.spec.ts keeps it so):
  * every token is gated and audited there. Signing uses node:crypto over the cached KeyObject
- * (docs/performance.md: about 30 % faster than jose's SignJWT), so the hot path does no I/O.
+ * (docs/performance.md: about 30 % faster than jose's SignJWT), with a callback, so the RSA
+ * private-key operation runs on libuv's thread pool and the event loop goes on serving other
+ * requests meanwhile (docs/performance.md#signing-off-the-event-loop).
  */
 @Injectable()
 export class AccessTokenService {
@@ -58,7 +61,8 @@ export class AccessTokenService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  mint(input: MintInput): MintedToken {
+  /** Tests mint forged and expired tokens with this; the server's tokens go through TokenIssuer. */
+  mint(input: MintInput): Promise<MintedToken> {
     return this.prepare(input).sign();
   }
 
@@ -97,13 +101,20 @@ export class AccessTokenService {
     return {
       jti,
       claims,
-      sign: () => {
+      sign: async () => {
         const signingInput = `${b64(header)}.${b64(claims)}`;
-        const signature = sign('sha256', Buffer.from(signingInput), signer.key).toString('base64url');
+        const signature = await signOffLoop(Buffer.from(signingInput), signer.key);
         return { token: `${signingInput}.${signature}`, jti, kid: signer.kid, claims, expiresIn: exp - now };
       },
     };
   }
+}
+
+/** RS256 over `data`, computed on the thread pool (node:crypto's `sign` with a callback). */
+function signOffLoop(data: Buffer, key: KeyObject): Promise<string> {
+  return new Promise((resolve, reject) => {
+    sign('sha256', data, key, (err, signature) => (err ? reject(err) : resolve(signature.toString('base64url'))));
+  });
 }
 
 function b64(value: object): string {

@@ -4,8 +4,6 @@ import { AccessStoppedError, type IssuanceKind, type Tier } from '@gatehouse/cor
 import type { SqlTransaction, Tx } from '@gatehouse/db';
 import type { AccessTokenClaims, ActClaim } from '@gatehouse/verifier';
 import { AccessTokenService, type MintedToken } from './access-token.service';
-
-const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
 import { GatedAccess } from './gated-access';
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -122,20 +120,14 @@ export class TokenIssuer {
       jti: prepared.jti,
       details: typeof req.audit.details === 'function' ? req.audit.details(prepared.claims) : req.audit.details,
     };
-    let minted: MintedToken;
-    if (tx) {
-      minted = prepared.sign();
-      await this.audit.record(tx, meta, entry);
-    } else {
-      // The row needs only the claims: send it first and sign while it commits
-      // (docs/performance.md#overlapped-waits). The token leaves only once both are done;
-      // a row whose signature then failed names a token nobody received, never the reverse.
-      const committed = this.audit.recordGrouped(meta, entry);
-      committed.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-      await nextTick(); // node-postgres writes the INSERT on this tick
-      minted = prepared.sign();
-      await committed;
-    }
+    // The row needs only the claims: it is written while the thread pool signs
+    // (docs/performance.md#overlapped-waits). The token leaves only once both are done; a row
+    // whose signature then failed names a token nobody received, never the reverse. In a
+    // transaction the row commits with the caller's change, after this returns.
+    const [minted] = await Promise.all([
+      prepared.sign(),
+      tx ? this.audit.record(tx, meta, entry) : this.audit.recordGrouped(meta, entry),
+    ]);
     return {
       minted,
       response: {
