@@ -36,6 +36,29 @@ export interface AuditEntry {
  * transaction (pass the `tx`), so no change commits without its row and no row claims a
  * change that rolled back. Details are redacted before they are written.
  */
+const AUDIT_COLUMNS = [
+  'id',
+  'action',
+  'outcome',
+  'actor_id',
+  'actor_tier',
+  'org_id',
+  'target_type',
+  'target_id',
+  'reason',
+  'request_id',
+  'source_ip',
+  'jti',
+  'details',
+] as const;
+
+/** Every column arrives as a text[]; `details` is cast to jsonb row by row. */
+const AUDIT_INSERT =
+  `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) ` +
+  `SELECT ${AUDIT_COLUMNS.map((c, i) => (c === 'details' ? `c${i + 1}::jsonb` : `c${i + 1}`)).join(', ')} ` +
+  `FROM unnest(${AUDIT_COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')}) ` +
+  `AS u(${AUDIT_COLUMNS.map((_, i) => `c${i + 1}`).join(', ')})`;
+
 /**
  * Batches in flight at once. One alone leaves the worker idle while its commit waits on
  * the WAL flush; a few overlap those waits (PostgreSQL merges concurrent WAL flushes).
@@ -148,7 +171,7 @@ export class AuditService {
         db,
         row,
         (hook) => db.beforeCommit(hook),
-        (rows) => this.insertMany(rows, (text, params) => db.query(text, params)),
+        (rows) => this.insertMany(rows, (text, params, name) => db.query(text, params, name)),
       );
     }
     if (!isTransaction(db)) {
@@ -192,13 +215,19 @@ export class AuditService {
     return this.record(this.prisma, meta, entry);
   }
 
-  /** One multi-row INSERT: one statement, one commit, for the whole batch. */
+  /**
+   * One INSERT for the whole batch, one commit. Its text is the same for any number of rows
+   * (one array a column, unnest() turns them into rows, in order), so it is a prepared
+   * statement: PostgreSQL parses and plans it once per connection, not once a flush
+   * (docs/performance.md#prepared-statements).
+   */
   private async insertMany(
     rows: Prisma.AuditEventCreateManyInput[],
-    query: (text: string, params: unknown[]) => Promise<unknown> = (text, params) => this.sql.query(text, params),
+    query: (text: string, params: unknown[], name: string) => Promise<unknown> = (text, params, name) =>
+      this.sql.query(text, params, name),
   ): Promise<void> {
-    const params: unknown[] = [];
-    const tuples = rows.map((r) => {
+    const columns: (string | null)[][] = AUDIT_COLUMNS.map(() => []);
+    for (const r of rows) {
       const values = [
         r.id,
         r.action,
@@ -214,15 +243,9 @@ export class AuditService {
         r.jti,
         JSON.stringify(r.details ?? {}),
       ];
-      const base = params.length;
-      params.push(...values);
-      return `(${values.map((_, i) => `$${base + i + 1}`).join(', ')})`;
-    });
-    await query(
-      `INSERT INTO audit_events (id, action, outcome, actor_id, actor_tier, org_id, target_type, target_id, reason, request_id, source_ip, jti, details)
-       VALUES ${tuples.join(', ')}`,
-      params,
-    );
+      for (let i = 0; i < values.length; i++) columns[i].push(values[i] ?? null);
+    }
+    await query(AUDIT_INSERT, columns, 'gatehouse_audit_insert');
   }
 
   private toRow(meta: RequestMeta, e: AuditEntry): Prisma.AuditEventCreateInput & Prisma.AuditEventCreateManyInput {

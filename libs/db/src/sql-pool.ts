@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
 import { boundedPool } from './pool-options';
 import { DATABASE_URL } from './prisma.service';
 
@@ -20,8 +20,13 @@ export class SqlPool implements OnModuleDestroy {
     this.pool = boundedPool(databaseUrl, 20);
   }
 
-  async query<R extends QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
-    return (await this.pool.query<R>(text, params)).rows;
+  /**
+   * `name` makes it a prepared statement: parsed and planned once per connection, then only
+   * bound and executed (docs/performance.md#prepared-statements). Only for a fixed `text`:
+   * node-postgres keeps every name a connection has prepared.
+   */
+  async query<R extends QueryResultRow>(text: string, params: unknown[] = [], name?: string): Promise<R[]> {
+    return (await this.pool.query<R>(statement(text, params, name))).rows;
   }
 
   /**
@@ -57,6 +62,10 @@ export class SqlPool implements OnModuleDestroy {
   }
 }
 
+function statement(text: string, values: unknown[], name: string | undefined): QueryConfig {
+  return name ? { name, text, values } : { text, values };
+}
+
 type Hook = () => Promise<void>;
 
 /** An open transaction of SqlPool.transaction: its statements, and hooks around its commit. */
@@ -67,9 +76,10 @@ export class SqlTransaction {
 
   constructor(private readonly client: PoolClient) {}
 
-  async query<R extends QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
+  /** As SqlPool.query, on this transaction's connection. */
+  async query<R extends QueryResultRow>(text: string, params: unknown[] = [], name?: string): Promise<R[]> {
     if (this.closed) throw new Error('the transaction has ended');
-    return (await this.client.query<R>(text, params)).rows;
+    return (await this.client.query<R>(statement(text, params, name))).rows;
   }
 
   /** Runs `hook` just before COMMIT, inside the transaction; if it fails, everything rolls back. */

@@ -51,6 +51,7 @@ export class RefreshTokenGrant implements GrantHandler {
          LEFT JOIN organizations o ON o.id = u.org_id
          LEFT JOIN applications a ON a.id = $2`,
       [family.subjectId, clientId],
+      'gatehouse_refresh_renewal',
     );
     const user = row.user_id
       ? {

@@ -65,6 +65,7 @@ export class DelegationLineage implements OnModuleInit {
         e.parentClientId,
         e.parentIssuedAt,
       ],
+      'gatehouse_lineage_insert',
     );
   }
 

@@ -80,6 +80,7 @@ export class RefreshTokenService {
         WHERE t.token_hash = $1
           FOR UPDATE OF t`,
       [this.hasher.hash(presented)],
+      'gatehouse_refresh_lock',
     );
     if (!row) return { kind: 'invalid', reason: 'unknown refresh token' };
     const family = toInfo({
@@ -117,6 +118,7 @@ export class RefreshTokenService {
         this.hasher.hash(token),
         new Date(now.getTime() + this.config.refreshTokenTtlS * 1000),
       ],
+      'gatehouse_refresh_rotate',
     );
     return { kind: 'rotated', family, refreshToken: token };
   }
