@@ -31,31 +31,29 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/**
- * The one writer of audit events. A change and its event are written in the same
- * transaction (pass the `tx`), so no change commits without its row and no row claims a
- * change that rolled back. Details are redacted before they are written.
- */
-const AUDIT_COLUMNS = [
-  'id',
-  'action',
-  'outcome',
-  'actor_id',
-  'actor_tier',
-  'org_id',
-  'target_type',
-  'target_id',
-  'reason',
-  'request_id',
-  'source_ip',
-  'jti',
-  'details',
-] as const;
+type AuditRow = Prisma.AuditEventCreateManyInput;
+
+/** The columns the batch INSERT writes, each with the row field it takes (all as text). */
+const AUDIT_COLUMNS: readonly (readonly [string, (r: AuditRow) => string | null | undefined])[] = [
+  ['id', (r) => r.id],
+  ['action', (r) => r.action],
+  ['outcome', (r) => r.outcome],
+  ['actor_id', (r) => r.actorId],
+  ['actor_tier', (r) => r.actorTier],
+  ['org_id', (r) => r.orgId],
+  ['target_type', (r) => r.targetType],
+  ['target_id', (r) => r.targetId],
+  ['reason', (r) => r.reason],
+  ['request_id', (r) => r.requestId],
+  ['source_ip', (r) => r.sourceIp],
+  ['jti', (r) => r.jti],
+  ['details', (r) => JSON.stringify(r.details ?? {})],
+];
 
 /** Every column arrives as a text[]; `details` is cast to jsonb row by row. */
 const AUDIT_INSERT =
-  `INSERT INTO audit_events (${AUDIT_COLUMNS.join(', ')}) ` +
-  `SELECT ${AUDIT_COLUMNS.map((c, i) => (c === 'details' ? `c${i + 1}::jsonb` : `c${i + 1}`)).join(', ')} ` +
+  `INSERT INTO audit_events (${AUDIT_COLUMNS.map(([c]) => c).join(', ')}) ` +
+  `SELECT ${AUDIT_COLUMNS.map(([c], i) => (c === 'details' ? `c${i + 1}::jsonb` : `c${i + 1}`)).join(', ')} ` +
   `FROM unnest(${AUDIT_COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')}) ` +
   `AS u(${AUDIT_COLUMNS.map((_, i) => `c${i + 1}`).join(', ')})`;
 
@@ -80,6 +78,11 @@ export interface UnknownFlushOutcome {
   error: unknown;
 }
 
+/**
+ * The one writer of audit events. A change and its event are written in the same
+ * transaction (pass the `tx`), so no change commits without its row and no row claims a
+ * change that rolled back. Details are redacted before they are written.
+ */
 @Injectable()
 export class AuditService {
   private queue: { row: Prisma.AuditEventCreateManyInput; resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -230,25 +233,7 @@ export class AuditService {
     query: (text: string, params: unknown[], name: string) => Promise<unknown> = (text, params, name) =>
       this.sql.query(text, params, name),
   ): Promise<void> {
-    const columns: (string | null)[][] = AUDIT_COLUMNS.map(() => []);
-    for (const r of rows) {
-      const values = [
-        r.id,
-        r.action,
-        r.outcome,
-        r.actorId,
-        r.actorTier,
-        r.orgId,
-        r.targetType,
-        r.targetId,
-        r.reason,
-        r.requestId,
-        r.sourceIp,
-        r.jti,
-        JSON.stringify(r.details ?? {}),
-      ];
-      for (let i = 0; i < values.length; i++) columns[i].push(values[i] ?? null);
-    }
+    const columns = AUDIT_COLUMNS.map(([, field]) => rows.map((r) => field(r) ?? null));
     await query(AUDIT_INSERT, columns, 'gatehouse_audit_insert');
   }
 
