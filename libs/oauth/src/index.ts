@@ -10,3 +10,6 @@ export * from './revocation.endpoint';
 export * from './introspection.endpoint';
 export * from './form-params';
 export * from './grant-parameters';
+export * from './clients/guarded-fetch';
+export * from './clients/cached-documents';
+export { classifyAddress, type AddressClass } from './clients/special-use-addresses';
