@@ -5,3 +5,4 @@ export * from './config';
 export * from './principal';
 export * from './grant-types';
 export * from './failure-log';
+export * from './client-auth';

@@ -18,7 +18,7 @@ export class ClientCredentialsGrant implements GrantHandler {
 
   constructor(private readonly issuer: TokenIssuer) {}
 
-  async handle({ params, client, meta }: GrantRequest): Promise<TokenResponse> {
+  async handle({ params, client, meta, dpop }: GrantRequest): Promise<TokenResponse> {
     const scopes = selectScopes(params.get('scope'), client.scopes);
     const resource = params.get('resource');
     if (resource !== undefined && !client.audiences.includes(resource)) {
@@ -31,6 +31,7 @@ export class ClientCredentialsGrant implements GrantHandler {
       ttlS: client.tokenTtlS,
       audience: resource,
       mayAct: client.delegates,
+      dpop,
       audit: {
         action: 'token.issued',
         target: { type: 'application', id: client.id },

@@ -13,3 +13,5 @@ export * from './grant-parameters';
 export * from './clients/guarded-fetch';
 export * from './clients/cached-documents';
 export { classifyAddress, type AddressClass } from './clients/special-use-addresses';
+export * from './clients/client-assertion';
+export * from './clients/client-key-source';

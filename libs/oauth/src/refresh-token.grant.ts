@@ -13,6 +13,9 @@ import { selectScopes } from './scope';
  * (RFC 9700 §4.14). A narrower `scope` may be asked for, never a wider one — and never
  * more than the app holds now: a scope withdrawn from the app leaves its users' sessions
  * at the next refresh (§6: "MUST NOT include any scope not originally granted").
+ * With a DPoP proof the new access token is bound to its key; a family recorded as bound
+ * to a key (RFC 9449 §5: public clients' refresh tokens) is refreshed only with a proof of
+ * that key — refused, not spent, otherwise (RefreshTokenService.rotate).
  */
 @Injectable()
 export class RefreshTokenGrant implements GrantHandler {
@@ -29,8 +32,9 @@ export class RefreshTokenGrant implements GrantHandler {
     return this.sessions.rotate(
       req.meta,
       presented,
-      { tier: 'user', clientId },
-      (family, tx) => this.renew(family, tx, clientId, req.params.get('scope')),
+      // RFC 9449 §5: a family bound to a DPoP key is refreshed only with a proof of that key.
+      { tier: 'user', clientId, dpopJkt: req.dpop?.jkt ?? null },
+      (family, tx) => this.renew(family, tx, clientId, req.params.get('scope'), req.dpop),
       () => new InvalidGrant('The refresh token is invalid, expired or revoked.'),
     );
   }
@@ -40,6 +44,7 @@ export class RefreshTokenGrant implements GrantHandler {
     tx: SqlTransaction,
     clientId: string,
     scope: string | undefined,
+    dpop: { jkt: string } | undefined,
   ): Promise<Renewal> {
     const orgId = family.orgId ?? undefined;
     // The user, its org and the app in one statement (a row even when neither exists).
@@ -82,6 +87,7 @@ export class RefreshTokenGrant implements GrantHandler {
         ttlS: app.tokenTtlS,
         mayAct: app.delegates,
         authTime: epochSeconds(family.createdAt),
+        dpop,
         audit: {
           action: 'token.refreshed',
           target: { type: 'refresh_family', id: family.familyId },

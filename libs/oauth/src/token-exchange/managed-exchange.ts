@@ -87,6 +87,7 @@ export class ManagedExchange {
         ttlS: MANAGED_EXCHANGE_TTL_S,
         audience: decision.audience,
         delegation: { act: { sub: client.id }, parentJti: t.id, notAfter: now + MANAGED_EXCHANGE_TTL_S },
+        dpop: req.dpop,
         issuedTokenType: ACCESS_TOKEN_TYPE,
         audit: {
           action: 'token.exchanged',
