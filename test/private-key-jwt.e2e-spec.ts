@@ -5,7 +5,14 @@ import { fetchToken, discoverAuthorizationServerMetadata } from '@modelcontextpr
 import { PrivateKeyJwtProvider, createPrivateKeyJwtAuth } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
 import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
-import { clientPost, cliCreateAdmin, hasRedis, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import {
+  clientPost,
+  cliCreateAdmin,
+  hasRedis,
+  loginAdmin,
+  startGatehouse,
+  type TestGatehouse,
+} from './support/gatehouse';
 import { assertionClaims, hmacJwt, signJwt, testKey, unsignedJwt, type TestKey } from './support/jose-keys';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -52,7 +59,9 @@ describe('private_key_jwt', () => {
 
   beforeAll(async () => {
     jwksServer = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' }).end(JSON.stringify(served));
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' })
+        .end(JSON.stringify(served));
     });
     await new Promise<void>((r) => jwksServer.listen(0, '127.0.0.1', r));
     jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/jwks.json`;
@@ -87,10 +96,11 @@ describe('private_key_jwt', () => {
   });
 
   it('openid-client v6 (PrivateKeyJwt) gets client-credentials tokens', async () => {
-    const { privateKey, publicKey } = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-      'sign',
-      'verify',
-    ])) as webcrypto.CryptoKeyPair;
+    const { privateKey, publicKey } = (await webcrypto.subtle.generateKey(
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      true,
+      ['sign', 'verify'],
+    )) as webcrypto.CryptoKeyPair;
     const jwk = await webcrypto.subtle.exportKey('jwk', publicKey);
     const reg = await createApp({
       name: 'oidc-client',
@@ -177,7 +187,11 @@ describe('private_key_jwt', () => {
   it('keys from a jwks_uri (fetched through the guarded fetcher) work', async () => {
     const remote = testKey('EdDSA', 'ed-1');
     served = { keys: [remote.publicJwk, { kty: 'RSA', use: 'enc', n: 'AQAB', e: 'AQAB' }] };
-    const reg = await createApp({ name: 'remote-keys', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: jwksUrl });
+    const reg = await createApp({
+      name: 'remote-keys',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: jwksUrl,
+    });
     expect(reg.status).toBe(201);
     const res = await withAssertion(signJwt(remote, assertionClaims(reg.body.client_id, gh.url)));
     expect(res.status).toBe(200);
