@@ -1,4 +1,7 @@
 import { webcrypto } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetchToken, discoverAuthorizationServerMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -10,6 +13,7 @@ import {
   cliCreateAdmin,
   hasRedis,
   loginAdmin,
+  runGatehouseCli,
   startGatehouse,
   type TestGatehouse,
 } from './support/gatehouse';
@@ -309,6 +313,61 @@ describe('private_key_jwt', () => {
       const res = await withAssertion(signJwt(es, assertionClaims(app.client_id, gh.url)), { client_secret: 'x' });
       expect(res).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     });
+  });
+
+  it('the CLI registers a key app and changes its DPoP requirements, audited as cli', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gh-jwks-')), 'jwks.json');
+    const key = testKey('EdDSA', 'cli-1');
+    writeFileSync(file, JSON.stringify({ keys: [key.publicJwk] }));
+    const created = await runGatehouseCli(gh, [
+      'apps',
+      'create',
+      '--org',
+      orgId,
+      '--name',
+      'cli-app',
+      '--scope',
+      'reports:read',
+      '--auth-method',
+      'private_key_jwt',
+      '--jwks-file',
+      file,
+      '--dpop-bound',
+      'true',
+      '--json',
+    ]);
+    expect(created.code).toBe(0);
+    const made = JSON.parse(created.out.join('\n')) as Record<string, unknown>;
+    expect(made).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', dpop_bound_access_tokens: true });
+    expect(made.client_secret).toBeUndefined();
+    const updated = await runGatehouseCli(gh, [
+      'apps',
+      'update',
+      '--org',
+      orgId,
+      '--app',
+      String(made.client_id),
+      '--dpop-nonce-required',
+      'true',
+    ]);
+    expect(updated.code).toBe(0);
+    expect(updated.out.join('\n')).toMatch(/DPoP: required, server nonce required/);
+    const [row] = await gh.sql<{ actor_id: string }>(
+      `SELECT actor_id FROM audit_events WHERE action = 'app.created' AND target_id = $1`,
+      [made.client_id],
+    );
+    expect(row!.actor_id).toBe('cli');
+    const bad = await runGatehouseCli(gh, [
+      'apps',
+      'update',
+      '--org',
+      orgId,
+      '--app',
+      String(made.client_id),
+      '--clear-keys',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.err.join('\n')).toMatch(/private_key_jwt needs jwks or jwks_uri/);
   });
 
   describe('registration rules', () => {
