@@ -29,8 +29,7 @@ export type ProblemCode =
   | 'rate_limited'
   | 'service_unavailable'
   | 'internal_error'
-  | 'invalid_dpop_proof'
-  | 'use_dpop_nonce';
+  | 'invalid_dpop_proof';
 
 export interface FieldError {
   path: string;

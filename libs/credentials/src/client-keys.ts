@@ -1,5 +1,12 @@
 import type { KeyObject } from 'node:crypto';
-import { JwkError, PRIVATE_JWK_MEMBERS, algsForJwk, importPublicJwk, type AsymmetricJwsAlg } from '@gatehouse/verifier';
+import {
+  JwkError,
+  PRIVATE_JWK_MEMBERS,
+  algsForJwk,
+  importPublicJwk,
+  sameJwsAlg,
+  type AsymmetricJwsAlg,
+} from '@gatehouse/verifier';
 
 /** An inline JWK Set is stored with the app and read on every cache miss: kept small. */
 export const MAX_INLINE_JWKS_BYTES = 16 * 1024;
@@ -25,7 +32,7 @@ export interface JwksIssue {
  * Registration rules for an app's inline `jwks` (docs/client-authentication.md#keys): a JSON
  * object with a `keys` array of 1–10 keys, at most 16 KB; every key public (no `d`, `p`,
  * `q`, `dp`, `dq`, `qi`, `oth`, `k`), RSA (2048–8192 bits), EC P-256 or OKP Ed25519, with
- * an `alg`, if any, of RS256/PS256, ES256 or EdDSA matching its type, `use` `sig` if
+ * an `alg`, if any, of RS256/PS256, ES256 or EdDSA (Ed25519) matching its type, `use` `sig` if
  * any, and `kid`s distinct. Empty when the set is acceptable.
  */
 export function checkClientJwks(jwks: unknown, path = 'jwks'): JwksIssue[] {
@@ -80,7 +87,7 @@ export function importClientJwks(jwks: unknown, source: 'inline' | 'remote'): Cl
       const family = algsForJwk(jwk);
       out.push({
         ...(typeof jwk.kid === 'string' ? { kid: jwk.kid } : {}),
-        algs: typeof jwk.alg === 'string' ? family.filter((a) => a === jwk.alg) : family,
+        algs: typeof jwk.alg === 'string' ? family.filter((a) => sameJwsAlg(a, jwk.alg)) : family,
         key,
       });
     } catch (err) {

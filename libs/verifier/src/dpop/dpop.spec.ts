@@ -24,7 +24,7 @@ function pair(alg: AsymmetricJwsAlg): Pair {
   const kp =
     alg === 'ES256'
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      : alg === 'EdDSA'
+      : alg === 'EdDSA' || alg === 'Ed25519'
         ? generateKeyPairSync('ed25519')
         : generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { ...kp, jwk: kp.publicKey.export({ format: 'jwk' }) as Record<string, unknown> };
@@ -38,7 +38,7 @@ function signJws(alg: string, key: KeyObject, header: object, payload: object): 
       ? sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' })
       : alg === 'PS256'
         ? sign('sha256', data, { key, padding: 6, saltLength: 32 })
-        : alg === 'EdDSA'
+        : alg === 'EdDSA' || alg === 'Ed25519'
           ? sign(null, data, key)
           : sign('sha256', data, key);
   return `${input}.${sig.toString('base64url')}`;
@@ -58,19 +58,25 @@ function proof(p: Pair, alg: AsymmetricJwsAlg, claims: Record<string, unknown> =
 const RULES = { method: 'GET', url: URL_, maxAgeS: 60, clockToleranceS: 5 };
 
 describe('JWS over node:crypto (RS256, PS256, ES256, EdDSA)', () => {
-  it.each(['RS256', 'PS256', 'ES256', 'EdDSA'] as const)('verifies %s and refuses a tampered payload', (alg) => {
-    const p = pair(alg);
-    const jws = signJws(alg, p.privateKey, { alg }, { a: 1 });
-    const [h, pl, s] = jws.split('.');
-    const key = importPublicJwk(p.jwk, alg);
-    expect(verifyJws(alg, key, `${h}.${pl}`, s!)).toBe(true);
-    expect(verifyJws(alg, key, `${h}.${b64({ a: 2 })}`, s!)).toBe(false);
-  });
+  it.each(['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'] as const)(
+    'verifies %s and refuses a tampered payload',
+    (alg) => {
+      const p = pair(alg);
+      const jws = signJws(alg, p.privateKey, { alg }, { a: 1 });
+      const [h, pl, s] = jws.split('.');
+      const key = importPublicJwk(p.jwk, alg);
+      expect(verifyJws(alg, key, `${h}.${pl}`, s!)).toBe(true);
+      expect(verifyJws(alg, key, `${h}.${b64({ a: 2 })}`, s!)).toBe(false);
+    },
+  );
 
   it('refuses a key of another type for the algorithm, and an RSA key for ES256', () => {
     const rsa = pair('RS256');
     expect(() => importPublicJwk(rsa.jwk, 'ES256')).toThrow('cannot verify ES256');
     expect(() => importPublicJwk({ ...pair('ES256').jwk, alg: 'RS256' })).toThrow('cannot sign');
+    // RFC 9864: a key registered for EdDSA verifies the fully-specified Ed25519, and back.
+    expect(() => importPublicJwk({ ...pair('EdDSA').jwk, alg: 'EdDSA' }, 'Ed25519')).not.toThrow();
+    expect(() => importPublicJwk({ ...pair('EdDSA').jwk, alg: 'Ed25519' }, 'EdDSA')).not.toThrow();
     const ec = importPublicJwk(pair('ES256').jwk, 'ES256');
     expect(verifyJws('RS256', ec, 'a.b', 'c')).toBe(false);
   });
@@ -112,12 +118,15 @@ describe('DpopProofChecker', () => {
   const checker = new DpopProofChecker();
   const es = pair('ES256');
 
-  it.each(['RS256', 'PS256', 'ES256', 'EdDSA'] as const)('accepts a %s proof and names its thumbprint', (alg) => {
-    const p = pair(alg);
-    const out = new DpopProofChecker().check(proof(p, alg), RULES);
-    expect(out.jkt).toBe(jwkThumbprint(p.jwk));
-    expect(out.alg).toBe(alg);
-  });
+  it.each(['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'] as const)(
+    'accepts a %s proof and names its thumbprint',
+    (alg) => {
+      const p = pair(alg);
+      const out = new DpopProofChecker().check(proof(p, alg), RULES);
+      expect(out.jkt).toBe(jwkThumbprint(p.jwk));
+      expect(out.alg).toBe(alg);
+    },
+  );
 
   const refusals: [string, () => string, Partial<typeof RULES & { accessToken: string }>, string][] = [
     ['wrong typ', () => proof(es, 'ES256', {}, { typ: 'JWT' }), {}, 'typ'],
@@ -244,7 +253,7 @@ describe('DpopVerifier (resource server)', () => {
     expect(err.status).toBe(401);
     expect(err.code).toBe('dpop_required');
     expect(err.responseHeaders()['WWW-Authenticate']).toMatch(
-      /^DPoP error="invalid_token", error_description="[^"]+", algs="RS256 PS256 ES256 EdDSA", Bearer$/,
+      /^DPoP error="invalid_token", error_description="[^"]+", algs="RS256 PS256 ES256 EdDSA Ed25519", Bearer$/,
     );
   });
 

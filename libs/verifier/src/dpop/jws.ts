@@ -3,9 +3,11 @@ import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto'
 /**
  * The asymmetric JWS algorithms Gatehouse accepts from clients: in DPoP proofs and in
  * `private_key_jwt` client assertions. Never `none`, never an HMAC (a public key used as an
- * HMAC secret is the classic algorithm-confusion forgery).
+ * HMAC secret is the classic algorithm-confusion forgery). `Ed25519` is RFC 9864's
+ * fully-specified name for EdDSA over Ed25519 (the only EdDSA curve accepted), which
+ * current clients (oauth4webapi, openid-client) sign with: the same algorithm, both names.
  */
-export const ASYMMETRIC_JWS_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export const ASYMMETRIC_JWS_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'] as const;
 export type AsymmetricJwsAlg = (typeof ASYMMETRIC_JWS_ALGS)[number];
 
 /** RFC 7517 §4 and RFC 7518 §6: members that only a private or symmetric key has. */
@@ -26,12 +28,18 @@ export function isAsymmetricJwsAlg(alg: unknown): alg is AsymmetricJwsAlg {
   return typeof alg === 'string' && (ASYMMETRIC_JWS_ALGS as readonly string[]).includes(alg);
 }
 
-/** The one algorithm family a key of this shape signs with (RSA: RS256 and PS256). */
+/** The algorithms a key of this shape signs with (RSA: RS256 and PS256; Ed25519: both names). */
 export function algsForJwk(jwk: Record<string, unknown>): readonly AsymmetricJwsAlg[] {
   if (jwk.kty === 'RSA') return ['RS256', 'PS256'];
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return ['ES256'];
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return ['EdDSA'];
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return ['EdDSA', 'Ed25519'];
   return [];
+}
+
+/** Whether two `alg` values name the same algorithm (RFC 9864: `Ed25519` is EdDSA over Ed25519). */
+export function sameJwsAlg(a: unknown, b: unknown): boolean {
+  const norm = (x: unknown) => (x === 'Ed25519' ? 'EdDSA' : x);
+  return norm(a) === norm(b);
 }
 
 /**
@@ -55,7 +63,10 @@ export function importPublicJwk(jwk: unknown, alg?: string): KeyObject {
   if (k.alg !== undefined && !(family as readonly unknown[]).includes(k.alg)) {
     throw new JwkError(`has "alg" ${String(k.alg)}, which its key type cannot sign with`);
   }
-  if (alg !== undefined && (!(family as readonly string[]).includes(alg) || (k.alg !== undefined && k.alg !== alg))) {
+  if (
+    alg !== undefined &&
+    (!(family as readonly string[]).includes(alg) || (k.alg !== undefined && !sameJwsAlg(k.alg, alg)))
+  ) {
     throw new JwkError(`cannot verify ${alg}`);
   }
   if (k.use !== undefined && k.use !== 'sig') throw new JwkError('has a "use" other than "sig"');
@@ -115,6 +126,7 @@ export function verifyJws(alg: AsymmetricJwsAlg, key: KeyObject, signingInput: s
           verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)
         );
       case 'EdDSA':
+      case 'Ed25519':
         return key.asymmetricKeyType === 'ed25519' && verify(null, data, key, sig);
       default:
         return false;
