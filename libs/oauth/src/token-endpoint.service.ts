@@ -62,6 +62,8 @@ export class TokenEndpoint {
    * sign it with the current server nonce (§8), which every answer to it carries.
    */
   private async proof(req: TokenRequest, client: AuthenticatedClient): Promise<{ jkt: string } | undefined> {
+    // The common case, a bearer token for a client that asks for nothing more, costs nothing here.
+    if (req.dpop === undefined && !client.dpopBound && !client.dpopNonceRequired) return undefined;
     if (client.dpopNonceRequired) req.responseHeaders['DPoP-Nonce'] = this.proofs.currentNonce();
     const ctx = {
       meta: req.meta,

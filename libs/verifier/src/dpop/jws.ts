@@ -24,11 +24,27 @@ export class JwkError extends Error {
   }
 }
 
+/**
+ * Whether `alg` is one of {@link ASYMMETRIC_JWS_ALGS}.
+ *
+ * @example
+ * ```ts
+ * isAsymmetricJwsAlg('ES256'); // true
+ * isAsymmetricJwsAlg('HS256'); // false
+ * ```
+ */
 export function isAsymmetricJwsAlg(alg: unknown): alg is AsymmetricJwsAlg {
   return typeof alg === 'string' && (ASYMMETRIC_JWS_ALGS as readonly string[]).includes(alg);
 }
 
-/** The algorithms a key of this shape signs with (RSA: RS256 and PS256; Ed25519: both names). */
+/**
+ * The algorithms a key of this shape signs with (RSA: RS256 and PS256; Ed25519: both names).
+ *
+ * @example
+ * ```ts
+ * algsForJwk({ kty: 'EC', crv: 'P-256', x: '…', y: '…' }); // ['ES256']
+ * ```
+ */
 export function algsForJwk(jwk: Record<string, unknown>): readonly AsymmetricJwsAlg[] {
   if (jwk.kty === 'RSA') return ['RS256', 'PS256'];
   if (jwk.kty === 'EC' && jwk.crv === 'P-256') return ['ES256'];
@@ -36,7 +52,14 @@ export function algsForJwk(jwk: Record<string, unknown>): readonly AsymmetricJws
   return [];
 }
 
-/** Whether two `alg` values name the same algorithm (RFC 9864: `Ed25519` is EdDSA over Ed25519). */
+/**
+ * Whether two `alg` values name the same algorithm (RFC 9864: `Ed25519` is EdDSA over Ed25519).
+ *
+ * @example
+ * ```ts
+ * sameJwsAlg('EdDSA', 'Ed25519'); // true
+ * ```
+ */
 export function sameJwsAlg(a: unknown, b: unknown): boolean {
   const norm = (x: unknown) => (x === 'Ed25519' ? 'EdDSA' : x);
   return norm(a) === norm(b);
@@ -99,6 +122,12 @@ export function importPublicJwk(jwk: unknown, alg?: string): KeyObject {
  * node:crypto. ES256 signatures are the raw 64-byte R‖S (RFC 7518 §3.4), not DER. The
  * signature segment must decode to exactly its length's worth of bytes, so one token is
  * one string.
+ *
+ * @example
+ * ```ts
+ * const [h, p, s] = jws.split('.');
+ * const ok = verifyJws('ES256', importPublicJwk(jwk, 'ES256'), `${h}.${p}`, s);
+ * ```
  */
 export function verifyJws(alg: AsymmetricJwsAlg, key: KeyObject, signingInput: string, signature: string): boolean {
   if (!/^[A-Za-z0-9_-]*$/.test(signature)) return false;
@@ -144,6 +173,15 @@ export interface CompactJws {
   signature: string;
 }
 
+/**
+ * Splits a compact JWS and decodes its header and payload, without verifying anything.
+ *
+ * @example
+ * ```ts
+ * const jws = splitCompactJws(token, 8192);
+ * if (jws && jws.header.alg === 'ES256') verifyJws('ES256', key, jws.signingInput, jws.signature);
+ * ```
+ */
 export function splitCompactJws(token: unknown, maxLength: number): CompactJws | null {
   if (typeof token !== 'string' || token.length > maxLength) return null;
   const parts = token.split('.');

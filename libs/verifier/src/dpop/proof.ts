@@ -149,7 +149,14 @@ export class DpopProofChecker {
   }
 }
 
-/** RFC 9449 §4.2 `ath`: base64url(SHA-256(the access token's ASCII)). */
+/**
+ * RFC 9449 §4.2 `ath`: base64url(SHA-256(the access token's ASCII)).
+ *
+ * @example
+ * ```ts
+ * const proofClaims = { htm: 'GET', htu, iat, jti, ath: accessTokenHash(accessToken) };
+ * ```
+ */
 export function accessTokenHash(token: string): string {
   return createHash('sha256').update(token, 'ascii').digest('base64url');
 }
