@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessStoppedError, CLOCK, ProblemError, Problems, epochSeconds, newId, type Clock } from '@gatehouse/core';
-import { PrismaService, type Tx } from '@gatehouse/db';
+import { PolicyService } from '@gatehouse/control';
+import { PrismaService } from '@gatehouse/db';
 import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
 import { KEK, KeyedHasher, PasswordHasher, randomSecret } from '@gatehouse/credentials';
 import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
@@ -32,17 +33,6 @@ export const policyTokenRefused = () =>
   new ProblemError(401, 'policy_token_invalid', 'Sign-in session rejected', {
     detail: 'The policy_token is not valid; sign in again.',
   });
-
-/**
- * Records the acceptance of `version` for `user` as `POST /v1/me/policy-acceptances` does,
- * calling `within` inside its transaction once the version is the required one (the app
- * layer binds this to the control layer's PolicyService, which directory may not import).
- */
-export type PolicyAcceptor = (
-  user: { id: string; tier: 'user' },
-  version: string,
-  within: (tx: Tx) => Promise<void>,
-) => Promise<unknown>;
 
 /** What a sign-in needs of the application it comes through. */
 interface SignInApp {
@@ -82,6 +72,7 @@ export class UserAuthService {
     private readonly limiter: RateLimiter,
     private readonly issuer: TokenIssuer,
     private readonly refreshTokens: RefreshTokenService,
+    private readonly policy: PolicyService,
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -129,15 +120,14 @@ export class UserAuthService {
   /**
    * The policy step (docs/control.md#policy): the `policy_token` a sign-in stopped only by
    * an unaccepted policy handed out, and the version the user accepts. The token must be
-   * live and this org's; the acceptance is recorded by `accept` (the control layer's, as
-   * at `POST /v1/me/policy-acceptances`), which spends the token in its transaction; then
+   * live and this org's; the acceptance is recorded by the control layer's PolicyService,
+   * as at `POST /v1/me/policy-acceptances`, and spends the token in its transaction; then
    * the sign-in completes through the same path as `login`, so the access gate decides again.
    */
   async completePolicyStep(
     meta: RequestMeta,
     orgId: string,
     input: { policy_token: string; version: string },
-    accept: PolicyAcceptor,
   ): Promise<UserTokens> {
     await this.limit(meta, `user-login:addr:${meta.sourceIp ?? 'unknown'}`, USER_LOGIN_PER_ADDRESS, orgId);
     const now = this.clock.now();
@@ -173,7 +163,8 @@ export class UserAuthService {
     if (ended) throw await refuse('sessions ended since the password was checked');
 
     try {
-      await accept({ id: challenge.userId, tier: 'user' }, input.version, async (tx) => {
+      const acceptor = { id: challenge.userId, tier: 'user' } as const;
+      await this.policy.accept(acceptor, meta, orgId, input.version, 'self', async (tx) => {
         const spent = await tx.userPolicyChallenge.updateMany({
           where: { id: challenge.id, consumedAt: null, expiresAt: { gt: now } },
           data: { consumedAt: now },

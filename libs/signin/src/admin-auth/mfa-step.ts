@@ -11,7 +11,7 @@ import {
   Totp,
 } from '@gatehouse/credentials';
 import { RefreshTokenService, TokenIssuer, type TokenResponse, AnomalyDetector } from '@gatehouse/tokens';
-import { AdminService } from '../admin.service';
+import { AdminService } from '@gatehouse/directory';
 import { challengeHasher } from './password-step';
 import { SignInThrottle } from './sign-in-throttle';
 
