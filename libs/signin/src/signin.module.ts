@@ -6,6 +6,7 @@ import { MfaStepFlow } from './admin-auth/mfa-step';
 import { PasswordStepFlow } from './admin-auth/password-step';
 import { AdminSessionFlow } from './admin-auth/session';
 import { SignInThrottle } from './admin-auth/sign-in-throttle';
+import { SignInInteractionRepository } from './interactions/sign-in-interaction.repository';
 import { UserAuthService } from './user-auth.service';
 
 /**
@@ -23,6 +24,7 @@ import { UserAuthService } from './user-auth.service';
     EnrolmentFlow,
     AdminSessionFlow,
     UserAuthService,
+    SignInInteractionRepository,
   ],
   exports: [AdminAuthService, UserAuthService],
 })

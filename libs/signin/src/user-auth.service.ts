@@ -1,11 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AccessStoppedError, CLOCK, ProblemError, Problems, epochSeconds, newId, type Clock } from '@gatehouse/core';
+import { Injectable } from '@nestjs/common';
+import { AccessStoppedError, ProblemError, Problems, epochSeconds } from '@gatehouse/core';
 import { PolicyService } from '@gatehouse/control';
 import { PrismaService } from '@gatehouse/db';
 import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
-import { KEK, KeyedHasher, PasswordHasher, randomSecret } from '@gatehouse/credentials';
+import { PasswordHasher } from '@gatehouse/credentials';
 import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
 import { RefreshTokenService, TokenIssuer, appLiveness, userLiveness } from '@gatehouse/tokens';
+import { SignInInteractionRepository, type SignInInteraction } from './interactions/sign-in-interaction.repository';
 
 export interface UserTokens {
   access_token: string;
@@ -24,7 +25,6 @@ export const USER_LOGIN_PER_ADDRESS: RateLimitPolicy = { name: 'login-address', 
 
 /** The policy step of sign-in (docs/control.md#policy): how long its `policy_token` lives. */
 export const POLICY_TOKEN_TTL_S = 300;
-const POLICY_TOKEN_PREFIX = 'gha';
 /** The one stop the policy step answers (docs/control.md#reasons). */
 const POLICY_NOT_ACCEPTED = 'policy_not_accepted';
 
@@ -57,13 +57,12 @@ const invalidClient = () =>
  * belong to the org named in the route. The token is a `tier: user` token carrying the
  * org, the app's client_id and the scopes the app holds, plus a rotating refresh token
  * bound to that app. A sign-in stopped only because the org requires a policy version the
- * user has not accepted hands out a `policy_token` for the policy step, where the user
- * accepts and the sign-in completes (docs/control.md#policy).
+ * user has not accepted hands out a `policy_token` for the policy step (the handle of a
+ * `user_policy` interaction), where the user accepts and the sign-in completes
+ * (docs/control.md#policy).
  */
 @Injectable()
 export class UserAuthService {
-  private readonly policyChallenges: KeyedHasher;
-
   constructor(
     private readonly prisma: PrismaService,
     private readonly passwords: PasswordHasher,
@@ -73,11 +72,8 @@ export class UserAuthService {
     private readonly issuer: TokenIssuer,
     private readonly refreshTokens: RefreshTokenService,
     private readonly policy: PolicyService,
-    @Inject(KEK) kek: Buffer,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    this.policyChallenges = new KeyedHasher(kek, 'policy-challenge');
-  }
+    private readonly interactions: SignInInteractionRepository,
+  ) {}
 
   async login(
     meta: RequestMeta,
@@ -130,13 +126,10 @@ export class UserAuthService {
     input: { policy_token: string; version: string },
   ): Promise<UserTokens> {
     await this.limit(meta, `user-login:addr:${meta.sourceIp ?? 'unknown'}`, USER_LOGIN_PER_ADDRESS, orgId);
-    const now = this.clock.now();
-    const token = input.policy_token;
-    const found = token.startsWith(`${POLICY_TOKEN_PREFIX}_`)
-      ? await this.prisma.userPolicyChallenge.findUnique({ where: { tokenHash: this.policyChallenges.hash(token) } })
-      : null;
+    const found = await this.interactions.findLive('user_policy', input.policy_token);
     // Another org's token is refused like an unknown one, and its user is not named here.
-    const challenge = found?.orgId === orgId ? found : null;
+    const challenge =
+      found.status !== 'unknown' && found.interaction.orgId === orgId ? policyStep(found.interaction) : null;
     const refuse = async (reason: string) => {
       await this.audit.recordAlone(meta, {
         action: 'user.login',
@@ -148,7 +141,7 @@ export class UserAuthService {
       });
       return policyTokenRefused();
     };
-    if (!challenge || challenge.consumedAt || challenge.expiresAt <= now) {
+    if (!challenge || found.status !== 'live') {
       throw await refuse('unknown, spent or expired policy_token');
     }
     const org = await this.prisma.organization.findUnique({ where: { id: orgId }, select: { id: true, name: true } });
@@ -165,11 +158,7 @@ export class UserAuthService {
     try {
       const acceptor = { id: challenge.userId, tier: 'user' } as const;
       await this.policy.accept(acceptor, meta, orgId, input.version, 'self', async (tx) => {
-        const spent = await tx.userPolicyChallenge.updateMany({
-          where: { id: challenge.id, consumedAt: null, expiresAt: { gt: now } },
-          data: { consumedAt: now },
-        });
-        if (spent.count !== 1) throw new PolicyTokenSpent();
+        if (!(await this.interactions.consume(challenge.id, tx))) throw new PolicyTokenSpent();
       });
     } catch (err) {
       if (err instanceof PolicyTokenSpent) throw await refuse('unknown, spent or expired policy_token');
@@ -268,24 +257,26 @@ export class UserAuthService {
     });
     // Lifted between the decision and this read: the stop stands as decided, without a step.
     if (!policy?.policyVersion) return stop;
-    const token = randomSecret(POLICY_TOKEN_PREFIX);
-    const now = this.clock.now();
-    await this.prisma.userPolicyChallenge.create({
-      data: {
-        id: newId('challenge'),
-        orgId,
-        userId,
-        clientId,
-        tokenHash: this.policyChallenges.hash(token),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + POLICY_TOKEN_TTL_S * 1000),
-      },
+    const { handle } = await this.interactions.create({
+      kind: 'user_policy',
+      subjectId: userId,
+      orgId,
+      clientId,
+      stepsDone: ['password'],
+      ttlS: POLICY_TOKEN_TTL_S,
     });
     return new AccessStoppedError(stop.decision, {
-      policy_token: token,
+      policy_token: handle,
       policy_token_expires_in: POLICY_TOKEN_TTL_S,
       policy_version: policy.policyVersion,
       ...(policy.policyDocumentUrl ? { policy_document_url: policy.policyDocumentUrl } : {}),
     });
   }
+}
+
+/** The parts of a `user_policy` interaction the step acts on (all set when it was offered). */
+function policyStep(i: SignInInteraction): { id: string; userId: string; clientId: string; createdAt: Date } | null {
+  return i.subjectId && i.clientId
+    ? { id: i.id, userId: i.subjectId, clientId: i.clientId, createdAt: i.createdAt }
+    : null;
 }
