@@ -255,7 +255,7 @@ export class ClientAuthenticator {
       })),
       authMethod: row.token_endpoint_auth_method,
       // Validated when registered; imported once here, not per assertion.
-      keys: row.jwks === null ? null : importClientJwks(row.jwks, 'inline'),
+      keys: row.jwks === null ? null : inlineKeys(row.jwks),
       jwksUri: row.jwks_uri,
       dpopBound: row.dpop_bound_access_tokens,
       dpopNonceRequired: row.dpop_nonce_required,
@@ -303,6 +303,18 @@ function view(app: ClientRecord, method: AuthenticatedClient['method']): Authent
     dpopNonceRequired: app.dpopNonceRequired,
     method,
   };
+}
+
+/**
+ * A set the API accepted always imports; one changed behind its back (SQL by hand) that no
+ * longer does verifies nothing, rather than failing every request of the client with a 500.
+ */
+function inlineKeys(jwks: unknown): ClientRecord['keys'] {
+  try {
+    return importClientJwks(jwks, 'inline');
+  } catch {
+    return [];
+  }
 }
 
 /** RFC 6749 §2.3.1: client_id and secret are form-urlencoded before base64. */
