@@ -29,7 +29,7 @@ export interface JwksIssue {
 }
 
 /**
- * Registration rules for an app's inline `jwks` (docs/client-authentication.md#keys): a JSON
+ * Registration rules for an app's inline `jwks` (docs/client-authentication.md#registering-keys): a JSON
  * object with a `keys` array of 1–10 keys, at most 16 KB; every key public (no `d`, `p`,
  * `q`, `dp`, `dq`, `qi`, `oth`, `k`), RSA (2048–8192 bits), EC P-256 or OKP Ed25519, with
  * an `alg`, if any, of RS256/PS256, ES256 or EdDSA (Ed25519) matching its type, `use` `sig` if

@@ -28,7 +28,7 @@ export class ClientKeysUnavailable extends Error {
 }
 
 /**
- * The public keys a `private_key_jwt` client signs with (docs/client-authentication.md#keys):
+ * The public keys a `private_key_jwt` client signs with (docs/client-authentication.md#registering-keys):
  * its inline `jwks` (imported when the client cache loads the app), or its `jwks_uri`,
  * fetched through the guarded fetcher (64 KB cap) and cached per URL.
  */
