@@ -266,7 +266,7 @@ describe('ProtectedResource', () => {
 
     it('answers metadata and refusals itself, and hands the principal on', async () => {
       const meta = await fetch(`${base}/.well-known/oauth-protected-resource/mcp`);
-      expect((await meta.json()).resource).toBe(RESOURCE);
+      expect(((await meta.json()) as { resource: string }).resource).toBe(RESOURCE);
       const none = await fetch(`${base}/mcp`);
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toContain('resource_metadata=');
