@@ -1,4 +1,4 @@
-import { VerifierError } from '../errors';
+import { VerifierError, type VerifierErrorCode } from '../errors';
 import type { VerifiedPrincipal } from '../principal';
 import { createVerifier, type Verifier, type VerifierOptions } from '../verifier';
 import { bearerChallenge } from './challenge';
@@ -50,6 +50,9 @@ export type ProtectedOutcome =
   | { kind: 'respond'; status: number; headers: Record<string, string>; body: string };
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+/** Distinct refusals kept rendered: a server has a handful of scope sets and error texts. */
+const RENDERED_MAX = 256;
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } as const;
 
 /**
@@ -85,6 +88,7 @@ export class ProtectedResource {
   private readonly metadataBody: string;
   private readonly metadataHeaders: Record<string, string>;
   private readonly realm?: string;
+  private readonly rendered = new Map<string, Extract<ProtectedOutcome, { kind: 'respond' }>>();
 
   constructor(options: ProtectedResourceOptions) {
     if (!options.issuer) throw new TypeError('createProtectedResource: issuer is required');
@@ -128,9 +132,11 @@ export class ProtectedResource {
    * const outcome = await notes.handle({ method: 'GET', url: '/mcp', authorization: 'Bearer eyJ…' }, ['notes:read']);
    * ```
    */
-  async handle(req: ProtectedRequest, scopes: readonly string[] = []): Promise<ProtectedOutcome> {
+  handle(req: ProtectedRequest, scopes: readonly string[] = NO_SCOPES): Promise<ProtectedOutcome> {
     const q = req.url.indexOf('?');
-    if (this.paths.has(q < 0 ? req.url : req.url.slice(0, q))) return this.metadataResponse(req.method);
+    if (this.paths.has(q < 0 ? req.url : req.url.slice(0, q))) {
+      return Promise.resolve(this.metadataResponse(req.method));
+    }
     return this.authenticate(req.authorization, scopes);
   }
 
@@ -143,33 +149,40 @@ export class ProtectedResource {
    * const outcome = await notes.authenticate(req.headers.authorization, ['notes:read']);
    * ```
    */
-  async authenticate(
+  authenticate(
     authorization: string | string[] | undefined,
-    scopes: readonly string[] = [],
+    scopes: readonly string[] = NO_SCOPES,
   ): Promise<ProtectedOutcome> {
     if (authorization === undefined || authorization === '') {
-      return this.refuse(new VerifierError('token_missing', 'A bearer access token is required.'), scopes);
+      return Promise.resolve(this.refusal('token_missing', 'A bearer access token is required.', scopes));
     }
     const m = typeof authorization === 'string' ? BEARER.exec(authorization) : null;
     if (!m) {
-      return this.refuse(
-        new VerifierError('invalid_request', 'The Authorization header is not a single Bearer token.'),
-        scopes,
+      return Promise.resolve(
+        this.refusal('invalid_request', 'The Authorization header is not a single Bearer token.', scopes),
       );
     }
-    let principal: VerifiedPrincipal;
-    try {
-      principal = await this.verifier.verify(m[1]);
-    } catch (err) {
-      if (err instanceof VerifierError) return this.refuse(err, scopes);
-      throw err;
-    }
+    const token = m[1];
+    // Plain promises rather than async functions: on the hot path the verifier resolves at
+    // once, and each extra async layer costs a promise and microtask turns per request
+    // (bench/verify-bench.mjs).
+    return this.verifier.verify(token).then(
+      (principal) => this.admit(principal, token, scopes),
+      (err: unknown) => {
+        if (!(err instanceof VerifierError)) throw err;
+        return Object.keys(err.headers).length
+          ? this.refuse(err, scopes)
+          : this.refusal(err.code, err.description, scopes);
+      },
+    );
+  }
+
+  private admit(principal: VerifiedPrincipal, token: string, scopes: readonly string[]): ProtectedOutcome {
     // RFC 8707 / the MCP profile: a token for this resource names it, and nothing else.
     if (principal.aud.length !== 1 || principal.aud[0] !== this.resource) {
-      return this.refuse(new VerifierError('audience_invalid', 'The token is meant for another audience.'), scopes);
+      return this.refusal('audience_invalid', 'The token is meant for another audience.', scopes);
     }
-    const outcome = this.authorize(principal, scopes);
-    return outcome.kind === 'allow' ? { kind: 'allow', principal, token: m[1] } : outcome;
+    return this.lacks(principal, scopes) ?? { kind: 'allow', principal, token };
   }
 
   /**
@@ -184,16 +197,18 @@ export class ProtectedResource {
    * ```
    */
   authorize(principal: VerifiedPrincipal, scopes: readonly string[]): ProtectedOutcome {
-    for (const s of scopes) {
-      if (!principal.scopes.includes(s)) {
+    return this.lacks(principal, scopes) ?? { kind: 'allow', principal, token: '' };
+  }
+
+  /** The 403 for the first scope the principal lacks, or undefined. */
+  private lacks(principal: VerifiedPrincipal, scopes: readonly string[]): ProtectedOutcome | undefined {
+    for (let i = 0; i < scopes.length; i++) {
+      if (!principal.scopes.includes(scopes[i])) {
         const missing = scopes.filter((x) => !principal.scopes.includes(x));
-        return this.refuse(
-          new VerifierError('insufficient_scope', `This operation needs the scope ${missing.join(' ')}.`),
-          scopes,
-        );
+        return this.refusal('insufficient_scope', `This operation needs the scope ${missing.join(' ')}.`, scopes);
       }
     }
-    return { kind: 'allow', principal, token: '' };
+    return undefined;
   }
 
   /**
@@ -217,6 +232,27 @@ export class ProtectedResource {
       });
     }
     return { kind: 'respond', status: err.status, headers, body: JSON.stringify(err.toJSON()) };
+  }
+
+  /**
+   * {@link refuse} for an error without headers of its own, rendered once per distinct error
+   * and scope set (building the challenge and the body costs as much as a verification's
+   * bookkeeping; bench/verify-bench.mjs). The answer is shared: treat it as read-only.
+   */
+  private refusal(
+    code: VerifierErrorCode,
+    description: string,
+    scopes: readonly string[],
+  ): Extract<ProtectedOutcome, { kind: 'respond' }> {
+    const key = `${code}\n${description}\n${scopes.join(' ')}`;
+    let answer = this.rendered.get(key);
+    if (!answer) {
+      if (this.rendered.size >= RENDERED_MAX) this.rendered.clear();
+      answer = this.refuse(new VerifierError(code, description), scopes);
+      Object.freeze(answer.headers);
+      this.rendered.set(key, Object.freeze(answer));
+    }
+    return answer;
   }
 
   /** Stops the verifier's background work (its revocation feed) when it was created here. */
