@@ -13,7 +13,7 @@ const swc = [
   },
 ];
 
-const libs = ['core', 'db', 'credentials', 'audit', 'keys', 'tokens', 'directory', 'oauth', 'ratelimit', 'verifier', 'control'];
+const libs = ['core', 'db', 'credentials', 'audit', 'keys', 'tokens', 'directory', 'oauth', 'ratelimit', 'verifier', 'control', 'signin'];
 const moduleNameMapper = {
   ...Object.fromEntries(libs.map((l) => [`^@gatehouse/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
   '^@gatehouse/verifier/nest$': '<rootDir>/libs/verifier/src/nest/index.ts',

@@ -85,7 +85,8 @@ describe('the policy step of user sign-in', () => {
 
     // Stored only as a hash.
     const [row] = await gh.sql<{ token_hash: string; user_id: string; consumed_at: Date | null }>(
-      'SELECT token_hash, user_id, consumed_at FROM user_policy_challenges WHERE org_id = $1',
+      `SELECT handle_hash AS token_hash, subject_id AS user_id, consumed_at FROM sign_in_interactions
+        WHERE kind = 'user_policy' AND org_id = $1`,
       [f.orgId],
     );
     expect(row).toMatchObject({ user_id: f.user.id, consumed_at: null });

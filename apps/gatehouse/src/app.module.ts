@@ -10,6 +10,7 @@ import { DirectoryModule } from '@gatehouse/directory';
 import { KeysModule } from '@gatehouse/keys';
 import { OAuthModule } from '@gatehouse/oauth';
 import { RateLimitModule } from '@gatehouse/ratelimit';
+import { SignInModule } from '@gatehouse/signin';
 import { ACCESS_GATE, TokensModule, type AccessGate } from '@gatehouse/tokens';
 import { BearerGuard } from './auth/bearer.guard';
 import { BearerStrategy } from './auth/bearer.strategy';
@@ -84,6 +85,7 @@ export class AppModule {
         DirectoryModule,
         OAuthModule,
         ControlModule,
+        SignInModule,
         PassportModule,
         ConsoleModule,
       ],

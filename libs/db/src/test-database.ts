@@ -13,7 +13,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(serverUrl: string): Promise<TestDatabase> {
+/** `migrations`: the directory to migrate from (default prisma/migrations), e.g. a prefix of it to test a migration. */
+export async function createTestDatabase(serverUrl: string, migrations?: string): Promise<TestDatabase> {
   const name = `gh_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: withDatabase(serverUrl, 'postgres') });
   await admin.connect();
@@ -23,7 +24,7 @@ export async function createTestDatabase(serverUrl: string): Promise<TestDatabas
     await admin.end();
   }
   const url = withDatabase(serverUrl, name);
-  await migrate(url);
+  await migrate(url, migrations);
   return {
     url,
     name,

@@ -1,4 +1,3 @@
-export * from './admin-auth.service';
 export * from './admin.service';
 export * from './app.service';
 export * from './app-secret.service';
@@ -6,9 +5,7 @@ export * from './org-access';
 export * from './org.service';
 export * from './user.service';
 export * from './pagination';
-export * from './login-throttle';
 export * from './directory.module';
-export * from './user-auth.service';
 export * from './principal-revocation.service';
 export * from './managed-token.service';
 export * from './anomaly-review.service';

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/comm
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import { GATEHOUSE_CONFIG, ProblemError, Problems, type AdminPrincipal, type GatehouseConfig } from '@gatehouse/core';
-import { AdminAuthService, type AdminTokens } from '@gatehouse/directory';
+import { AdminAuthService, type AdminTokens } from '@gatehouse/signin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { jsonSchema } from '../http/openapi';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DirectoryModule } from '@gatehouse/directory';
+import { SignInModule } from '@gatehouse/signin';
 import { AuditVerifyController } from './audit-verify.controller';
 import { ConsoleSessionController } from './console-session.controller';
 import { TokenInspectController } from './token-inspect.controller';
@@ -7,7 +7,7 @@ import { TokenInspectionService } from './token-inspection.service';
 
 /** The API the admin console needs beyond the rest of /v1 (docs/console.md). */
 @Module({
-  imports: [DirectoryModule],
+  imports: [SignInModule],
   controllers: [ConsoleSessionController, TokenInspectController, AuditVerifyController],
   providers: [TokenInspectionService],
 })

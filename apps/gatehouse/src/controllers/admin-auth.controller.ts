@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { AdminPrincipal } from '@gatehouse/core';
-import { AdminAuthService } from '@gatehouse/directory';
+import { AdminAuthService } from '@gatehouse/signin';
 import type { z } from 'zod';
 import { Access, Public } from '../http/public.decorator';
 import { Caller, Meta } from '../http/request-meta.decorator';

@@ -1,9 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
-import { PolicyService } from '@gatehouse/control';
 import type { Principal } from '@gatehouse/core';
-import { PrincipalRevocationService, UserAuthService, UserService } from '@gatehouse/directory';
+import { PrincipalRevocationService, UserService } from '@gatehouse/directory';
+import { UserAuthService } from '@gatehouse/signin';
 import type { z } from 'zod';
 import { OrgId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
@@ -20,7 +20,6 @@ export class UsersController {
     private readonly users: UserService,
     private readonly auth: UserAuthService,
     private readonly revocations: PrincipalRevocationService,
-    private readonly policy: PolicyService,
   ) {}
 
   /** User sign-in through one of the org's apps → user access token + refresh token. */
@@ -50,9 +49,7 @@ export class UsersController {
     @Param('orgId', OrgId) orgId: string,
     @Body(new ZodPipe(userLoginPolicy)) body: z.infer<typeof userLoginPolicy>,
   ) {
-    return this.auth.completePolicyStep(meta, orgId, body, (user, version, within) =>
-      this.policy.accept(user, meta, orgId, version, 'self', within),
-    );
+    return this.auth.completePolicyStep(meta, orgId, body);
   }
 
   @Post()

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, MFA_ENROLL_SCOPE, newId, Problems, type Clock } from '@gatehouse/core';
+import { Injectable } from '@nestjs/common';
+import { MFA_ENROLL_SCOPE, Problems } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
-import { KEK, KeyedHasher, PasswordHasher, randomSecret } from '@gatehouse/credentials';
+import { PasswordHasher } from '@gatehouse/credentials';
 import { TokenIssuer } from '@gatehouse/tokens';
+import { SignInInteractionRepository } from '../interactions/sign-in-interaction.repository';
 import { SignInThrottle } from './sign-in-throttle';
 
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
@@ -15,29 +16,21 @@ export type PasswordStep =
   | { mfa_token: string; expires_in: number }
   | { mfa_enrollment_required: true; access_token: string; token_type: 'Bearer'; expires_in: number; scope: string };
 
-/** The challenge hash of an `mfa_token`, shared by both steps. */
-export const challengeHasher = (kek: Buffer) => new KeyedHasher(kek, 'mfa-challenge');
-
 /**
  * Admin sign-in, first step: the password. Before enrolment the only thing a password buys
  * is an enrolment-only token (`mfa:enroll`); after it, a single-use `mfa_token` for the
- * second step. Failures count per submitted email before the account is looked up.
+ * second step: the handle of an `admin_mfa` interaction with the password step done. Failures count per submitted email before the account is looked up.
  */
 @Injectable()
 export class PasswordStepFlow {
-  private readonly challenges: KeyedHasher;
-
   constructor(
     private readonly prisma: PrismaService,
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
     private readonly throttle: SignInThrottle,
     private readonly issuer: TokenIssuer,
-    @Inject(KEK) kek: Buffer,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    this.challenges = challengeHasher(kek);
-  }
+    private readonly interactions: SignInInteractionRepository,
+  ) {}
 
   async login(meta: RequestMeta, email: string, password: string): Promise<PasswordStep> {
     await this.throttle.limitAddress(meta);
@@ -90,22 +83,18 @@ export class PasswordStepFlow {
         scope: response.scope,
       };
     }
-    const mfaToken = randomSecret('ghc');
-    await this.prisma.transaction(async (tx) => {
-      await tx.loginChallenge.create({
-        data: {
-          id: newId('challenge'),
-          adminId: admin.id,
-          tokenHash: this.challenges.hash(mfaToken),
-          expiresAt: new Date(this.clock.now().getTime() + MFA_CHALLENGE_TTL_S * 1000),
-        },
-      });
+    const mfaToken = await this.prisma.transaction(async (tx) => {
+      const { handle } = await this.interactions.create(
+        { kind: 'admin_mfa', subjectId: admin.id, stepsDone: ['password'], ttlS: MFA_CHALLENGE_TTL_S },
+        tx,
+      );
       await this.audit.record(tx, meta, {
         action: 'admin.login.password',
         outcome: 'success',
         actor: { id: admin.id, tier: 'admin' },
         details: { next: 'mfa' },
       });
+      return handle;
     });
     return { mfa_token: mfaToken, expires_in: MFA_CHALLENGE_TTL_S };
   }

@@ -1,10 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AccessStoppedError, CLOCK, ProblemError, Problems, epochSeconds, newId, type Clock } from '@gatehouse/core';
-import { PrismaService, type Tx } from '@gatehouse/db';
+import { Injectable } from '@nestjs/common';
+import { AccessStoppedError, ProblemError, Problems, epochSeconds } from '@gatehouse/core';
+import { PolicyService } from '@gatehouse/control';
+import { PrismaService } from '@gatehouse/db';
 import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
-import { KEK, KeyedHasher, PasswordHasher, randomSecret } from '@gatehouse/credentials';
+import { PasswordHasher } from '@gatehouse/credentials';
 import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
 import { RefreshTokenService, TokenIssuer, appLiveness, userLiveness } from '@gatehouse/tokens';
+import { SignInInteractionRepository, type SignInInteraction } from './interactions/sign-in-interaction.repository';
 
 export interface UserTokens {
   access_token: string;
@@ -23,7 +25,6 @@ export const USER_LOGIN_PER_ADDRESS: RateLimitPolicy = { name: 'login-address', 
 
 /** The policy step of sign-in (docs/control.md#policy): how long its `policy_token` lives. */
 export const POLICY_TOKEN_TTL_S = 300;
-const POLICY_TOKEN_PREFIX = 'gha';
 /** The one stop the policy step answers (docs/control.md#reasons). */
 const POLICY_NOT_ACCEPTED = 'policy_not_accepted';
 
@@ -32,17 +33,6 @@ export const policyTokenRefused = () =>
   new ProblemError(401, 'policy_token_invalid', 'Sign-in session rejected', {
     detail: 'The policy_token is not valid; sign in again.',
   });
-
-/**
- * Records the acceptance of `version` for `user` as `POST /v1/me/policy-acceptances` does,
- * calling `within` inside its transaction once the version is the required one (the app
- * layer binds this to the control layer's PolicyService, which directory may not import).
- */
-export type PolicyAcceptor = (
-  user: { id: string; tier: 'user' },
-  version: string,
-  within: (tx: Tx) => Promise<void>,
-) => Promise<unknown>;
 
 /** What a sign-in needs of the application it comes through. */
 interface SignInApp {
@@ -67,13 +57,12 @@ const invalidClient = () =>
  * belong to the org named in the route. The token is a `tier: user` token carrying the
  * org, the app's client_id and the scopes the app holds, plus a rotating refresh token
  * bound to that app. A sign-in stopped only because the org requires a policy version the
- * user has not accepted hands out a `policy_token` for the policy step, where the user
- * accepts and the sign-in completes (docs/control.md#policy).
+ * user has not accepted hands out a `policy_token` for the policy step (the handle of a
+ * `user_policy` interaction), where the user accepts and the sign-in completes
+ * (docs/control.md#policy).
  */
 @Injectable()
 export class UserAuthService {
-  private readonly policyChallenges: KeyedHasher;
-
   constructor(
     private readonly prisma: PrismaService,
     private readonly passwords: PasswordHasher,
@@ -82,11 +71,9 @@ export class UserAuthService {
     private readonly limiter: RateLimiter,
     private readonly issuer: TokenIssuer,
     private readonly refreshTokens: RefreshTokenService,
-    @Inject(KEK) kek: Buffer,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    this.policyChallenges = new KeyedHasher(kek, 'policy-challenge');
-  }
+    private readonly policy: PolicyService,
+    private readonly interactions: SignInInteractionRepository,
+  ) {}
 
   async login(
     meta: RequestMeta,
@@ -129,24 +116,20 @@ export class UserAuthService {
   /**
    * The policy step (docs/control.md#policy): the `policy_token` a sign-in stopped only by
    * an unaccepted policy handed out, and the version the user accepts. The token must be
-   * live and this org's; the acceptance is recorded by `accept` (the control layer's, as
-   * at `POST /v1/me/policy-acceptances`), which spends the token in its transaction; then
+   * live and this org's; the acceptance is recorded by the control layer's PolicyService,
+   * as at `POST /v1/me/policy-acceptances`, and spends the token in its transaction; then
    * the sign-in completes through the same path as `login`, so the access gate decides again.
    */
   async completePolicyStep(
     meta: RequestMeta,
     orgId: string,
     input: { policy_token: string; version: string },
-    accept: PolicyAcceptor,
   ): Promise<UserTokens> {
     await this.limit(meta, `user-login:addr:${meta.sourceIp ?? 'unknown'}`, USER_LOGIN_PER_ADDRESS, orgId);
-    const now = this.clock.now();
-    const token = input.policy_token;
-    const found = token.startsWith(`${POLICY_TOKEN_PREFIX}_`)
-      ? await this.prisma.userPolicyChallenge.findUnique({ where: { tokenHash: this.policyChallenges.hash(token) } })
-      : null;
+    const found = await this.interactions.findLive('user_policy', input.policy_token);
     // Another org's token is refused like an unknown one, and its user is not named here.
-    const challenge = found?.orgId === orgId ? found : null;
+    const challenge =
+      found.status !== 'unknown' && found.interaction.orgId === orgId ? policyStep(found.interaction) : null;
     const refuse = async (reason: string) => {
       await this.audit.recordAlone(meta, {
         action: 'user.login',
@@ -158,7 +141,7 @@ export class UserAuthService {
       });
       return policyTokenRefused();
     };
-    if (!challenge || challenge.consumedAt || challenge.expiresAt <= now) {
+    if (!challenge || found.status !== 'live') {
       throw await refuse('unknown, spent or expired policy_token');
     }
     const org = await this.prisma.organization.findUnique({ where: { id: orgId }, select: { id: true, name: true } });
@@ -173,12 +156,9 @@ export class UserAuthService {
     if (ended) throw await refuse('sessions ended since the password was checked');
 
     try {
-      await accept({ id: challenge.userId, tier: 'user' }, input.version, async (tx) => {
-        const spent = await tx.userPolicyChallenge.updateMany({
-          where: { id: challenge.id, consumedAt: null, expiresAt: { gt: now } },
-          data: { consumedAt: now },
-        });
-        if (spent.count !== 1) throw new PolicyTokenSpent();
+      const acceptor = { id: challenge.userId, tier: 'user' } as const;
+      await this.policy.accept(acceptor, meta, orgId, input.version, 'self', async (tx) => {
+        if (!(await this.interactions.consume(challenge.id, tx))) throw new PolicyTokenSpent();
       });
     } catch (err) {
       if (err instanceof PolicyTokenSpent) throw await refuse('unknown, spent or expired policy_token');
@@ -277,24 +257,26 @@ export class UserAuthService {
     });
     // Lifted between the decision and this read: the stop stands as decided, without a step.
     if (!policy?.policyVersion) return stop;
-    const token = randomSecret(POLICY_TOKEN_PREFIX);
-    const now = this.clock.now();
-    await this.prisma.userPolicyChallenge.create({
-      data: {
-        id: newId('challenge'),
-        orgId,
-        userId,
-        clientId,
-        tokenHash: this.policyChallenges.hash(token),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + POLICY_TOKEN_TTL_S * 1000),
-      },
+    const { handle } = await this.interactions.create({
+      kind: 'user_policy',
+      subjectId: userId,
+      orgId,
+      clientId,
+      stepsDone: ['password'],
+      ttlS: POLICY_TOKEN_TTL_S,
     });
     return new AccessStoppedError(stop.decision, {
-      policy_token: token,
+      policy_token: handle,
       policy_token_expires_in: POLICY_TOKEN_TTL_S,
       policy_version: policy.policyVersion,
       ...(policy.policyDocumentUrl ? { policy_document_url: policy.policyDocumentUrl } : {}),
     });
   }
+}
+
+/** The parts of a `user_policy` interaction the step acts on (all set when it was offered). */
+function policyStep(i: SignInInteraction): { id: string; userId: string; clientId: string; createdAt: Date } | null {
+  return i.subjectId && i.clientId
+    ? { id: i.id, userId: i.subjectId, clientId: i.clientId, createdAt: i.createdAt }
+    : null;
 }

@@ -3,7 +3,7 @@ import { CLOCK, ProblemError, Problems, type AdminPrincipal, type Clock } from '
 import { PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { generateRecoveryCodes, SecretBox, Totp } from '@gatehouse/credentials';
-import { AdminService } from '../admin.service';
+import { AdminService } from '@gatehouse/directory';
 import { mfaFailed } from './mfa-step';
 import { SignInThrottle } from './sign-in-throttle';
 

@@ -2,17 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ADMIN_SCOPE, CLOCK, GATEHOUSE_CONFIG, ProblemError, type Clock, type GatehouseConfig } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
-import {
-  KEK,
-  KeyedHasher,
-  looksLikeRecoveryCode,
-  normaliseRecoveryCode,
-  SecretBox,
-  Totp,
-} from '@gatehouse/credentials';
+import { looksLikeRecoveryCode, normaliseRecoveryCode, SecretBox, Totp } from '@gatehouse/credentials';
 import { RefreshTokenService, TokenIssuer, type TokenResponse, AnomalyDetector } from '@gatehouse/tokens';
-import { AdminService } from '../admin.service';
-import { challengeHasher } from './password-step';
+import { AdminService } from '@gatehouse/directory';
+import { isHandleOf } from '../interactions/interaction-kinds';
+import { SignInInteractionRepository } from '../interactions/sign-in-interaction.repository';
 import { SignInThrottle } from './sign-in-throttle';
 
 export type AdminTokens = Required<
@@ -27,13 +21,12 @@ export const mfaFailed = () =>
 
 /**
  * Admin sign-in, second step: the `mfa_token` plus a TOTP code (or a one-time recovery
- * code), then an access token and a rotating refresh token. The challenge, the TOTP time
- * step and the recovery code are each single-use, even against concurrent requests.
+ * code), then an access token and a rotating refresh token. The `mfa_token` (an `admin_mfa`
+ * interaction), the TOTP time step and the recovery code are each single-use, even against
+ * concurrent requests.
  */
 @Injectable()
 export class MfaStepFlow {
-  private readonly challenges: KeyedHasher;
-
   constructor(
     private readonly prisma: PrismaService,
     private readonly box: SecretBox,
@@ -44,31 +37,28 @@ export class MfaStepFlow {
     private readonly issuer: TokenIssuer,
     private readonly refreshTokens: RefreshTokenService,
     private readonly anomalies: AnomalyDetector,
-    @Inject(KEK) kek: Buffer,
+    private readonly interactions: SignInInteractionRepository,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    this.challenges = challengeHasher(kek);
-  }
+  ) {}
 
   async completeMfa(meta: RequestMeta, mfaToken: string, code: string): Promise<AdminTokens> {
     await this.throttle.limitAddress(meta);
     const now = this.clock.now();
-    if (typeof mfaToken !== 'string' || !mfaToken.startsWith('ghc_')) throw mfaFailed();
-    const challenge = await this.prisma.loginChallenge.findUnique({
-      where: { tokenHash: this.challenges.hash(mfaToken) },
-      include: { admin: true },
-    });
-    if (!challenge || challenge.consumedAt || challenge.expiresAt <= now) {
+    if (!isHandleOf('admin_mfa', mfaToken)) throw mfaFailed();
+    const found = await this.interactions.findLive('admin_mfa', mfaToken);
+    const subjectId = found.status === 'unknown' ? null : found.interaction.subjectId;
+    const admin = subjectId ? await this.prisma.administrator.findUnique({ where: { id: subjectId } }) : null;
+    if (found.status !== 'live' || !admin) {
       await this.audit.recordAlone(meta, {
         action: 'admin.login.mfa',
         outcome: 'failure',
-        actor: challenge ? { id: challenge.adminId, tier: 'admin' } : null,
+        actor: admin ? { id: admin.id, tier: 'admin' } : null,
         reason: 'unknown, spent or expired mfa_token',
       });
       throw mfaFailed();
     }
-    const admin = challenge.admin;
+    const interaction = found.interaction;
     const account = { adminId: admin.id, lockedUntil: admin.lockedUntil };
     await this.throttle.refuseIfLocked(meta, account, 'mfa');
     if (!admin.mfaActive || !admin.totpSecretEnc) throw mfaFailed();
@@ -95,13 +85,9 @@ export class MfaStepFlow {
 
     const scopes = [ADMIN_SCOPE];
     const result = await this.prisma.transaction(async (tx) => {
-      // Conditional updates make the challenge, the time step and the recovery code
+      // Conditional updates make the interaction, the time step and the recovery code
       // single-use even against concurrent requests carrying the same values.
-      const consumed = await tx.loginChallenge.updateMany({
-        where: { id: challenge.id, consumedAt: null },
-        data: { consumedAt: now },
-      });
-      if (consumed.count !== 1) return null;
+      if (!(await this.interactions.consume(interaction.id, tx))) return null;
       if (acceptedStep !== null) {
         const stepped = await tx.$executeRaw`UPDATE administrators SET totp_last_step = ${acceptedStep}
           WHERE id = ${admin.id} AND (totp_last_step IS NULL OR totp_last_step < ${acceptedStep})`;

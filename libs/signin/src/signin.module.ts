@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { DirectoryModule } from '@gatehouse/directory';
+import { AdminAuthService } from './admin-auth.service';
+import { EnrolmentFlow } from './admin-auth/enrolment';
+import { MfaStepFlow } from './admin-auth/mfa-step';
+import { PasswordStepFlow } from './admin-auth/password-step';
+import { AdminSessionFlow } from './admin-auth/session';
+import { SignInThrottle } from './admin-auth/sign-in-throttle';
+import { SignInInteractionRepository } from './interactions/sign-in-interaction.repository';
+import { UserAuthService } from './user-auth.service';
+
+/**
+ * Sign-in (docs/architecture.md#sign-in): the layer above directory, control and oauth that
+ * composes them, so no controller has to. The control layer's module is global; the
+ * directory's is imported for the administrators' recovery codes.
+ */
+@Module({
+  imports: [DirectoryModule],
+  providers: [
+    AdminAuthService,
+    SignInThrottle,
+    PasswordStepFlow,
+    MfaStepFlow,
+    EnrolmentFlow,
+    AdminSessionFlow,
+    UserAuthService,
+    SignInInteractionRepository,
+  ],
+  exports: [AdminAuthService, UserAuthService],
+})
+export class SignInModule {}
