@@ -226,6 +226,17 @@ describe('registered resources', () => {
       await gh.api('DELETE', `/v1/orgs/${acme.id}/apps/${app.client_id}`, { token: admin });
     });
 
+    it('is in the OpenAPI document', async () => {
+      const doc = (await gh.api('GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
+      expect(Object.keys(doc.paths['/v1/orgs/{orgId}/resources']).sort()).toEqual(['get', 'post']);
+      expect(Object.keys(doc.paths['/v1/orgs/{orgId}/resources/{resourceId}']).sort()).toEqual([
+        'delete',
+        'get',
+        'patch',
+      ]);
+      expect(Object.keys(doc.paths['/v1/orgs/{orgId}/client-registration']).sort()).toEqual(['get', 'put']);
+    });
+
     it('the sign-in lookup finds the org, the scopes and their descriptions by identifier', async () => {
       const lookup = gh.app.get(ResourceLookup);
       expect(await lookup.byIdentifier(MCP)).toMatchObject({
