@@ -1,7 +1,14 @@
 import type { VerifiedPrincipal } from '../principal';
 import type { ProtectedResource } from './protected-resource';
 
-/** What the adapters attach to a request they let through. */
+/**
+ * What the adapters attach to a request they let through.
+ *
+ * @example
+ * ```ts
+ * const { principal, token }: AuthenticatedRequest = authenticatedRequest(req)!;
+ * ```
+ */
 export interface AuthenticatedRequest {
   resource: ProtectedResource;
   principal: VerifiedPrincipal;

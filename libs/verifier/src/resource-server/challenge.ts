@@ -2,6 +2,12 @@
  * The `WWW-Authenticate: Bearer` challenge of a protected resource (RFC 6750 §3, with RFC 9728
  * §5.1's `resource_metadata`), so that a client that was refused learns where the metadata is
  * and which scopes the operation needs.
+ *
+ * @example
+ * ```ts
+ * const challenge: BearerChallenge = { resourceMetadata: notes.metadataUrl, scopes: ['notes:read'] };
+ * res.setHeader('WWW-Authenticate', bearerChallenge(challenge));
+ * ```
  */
 export interface BearerChallenge {
   /** RFC 9728 §5.1: the URL of the resource's metadata. */

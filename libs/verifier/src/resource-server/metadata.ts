@@ -4,7 +4,15 @@
  * which scopes it knows, starting from nothing but the resource's URL.
  */
 
-/** The fields of RFC 9728 §2 this package publishes. */
+/**
+ * The fields of RFC 9728 §2 this package publishes.
+ *
+ * @example
+ * ```ts
+ * const doc: ProtectedResourceMetadata = await (await fetch(notes.metadataUrl)).json();
+ * doc.authorization_servers; // ['https://id.example.com']
+ * ```
+ */
 export interface ProtectedResourceMetadata {
   /** The resource identifier: what tokens carry as `aud`, exactly as registered at Gatehouse. */
   resource: string;
@@ -17,7 +25,17 @@ export interface ProtectedResourceMetadata {
   resource_documentation?: string;
 }
 
-/** What {@link protectedResourceMetadata} is built from. */
+/**
+ * What {@link protectedResourceMetadata} is built from.
+ *
+ * @example
+ * ```ts
+ * const input: ProtectedResourceMetadataInput = {
+ *   resource: 'https://mcp.example.com/mcp',
+ *   authorizationServers: ['https://id.example.com'],
+ * };
+ * ```
+ */
 export interface ProtectedResourceMetadataInput {
   resource: string;
   authorizationServers: readonly string[];
@@ -26,7 +44,14 @@ export interface ProtectedResourceMetadataInput {
   resourceDocumentation?: string;
 }
 
-/** RFC 9728 §3: the well-known suffix. */
+/**
+ * RFC 9728 §3: the well-known suffix.
+ *
+ * @example
+ * ```ts
+ * `${origin}${PROTECTED_RESOURCE_WELL_KNOWN}`; // 'https://mcp.example.com/.well-known/oauth-protected-resource'
+ * ```
+ */
 export const PROTECTED_RESOURCE_WELL_KNOWN = '/.well-known/oauth-protected-resource';
 
 /**

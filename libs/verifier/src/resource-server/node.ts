@@ -2,7 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { attach, authenticatedRequest, type AuthenticatedRequest } from './authenticated';
 import type { ProtectedOutcome, ProtectedResource } from './protected-resource';
 
-/** Options of the adapters: the scopes the route needs. */
+/**
+ * Options of the adapters: the scopes the route needs.
+ *
+ * @example
+ * ```ts
+ * const writes: ProtectOptions = { scopes: ['notes:read', 'notes:write'] };
+ * app.delete('/notes/:id', expressProtectedResource(notes, writes), handler);
+ * ```
+ */
 export interface ProtectOptions {
   /** Every scope the route needs; a token missing one is 403 `insufficient_scope` naming them all. */
   scopes?: readonly string[];

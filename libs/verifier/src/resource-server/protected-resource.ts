@@ -9,6 +9,19 @@ import {
   type ProtectedResourceMetadata,
 } from './metadata';
 
+/**
+ * Options of {@link createProtectedResource}.
+ *
+ * @example
+ * ```ts
+ * const options: ProtectedResourceOptions = {
+ *   resource: 'https://mcp.example.com/mcp',
+ *   issuer: 'https://id.example.com',
+ *   scopesSupported: ['notes:read', 'notes:write'],
+ *   verifierOptions: { revocations: { credentials: { clientId, clientSecret } } },
+ * };
+ * ```
+ */
 export interface ProtectedResourceOptions {
   /**
    * The resource identifier, exactly as registered at Gatehouse (`gatehouse resources create`):
@@ -35,7 +48,14 @@ export interface ProtectedResourceOptions {
   verifierOptions?: Omit<VerifierOptions, 'issuer' | 'audience'>;
 }
 
-/** An HTTP request as the core sees it, whatever the framework. */
+/**
+ * An HTTP request as the core sees it, whatever the framework.
+ *
+ * @example
+ * ```ts
+ * const request: ProtectedRequest = { method: req.method, url: req.url, authorization: req.headers.authorization };
+ * ```
+ */
 export interface ProtectedRequest {
   method: string;
   /** The request target as received: path and query. */
@@ -44,7 +64,16 @@ export interface ProtectedRequest {
   authorization: string | string[] | undefined;
 }
 
-/** What to do with a request: let it through with its principal, or answer it as given. */
+/**
+ * What to do with a request: let it through with its principal, or answer it as given (a
+ * `respond` outcome may be shared between requests: treat it as read-only).
+ *
+ * @example
+ * ```ts
+ * const outcome: ProtectedOutcome = await notes.handle(request, ['notes:read']);
+ * if (outcome.kind === 'respond') res.writeHead(outcome.status, outcome.headers).end(outcome.body);
+ * ```
+ */
 export type ProtectedOutcome =
   | { kind: 'allow'; principal: VerifiedPrincipal; token: string }
   | { kind: 'respond'; status: number; headers: Record<string, string>; body: string };
@@ -118,7 +147,14 @@ export class ProtectedResource {
       createVerifier({ ...options.verifierOptions, issuer: options.issuer, audience: options.resource });
   }
 
-  /** Whether `path` (no query string) is one of {@link metadataPaths}. */
+  /**
+   * Whether `path` (no query string) is one of {@link metadataPaths}.
+   *
+   * @example
+   * ```ts
+   * notes.isMetadataPath('/.well-known/oauth-protected-resource/mcp'); // true
+   * ```
+   */
   isMetadataPath(path: string): boolean {
     return this.paths.has(path);
   }
@@ -255,7 +291,14 @@ export class ProtectedResource {
     return answer;
   }
 
-  /** Stops the verifier's background work (its revocation feed) when it was created here. */
+  /**
+   * Stops the verifier's background work (its revocation feed), so the process can exit.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', () => notes.close());
+   * ```
+   */
   close(): void {
     this.verifier.close();
   }
