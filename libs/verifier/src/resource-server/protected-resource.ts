@@ -117,6 +117,7 @@ export class ProtectedResource {
   private readonly metadataBody: string;
   private readonly metadataHeaders: Record<string, string>;
   private readonly realm?: string;
+  private readonly ownsVerifier: boolean;
   private readonly rendered = new Map<string, Extract<ProtectedOutcome, { kind: 'respond' }>>();
 
   constructor(options: ProtectedResourceOptions) {
@@ -142,6 +143,7 @@ export class ProtectedResource {
       'Access-Control-Allow-Origin': '*',
     };
     this.realm = options.realm;
+    this.ownsVerifier = !options.verifier;
     this.verifier =
       options.verifier ??
       createVerifier({ ...options.verifierOptions, issuer: options.issuer, audience: options.resource });
@@ -292,7 +294,8 @@ export class ProtectedResource {
   }
 
   /**
-   * Stops the verifier's background work (its revocation feed), so the process can exit.
+   * Stops the background work (the revocation feed) of the verifier it created, so the process
+   * can exit; a verifier passed in as `options.verifier` is left to its owner.
    *
    * @example
    * ```ts
@@ -300,7 +303,7 @@ export class ProtectedResource {
    * ```
    */
   close(): void {
-    this.verifier.close();
+    if (this.ownsVerifier) this.verifier.close();
   }
 
   private metadataResponse(method: string): ProtectedOutcome {
