@@ -5,3 +5,5 @@ export * from './config';
 export * from './principal';
 export * from './grant-types';
 export * from './failure-log';
+export * from './resource-identifier';
+export * from './client-registration';

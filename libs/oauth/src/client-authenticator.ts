@@ -19,7 +19,16 @@ import type { TokenRequest } from './grant';
 /** The client a token request authenticated as: what grants need of its record, and how. */
 export type AuthenticatedClient = Pick<
   ClientRecord,
-  'id' | 'orgId' | 'orgName' | 'scopes' | 'audiences' | 'tokenTtlS' | 'grantTypes' | 'delegates' | 'stepTokenTtlS'
+  | 'id'
+  | 'orgId'
+  | 'orgName'
+  | 'scopes'
+  | 'audiences'
+  | 'resources'
+  | 'tokenTtlS'
+  | 'grantTypes'
+  | 'delegates'
+  | 'stepTokenTtlS'
 > & {
   /** `none`: a public client that only named itself (a grant whose authentication is optional). */
   method: 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -31,6 +40,7 @@ interface ClientRow {
   org_name: string;
   scopes: string[];
   audiences: string[];
+  resources: { identifier: string; scopes: string[]; token_ttl_s: number | null }[];
   token_ttl_s: number;
   grant_types: string[];
   delegates: string[];
@@ -126,7 +136,12 @@ export class ClientAuthenticator {
               a.disabled, o.name AS org_name,
               a.token_rate_limit_requests, a.token_rate_limit_per_seconds,
               coalesce(json_agg(json_build_object('hash', s.secret_hash, 'expires_at', s.expires_at))
-                       FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets
+                       FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets,
+              (SELECT coalesce(json_agg(json_build_object(
+                        'identifier', r.identifier,
+                        'scopes', (SELECT coalesce(json_agg(e ->> 'name'), '[]') FROM jsonb_array_elements(r.scopes) e),
+                        'token_ttl_s', r.token_ttl_s)), '[]')
+                 FROM resources r WHERE r.org_id = a.org_id AND r.identifier = ANY(a.audiences)) AS resources
          FROM applications a
          JOIN organizations o ON o.id = a.org_id
          LEFT JOIN application_secrets s ON s.app_id = a.id AND s.revoked_at IS NULL
@@ -141,6 +156,7 @@ export class ClientAuthenticator {
       orgName: row.org_name,
       scopes: row.scopes,
       audiences: row.audiences,
+      resources: row.resources.map((r) => ({ identifier: r.identifier, scopes: r.scopes, tokenTtlS: r.token_ttl_s })),
       tokenTtlS: row.token_ttl_s,
       grantTypes: row.grant_types,
       delegates: row.delegates,
@@ -187,6 +203,7 @@ function view(app: ClientRecord, method: AuthenticatedClient['method']): Authent
     orgName: app.orgName,
     scopes: app.scopes,
     audiences: app.audiences,
+    resources: app.resources,
     tokenTtlS: app.tokenTtlS,
     grantTypes: app.grantTypes,
     delegates: app.delegates,

@@ -1,7 +1,11 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { CacheListener, InvalidatingCache } from '@gatehouse/db';
+import type { RegisteredResource } from './resources/resolve-resource';
 
-/** The channel the triggers of migration 20261123070000_client_cache_notify notify on. */
+/**
+ * The channel the triggers of migration 20261123070000_client_cache_notify notify on (and
+ * those of 20261207130000_resources: a change to an org's resources drops its clients).
+ */
 export const CLIENT_CACHE_CHANNEL = 'gatehouse_client_cache';
 
 /** Everything the token endpoint needs to know about a client, as one read returns it. */
@@ -11,6 +15,8 @@ export interface ClientRecord {
   orgName: string;
   scopes: string[];
   audiences: string[];
+  /** The registered resources its `audiences` name (docs/resources.md#apps-and-resources). */
+  resources: RegisteredResource[];
   tokenTtlS: number;
   grantTypes: string[];
   /** Apps that may exchange this app's tokens (their `may_act`). */
@@ -72,5 +78,7 @@ function freeze(record: ClientRecord): ClientRecord {
   for (const list of [record.scopes, record.audiences, record.grantTypes, record.delegates, record.secrets]) {
     Object.freeze(list);
   }
+  for (const r of record.resources) Object.freeze(Object.freeze(r).scopes);
+  Object.freeze(record.resources);
   return Object.freeze(record);
 }

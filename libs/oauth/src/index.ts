@@ -10,3 +10,5 @@ export * from './revocation.endpoint';
 export * from './introspection.endpoint';
 export * from './form-params';
 export * from './grant-parameters';
+export * from './resources/resolve-resource';
+export * from './resources/resource-lookup';

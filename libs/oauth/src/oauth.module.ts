@@ -10,6 +10,7 @@ import { TokenEndpoint } from './token-endpoint.service';
 import { ExchangeTokens } from './token-exchange/subject-token';
 import { ManagedExchange } from './token-exchange/managed-exchange';
 import { TokenExchangeGrant } from './token-exchange/token-exchange.grant';
+import { ResourceLookup } from './resources/resource-lookup';
 
 /** Register a new grant here: list its class in `grants`. */
 const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
@@ -17,6 +18,7 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
 @Module({
   providers: [
     ClientCache,
+    ResourceLookup,
     ExchangeTokens,
     ManagedExchange,
     ClientAuthenticator,
@@ -26,6 +28,6 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
     RevocationEndpoint,
     IntrospectionEndpoint,
   ],
-  exports: [TokenEndpoint, ClientAuthenticator, ClientCache, RevocationEndpoint, IntrospectionEndpoint],
+  exports: [TokenEndpoint, ClientAuthenticator, ClientCache, ResourceLookup, RevocationEndpoint, IntrospectionEndpoint],
 })
 export class OAuthModule {}

@@ -45,6 +45,18 @@ export interface App {
   packages?: string[];
 }
 
+export interface Resource {
+  id: string;
+  org_id: string;
+  identifier: string;
+  name: string;
+  scopes: { name: string; description: string }[];
+  token_ttl_s: number | null;
+  legacy: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Secret {
   id: string;
   created_at: string;

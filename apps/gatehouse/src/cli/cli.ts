@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { prepareRuntime } from '../runtime';
 import { withContext } from './context';
 import { CONTROL_USAGE, controlCommand } from './control.command';
+import { RESOURCES_USAGE, resourcesCommand } from './resources.command';
 
 export interface CliIo {
   out(text: string): void;
@@ -31,6 +32,7 @@ const USAGE = `usage: gatehouse <command>
       RFC 3339 date-time
   migrate
       apply the committed database migrations
+${RESOURCES_USAGE}
 ${CONTROL_USAGE}
 
 Configuration comes from the same environment as the server (DATABASE_URL, GATEHOUSE_KEK,
@@ -55,6 +57,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (command === 'audit' && sub === 'verify') return await auditVerify(config, rest, io);
     if (command === 'audit' && sub === 'export') return await auditExport(config, rest, io);
     if (command === 'control' && sub) return await controlCommand(config, sub, rest, io);
+    if (command === 'resources' && sub) return await resourcesCommand(config, sub, rest, io);
     if (command === 'migrate') {
       const rt = await prepareRuntime(config, { migrate: false });
       try {
