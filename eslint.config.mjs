@@ -114,14 +114,15 @@ const BOUNDARY_POLICIES = [
     },
   })),
   {
-    // apps/resource-demo is what a downstream team writes: the published surface of
-    // libs/verifier and nothing else of Gatehouse (`**`: sub-path exports included).
-    from: { element: { type: 'app', captured: { app: 'resource-demo' } } },
+    // apps/resource-demo and apps/mcp-demo are what a downstream team writes: the published
+    // surface of libs/verifier and nothing else of Gatehouse (`**`: sub-path exports included).
+    from: { element: { type: 'app', captured: { app: ['resource-demo', 'mcp-demo'] } } },
     disallow: { to: [{ module: { source: '@gatehouse/**' } }, { element: { type: 'lib' } }] },
-    message: 'apps/resource-demo may import only @gatehouse/verifier and @gatehouse/verifier/nest: "{{dependency.source}}".',
+    message:
+      'apps/{{from.element.captured.app}} may import only @gatehouse/verifier and @gatehouse/verifier/nest: "{{dependency.source}}".',
   },
   {
-    from: { element: { type: 'app', captured: { app: 'resource-demo' } } },
+    from: { element: { type: 'app', captured: { app: ['resource-demo', 'mcp-demo'] } } },
     allow: { to: { module: { source: ['@gatehouse/verifier', '@gatehouse/verifier/nest'] } } },
   },
   {

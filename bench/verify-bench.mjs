@@ -1,5 +1,8 @@
 // npm run bench:verify — offline verifications per second on one core, next to the raw
-// RS256 verify rate measured in the same run (target: verifier ≥ 0.8 × raw).
+// RS256 verify rate measured in the same run (target: verifier ≥ 0.8 × raw), and the
+// resource-server helper's path (RFC 9728: ProtectedResource.handle(), which verifies, requires
+// aud = the resource exactly, checks the scopes and, when they fall short, builds the 403
+// challenge) on the same footing (target ≥ 0.8 × raw too; docs/resources.md#the-resource-server).
 //
 // No Gatehouse needed: a local JWKS + discovery server stands in for it (the verifier
 // fetches once, then verifies from its cache, as a resource server does between JWKS
@@ -16,7 +19,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { createVerifier } = require(join(root, 'dist/libs/verifier/src/index.js'));
+const { createVerifier, createProtectedResource } = require(join(root, 'dist/libs/verifier/src/index.js'));
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const TOKENS = 2000;
@@ -40,11 +43,12 @@ const issuer = `http://127.0.0.1:${server.address().port}`;
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const now = Math.floor(Date.now() / 1000);
 const header = b64({ alg: 'RS256', typ: 'at+jwt', kid });
-const tokens = Array.from({ length: TOKENS }, () => {
+const RESOURCE = `${issuer}/mcp`;
+const mint = (aud) => {
   const claims = {
     iss: issuer,
     sub: 'app_01JBENCH0000000000000000AP',
-    aud: issuer,
+    aud,
     exp: now + 3600,
     iat: now,
     nbf: now,
@@ -57,7 +61,10 @@ const tokens = Array.from({ length: TOKENS }, () => {
   };
   const input = `${header}.${b64(claims)}`;
   return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
-});
+};
+const tokens = Array.from({ length: TOKENS }, () => mint(issuer));
+// The resource server's requests: tokens for its resource, as Authorization header values.
+const bearers = Array.from({ length: TOKENS }, () => `Bearer ${mint(RESOURCE)}`);
 // Raw: the bare RSA operation over pre-decoded buffers — the ceiling for any verifier.
 const raw = tokens.map((t) => {
   const i = t.lastIndexOf('.');
@@ -67,13 +74,25 @@ const key = createPublicKey({ key: jwk, format: 'jwk' });
 
 const verifier = createVerifier({ issuer, audience: issuer });
 await verifier.ready();
+const protectedResource = createProtectedResource({ resource: RESOURCE, issuer, scopesSupported: ['invoices:read'] });
+await protectedResource.verifier.ready();
+const request = (i) => ({ method: 'POST', url: '/mcp', authorization: bearers[i] });
+const allowed = async (i) => {
+  if ((await protectedResource.handle(request(i), ['invoices:read'])).kind !== 'allow') throw new Error('refused');
+};
+const challenged = async (i) => {
+  const o = await protectedResource.handle(request(i), ['invoices:read', 'invoices:admin']);
+  if (o.status !== 403 || !o.headers['WWW-Authenticate']) throw new Error('no challenge');
+};
 const joseKeys = createLocalJWKSet({ keys: [jwk] });
 const joseOptions = { issuer, audience: issuer, algorithms: ['RS256'], typ: 'at+jwt' };
 
-// Sanity: all three accept every token.
-for (const t of tokens.slice(0, 10)) {
+// Sanity: all of them accept every token (and the helper refuses the wider operation).
+for (const [i, t] of tokens.slice(0, 10).entries()) {
   await verifier.verify(t);
   await jwtVerify(t, joseKeys, joseOptions);
+  await allowed(i);
+  await challenged(i);
 }
 if (!raw.every((r) => verify('sha256', r.input, key, r.sig))) throw new Error('raw verify failed');
 
@@ -101,11 +120,26 @@ const r = await run(
       if (!verify('sha256', raw[i].input, key, raw[i].sig)) throw new Error('raw');
     },
     verifier: (i) => verifier.verify(tokens[i]),
+    allowed,
+    challenged,
   },
   SECONDS,
 );
+// The 401 challenge for a request without a token: no cryptography, for scale.
+r.unauthenticated = (
+  await run(
+    {
+      unauthenticated: async () => {
+        const o = await protectedResource.handle({ method: 'POST', url: '/mcp', authorization: undefined }, ['invoices:read']);
+        if (o.status !== 401) throw new Error('not 401');
+      },
+    },
+    Math.max(1, SECONDS / 10),
+  )
+).unauthenticated;
 r.jose = (await run({ jose: (i) => jwtVerify(tokens[i], joseKeys, joseOptions) }, Math.max(1, SECONDS / 5))).jose;
 verifier.close();
+protectedResource.close();
 server.close();
 
 const ratio = r.verifier / r.raw;
@@ -114,6 +148,11 @@ console.log(`verify benchmark — one core, RSA-2048, ${TOKENS} distinct tokens,
 console.log(`  raw RS256 verify (node:crypto)   ${fmt(r.raw).padStart(8)} /s`);
 console.log(`  @gatehouse/verifier verify()     ${fmt(r.verifier).padStart(8)} /s   ${ratio.toFixed(2)} × raw`);
 console.log(`  jose jwtVerify (local JWKS)      ${fmt(r.jose).padStart(8)} /s   ${(r.jose / r.raw).toFixed(2)} × raw`);
-const ok = ratio >= 0.8;
-console.log(`  target verifier ≥ 0.80 × raw: ${ok ? 'met' : 'NOT met'}`);
+const allowRatio = r.allowed / r.raw;
+const challengeRatio = r.challenged / r.raw;
+console.log(`  RFC 9728 helper: token allowed   ${fmt(r.allowed).padStart(8)} /s   ${allowRatio.toFixed(2)} × raw`);
+console.log(`  RFC 9728 helper: 403 challenge   ${fmt(r.challenged).padStart(8)} /s   ${challengeRatio.toFixed(2)} × raw`);
+console.log(`  RFC 9728 helper: 401 (no token)  ${fmt(r.unauthenticated).padStart(8)} /s`);
+const ok = ratio >= 0.8 && allowRatio >= 0.8 && challengeRatio >= 0.8;
+console.log(`  target verifier and RFC 9728 helper ≥ 0.80 × raw: ${ok ? 'met' : 'NOT met'}`);
 process.exitCode = ok ? 0 : 1;

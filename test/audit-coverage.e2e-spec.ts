@@ -94,6 +94,22 @@ describe('every documented audit action is produced and found through GET /v1/au
 
     // Organizations, applications, users, permissions.
     const org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
+    // Resources (docs/resources.md) and the client registration policy.
+    const res = await gh.api('POST', `/v1/orgs/${org.id}/resources`, {
+      token: admin,
+      body: { identifier: 'https://api.acme.test', name: 'API', scopes: [{ name: 'x' }] },
+    });
+    expect(res.status).toBe(201);
+    const resPath = `/v1/orgs/${org.id}/resources/${res.body.id}`;
+    expect((await gh.api('PATCH', resPath, { token: admin, body: { name: 'Acme API' } })).status).toBe(200);
+    expect((await gh.api('DELETE', resPath, { token: admin })).status).toBe(204);
+    const registration = {
+      dynamic_client_registration: { enabled: false },
+      client_id_metadata_documents: { policy: 'off', domains: [] },
+    };
+    expect(
+      (await gh.api('PUT', `/v1/orgs/${org.id}/client-registration`, { token: admin, body: registration })).status,
+    ).toBe(200);
     const other = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'other', display_name: 'O' } })).body;
     expect((await gh.api('PATCH', `/v1/orgs/${org.id}`, { token: admin, body: { display_name: 'ACME' } })).status).toBe(
       200,

@@ -285,6 +285,7 @@ function stale(id: string, org: { id: string; name: string }): ClientRecord {
     orgName: org.name,
     scopes: ['a', 'b'],
     audiences: [],
+    resources: [],
     tokenTtlS: 600,
     grantTypes: ['client_credentials'],
     delegates: [],

@@ -24,6 +24,14 @@ describe('OAuth client credentials', () => {
     gh = await startGatehouse();
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
+    await gh.api('POST', `/v1/orgs/${org.id}/resources`, {
+      token: admin,
+      body: {
+        identifier: 'https://api.acme.test',
+        name: 'Acme API',
+        scopes: [{ name: 'invoices:read' }, { name: 'invoices:write' }],
+      },
+    });
     app = (
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
         token: admin,

@@ -83,6 +83,13 @@ type App = { client_id: string; client_secret: string };
     acme = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
     const globex = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'globex', display_name: 'G' } }))
       .body;
+    for (const identifier of ['https://search.acme.test', 'https://docs.acme.test']) {
+      const r = await gh.api('POST', `/v1/orgs/${acme.id}/resources`, {
+        token: admin,
+        body: { identifier, name: identifier, scopes: [{ name: 'research' }, { name: 'read' }] },
+      });
+      expect(r.status).toBe(201);
+    }
     sub = await mkApp(acme.id, 'summariser', ['read']);
     specialist = await mkApp(acme.id, 'researcher', ['research', 'read'], {
       delegates: [sub.client_id],

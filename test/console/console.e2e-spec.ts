@@ -167,6 +167,54 @@ maybe('admin console in Chromium', () => {
     expect(users.body.data.map((u: { email: string }) => u.email)).toEqual(['ada@acme.test']);
   });
 
+  it('registers a resource, and refuses to delete it while an application names it', async () => {
+    const identifier = 'https://mcp.acme-console.test/mcp';
+    await page.getByLabel('Identifier').fill('http://mcp.acme-console.test/mcp');
+    await page.getByLabel('Resource name').fill('Acme notes');
+    await page.getByRole('button', { name: 'Register resource' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/loopback host only/)
+      .first()
+      .waitFor();
+    await page.getByLabel('Identifier').fill(identifier);
+    await page.getByLabel('Scope list').fill('notes:read Read your notes\nnotes:write');
+    await page.getByLabel('Token lifetime (optional)').fill('300');
+    await page.getByRole('button', { name: 'Register resource' }).click();
+    const row = page.getByRole('row', { name: new RegExp(identifier.replace(/[.]/g, '\\.')) });
+    await row.getByText('Read your notes').waitFor();
+    await row.getByRole('cell', { name: '300 s' }).waitFor();
+    const listed = await gh.api('GET', `/v1/orgs/${orgId}/resources`, { token: apiToken });
+    expect(listed.body.data).toEqual([
+      expect.objectContaining({
+        identifier,
+        name: 'Acme notes',
+        scopes: [
+          { name: 'notes:read', description: 'Read your notes' },
+          { name: 'notes:write', description: '' },
+        ],
+        token_ttl_s: 300,
+      }),
+    ]);
+    await accessible('organization-resources');
+
+    const named = await gh.api('PATCH', `/v1/orgs/${orgId}/apps/${client.client_id}`, {
+      token: apiToken,
+      body: { audiences: [identifier] },
+    });
+    expect(named.status).toBe(200);
+    await page.getByRole('button', { name: 'Delete resource Acme notes' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Delete resource' }).click();
+    await dialog.getByText('resource_in_use').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await gh.api('PATCH', `/v1/orgs/${orgId}/apps/${client.client_id}`, { token: apiToken, body: { audiences: [] } });
+    await page.getByRole('button', { name: 'Delete resource Acme notes' }).click();
+    await dialog.getByRole('button', { name: 'Delete resource' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText('No resources registered.').waitFor();
+  });
+
   it('revokes a user’s managed token (issue 13’s token, from the users list)', async () => {
     const login = await gh.api('POST', `/v1/orgs/${orgId}/users/login`, {
       body: { client_id: client.client_id, email: 'ada@acme.test', password: 'Lovelace-Analytical-1843' },

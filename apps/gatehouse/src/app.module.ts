@@ -30,6 +30,7 @@ import { KeysController } from './controllers/keys.controller';
 import { MeController } from './controllers/me.controller';
 import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
+import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
 import { UsersController } from './controllers/users.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
@@ -98,6 +99,8 @@ export class AppModule {
         AuditController,
         OrgsController,
         AppsController,
+        ResourcesController,
+        ClientRegistrationController,
         UsersController,
         KeysController,
         RevocationsController,

@@ -14,6 +14,7 @@ export type ProblemCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
+  | 'resource_in_use'
   | 'forbidden'
   | 'invalid_token'
   | 'insufficient_scope'

@@ -23,6 +23,7 @@ export const ID_PREFIXES = {
   decision: 'dec',
   pause: 'pau',
   approval: 'apr',
+  resource: 'res',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

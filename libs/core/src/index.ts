@@ -6,3 +6,5 @@ export * from './principal';
 export * from './grant-types';
 export * from './failure-log';
 export * from './client-auth';
+export * from './resource-identifier';
+export * from './client-registration';

@@ -9,11 +9,12 @@ import {
   type Principal,
   type TokenEndpointAuthMethod,
 } from '@gatehouse/core';
-import { isUniqueViolation, Prisma, PrismaService } from '@gatehouse/db';
+import { isUniqueViolation, Prisma, PrismaService, type Tx } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { resolveClientAuth, type ClientAuthInput, type ClientAuthState } from './app-client-auth';
 import { AppSecretService } from './app-secret.service';
 import { OrgAccess } from './org-access';
+import { ResourceRepository } from './resources/resource.repository';
 import { SessionTerminator } from './session-terminator';
 import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
 
@@ -140,6 +141,7 @@ export class AppService {
     private readonly audit: AuditService,
     private readonly secrets: AppSecretService,
     private readonly sessions: SessionTerminator,
+    private readonly resources: ResourceRepository,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
@@ -156,6 +158,7 @@ export class AppService {
     if (input.delegates) await this.requireSameOrgApps(orgId, input.delegates);
     try {
       return await this.prisma.transaction(async (tx) => {
+        if (input.audiences) await this.requireRegistered(tx, orgId, input.audiences);
         const app = await tx.application.create({
           data: {
             id: newId('app'),
@@ -235,6 +238,7 @@ export class AppService {
     const disabling = input.disabled === true && !before.disabled;
     try {
       return await this.prisma.transaction(async (tx) => {
+        if (input.audiences) await this.requireRegistered(tx, orgId, input.audiences);
         const app = await tx.application.update({
           where: { id: appId, orgId },
           data: {
@@ -324,6 +328,24 @@ export class AppService {
     const found = await this.prisma.application.count({ where: { orgId, id: { in: ids } } });
     if (found !== ids.length) {
       throw Problems.validation([{ path: 'delegates', message: 'must name applications of this organization' }]);
+    }
+  }
+
+  /**
+   * An app's audiences name registered resources of its own organization
+   * (docs/resources.md#apps-and-resources), share-locked until the change commits so none is
+   * deleted under it.
+   */
+  private async requireRegistered(tx: Tx, orgId: string, audiences: readonly string[]): Promise<void> {
+    const registered = await this.resources.lockRegistered(tx, orgId, audiences);
+    const unknown = audiences.filter((a) => !registered.has(a));
+    if (unknown.length) {
+      throw Problems.validation(
+        unknown.map((a) => ({
+          path: `audiences[${audiences.indexOf(a)}]`,
+          message: `"${a}" is not a registered resource of this organization (POST /v1/orgs/{orgId}/resources)`,
+        })),
+      );
     }
   }
 

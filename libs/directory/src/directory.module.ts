@@ -9,6 +9,9 @@ import { UserService } from './user.service';
 import { SessionTerminator } from './session-terminator';
 import { ManagedTokenService } from './managed-token.service';
 import { AnomalyReviewService } from './anomaly-review.service';
+import { ClientRegistrationService } from './client-registration.service';
+import { ResourceRepository } from './resources/resource.repository';
+import { ResourceService } from './resources/resource.service';
 
 const services = [
   OrgAccess,
@@ -21,6 +24,9 @@ const services = [
   SessionTerminator,
   ManagedTokenService,
   AnomalyReviewService,
+  ResourceRepository,
+  ResourceService,
+  ClientRegistrationService,
 ];
 
 @Module({ providers: services, exports: services })

@@ -9,3 +9,6 @@ export * from './directory.module';
 export * from './principal-revocation.service';
 export * from './managed-token.service';
 export * from './anomaly-review.service';
+export * from './resources/resource.repository';
+export * from './resources/resource.service';
+export * from './client-registration.service';

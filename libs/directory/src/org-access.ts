@@ -8,6 +8,17 @@ export interface OrgRef {
 }
 
 /**
+ * The operator at the `gatehouse` command: whoever runs it holds the database credentials, so
+ * it reaches every organization (its changes are audited with actor `cli`).
+ */
+export interface SystemActor {
+  tier: 'system';
+  id: string;
+}
+
+export type DirectoryActor = Principal | SystemActor;
+
+/**
  * The one place that decides whether a caller may reach an org (STYLE.md: tenant scoping
  * in one place, deny by default). An org the caller may not see answers "not found",
  * exactly like one that does not exist, so existence never leaks across tenants.
@@ -18,6 +29,14 @@ export class OrgAccess {
 
   async resolve(principal: Principal, orgId: string): Promise<OrgRef> {
     if (!canReach(principal, orgId)) throw Problems.notFound('organization');
+    const org = await this.prisma.organization.findUnique({ where: { id: orgId }, select: { id: true, name: true } });
+    if (!org) throw Problems.notFound('organization');
+    return org;
+  }
+
+  /** {@link resolve} for a caller that may also be the operator's command line. */
+  async resolveFor(actor: DirectoryActor, orgId: string): Promise<OrgRef> {
+    if (actor.tier !== 'system') return this.resolve(actor, orgId);
     const org = await this.prisma.organization.findUnique({ where: { id: orgId }, select: { id: true, name: true } });
     if (!org) throw Problems.notFound('organization');
     return org;

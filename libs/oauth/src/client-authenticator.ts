@@ -30,6 +30,7 @@ export type AuthenticatedClient = Pick<
   | 'orgName'
   | 'scopes'
   | 'audiences'
+  | 'resources'
   | 'tokenTtlS'
   | 'grantTypes'
   | 'delegates'
@@ -47,6 +48,7 @@ interface ClientRow {
   org_name: string;
   scopes: string[];
   audiences: string[];
+  resources: { identifier: string; scopes: string[]; token_ttl_s: number | null }[];
   token_ttl_s: number;
   grant_types: string[];
   delegates: string[];
@@ -228,7 +230,12 @@ export class ClientAuthenticator {
               a.dpop_bound_access_tokens, a.dpop_nonce_required,
               a.token_rate_limit_requests, a.token_rate_limit_per_seconds,
               coalesce(json_agg(json_build_object('hash', s.secret_hash, 'expires_at', s.expires_at))
-                       FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets
+                       FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets,
+              (SELECT coalesce(json_agg(json_build_object(
+                        'identifier', r.identifier,
+                        'scopes', (SELECT coalesce(json_agg(e ->> 'name'), '[]') FROM jsonb_array_elements(r.scopes) e),
+                        'token_ttl_s', r.token_ttl_s)), '[]')
+                 FROM resources r WHERE r.org_id = a.org_id AND r.identifier = ANY(a.audiences)) AS resources
          FROM applications a
          JOIN organizations o ON o.id = a.org_id
          LEFT JOIN application_secrets s ON s.app_id = a.id AND s.revoked_at IS NULL
@@ -243,6 +250,7 @@ export class ClientAuthenticator {
       orgName: row.org_name,
       scopes: row.scopes,
       audiences: row.audiences,
+      resources: row.resources.map((r) => ({ identifier: r.identifier, scopes: r.scopes, tokenTtlS: r.token_ttl_s })),
       tokenTtlS: row.token_ttl_s,
       grantTypes: row.grant_types,
       delegates: row.delegates,
@@ -295,6 +303,7 @@ function view(app: ClientRecord, method: AuthenticatedClient['method']): Authent
     orgName: app.orgName,
     scopes: app.scopes,
     audiences: app.audiences,
+    resources: app.resources,
     tokenTtlS: app.tokenTtlS,
     grantTypes: app.grantTypes,
     delegates: app.delegates,

@@ -2,8 +2,12 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { TokenEndpointAuthMethod } from '@gatehouse/core';
 import type { ClientKey } from '@gatehouse/credentials';
 import { CacheListener, InvalidatingCache } from '@gatehouse/db';
+import type { RegisteredResource } from './resources/resolve-resource';
 
-/** The channel the triggers of migration 20261123070000_client_cache_notify notify on. */
+/**
+ * The channel the triggers of migration 20261123070000_client_cache_notify notify on (and
+ * those of 20261207130000_resources: a change to an org's resources drops its clients).
+ */
 export const CLIENT_CACHE_CHANNEL = 'gatehouse_client_cache';
 
 /** Everything the token endpoint needs to know about a client, as one read returns it. */
@@ -13,6 +17,8 @@ export interface ClientRecord {
   orgName: string;
   scopes: string[];
   audiences: string[];
+  /** The registered resources its `audiences` name (docs/resources.md#apps-and-resources). */
+  resources: RegisteredResource[];
   tokenTtlS: number;
   grantTypes: string[];
   /** Apps that may exchange this app's tokens (their `may_act`). */
@@ -86,5 +92,7 @@ function freeze(record: ClientRecord): ClientRecord {
     Object.freeze(list);
   }
   if (record.keys) Object.freeze(record.keys);
+  for (const r of record.resources) Object.freeze(Object.freeze(r).scopes);
+  Object.freeze(record.resources);
   return Object.freeze(record);
 }

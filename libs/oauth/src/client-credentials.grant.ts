@@ -1,14 +1,15 @@
-import { Injectable } from '@nestjs/common';
-import { InvalidTarget } from '@gatehouse/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { GATEHOUSE_CONFIG, InvalidTarget, type GatehouseConfig } from '@gatehouse/core';
 import { TokenIssuer } from '@gatehouse/tokens';
 import type { GrantHandler, GrantRequest, TokenResponse } from './grant';
-import { selectScopes } from './scope';
+import { capLifetime, resolveResource, selectResourceScopes } from './resources/resolve-resource';
 
 /**
  * RFC 6749 §4.4 client credentials: an app token for the app itself (`tier: app`, its
- * org's name and id). No refresh token (§4.4.3). An optional RFC 8707 `resource` becomes
- * the audience when the app is allowed it; the token names one audience, so `resource`
- * is not repeatable here.
+ * org's name and id). No refresh token (§4.4.3). An optional RFC 8707 `resource`, one of the
+ * app's registered resources, becomes the one audience, and then the token carries only the
+ * scopes that resource declares and lives no longer than it allows
+ * (docs/resources.md#rfc-8707); the token names one audience, so `resource` is not repeatable.
  */
 @Injectable()
 export class ClientCredentialsGrant implements GrantHandler {
@@ -16,20 +17,28 @@ export class ClientCredentialsGrant implements GrantHandler {
   readonly parameters = [{ name: 'scope' }, { name: 'resource' }] as const;
   readonly clientAuthentication = 'required';
 
-  constructor(private readonly issuer: TokenIssuer) {}
+  constructor(
+    private readonly issuer: TokenIssuer,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
+  ) {}
 
   async handle({ params, client, meta, dpop }: GrantRequest): Promise<TokenResponse> {
-    const scopes = selectScopes(params.get('scope'), client.scopes);
     const resource = params.get('resource');
-    if (resource !== undefined && !client.audiences.includes(resource)) {
-      throw new InvalidTarget('This client may not request tokens for that resource.');
-    }
+    const target = resolveResource({
+      requested: resource === undefined ? [] : [resource],
+      registered: client.resources,
+      clientAudiences: client.audiences,
+      ceiling: { kind: 'unbound' },
+      defaultAudience: this.config.audience,
+    });
+    if (!target.ok) throw new InvalidTarget(target.description, { detail: target.rule });
+    const scopes = selectResourceScopes(params.get('scope'), client.scopes, target.resource);
     const { response } = await this.issuer.issue(meta, {
       kind: 'client_credentials',
       subject: { tier: 'app', id: client.id, clientId: client.id, org: { id: client.orgId, name: client.orgName } },
       scopes,
-      ttlS: client.tokenTtlS,
-      audience: resource,
+      ttlS: capLifetime(client.tokenTtlS, target.resource),
+      audience: target.resource ? target.audience : undefined,
       mayAct: client.delegates,
       dpop,
       audit: {

@@ -15,3 +15,5 @@ export * from './clients/cached-documents';
 export { classifyAddress, type AddressClass } from './clients/special-use-addresses';
 export * from './clients/client-assertion';
 export * from './clients/client-key-source';
+export * from './resources/resolve-resource';
+export * from './resources/resource-lookup';

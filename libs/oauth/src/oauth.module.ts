@@ -14,6 +14,7 @@ import { TokenEndpoint } from './token-endpoint.service';
 import { ExchangeTokens } from './token-exchange/subject-token';
 import { ManagedExchange } from './token-exchange/managed-exchange';
 import { TokenExchangeGrant } from './token-exchange/token-exchange.grant';
+import { ResourceLookup } from './resources/resource-lookup';
 
 /** Register a new grant here: list its class in `grants`. */
 const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
@@ -29,6 +30,7 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
     ClientKeySource,
     ClientAssertions,
     ClientCache,
+    ResourceLookup,
     ExchangeTokens,
     ManagedExchange,
     ClientAuthenticator,
@@ -38,6 +40,14 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
     RevocationEndpoint,
     IntrospectionEndpoint,
   ],
-  exports: [TokenEndpoint, ClientAuthenticator, ClientCache, RevocationEndpoint, IntrospectionEndpoint, GuardedFetcher],
+  exports: [
+    TokenEndpoint,
+    ClientAuthenticator,
+    ClientCache,
+    ResourceLookup,
+    RevocationEndpoint,
+    IntrospectionEndpoint,
+    GuardedFetcher,
+  ],
 })
 export class OAuthModule {}

@@ -1,9 +1,17 @@
-import { Injectable } from '@nestjs/common';
-import { InvalidGrant, InvalidRequest, epochSeconds } from '@gatehouse/core';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  GATEHOUSE_CONFIG,
+  InvalidGrant,
+  InvalidRequest,
+  InvalidTarget,
+  epochSeconds,
+  type GatehouseConfig,
+} from '@gatehouse/core';
 import type { SqlTransaction } from '@gatehouse/db';
 import { SessionRotation, userLiveness, type RefreshFamilyInfo, type Renewal } from '@gatehouse/tokens';
+import type { AuthenticatedClient } from './client-authenticator';
 import type { GrantHandler, GrantRequest, TokenResponse } from './grant';
-import { selectScopes } from './scope';
+import { capLifetime, resolveResource, selectResourceScopes } from './resources/resolve-resource';
 
 /**
  * RFC 6749 §6 refresh for user sessions. The refresh token is bound to the app that
@@ -13,6 +21,9 @@ import { selectScopes } from './scope';
  * (RFC 9700 §4.14). A narrower `scope` may be asked for, never a wider one — and never
  * more than the app holds now: a scope withdrawn from the app leaves its users' sessions
  * at the next refresh (§6: "MUST NOT include any scope not originally granted").
+ * An RFC 8707 `resource` asks for a token for one resource of the grant (§2.2: only narrowing):
+ * one it was made for, or, for a grant that named none, one of the app's resources; without
+ * one, the grant's single resource, or else the default audience (docs/resources.md#refresh).
  * With a DPoP proof the new access token is bound to its key; a family recorded as bound
  * to a key (RFC 9449 §5: public clients' refresh tokens) is refreshed only with a proof of
  * that key — refused, not spent, otherwise (RefreshTokenService.rotate).
@@ -20,10 +31,13 @@ import { selectScopes } from './scope';
 @Injectable()
 export class RefreshTokenGrant implements GrantHandler {
   readonly grantType = 'refresh_token';
-  readonly parameters = [{ name: 'refresh_token' }, { name: 'scope' }] as const;
+  readonly parameters = [{ name: 'refresh_token' }, { name: 'scope' }, { name: 'resource' }] as const;
   readonly clientAuthentication = 'optional';
 
-  constructor(private readonly sessions: SessionRotation) {}
+  constructor(
+    private readonly sessions: SessionRotation,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
+  ) {}
 
   handle(req: GrantRequest): Promise<TokenResponse> {
     const presented = req.params.get('refresh_token');
@@ -34,7 +48,7 @@ export class RefreshTokenGrant implements GrantHandler {
       presented,
       // RFC 9449 §5: a family bound to a DPoP key is refreshed only with a proof of that key.
       { tier: 'user', clientId, dpopJkt: req.dpop?.jkt ?? null },
-      (family, tx) => this.renew(family, tx, clientId, req.params.get('scope'), req.dpop),
+      (family, tx) => this.renew(family, tx, req.client, req.params.get('scope'), req.params.get('resource'), req.dpop),
       () => new InvalidGrant('The refresh token is invalid, expired or revoked.'),
     );
   }
@@ -42,10 +56,12 @@ export class RefreshTokenGrant implements GrantHandler {
   private async renew(
     family: RefreshFamilyInfo,
     tx: SqlTransaction,
-    clientId: string,
+    client: AuthenticatedClient,
     scope: string | undefined,
+    resource: string | undefined,
     dpop: { jkt: string } | undefined,
   ): Promise<Renewal> {
+    const clientId = client.id;
     const orgId = family.orgId ?? undefined;
     // The user, its org and the app in one statement (a row even when neither exists).
     const [row] = await tx.query<RenewRow>(
@@ -77,21 +93,40 @@ export class RefreshTokenGrant implements GrantHandler {
       : null;
     const live = userLiveness(user, app, orgId);
     if (!live.live || !user || !app) return { invalid: live.live ? 'user unknown' : live.reason };
+    // Thrown here, the refusal rolls the rotation back: the refresh token is not spent.
+    const target = resolveResource({
+      requested: resource === undefined ? [] : [resource],
+      registered: client.resources,
+      clientAudiences: client.audiences,
+      ceiling: family.resources.length
+        ? { kind: 'bound', identifiers: family.resources, clientMustHold: true }
+        : { kind: 'unbound' },
+      defaultAudience: this.config.audience,
+    });
+    if (!target.ok) throw new InvalidTarget(target.description, { detail: target.rule });
     const held = family.scope.split(' ').filter((s) => app.scopes.includes(s));
-    const scopes = selectScopes(scope, held);
+    const scopes = selectResourceScopes(scope, held, target.resource);
+    const ttlS = capLifetime(app.tokenTtlS, target.resource);
     return {
       issue: {
         kind: 'refresh_token',
         subject: { tier: 'user', id: user.id, org: user.org, clientId },
         scopes,
-        ttlS: app.tokenTtlS,
+        ttlS,
+        audience: target.resource ? target.audience : undefined,
         mayAct: app.delegates,
         authTime: epochSeconds(family.createdAt),
         dpop,
         audit: {
           action: 'token.refreshed',
           target: { type: 'refresh_family', id: family.familyId },
-          details: { tier: 'user', client_id: clientId, scope: scopes.join(' '), expires_in: app.tokenTtlS },
+          details: (claims) => ({
+            tier: 'user',
+            client_id: clientId,
+            scope: claims.scope,
+            aud: claims.aud,
+            expires_in: ttlS,
+          }),
         },
       },
     };

@@ -10,6 +10,11 @@ export interface RefreshFamilyInfo {
   clientId: string | null;
   orgId: string | null;
   scope: string;
+  /**
+   * RFC 8707 resources the grant was made for; empty when it named none (the password
+   * sign-in). A refresh may narrow to one of them, never reach beyond (docs/resources.md#refresh).
+   */
+  resources: string[];
   /** When the family began: the sign-in every token of the family descends from. */
   createdAt: Date;
   /**
@@ -44,7 +49,7 @@ export class RefreshTokenService {
 
   async start(
     tx: Tx,
-    family: Omit<RefreshFamilyInfo, 'familyId' | 'createdAt'>,
+    family: Omit<RefreshFamilyInfo, 'familyId' | 'createdAt' | 'resources'> & { resources?: string[] },
   ): Promise<{ familyId: string; refreshToken: string; createdAt: Date }> {
     const familyId = newId('family');
     const now = this.clock.now();
@@ -56,6 +61,7 @@ export class RefreshTokenService {
         clientId: family.clientId,
         orgId: family.orgId,
         scope: family.scope,
+        resources: family.resources ?? [],
         dpopJkt: family.dpopJkt ?? null,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlS * 1000),
@@ -84,7 +90,7 @@ export class RefreshTokenService {
     // Row lock: two concurrent uses of one token serialise, so exactly one rotates.
     const [row] = await tx.query<LockedRow>(
       `SELECT t.id, t.used_at, t.expires_at, f.id AS family_id, f.tier, f.subject_id, f.client_id, f.org_id,
-              f.scope, f.created_at AS family_created_at, f.expires_at AS family_expires_at, f.revoked_at,
+              f.scope, f.resources, f.created_at AS family_created_at, f.expires_at AS family_expires_at, f.revoked_at,
               f.dpop_jkt
          FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
         WHERE t.token_hash = $1
@@ -100,6 +106,7 @@ export class RefreshTokenService {
       clientId: row.client_id,
       orgId: row.org_id,
       scope: row.scope,
+      resources: row.resources,
       createdAt: row.family_created_at,
       dpopJkt: row.dpop_jkt,
     });
@@ -196,6 +203,7 @@ interface LockedRow {
   client_id: string | null;
   org_id: string | null;
   scope: string;
+  resources: string[];
   family_created_at: Date;
   family_expires_at: Date;
   revoked_at: Date | null;
@@ -213,6 +221,7 @@ function toInfo(f: {
   clientId: string | null;
   orgId: string | null;
   scope: string;
+  resources: string[];
   createdAt: Date;
   dpopJkt?: string | null;
 }): RefreshFamilyInfo {
@@ -223,6 +232,7 @@ function toInfo(f: {
     clientId: f.clientId,
     orgId: f.orgId,
     scope: f.scope,
+    resources: f.resources,
     createdAt: f.createdAt,
     dpopJkt: f.dpopJkt ?? null,
   };

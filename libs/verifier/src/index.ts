@@ -17,3 +17,4 @@ export * from './rate-limit/gcra';
 export * from './rate-limit/token-rate-limiter';
 export * from './decision-client';
 export * from './dpop';
+export * from './resource-server';

@@ -53,6 +53,18 @@ export interface App {
 
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
+export interface Resource {
+  id: string;
+  org_id: string;
+  identifier: string;
+  name: string;
+  scopes: { name: string; description: string }[];
+  token_ttl_s: number | null;
+  legacy: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Secret {
   id: string;
   created_at: string;

@@ -98,8 +98,10 @@ function AppSettings({ base, app, onSaved }: { base: string; app: App; onSaved: 
         <Field label="Scopes">
           {(id) => <input id={id} required value={scopes} onChange={(e) => setScopes(e.target.value)} />}
         </Field>
-        <Field label="Audiences">
-          {(id) => <input id={id} value={audiences} onChange={(e) => setAudiences(e.target.value)} />}
+        <Field label="Audiences" hint="Identifiers of the org's registered resources, space-separated">
+          {(id, hint) => (
+            <input id={id} aria-describedby={hint} value={audiences} onChange={(e) => setAudiences(e.target.value)} />
+          )}
         </Field>
         <Field label="Access token lifetime (seconds)" hint="60–3600">
           {(id, hint) => (

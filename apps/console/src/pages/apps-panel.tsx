@@ -47,7 +47,10 @@ export function AppsPanel({ orgId }: { orgId: string }) {
             />
           )}
         </Field>
-        <Field label="Audiences (optional)" hint="Resource URLs the app may ask tokens for (RFC 8707)">
+        <Field
+          label="Audiences (optional)"
+          hint="Identifiers of registered resources the app may ask tokens for (RFC 8707)"
+        >
           {(id, hint) => (
             <input id={id} aria-describedby={hint} value={audiences} onChange={(e) => setAudiences(e.target.value)} />
           )}

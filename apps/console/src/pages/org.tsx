@@ -6,9 +6,10 @@ import { useAsync } from '../hooks';
 import { navigate } from '../router';
 import { AppsPanel } from './apps-panel';
 import { ControlPanel } from './control-panel';
+import { ResourcesPanel } from './resources-panel';
 import { UsersPanel } from './users-panel';
 
-/** One organization: its settings, applications, users and control-layer state. */
+/** One organization: its settings, resources, applications, users and control-layer state. */
 export function OrgPage({ orgId }: { orgId: string }) {
   const org = useAsync(() => api<Org>('GET', `/v1/orgs/${seg(orgId)}`), [orgId]);
   if (org.state === 'loading') return <Loading what="Loading organization" />;
@@ -16,6 +17,7 @@ export function OrgPage({ orgId }: { orgId: string }) {
   return (
     <>
       <OrgSettings org={org.data} onSaved={org.reload} />
+      <ResourcesPanel orgId={orgId} />
       <AppsPanel orgId={orgId} />
       <UsersPanel orgId={orgId} />
       <ControlPanel orgId={orgId} />

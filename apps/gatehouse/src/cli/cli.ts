@@ -9,6 +9,7 @@ import { prepareRuntime } from '../runtime';
 import { withContext } from './context';
 import { APPS_USAGE, appsCommand } from './apps.command';
 import { CONTROL_USAGE, controlCommand } from './control.command';
+import { RESOURCES_USAGE, resourcesCommand } from './resources.command';
 
 export interface CliIo {
   out(text: string): void;
@@ -33,6 +34,7 @@ const USAGE = `usage: gatehouse <command>
   migrate
       apply the committed database migrations
 ${APPS_USAGE}
+${RESOURCES_USAGE}
 ${CONTROL_USAGE}
 
 Configuration comes from the same environment as the server (DATABASE_URL, GATEHOUSE_KEK,
@@ -58,6 +60,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (command === 'audit' && sub === 'export') return await auditExport(config, rest, io);
     if (command === 'control' && sub) return await controlCommand(config, sub, rest, io);
     if (command === 'apps' && sub) return await appsCommand(config, sub, rest, io);
+    if (command === 'resources' && sub) return await resourcesCommand(config, sub, rest, io);
     if (command === 'migrate') {
       const rt = await prepareRuntime(config, { migrate: false });
       try {

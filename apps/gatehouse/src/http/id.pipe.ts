@@ -20,3 +20,4 @@ export const UserId = new IdPipe('user', 'user');
 export const SecretId = new IdPipe('secret', 'secret');
 export const PauseId = new IdPipe('pause', 'pause');
 export const ApprovalId = new IdPipe('approval', 'approval request');
+export const ResourceId = new IdPipe('resource', 'resource');

@@ -1,4 +1,11 @@
-import { GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '@gatehouse/core';
+import {
+  CIMD_DOMAIN_PATTERN,
+  CIMD_POLICIES,
+  GRANT_TYPES,
+  MAX_RESOURCE_IDENTIFIER_LENGTH,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  resourceIdentifierProblem,
+} from '@gatehouse/core';
 import { z } from 'zod';
 import { packages, policyAcceptance } from './control-schemas';
 import { scope } from './scope-schema';
@@ -37,11 +44,11 @@ const rateLimit = z.strictObject({
   per_seconds: z.number().int().min(1).max(86_400),
 });
 
-const resource = z
-  .string()
-  .max(2048)
-  .url()
-  .refine((u) => !u.includes('#'), 'must not contain a fragment (RFC 8707 §2)');
+/** An app's audiences: identifiers of registered resources of its org, checked by the service. */
+const audiences = z
+  .array(text().min(1).max(MAX_RESOURCE_IDENTIFIER_LENGTH))
+  .max(20)
+  .refine((a) => new Set(a).size === a.length, 'must not repeat an audience');
 
 export const createOrg = z.strictObject({ name: orgSlug, display_name: displayName });
 export const updateOrg = z
@@ -92,7 +99,7 @@ const clientAuthFields = {
 export const createApp = z.strictObject({
   name: appName,
   scopes,
-  audiences: z.array(resource).max(20).optional(),
+  audiences: audiences.optional(),
   rate_limit: rateLimit.optional(),
   token_rate_limit: rateLimit.optional(),
   token_ttl_s: z.number().int().min(60).max(3600).optional(),
@@ -109,7 +116,7 @@ export const updateApp = z
   .strictObject({
     name: appName.optional(),
     scopes: scopes.optional(),
-    audiences: z.array(resource).max(20).optional(),
+    audiences: audiences.optional(),
     rate_limit: rateLimit.optional(),
     token_rate_limit: rateLimit.optional(),
     token_ttl_s: z.number().int().min(60).max(3600).optional(),
@@ -123,6 +130,59 @@ export const updateApp = z
     disabled: z.boolean().optional(),
   })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
+
+/** A registered resource (docs/resources.md#the-model). */
+const resourceIdentifier = z.string().superRefine((v, ctx) => {
+  const problem = resourceIdentifierProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+const resourceName = text().trim().min(1).max(200);
+const resourceScopes = z
+  .array(
+    z.strictObject({
+      name: scope,
+      /** Shown on the consent page; empty: the page shows the scope's name. */
+      description: text().trim().max(300).optional().default(''),
+    }),
+  )
+  .max(100)
+  .refine((a) => new Set(a.map((s) => s.name)).size === a.length, 'must not repeat a scope');
+/** Caps every access token for the resource (docs/resources.md#lifetimes). */
+const resourceTokenTtl = z.number().int().min(60).max(3600);
+
+export const createResource = z.strictObject({
+  identifier: resourceIdentifier,
+  name: resourceName,
+  scopes: resourceScopes.optional().default([]),
+  token_ttl_s: resourceTokenTtl.nullable().optional(),
+});
+
+export const updateResource = z
+  .strictObject({
+    /** Accepted only unchanged: an identifier never changes (docs/resources.md#identifiers). */
+    identifier: z.string().max(MAX_RESOURCE_IDENTIFIER_LENGTH).optional(),
+    name: resourceName.optional(),
+    scopes: resourceScopes.optional(),
+    token_ttl_s: resourceTokenTtl.nullable().optional(),
+  })
+  .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
+
+/** `PUT /v1/orgs/{orgId}/client-registration` (docs/resources.md#client-registration): the whole policy. */
+export const clientRegistration = z
+  .strictObject({
+    dynamic_client_registration: z.strictObject({ enabled: z.boolean() }),
+    client_id_metadata_documents: z.strictObject({
+      policy: z.enum(CIMD_POLICIES),
+      domains: z
+        .array(z.string().regex(CIMD_DOMAIN_PATTERN, 'a lower-case host name, or "*." and one (its subdomains)'))
+        .max(100)
+        .default([]),
+    }),
+  })
+  .refine(
+    (o) => o.client_id_metadata_documents.policy !== 'domains' || o.client_id_metadata_documents.domains.length > 0,
+    { message: 'policy "domains" needs at least one domain', path: ['client_id_metadata_documents', 'domains'] },
+  );
 
 /** Body is optional: an empty POST rotates without touching the existing secrets' expiry. */
 export const createSecret = z

@@ -72,7 +72,14 @@ export const tokenRouteOpenApi = {
             properties: {
               grant_type: { type: 'string', enum: [...GRANT_TYPES] },
               scope: { type: 'string', description: 'space-separated; a subset of what the client holds' },
-              resource: { type: 'string', description: 'RFC 8707: one of the app’s audiences' },
+              resource: {
+                type: 'string',
+                description:
+                  'RFC 8707: the identifier of a registered resource among the app’s audiences, compared exactly; ' +
+                  'the token’s one `aud`, carrying only the scopes the resource declares and living no longer than ' +
+                  'its token_ttl_s; a refresh or exchange may only narrow (docs/resources.md#rfc-8707). ' +
+                  'Unknown, foreign or not allowed: invalid_target',
+              },
               refresh_token: { type: 'string' },
               subject_token: { type: 'string', description: 'RFC 8693 §2.1: the token to exchange' },
               subject_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:access_token'] },
@@ -81,7 +88,9 @@ export const tokenRouteOpenApi = {
               requested_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:access_token'] },
               audience: {
                 type: 'string',
-                description: 'RFC 8693: one of the app’s audiences (may repeat; a step token names exactly one)',
+                description:
+                  'RFC 8693 token exchange: a registered resource’s identifier, like `resource` ' +
+                  '(may repeat; a step token names exactly one)',
               },
               step: {
                 type: 'string',

@@ -54,6 +54,16 @@ const scenarioArb = fc.record({
     aud: fc.constantFrom(DEFAULT_AUD, DEFAULT_AUD, AUDS[0]),
   }),
   steps: fc.array(stepArb, { minLength: 1, maxLength: 7 }),
+  // Each audience is a registered resource declaring some scopes, with or without a lifetime cap.
+  resources: fc.tuple(
+    ...AUDS.map((identifier) =>
+      fc.record({
+        identifier: fc.constant(identifier),
+        scopes: fc.oneof(fc.constant(SCOPES), subset(SCOPES)),
+        tokenTtlS: fc.option(fc.integer({ min: 60, max: 3600 }), { nil: null }),
+      }),
+    ),
+  ),
 });
 
 /**
@@ -66,7 +76,7 @@ describe('attenuation over random chains of exchanges', () => {
     let exchanged = 0;
     let deepest = 0;
     fc.assert(
-      fc.property(scenarioArb, ({ apps, root, steps }) => {
+      fc.property(scenarioArb, ({ apps, root, steps, resources }) => {
         const rootToken: SubjectToken = {
           sub: 'usr_root',
           tier: root.tier,
@@ -89,6 +99,7 @@ describe('attenuation over random chains of exchanges', () => {
             actor: step.withActorToken ? `usr_actor_${step.caller}` : caller.id,
             scope: step.scope,
             audiences: step.audiences,
+            registered: resources,
             defaultAudience: DEFAULT_AUD,
             maxDepth: MAX_DEPTH,
             now,
@@ -125,6 +136,13 @@ describe('attenuation over random chains of exchanges', () => {
           const parentAud = typeof parent.aud === 'string' ? [parent.aud] : parent.aud;
           expect(caller.audiences.includes(g.audience) || parentAud.includes(g.audience)).toBe(true);
           if (!(parentAud.length === 1 && parentAud[0] === DEFAULT_AUD)) expect(parentAud).toContain(g.audience);
+          // A token for a resource carries only scopes it declares and lives no longer than it allows.
+          const resource = resources.find((x) => x.identifier === g.audience);
+          expect(g.resource).toEqual(resource ?? null);
+          if (resource) {
+            expect(g.scopes.every((s) => resource.scopes.includes(s))).toBe(true);
+            if (resource.tokenTtlS !== null) expect(g.exp).toBeLessThanOrEqual(now + resource.tokenTtlS);
+          }
           chain.push({
             sub: parent.sub,
             tier: parent.tier,
@@ -164,6 +182,7 @@ describe('attenuation over random chains of exchanges', () => {
       actor: 'app_1',
       scope: undefined,
       audiences: [],
+      registered: AUDS.map((identifier) => ({ identifier, scopes: ['a', 'b', 'c'], tokenTtlS: null })),
       defaultAudience: DEFAULT_AUD,
       maxDepth: 2,
       now: NOW,
@@ -190,5 +209,17 @@ describe('attenuation over random chains of exchanges', () => {
     // The expiry is the earlier of the subject's and the step TTL, computed once.
     const capped = attenuate(subject, base);
     expect(capped.ok && capped.grant.exp).toBe(NOW + 120);
+    // A resource's declared scopes and lifetime bound the step token; a held scope it does not
+    // declare is named as such.
+    const narrow = { identifier: AUDS[0], scopes: ['a'], tokenTtlS: 60 };
+    const bound = attenuate(subject, { ...base, audiences: [AUDS[0]], registered: [narrow] });
+    expect(bound.ok && { scopes: bound.grant.scopes, exp: bound.grant.exp }).toEqual({ scopes: ['a'], exp: NOW + 60 });
+    expect(rule({}, { audiences: [AUDS[0]], registered: [narrow], scope: 'b' })).toBe(
+      'invalid_scope:scope_not_declared',
+    );
+    // A narrowed subject passes its audience on even to a caller that does not hold it, if registered.
+    const inherited = attenuate({ ...subject, aud: AUDS[2] }, base);
+    expect(inherited.ok && inherited.grant.audience).toBe(AUDS[2]);
+    expect(rule({ aud: AUDS[2] }, { registered: [] })).toBe('invalid_target:audience_not_allowed');
   });
 });

@@ -1,4 +1,10 @@
 import type { ActClaim } from '@gatehouse/tokens';
+import {
+  resolveResource,
+  scopesForResource,
+  type RegisteredResource,
+  type ResourceRule,
+} from '../resources/resolve-resource';
 
 /**
  * The attenuation rules of token exchange (RFC 8693; docs/design.md §3), as one pure
@@ -11,7 +17,9 @@ import type { ActClaim } from '@gatehouse/tokens';
  * - the chain (`act`, outermost = most recent) is one deeper than the subject's, and no
  *   deeper than the limit;
  * - the audience can only narrow: one audience, one of the app's, and inside the subject's
- *   own when the subject was already narrowed;
+ *   own when the subject was already narrowed (resolve-resource.ts decides it, as for every
+ *   grant); for a resource, the scopes it declares and the lifetime it allows bound the token
+ *   too (docs/resources.md#rfc-8707);
  * - the subject stays the subject: same `sub`, `tier`, org.
  */
 export interface SubjectToken {
@@ -30,6 +38,11 @@ export interface SubjectToken {
 
 export interface ExchangeRequest {
   caller: { id: string; orgId: string; scopes: readonly string[]; audiences: readonly string[]; stepTokenTtlS: number };
+  /**
+   * Registered resources of the org this exchange may name: the caller's, and the one the
+   * subject token is for (which the step token inherits when none is asked).
+   */
+  registered: readonly RegisteredResource[];
   /** Who acts: the caller, or the subject of the actor token it sent. */
   actor: string;
   /** The raw `scope` parameter. */
@@ -48,6 +61,8 @@ export interface StepGrant {
   exp: number;
   act: ActClaim;
   audience: string;
+  /** The registered resource the audience names; null for the default audience. */
+  resource: RegisteredResource | null;
   depth: number;
 }
 
@@ -91,37 +106,48 @@ export function attenuate(subject: SubjectToken, req: ExchangeRequest): Attenuat
     return refuse('invalid_request', 'depth', `The delegation chain would exceed ${req.maxDepth} actors.`);
   if (subject.exp <= req.now) return refuse('invalid_request', 'expired', 'The subject token has expired.');
 
-  const asked = [...new Set(req.audiences)];
   const subjectAud = typeof subject.aud === 'string' ? [subject.aud] : [...subject.aud];
   const narrowed = !(subjectAud.length === 1 && subjectAud[0] === req.defaultAudience);
-  let audience: string;
-  if (asked.length > 1) return refuse('invalid_target', 'one_audience', 'A step token names exactly one audience.');
-  if (asked.length === 1) {
-    audience = asked[0];
-    if (!req.caller.audiences.includes(audience))
-      return refuse('invalid_target', 'audience_not_allowed', 'This client may not request tokens for that audience.');
-    if (narrowed && !subjectAud.includes(audience))
-      return refuse('invalid_target', 'audience_widens', 'The audience can only narrow the subject token’s.');
-  } else {
-    if (subjectAud.length !== 1)
-      return refuse('invalid_target', 'one_audience', 'Name the audience of the step token.');
-    audience = subjectAud[0];
-  }
+  const target = resolveResource({
+    requested: req.audiences,
+    registered: req.registered,
+    clientAudiences: req.caller.audiences,
+    ceiling: narrowed ? { kind: 'bound', identifiers: subjectAud, clientMustHold: false } : { kind: 'unbound' },
+    defaultAudience: req.defaultAudience,
+  });
+  if (!target.ok) return refuse('invalid_target', ...AUDIENCE_REFUSALS[target.rule]);
+  const { audience, resource } = target;
 
-  const delegable = subject.scopes.filter((s) => req.caller.scopes.includes(s));
+  const held = subject.scopes.filter((s) => req.caller.scopes.includes(s));
+  const delegable = scopesForResource(held, resource);
   let scopes: string[];
   if (req.scope === undefined || req.scope.trim() === '') scopes = [...new Set(delegable)];
   else {
     const wanted = req.scope.split(' ').filter(Boolean);
     if (wanted.some((s) => !SCOPE_TOKEN.test(s)))
       return refuse('invalid_scope', 'malformed_scope', 'The scope is malformed.');
+    const undeclared = wanted.filter((s) => held.includes(s) && !delegable.includes(s));
+    if (undeclared.length)
+      return refuse(
+        'invalid_scope',
+        'scope_not_declared',
+        `Not a scope of the resource ${audience}: ${undeclared.join(' ')}`,
+      );
     const beyond = wanted.filter((s) => !delegable.includes(s));
     if (beyond.length)
       return refuse('invalid_scope', 'scope_widens', `Beyond the subject token or this client: ${beyond.join(' ')}`);
     scopes = [...new Set(wanted)];
   }
 
-  const exp = Math.min(subject.exp, req.now + req.caller.stepTokenTtlS);
+  const exp = Math.min(subject.exp, req.now + req.caller.stepTokenTtlS, req.now + (resource?.tokenTtlS ?? Infinity));
   const act: ActClaim = subject.act ? { sub: req.actor, act: subject.act } : { sub: req.actor };
-  return { ok: true, grant: { scopes, exp, act, audience, depth } };
+  return { ok: true, grant: { scopes, exp, act, audience, resource, depth } };
 }
+
+/** The exchange's words for a refused audience, with the rule names its audit rows have always used. */
+const AUDIENCE_REFUSALS: Record<ResourceRule, [rule: string, description: string]> = {
+  one_audience: ['one_audience', 'A step token names exactly one audience.'],
+  not_allowed: ['audience_not_allowed', 'This client may not request tokens for that audience.'],
+  widens: ['audience_widens', 'The audience can only narrow the subject token’s.'],
+  choose_resource: ['one_audience', 'Name the audience of the step token.'],
+};

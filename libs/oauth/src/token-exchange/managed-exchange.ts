@@ -3,6 +3,7 @@ import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import {
   AccessStoppedError,
   CLOCK,
+  GATEHOUSE_CONFIG,
   InvalidRequest,
   InvalidScope,
   InvalidTarget,
@@ -11,10 +12,12 @@ import {
   epochSeconds,
   newId,
   type Clock,
+  type GatehouseConfig,
 } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
 import { AnomalyDetector, ManagedTokens, TokenIssuer, type ManagedTokenRecord } from '@gatehouse/tokens';
 import type { GrantRequest, TokenResponse } from '../grant';
+import { capLifetime } from '../resources/resolve-resource';
 import { decideManaged } from './managed-rules';
 import { ACCESS_TOKEN_TYPE } from './subject-token';
 
@@ -47,6 +50,7 @@ export class ManagedExchange {
     private readonly audit: AuditService,
     private readonly anomalies: AnomalyDetector,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
   async handle(req: GrantRequest): Promise<TokenResponse> {
@@ -65,10 +69,12 @@ export class ManagedExchange {
       token = await this.managed.find(presented);
       if (!token)
         throw new InvalidRequest('The subject_token is invalid or revoked.', { detail: 'unknown managed token' });
-      const decision = decideManaged(token, client, {
-        scope: params.get('scope'),
-        audiences: [...params.all('resource'), ...params.all('audience')],
-      });
+      const decision = decideManaged(
+        token,
+        client,
+        { scope: params.get('scope'), audiences: [...params.all('resource'), ...params.all('audience')] },
+        this.config.audience,
+      );
       if (!decision.ok) throw new REFUSALS[decision.error](decision.description, { detail: decision.rule });
       const user = await this.prisma.user.findUnique({
         where: { id: token.userId },
@@ -79,14 +85,15 @@ export class ManagedExchange {
       }
       if (token.suspendedAt) await this.stopSuspended(req.meta, token);
       const now = epochSeconds(this.clock.now());
+      const ttlS = capLifetime(MANAGED_EXCHANGE_TTL_S, decision.resource);
       const t = token;
       const { response } = await this.issuer.issue(req.meta, {
         kind: TOKEN_EXCHANGE_GRANT,
         subject: { tier: 'user', id: user.id, org: user.org, clientId: client.id },
         scopes: decision.scopes,
-        ttlS: MANAGED_EXCHANGE_TTL_S,
+        ttlS,
         audience: decision.audience,
-        delegation: { act: { sub: client.id }, parentJti: t.id, notAfter: now + MANAGED_EXCHANGE_TTL_S },
+        delegation: { act: { sub: client.id }, parentJti: t.id, notAfter: now + ttlS },
         dpop: req.dpop,
         issuedTokenType: ACCESS_TOKEN_TYPE,
         audit: {

@@ -1,8 +1,11 @@
+import { resolveResource, scopesForResource, type RegisteredResource } from '../resources/resolve-resource';
+
 /**
  * What a host may get for a managed token (docs/managed-tokens.md#exchange), as one pure
- * function: the caller must be one of the token's hosts in its org; the scope is at most
- * the token's ceiling ∩ the host's scopes (absent: all of that); the audience is one of the
- * host's audiences (RFC 8707), or the default one.
+ * function: the caller must be one of the token's hosts in its org; the audience is one of the
+ * host's registered resources (RFC 8707, decided by resolve-resource.ts as for every grant), or
+ * the default one; the scope is at most the token's ceiling ∩ the host's scopes, and for a
+ * resource only those it declares (absent: all of that).
  */
 export interface ManagedSubject {
   orgId: string;
@@ -16,10 +19,12 @@ export interface ManagedCaller {
   orgId: string;
   scopes: readonly string[];
   audiences: readonly string[];
+  /** The registered resources its audiences name. */
+  resources: readonly RegisteredResource[];
 }
 
 export type ManagedDecision =
-  | { ok: true; scopes: string[]; audience: string | undefined }
+  | { ok: true; scopes: string[]; audience: string | undefined; resource: RegisteredResource | null }
   | { ok: false; error: 'invalid_request' | 'invalid_scope' | 'invalid_target'; rule: string; description: string };
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
@@ -28,6 +33,7 @@ export function decideManaged(
   token: ManagedSubject,
   caller: ManagedCaller,
   ask: { scope: string | undefined; audiences: readonly string[] },
+  defaultAudience: string,
 ): ManagedDecision {
   if (token.orgId !== caller.orgId || !token.hosts.includes(caller.id)) {
     return {
@@ -37,12 +43,39 @@ export function decideManaged(
       description: 'This client is not an approved host of the managed token.',
     };
   }
-  const allowed = token.scope.filter((s) => caller.scopes.includes(s));
+  const target = resolveResource({
+    requested: ask.audiences,
+    registered: caller.resources,
+    clientAudiences: caller.audiences,
+    ceiling: { kind: 'unbound' },
+    defaultAudience,
+  });
+  if (!target.ok) {
+    return target.rule === 'one_audience'
+      ? { ok: false, error: 'invalid_target', rule: 'one_audience', description: 'Name one resource.' }
+      : {
+          ok: false,
+          error: 'invalid_target',
+          rule: 'audience_not_allowed',
+          description: "The resource is not among this client's audiences.",
+        };
+  }
+  const held = token.scope.filter((s) => caller.scopes.includes(s));
+  const allowed = scopesForResource(held, target.resource);
   let scopes = allowed;
   if (ask.scope !== undefined && ask.scope.trim() !== '') {
     const asked = [...new Set(ask.scope.split(' ').filter(Boolean))];
     if (asked.some((s) => !SCOPE_TOKEN.test(s))) {
       return { ok: false, error: 'invalid_scope', rule: 'scope_malformed', description: 'The scope is malformed.' };
+    }
+    const undeclared = asked.filter((s) => held.includes(s) && !allowed.includes(s));
+    if (undeclared.length > 0) {
+      return {
+        ok: false,
+        error: 'invalid_scope',
+        rule: 'scope_not_declared',
+        description: `Not a scope of the resource ${target.audience}: ${undeclared.join(' ')}`,
+      };
     }
     const wider = asked.filter((s) => !allowed.includes(s));
     if (wider.length > 0) {
@@ -55,17 +88,10 @@ export function decideManaged(
     }
     scopes = asked;
   }
-  const audiences = [...new Set(ask.audiences)];
-  if (audiences.length > 1) {
-    return { ok: false, error: 'invalid_target', rule: 'one_audience', description: 'Name one resource.' };
-  }
-  if (audiences.length === 1 && !caller.audiences.includes(audiences[0])) {
-    return {
-      ok: false,
-      error: 'invalid_target',
-      rule: 'audience_not_allowed',
-      description: "The resource is not among this client's audiences.",
-    };
-  }
-  return { ok: true, scopes, audience: audiences[0] };
+  return {
+    ok: true,
+    scopes,
+    audience: target.resource ? target.audience : undefined,
+    resource: target.resource,
+  };
 }

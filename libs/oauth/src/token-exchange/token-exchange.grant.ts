@@ -21,7 +21,10 @@ import {
   actorIds,
   type AccessTokenClaims,
 } from '@gatehouse/tokens';
+import type { AuthenticatedClient } from '../client-authenticator';
 import type { GrantHandler, GrantRequest, TokenResponse } from '../grant';
+import { ResourceLookup } from '../resources/resource-lookup';
+import type { RegisteredResource } from '../resources/resolve-resource';
 import { attenuate, type DelegationRefusal } from './delegation';
 import { ManagedExchange } from './managed-exchange';
 import { ACCESS_TOKEN_TYPE, ExchangeTokens, type VerifiedToken } from './subject-token';
@@ -64,6 +67,7 @@ export class TokenExchangeGrant implements GrantHandler {
     private readonly revocations: TokenRevocationService,
     private readonly sql: SqlPool,
     private readonly audit: AuditService,
+    private readonly resources: ResourceLookup,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -79,6 +83,7 @@ export class TokenExchangeGrant implements GrantHandler {
       const actorToken = params.get('actor_token');
       const actor = actorToken ? await this.actorOf(actorToken, client.id, client.orgId) : client.id;
       const s = subject.claims;
+      const registered = await this.registeredFor(client, s.aud);
       const decision = attenuate(
         {
           sub: s.sub,
@@ -95,7 +100,10 @@ export class TokenExchangeGrant implements GrantHandler {
           caller: client,
           actor,
           scope: params.get('scope'),
+          // RFC 8693 §2.1: `audience` names the target by a logical name; here that is the
+          // identifier of a registered resource, like `resource` (docs/resources.md#rfc-8707).
           audiences: [...params.all('resource'), ...params.all('audience')],
+          registered,
           defaultAudience: this.config.audience,
           maxDepth: this.config.maxDelegationDepth,
           now: epochSeconds(this.clock.now()),
@@ -191,6 +199,20 @@ export class TokenExchangeGrant implements GrantHandler {
       throw new InvalidRequest('step is required: 1 to 128 characters of A-Z a-z 0-9 . _ : -');
     }
     return step;
+  }
+
+  /**
+   * The registered resources this exchange may name: the caller's own, and the one the subject
+   * token is for, which a step token inherits when none is asked for (docs/design.md §3).
+   */
+  private async registeredFor(client: AuthenticatedClient, aud: string | string[]): Promise<RegisteredResource[]> {
+    const subjectAud = typeof aud === 'string' ? [aud] : aud;
+    const missing = subjectAud.filter(
+      (a) => a !== this.config.audience && !client.resources.some((r) => r.identifier === a),
+    );
+    if (missing.length !== 1) return client.resources;
+    const inherited = await this.resources.inOrg(client.orgId, missing[0]);
+    return inherited ? [...client.resources, inherited] : client.resources;
   }
 
   /** The actor token must be the caller's own (issued to it, in its org): its subject acts. */

@@ -15,3 +15,4 @@ export * from './decorators';
 export * from './guard';
 export * from './metadata';
 export * from './verifier.module';
+export * from '../resource-server/nest';
