@@ -57,7 +57,7 @@ const LIB_EDGES = {
   core: [],
   verifier: [],
   db: ['core'],
-  credentials: ['db'],
+  credentials: ['db', 'verifier'],
   audit: ['db'],
   ratelimit: ['db', 'verifier'],
   keys: ['credentials', 'audit', 'ratelimit'],

@@ -2,7 +2,7 @@
 //
 //   npm run bench                         raw sign loop, bare signer, node-oidc-provider, Gatehouse
 //   npm run bench -- --ab <refA> <refB>   Gatehouse at two git refs ("." = this checkout)
-//   options: --rounds N, --scenarios cc,refresh,introspect,jwks,exchange,evaluation,evaluation-paced, --workers N,
+//   options: --rounds N, --scenarios cc,dpop,refresh,introspect,jwks,exchange,evaluation,evaluation-paced, --workers N,
 //            --no-gate-off (skip Gatehouse with an allow-all gate, the gate on-versus-off figure),
 //            --doc (append the run's Markdown to docs/performance.md), --json FILE
 //   env: BENCH_SECONDS (10), BENCH_ROUNDS (3; 5 with --ab), BENCH_CONNECTIONS (10), BENCH_WARMUP_SECONDS (1),
@@ -20,13 +20,13 @@ import { fileURLToPath } from 'node:url';
 import { bareSigner, peerProvider, rawSign } from './lib/contenders.mjs';
 import { perRequest, sample } from './lib/cpu.mjs';
 import { startGatehouse } from './lib/gatehouse-contender.mjs';
-import { load, pacedLoad, rotatingLoad, summarize } from './lib/load.mjs';
+import { freshHeaderLoad, load, pacedLoad, rotatingLoad, summarize } from './lib/load.mjs';
 import { appendToDoc, report } from './lib/report.mjs';
 import { startRedis } from './lib/services.mjs';
 import { buildRef, describeCheckout } from './lib/worktrees.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['cc', 'refresh', 'introspect', 'jwks', 'exchange', 'evaluation', 'evaluation-paced'];
+const SCENARIOS = ['cc', 'dpop', 'refresh', 'introspect', 'jwks', 'exchange', 'evaluation', 'evaluation-paced'];
 
 function parseArgs(argv) {
   const o = {
@@ -82,6 +82,9 @@ async function measure(c, scenario, round) {
   if (scenario === 'refresh') {
     const r = make(round);
     res = await rotatingLoad({ ...base, ...r.opts }, { pool: r.pool, body: r.body });
+  } else if (scenario === 'dpop') {
+    const r = make();
+    res = await freshHeaderLoad({ ...base, ...r }, r.fresh);
   } else {
     const r = make();
     res = r.paced ? await pacedLoad({ ...base, ...r }) : await load({ ...base, ...r });

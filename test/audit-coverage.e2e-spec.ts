@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
+import { assertionClaims, signJwt, testKey, unsignedJwt } from './support/jose-keys';
 import { SwitchableGate } from './support/switchable-gate';
 
 /**
@@ -149,6 +150,45 @@ describe('every documented audit action is produced and found through GET /v1/au
       body: { client_id: app.client_id, email: 'ann@acme.test', password: 'Ann-Strong-Pass-42' },
     });
     expect(login.status).toBe(200);
+
+    // client.authentication_failed: a private_key_jwt assertion with alg none.
+    const keyApp = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        token: admin,
+        body: {
+          name: 'keyed',
+          scopes: ['x'],
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks: { keys: [testKey('ES256').publicJwk] },
+        },
+      })
+    ).body as App;
+    const unsigned = await fetch(`${gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: `${unsignedJwt(assertionClaims(keyApp.client_id, gh.url))}AA`,
+      }).toString(),
+    });
+    expect(unsigned.status).toBe(401);
+    // dpop.proof_rejected: a DPoP proof for another endpoint.
+    const proofKey = testKey('ES256');
+    const wrongProof = await fetch(`${gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
+        dpop: signJwt(
+          proofKey,
+          { jti: 'j1', iat: Math.floor(Date.now() / 1000), htm: 'POST', htu: `${gh.url}/oauth/revoke` },
+          { typ: 'dpop+jwt', jwk: proofKey.publicJwk },
+        ),
+      },
+      body: 'grant_type=client_credentials',
+    });
+    expect(wrongProof.status).toBe(400);
 
     // access.denied, access.review: the access gate stops an issuance, then sends one to review.
     gate.denyAll();

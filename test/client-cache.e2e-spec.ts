@@ -293,6 +293,11 @@ function stale(id: string, org: { id: string; name: string }): ClientRecord {
     tokenRateLimit: { requests: 100, perSeconds: 60 },
     disabled: false,
     secrets: [],
+    authMethod: 'client_secret_basic',
+    keys: null,
+    jwksUri: null,
+    dpopBound: false,
+    dpopNonceRequired: false,
   };
 }
 

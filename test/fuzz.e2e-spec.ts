@@ -10,9 +10,32 @@ const CONCURRENCY = 16;
 
 /** The OAuth endpoints' parameter lists (RFC 6749 §4.4/§6, RFC 7009 §2.1, RFC 7662 §2.1, RFC 8707). */
 const OAUTH_PARAMS: Record<string, string[]> = {
-  '/oauth/token': ['grant_type', 'client_id', 'client_secret', 'scope', 'resource', 'refresh_token'],
-  '/oauth/revoke': ['token', 'token_type_hint', 'client_id', 'client_secret'],
-  '/oauth/introspect': ['token', 'token_type_hint', 'client_id', 'client_secret'],
+  '/oauth/token': [
+    'grant_type',
+    'client_id',
+    'client_secret',
+    'client_assertion',
+    'client_assertion_type',
+    'scope',
+    'resource',
+    'refresh_token',
+  ],
+  '/oauth/revoke': [
+    'token',
+    'token_type_hint',
+    'client_id',
+    'client_secret',
+    'client_assertion',
+    'client_assertion_type',
+  ],
+  '/oauth/introspect': [
+    'token',
+    'token_type_hint',
+    'client_id',
+    'client_secret',
+    'client_assertion',
+    'client_assertion_type',
+  ],
 };
 
 /** What a body must never show: stack frames, file paths, ORM or SQL internals. */
@@ -71,6 +94,11 @@ describe('fuzzing the HTTP surface', () => {
       fc.constantFrom('org_01ARZ3NDEKTSV4RRFFQ69G5FAV', 'app_01ARZ3NDEKTSV4RRFFQ69G5FAV', 'usr_x', 'key_', 'null'),
       fc.integer({ min: 1000, max: 200_000 }).map((n) => 'x'.repeat(n)),
       fc.constantFrom('client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'),
+      fc.constantFrom(
+        'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhcHBfMDFBUlozTkRFS1RTVjRSUkZGUTY5RzVGQVYifQ.',
+        'eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2In0.e30.AA',
+      ),
     );
     const jsonValue = fc.oneof(
       nasty,
@@ -91,7 +119,7 @@ describe('fuzzing the HTTP surface', () => {
         query: fc.array(fc.tuple(fc.constantFrom('limit', 'cursor', 'target', 'since', 'org', 'x'), nasty), {
           maxLength: 3,
         }),
-        auth: fc.constantFrom('admin', 'none', 'garbage', 'basic-garbage', 'bearer-empty'),
+        auth: fc.constantFrom('admin', 'none', 'garbage', 'basic-garbage', 'bearer-empty', 'dpop-garbage'),
         contentType: fc.constantFrom(
           'application/json',
           'application/x-www-form-urlencoded',
@@ -103,7 +131,7 @@ describe('fuzzing the HTTP surface', () => {
         shape: fc.constantFrom('fields', 'fields', 'raw', 'empty', 'array', 'duplicates'),
         values: fc.array(fc.tuple(fc.nat(), jsonValue), { maxLength: 6 }),
         raw: fc.oneof(nasty, fc.constantFrom('{', '{"a":', '[]', 'null', '"x"', '{"__proto__":{"x":1}}')),
-        extraHeader: fc.option(fc.tuple(fc.constantFrom('x-request-id', 'accept', 'x-forwarded-for'), nasty)),
+        extraHeader: fc.option(fc.tuple(fc.constantFrom('x-request-id', 'accept', 'x-forwarded-for', 'dpop'), nasty)),
       })
       .map(({ route, methodOverride, param, query, auth, contentType, shape, values, raw, extraHeader }) => {
         const path =
@@ -115,6 +143,7 @@ describe('fuzzing the HTTP surface', () => {
         if (auth === 'garbage') headers.authorization = `Bearer ${param.replace(/[^\x20-\x7e]/g, '').slice(0, 500)}`;
         if (auth === 'basic-garbage') headers.authorization = `Basic ${Buffer.from(param).toString('base64')}`;
         if (auth === 'bearer-empty') headers.authorization = 'Bearer ';
+        if (auth === 'dpop-garbage') headers.authorization = `DPoP ${param.replace(/[^\x20-\x7e]/g, '').slice(0, 500)}`;
         if (extraHeader) headers[extraHeader[0]] = extraHeader[1].replace(/[^\x20-\x7e]/g, '').slice(0, 500);
         const fields = route.fields.length ? route.fields : ['name'];
         const pairs = values.map(([i, v]) => [fields[i % fields.length]!, v] as const);

@@ -58,7 +58,9 @@ describe('OAuth client credentials', () => {
       revocation_endpoint: `${gh.url}/oauth/revoke`,
       introspection_endpoint: `${gh.url}/oauth/introspect`,
       grant_types_supported: expect.arrayContaining(['client_credentials', 'refresh_token']),
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
+      dpop_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
       scopes_supported: ['gatehouse:revocations'],
       access_token_signing_alg_values_supported: ['RS256'],
     });

@@ -4,7 +4,7 @@
 // never refuses), the access gate, client authentication by keyed hash — on a fresh
 // database of its own, one worker (GATEHOUSE_WORKERS, default 1).
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +156,9 @@ function contender(o, { url, db, child, fixture, stop }) {
     },
     scenarios: o.gateOff ? { cc: () => ({ url: `${url}/oauth/token`, method: 'POST', body: 'grant_type=client_credentials', headers }) } : {
       cc: () => ({ url: `${url}/oauth/token`, method: 'POST', body: 'grant_type=client_credentials', headers }),
+      // RFC 9449: the same request with a fresh DPoP proof each time; the token comes back bound (one more
+      // signature verification and one replay-cache write per token). Older builds answer Bearer tokens.
+      dpop: () => ({ url: `${url}/oauth/token`, method: 'POST', body: 'grant_type=client_credentials', headers, fresh: dpopProofs(`${url}/oauth/token`) }),
       refresh: (round) => ({ opts: { url: `${url}/oauth/token`, headers }, pool: pools[round], body: (rt) => `grant_type=refresh_token&refresh_token=${rt}` }),
       introspect: () => ({ url: `${url}/oauth/introspect`, method: 'POST', headers, body: `token=${introspected}` }),
       jwks: () => ({ url: `${url}/.well-known/jwks.json` }),
@@ -198,5 +201,18 @@ function contender(o, { url, db, child, fixture, stop }) {
       return { rows: r.rows, flushes: r.flushes };
     },
     stop,
+  };
+}
+
+/** A maker of DPoP proofs (ES256, one key per run) for POST `htu`: a new jti and iat every call. */
+function dpopProofs(htu) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+  const header = Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } })).toString('base64url');
+  return () => {
+    const payload = Buffer.from(JSON.stringify({ jti: randomUUID(), htm: 'POST', htu, iat: Math.floor(Date.now() / 1000) })).toString('base64url');
+    const input = `${header}.${payload}`;
+    const signature = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    return { dpop: `${input}.${signature}` };
   };
 }

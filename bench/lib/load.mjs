@@ -40,6 +40,23 @@ export async function rotatingLoad({ url, headers, connections, duration }, { po
 }
 
 /**
+ * A run whose every request needs headers of its own: DPoP, where each request carries a
+ * fresh proof (a new `jti`, the current `iat`), made by `headers()` just before it is sent
+ * (signing the proof is the client's cost, in this process, as it would be in a real client).
+ * Same loop shape as rotatingLoad.
+ */
+export async function freshHeaderLoad({ url, method = 'POST', headers = {}, body = '', connections, duration }, fresh) {
+  const c = keepAliveClient({ url, method, headers, connections });
+  const end = performance.now() + duration * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end) await c.send(body, fresh());
+    }),
+  );
+  return c.result(Math.round);
+}
+
+/**
  * `connections` keep-alive connections to one endpoint (node:http; one request in flight on
  * each), every answer's latency and status counted. `send` resolves with a 200's body, or null.
  */
@@ -49,11 +66,11 @@ function keepAliveClient({ url, method, headers = {}, connections }) {
   const latencies = [];
   const counts = { ok: 0, non2xx: 0, errors: 0 };
   const started = performance.now();
-  const send = (payload) =>
+  const send = (payload, extra = {}) =>
     new Promise((resolve) => {
       const t0 = performance.now();
       const req = http.request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method, headers: { ...headers, 'content-length': Buffer.byteLength(payload) } },
+        { agent, host: target.hostname, port: target.port, path: target.pathname, method, headers: { ...headers, ...extra, 'content-length': Buffer.byteLength(payload) } },
         (res) => {
           let text = '';
           res.setEncoding('utf8');

@@ -7,7 +7,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { median } from './load.mjs';
 
 const RAW = 'raw sign loop';
-const ENDPOINTS = { refresh: 'refresh_token grant', introspect: 'introspection', jwks: 'JWKS', exchange: 'token exchange (issue 11)', evaluation: 'AuthZEN evaluation (decisions/s)' };
+const ENDPOINTS = { dpop: 'DPoP-bound client credentials', refresh: 'refresh_token grant', introspect: 'introspection', jwks: 'JWKS', exchange: 'token exchange (issue 11)', evaluation: 'AuthZEN evaluation (decisions/s)' };
 const GATE_OFF = 'Gatehouse, gate off';
 export const DOC_MARKER = '<!-- bench:runs — `npm run bench -- --doc` inserts each run below this line -->';
 
@@ -207,9 +207,11 @@ function targets(run, subject) {
   const gateCpu = off ? median(rounds.map((r) => cpuTotal(g(r)?.cpu) / cpuTotal(r[off]?.cc?.cpu))) : null;
   const dec = decisions(run, subject);
   const decP99 = dec?.paced?.p99 ?? null;
+  const dpopVsCc = run.options.scenarios.includes('dpop') ? median(rounds.map((r) => (r[subject]?.dpop ? r[subject].dpop.rps / g(r)?.rps : null))) : null;
   const issue12 = [
     off && row('the access gate adds ≤ 5 % CPU per token (Gatehouse ÷ gate off)', `${ratio(gateCpu)} ×`, gateCpu !== null && gateCpu <= 1.05),
     dec?.paced && row(`decision p99 < 2 ms (evaluation at ${int(dec.paced.rate)}/s)`, ms(decP99), decP99 !== null && decP99 < 2),
+    dpopVsCc !== null && row('DPoP-bound client credentials/s ≥ 0.8 × plain ones (same round)', `${ratio(dpopVsCc)} ×`, dpopVsCc >= 0.8),
   ].filter(Boolean);
   return table(
     ['target (medians of the rounds)', 'this run', ''],

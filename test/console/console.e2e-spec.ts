@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Route } from 'playwright-core';
@@ -256,6 +257,37 @@ maybe('admin console in Chromium', () => {
     expect((await saved).status()).toBe(200);
     const app = await gh.api('GET', `/v1/orgs/${orgId}/apps/${client.client_id}`, { token: apiToken });
     expect(app.body.token_ttl_s).toBe(300);
+  });
+
+  it('registers public keys and DPoP requirements for the application (private_key_jwt)', async () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'console-1' };
+    await page.getByLabel('Method').selectOption('private_key_jwt');
+    await page.getByLabel('JWK Set', { exact: true }).fill(JSON.stringify({ keys: [jwk] }));
+    await page.getByLabel('Require DPoP-bound access tokens').check();
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH');
+    await page.getByRole('button', { name: 'Save authentication' }).click();
+    expect((await saved).status()).toBe(200);
+    await page.getByTestId('secrets-unused').waitFor();
+    await accessible('application-keys');
+    const app = await gh.api('GET', `/v1/orgs/${orgId}/apps/${client.client_id}`, { token: apiToken });
+    expect(app.body).toMatchObject({
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [jwk] },
+      dpop_bound_access_tokens: true,
+    });
+    // A private key pasted by mistake is refused, and the refusal names the key.
+    await page
+      .getByLabel('JWK Set', { exact: true })
+      .fill(JSON.stringify({ keys: [generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })] }));
+    await page.getByRole('button', { name: 'Save authentication' }).click();
+    await page.getByRole('listitem').filter({ hasText: 'jwks.keys.0: must be a public key' }).waitFor();
+    // Back to the secret, for the steps that follow.
+    await gh.api('PATCH', `/v1/orgs/${orgId}/apps/${client.client_id}`, {
+      token: apiToken,
+      body: { token_endpoint_auth_method: 'client_secret_basic', dpop_bound_access_tokens: false },
+    });
+    await page.reload();
   });
 
   it('rotates the signing key from the keys timeline', async () => {

@@ -65,6 +65,8 @@ export const AUDIT_ACTIONS = [
   'anomaly.acknowledged',
   'anomaly.cleared',
   'anomaly.settings_changed',
+  'client.authentication_failed',
+  'dpop.proof_rejected',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

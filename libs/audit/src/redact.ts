@@ -33,4 +33,6 @@ const ALLOWED = new Set([
   'grant_type',
   'code_count',
   'managed_token_id',
+  'token_endpoint_auth_method',
+  'dpop_bound_access_tokens',
 ]);

@@ -60,6 +60,53 @@ export class RefusalAudit {
     });
   }
 
+  /**
+   * A client that tried to authenticate with a key (docs/client-authentication.md#audit):
+   * a refused `private_key_jwt` assertion, or a client secret sent for an app registered
+   * for keys. The client is named as the assertion named it (it did not prove it).
+   */
+  clientAuthenticationFailed(
+    meta: RequestMeta,
+    r: { clientId: string | null; orgId?: string | null; method: string; reason: string },
+  ): Promise<void> {
+    const key = `ca:${meta.sourceIp ?? 'unknown'}:${r.clientId ?? '-'}:${r.reason}`;
+    return this.once(key, REJECTED_TOKEN_WINDOW_S, meta, {
+      action: 'client.authentication_failed',
+      outcome: 'failure',
+      orgId: r.orgId ?? null,
+      target: r.clientId ? { type: 'application', id: r.clientId } : null,
+      reason: r.reason,
+      details: { method: r.method, window_s: REJECTED_TOKEN_WINDOW_S },
+    });
+  }
+
+  /**
+   * A refused DPoP proof (RFC 9449), or a DPoP-bound token used without one, at the token
+   * endpoint or a bearer route (docs/client-authentication.md#audit).
+   */
+  dpopRejected(
+    meta: RequestMeta,
+    r: {
+      endpoint: string;
+      reason: string;
+      actor?: { id: string; tier: Tier } | null;
+      orgId?: string | null;
+      jti?: string | null;
+      jkt?: string | null;
+    },
+  ): Promise<void> {
+    const key = `dpop:${meta.sourceIp ?? 'unknown'}:${r.endpoint}:${r.reason}`;
+    return this.once(key, REJECTED_TOKEN_WINDOW_S, meta, {
+      action: 'dpop.proof_rejected',
+      outcome: 'failure',
+      actor: r.actor ?? null,
+      orgId: r.orgId ?? null,
+      jti: r.jti ?? null,
+      reason: r.reason,
+      details: { endpoint: r.endpoint, ...(r.jkt ? { jkt: r.jkt } : {}), window_s: REJECTED_TOKEN_WINDOW_S },
+    });
+  }
+
   private async once(key: string, windowS: number, meta: RequestMeta, entry: AuditEntry): Promise<void> {
     const now = Date.now();
     if ((this.writtenUntil.get(key) ?? 0) > now) return;

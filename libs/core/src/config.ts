@@ -83,6 +83,10 @@ const envSchema = z.object({
   GATEHOUSE_MAX_DELEGATION_DEPTH: int(1, 16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   GATEHOUSE_STRIPE_WEBHOOK_SECRET: z.string().min(16).max(200).optional(),
+  /** docs/client-authentication.md#the-guarded-fetcher: loopback (and http to it) for development and tests. */
+  GATEHOUSE_CIMD_ALLOW_LOOPBACK: bool.optional(),
+  /** docs/client-authentication.md#dpop: how old a DPoP proof's `iat` may be. */
+  GATEHOUSE_DPOP_PROOF_MAX_AGE_S: int(10, 300).optional(),
 });
 
 export interface GatehouseConfig {
@@ -130,6 +134,13 @@ export interface GatehouseConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The Stripe endpoint secret (`whsec_…`); null: the Stripe webhook answers 404 (docs/control.md#stripe). */
   readonly stripeWebhookSecret: string | null;
+  /**
+   * GATEHOUSE_CIMD_ALLOW_LOOPBACK: the guarded fetcher (a client's `jwks_uri`, metadata
+   * documents) may reach loopback addresses, over plain http too. Development and tests only.
+   */
+  readonly cimdAllowLoopback: boolean;
+  /** How old a DPoP proof may be (RFC 9449 §11.1), in seconds; its `jti` is remembered this long. */
+  readonly dpopProofMaxAgeS: number;
 }
 
 export class ConfigError extends Error {
@@ -204,6 +215,8 @@ export function loadConfig(
     maxDelegationDepth: e.GATEHOUSE_MAX_DELEGATION_DEPTH ?? 4,
     logLevel: e.LOG_LEVEL ?? 'info',
     stripeWebhookSecret: e.GATEHOUSE_STRIPE_WEBHOOK_SECRET ?? null,
+    cimdAllowLoopback: e.GATEHOUSE_CIMD_ALLOW_LOOPBACK ?? false,
+    dpopProofMaxAgeS: e.GATEHOUSE_DPOP_PROOF_MAX_AGE_S ?? 60,
   });
 }
 

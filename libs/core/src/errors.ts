@@ -29,7 +29,8 @@ export type ProblemCode =
   | 'weak_password'
   | 'rate_limited'
   | 'service_unavailable'
-  | 'internal_error';
+  | 'internal_error'
+  | 'invalid_dpop_proof';
 
 export interface FieldError {
   path: string;
@@ -134,7 +135,9 @@ export type OAuthErrorCode =
   | 'invalid_target'
   | 'access_denied'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 export interface OAuthErrorOptions {
   /** Response headers (WWW-Authenticate, Retry-After). */
@@ -208,6 +211,16 @@ export class InvalidTarget extends OAuthError {
 export class AccessDenied extends OAuthError {
   readonly error = 'access_denied';
   readonly status = 403;
+}
+/** RFC 9449 §5: the DPoP proof of a token request is missing, malformed, replayed or wrong. */
+export class InvalidDpopProof extends OAuthError {
+  readonly error = 'invalid_dpop_proof';
+  readonly status = 400;
+}
+/** RFC 9449 §8: the proof must carry the server's current nonce, sent in the `DPoP-Nonce` header. */
+export class UseDpopNonce extends OAuthError {
+  readonly error = 'use_dpop_nonce';
+  readonly status = 400;
 }
 export class ServerError extends OAuthError {
   readonly error = 'server_error';

@@ -5,5 +5,6 @@ export * from './config';
 export * from './principal';
 export * from './grant-types';
 export * from './failure-log';
+export * from './client-auth';
 export * from './resource-identifier';
 export * from './client-registration';

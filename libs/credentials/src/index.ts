@@ -4,3 +4,4 @@ export * from './password';
 export * from './totp';
 export * from './recovery-codes';
 export * from './credentials.module';
+export * from './client-keys';

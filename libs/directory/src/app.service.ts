@@ -1,7 +1,17 @@
-import { Injectable } from '@nestjs/common';
-import { DEFAULT_APP_GRANT_TYPES, newId, Problems, type GrantType, type Principal } from '@gatehouse/core';
-import { isUniqueViolation, PrismaService, type Tx } from '@gatehouse/db';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  DEFAULT_APP_GRANT_TYPES,
+  GATEHOUSE_CONFIG,
+  newId,
+  Problems,
+  type GatehouseConfig,
+  type GrantType,
+  type Principal,
+  type TokenEndpointAuthMethod,
+} from '@gatehouse/core';
+import { isUniqueViolation, Prisma, PrismaService, type Tx } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import { resolveClientAuth, type ClientAuthInput, type ClientAuthState } from './app-client-auth';
 import { AppSecretService } from './app-secret.service';
 import { OrgAccess } from './org-access';
 import { ResourceRepository } from './resources/resource.repository';
@@ -13,7 +23,7 @@ export interface RateLimit {
   per_seconds: number;
 }
 
-export interface CreateAppInput {
+export interface CreateAppInput extends ClientAuthInput {
   name: string;
   scopes: string[];
   audiences?: string[];
@@ -25,6 +35,10 @@ export interface CreateAppInput {
   packages?: string[];
   delegates?: string[];
   step_token_ttl_s?: number;
+  /** RFC 9449 §5.2: token requests without a DPoP proof are refused. */
+  dpop_bound_access_tokens?: boolean;
+  /** RFC 9449 §8: DPoP proofs at the token endpoint must carry the server nonce. */
+  dpop_nonce_required?: boolean;
 }
 
 export type { GrantType } from '@gatehouse/core';
@@ -45,6 +59,12 @@ export interface AppView {
   packages: string[];
   delegates: string[];
   step_token_ttl_s: number;
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  /** The registered public keys (public by construction), or null. */
+  jwks: unknown;
+  jwks_uri: string | null;
+  dpop_bound_access_tokens: boolean;
+  dpop_nonce_required: boolean;
   disabled: boolean;
   created_at: string;
   updated_at: string;
@@ -73,6 +93,11 @@ interface AppRow {
   packages: string[];
   delegates: string[];
   stepTokenTtlS: number;
+  tokenEndpointAuthMethod: string;
+  jwks: unknown;
+  jwksUri: string | null;
+  dpopBoundAccessTokens: boolean;
+  dpopNonceRequired: boolean;
   disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -92,6 +117,11 @@ const view = (a: AppRow): AppView => ({
   packages: a.packages,
   delegates: a.delegates,
   step_token_ttl_s: a.stepTokenTtlS,
+  token_endpoint_auth_method: a.tokenEndpointAuthMethod as TokenEndpointAuthMethod,
+  jwks: a.jwks ?? null,
+  jwks_uri: a.jwksUri,
+  dpop_bound_access_tokens: a.dpopBoundAccessTokens,
+  dpop_nonce_required: a.dpopNonceRequired,
   disabled: a.disabled,
   created_at: a.createdAt.toISOString(),
   updated_at: a.updatedAt.toISOString(),
@@ -100,7 +130,8 @@ const view = (a: AppRow): AppView => ({
 /**
  * Applications. Every query names the org it is scoped to (the route's org, after
  * OrgAccess allowed it), so an app of another org is simply not found.
- * The client secret is 32 random bytes shown once and stored as a keyed hash.
+ * The client secret is 32 random bytes shown once and stored as a keyed hash; an app
+ * created for `private_key_jwt` gets no secret at all (docs/client-authentication.md).
  */
 @Injectable()
 export class AppService {
@@ -111,6 +142,7 @@ export class AppService {
     private readonly secrets: AppSecretService,
     private readonly sessions: SessionTerminator,
     private readonly resources: ResourceRepository,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
   async create(
@@ -118,8 +150,9 @@ export class AppService {
     meta: RequestMeta,
     orgId: string,
     input: CreateAppInput,
-  ): Promise<AppView & { client_secret: string; client_secret_id: string }> {
+  ): Promise<AppView & { client_secret?: string; client_secret_id?: string }> {
     await this.access.resolve(actor, orgId);
+    const auth = this.clientAuth(null, input);
     const rate = input.rate_limit ?? APP_DEFAULTS.rate_limit;
     const tokenRate = input.token_rate_limit ?? APP_DEFAULTS.token_rate_limit;
     if (input.delegates) await this.requireSameOrgApps(orgId, input.delegates);
@@ -142,18 +175,30 @@ export class AppService {
             packages: input.packages ?? [],
             delegates: input.delegates ?? [],
             stepTokenTtlS: input.step_token_ttl_s ?? APP_DEFAULTS.step_token_ttl_s,
+            tokenEndpointAuthMethod: auth.method,
+            jwks: json(auth.jwks),
+            jwksUri: auth.jwksUri,
+            dpopBoundAccessTokens: input.dpop_bound_access_tokens ?? false,
+            dpopNonceRequired: input.dpop_nonce_required ?? false,
           },
         });
-        const { id: secretId, secret } = await this.secrets.add(tx, app.id, orgId);
+        // Keys instead of a secret: an app created for private_key_jwt never has one to leak.
+        const secret = auth.method === 'private_key_jwt' ? null : await this.secrets.add(tx, app.id, orgId);
         await this.audit.record(tx, meta, {
           action: 'app.created',
           outcome: 'success',
           actor,
           orgId,
           target: { type: 'application', id: app.id },
-          details: { name: app.name, scopes: app.scopes, secret_id: secretId },
+          details: {
+            name: app.name,
+            scopes: app.scopes,
+            token_endpoint_auth_method: auth.method,
+            ...(secret ? { secret_id: secret.id } : {}),
+            ...(auth.jwksUri ? { jwks_uri: auth.jwksUri } : {}),
+          },
         });
-        return { ...view(app), client_secret: secret, client_secret_id: secretId };
+        return secret ? { ...view(app), client_secret: secret.secret, client_secret_id: secret.id } : view(app);
       });
     } catch (err) {
       if (isUniqueViolation(err))
@@ -183,6 +228,10 @@ export class AppService {
   ): Promise<AppView> {
     await this.access.resolve(actor, orgId);
     const before = await this.find(orgId, appId);
+    const auth = this.clientAuth(
+      { method: before.tokenEndpointAuthMethod as TokenEndpointAuthMethod, jwks: before.jwks, jwksUri: before.jwksUri },
+      input,
+    );
     if (input.delegates) await this.requireSameOrgApps(orgId, input.delegates);
     // Disabling ends the app's tokens (and its users' tokens) issued up to now, here and at
     // offline verifiers (revocation feed); enabling it again does not bring them back.
@@ -205,16 +254,28 @@ export class AppService {
             packages: input.packages,
             delegates: input.delegates,
             stepTokenTtlS: input.step_token_ttl_s,
+            tokenEndpointAuthMethod: auth.method,
+            jwks: json(auth.jwks),
+            jwksUri: auth.jwksUri,
+            dpopBoundAccessTokens: input.dpop_bound_access_tokens,
+            dpopNonceRequired: input.dpop_nonce_required,
             disabled: input.disabled,
           },
         });
+        const methodChanged = before.tokenEndpointAuthMethod !== auth.method;
         await this.audit.record(tx, meta, {
           action: 'app.updated',
           outcome: 'success',
           actor,
           orgId,
           target: { type: 'application', id: appId },
-          details: { changed: Object.keys(input), ...(input.scopes ? { scopes: input.scopes } : {}) },
+          details: {
+            changed: Object.keys(input),
+            ...(input.scopes ? { scopes: input.scopes } : {}),
+            ...(methodChanged
+              ? { token_endpoint_auth_method: { from: before.tokenEndpointAuthMethod, to: auth.method } }
+              : {}),
+          },
         });
         if (disabling) await this.sessions.end(tx, appId, orgId, { clientId: appId }, 'app_disabled');
         const granted = permissionChanges(before, app);
@@ -253,6 +314,13 @@ export class AppService {
         target: { type: 'application', id: appId },
       });
     });
+  }
+
+  /** The client authentication the app ends up with, or a 400 naming what is wrong. */
+  private clientAuth(current: ClientAuthState | null, input: ClientAuthInput): ClientAuthState {
+    const { state, issues } = resolveClientAuth(current, input, { allowLoopback: this.config.cimdAllowLoopback });
+    if (issues.length) throw Problems.validation(issues);
+    return state;
   }
 
   /** Delegates name applications of the same organization (another org's are "not found"). */
@@ -307,4 +375,9 @@ function permissionChanges(before: AppRow, after: AppRow): Record<string, unknow
   }
   if (before.disabled !== after.disabled) changes.disabled = { from: before.disabled, to: after.disabled };
   return Object.keys(changes).length ? changes : null;
+}
+
+/** A JSON column's value for Prisma: SQL NULL for null. */
+function json(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  return value === null || value === undefined ? Prisma.DbNull : (value as Prisma.InputJsonValue);
 }

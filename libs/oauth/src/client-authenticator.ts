@@ -1,19 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RefusalAudit } from '@gatehouse/audit';
 import {
+  CLIENT_SECRET_METHODS,
   CLOCK,
+  GATEHOUSE_CONFIG,
   InvalidClient,
   InvalidRequest,
+  JWT_BEARER_CLIENT_ASSERTION,
   TokenRateExceeded,
   UnauthorizedClient,
   isId,
   type Clock,
+  type GatehouseConfig,
+  type TokenEndpointAuthMethod,
 } from '@gatehouse/core';
 import { appLiveness } from '@gatehouse/tokens';
 import { SqlPool } from '@gatehouse/db';
 import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
-import { CLIENT_SECRET_HASH, KEK, KeyedHasher } from '@gatehouse/credentials';
+import { CLIENT_SECRET_HASH, KEK, KeyedHasher, importClientJwks } from '@gatehouse/credentials';
 import { ClientCache, type ClientRecord } from './client-cache';
+import { AssertionRefused, ClientAssertions } from './clients/client-assertion';
 import type { TokenRequest } from './grant';
 
 /** The client a token request authenticated as: what grants need of its record, and how. */
@@ -29,9 +35,11 @@ export type AuthenticatedClient = Pick<
   | 'grantTypes'
   | 'delegates'
   | 'stepTokenTtlS'
+  | 'dpopBound'
+  | 'dpopNonceRequired'
 > & {
-  /** `none`: a public client that only named itself (a grant whose authentication is optional). */
-  method: 'client_secret_basic' | 'client_secret_post' | 'none';
+  /** How it authenticated; `none`: a client that only named itself (a grant whose authentication is optional). */
+  method: TokenEndpointAuthMethod | 'none';
 };
 
 interface ClientRow {
@@ -49,13 +57,22 @@ interface ClientRow {
   token_rate_limit_per_seconds: number;
   disabled: boolean;
   secrets: { hash: string; expires_at: string | null }[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  jwks: unknown;
+  jwks_uri: string | null;
+  dpop_bound_access_tokens: boolean;
+  dpop_nonce_required: boolean;
 }
 
 /**
- * Client authentication for the token endpoint (RFC 6749 §2.3.1): client_secret_basic or
- * client_secret_post, exactly one per request. Secrets are compared as keyed hashes in
- * constant time — no bcrypt on this path (docs/design.md §2). Every failure is the same
- * `invalid_client`, so responses do not tell an unknown client from a wrong secret.
+ * Client authentication at the token, revocation and introspection endpoints, exactly one
+ * method per request: client_secret_basic or client_secret_post (RFC 6749 §2.3.1), or a
+ * `private_key_jwt` assertion (RFC 7523 §2.2; clients/client-assertion.ts). An app uses the
+ * method it registered (docs/client-authentication.md): the two secret methods are one
+ * credential and accept each other; an app registered for keys is never let in with a
+ * secret. Secrets are compared as keyed hashes in constant time — no bcrypt on this path
+ * (docs/design.md §2). Every failure is the same `invalid_client`, so responses do not tell
+ * an unknown client from a wrong credential; refused key-based attempts are audited.
  */
 @Injectable()
 export class ClientAuthenticator {
@@ -66,15 +83,22 @@ export class ClientAuthenticator {
     private readonly cache: ClientCache,
     private readonly limiter: RateLimiter,
     private readonly refusals: RefusalAudit,
+    private readonly assertions: ClientAssertions,
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {
     this.hasher = new KeyedHasher(kek, CLIENT_SECRET_HASH);
   }
 
-  /** Whether the request carries client credentials (an Authorization header or a client_secret). */
+  /** Whether the request carries client credentials (an Authorization header, a client_secret or an assertion). */
   presentsCredentials(req: TokenRequest): boolean {
-    return req.authorization !== undefined || req.params.has('client_secret');
+    return (
+      req.authorization !== undefined ||
+      req.params.has('client_secret') ||
+      req.params.has('client_assertion') ||
+      req.params.has('client_assertion_type')
+    );
   }
 
   /**
@@ -82,6 +106,9 @@ export class ClientAuthenticator {
    * per request it serves, which must not spend the app's token_rate_limit.
    */
   async authenticate(req: TokenRequest, opts: { countTokenRate?: boolean } = {}): Promise<AuthenticatedClient> {
+    if (req.params.has('client_assertion') || req.params.has('client_assertion_type')) {
+      return this.authenticateAssertion(req, opts);
+    }
     const basic = parseBasic(req.authorization);
     const postId = req.params.get('client_id');
     const postSecret = req.params.get('client_secret');
@@ -108,9 +135,75 @@ export class ClientAuthenticator {
     );
     const live = appLiveness(app, app?.orgId);
     if (!app || !live.live) throw fail(live.live ? 'unknown client' : live.reason);
+    if (!CLIENT_SECRET_METHODS.includes(app.authMethod)) {
+      // A secret left over from before the app moved to keys must not let anyone in.
+      await this.refusals.clientAuthenticationFailed(req.meta, {
+        clientId: app.id,
+        orgId: app.orgId,
+        method,
+        reason: `client secret sent; the app authenticates with ${app.authMethod}`,
+      });
+      throw fail(`client secret sent; the app uses ${app.authMethod}`);
+    }
     if (!match) throw fail('wrong secret');
     if (opts.countTokenRate !== false) await this.enforceTokenRate(req, app);
     return view(app, method);
+  }
+
+  /**
+   * RFC 7521 §4.2 / RFC 7523 §2.2: `client_assertion_type` jwt-bearer and a signed
+   * `client_assertion` whose `sub` names the client; `client_id`, when sent, must name the
+   * same one. No other credential may come with it.
+   */
+  private async authenticateAssertion(
+    req: TokenRequest,
+    opts: { countTokenRate?: boolean },
+  ): Promise<AuthenticatedClient> {
+    if (req.authorization !== undefined || req.params.has('client_secret')) {
+      throw new InvalidRequest('Use exactly one client authentication method.');
+    }
+    const type = req.params.get('client_assertion_type');
+    const assertion = req.params.get('client_assertion');
+    if (type === undefined || assertion === undefined) {
+      throw new InvalidRequest('client_assertion and client_assertion_type go together.');
+    }
+    const claimedId = req.params.get('client_id');
+    let clientId: string | null = claimedId !== undefined && isId('app', claimedId) ? claimedId : null;
+    const refuse = async (reason: string, app?: ClientRecord | null) => {
+      await this.refusals.clientAuthenticationFailed(req.meta, {
+        clientId: app?.id ?? clientId,
+        orgId: app?.orgId ?? null,
+        method: 'private_key_jwt',
+        reason,
+      });
+      return new InvalidClient('Client authentication failed.', { detail: reason });
+    };
+    if (type !== JWT_BEARER_CLIENT_ASSERTION) throw await refuse('unsupported client_assertion_type');
+    let claimed;
+    try {
+      claimed = this.assertions.claim(assertion);
+    } catch (err) {
+      if (err instanceof AssertionRefused) throw await refuse(err.reason);
+      throw err;
+    }
+    if (claimedId !== undefined && claimedId !== claimed.clientId) {
+      throw await refuse('client_id differs from the assertion\'s "sub"');
+    }
+    clientId = claimed.clientId;
+    const app = await this.cache.get(clientId, (id) => this.load(id));
+    const live = appLiveness(app, app?.orgId);
+    if (!app || !live.live) throw await refuse(live.live ? 'unknown client' : live.reason);
+    if (app.authMethod !== 'private_key_jwt') {
+      throw await refuse(`client assertion sent; the app authenticates with ${app.authMethod}`, app);
+    }
+    try {
+      await this.assertions.verify(claimed, app, `${this.config.issuer}${req.endpoint ?? '/oauth/token'}`);
+    } catch (err) {
+      if (err instanceof AssertionRefused) throw await refuse(err.reason, app);
+      throw err;
+    }
+    if (opts.countTokenRate !== false) await this.enforceTokenRate(req, app);
+    return view(app, 'private_key_jwt');
   }
 
   /**
@@ -133,7 +226,8 @@ export class ClientAuthenticator {
   private async load(clientId: string): Promise<ClientRecord | null> {
     const [row] = await this.sql.query<ClientRow>(
       `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.grant_types, a.delegates, a.step_token_ttl_s,
-              a.disabled, o.name AS org_name,
+              a.disabled, o.name AS org_name, a.token_endpoint_auth_method, a.jwks, a.jwks_uri,
+              a.dpop_bound_access_tokens, a.dpop_nonce_required,
               a.token_rate_limit_requests, a.token_rate_limit_per_seconds,
               coalesce(json_agg(json_build_object('hash', s.secret_hash, 'expires_at', s.expires_at))
                        FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets,
@@ -167,6 +261,12 @@ export class ClientAuthenticator {
         hash: s.hash,
         expiresAtMs: s.expires_at === null ? null : Date.parse(s.expires_at),
       })),
+      authMethod: row.token_endpoint_auth_method,
+      // Validated when registered; imported once here, not per assertion.
+      keys: row.jwks === null ? null : inlineKeys(row.jwks),
+      jwksUri: row.jwks_uri,
+      dpopBound: row.dpop_bound_access_tokens,
+      dpopNonceRequired: row.dpop_nonce_required,
     };
   }
 
@@ -208,8 +308,22 @@ function view(app: ClientRecord, method: AuthenticatedClient['method']): Authent
     grantTypes: app.grantTypes,
     delegates: app.delegates,
     stepTokenTtlS: app.stepTokenTtlS,
+    dpopBound: app.dpopBound,
+    dpopNonceRequired: app.dpopNonceRequired,
     method,
   };
+}
+
+/**
+ * A set the API accepted always imports; one changed behind its back (SQL by hand) that no
+ * longer does verifies nothing, rather than failing every request of the client with a 500.
+ */
+function inlineKeys(jwks: unknown): ClientRecord['keys'] {
+  try {
+    return importClientJwks(jwks, 'inline');
+  } catch {
+    return [];
+  }
 }
 
 /** RFC 6749 §2.3.1: client_id and secret are form-urlencoded before base64. */

@@ -1,4 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { TokenEndpointAuthMethod } from '@gatehouse/core';
+import type { ClientKey } from '@gatehouse/credentials';
 import { CacheListener, InvalidatingCache } from '@gatehouse/db';
 import type { RegisteredResource } from './resources/resolve-resource';
 
@@ -26,10 +28,21 @@ export interface ClientRecord {
   disabled: boolean;
   /** Live (unrevoked) secrets; expiry is checked at use time, against the clock. */
   secrets: { hash: string; expiresAtMs: number | null }[];
+  /** RFC 7591 §2 (docs/client-authentication.md). */
+  authMethod: TokenEndpointAuthMethod;
+  /** The inline `jwks`, imported once per load; null when the app registered none. */
+  keys: readonly ClientKey[] | null;
+  /** Where the app's keys are fetched from instead (the guarded fetcher, its own cache). */
+  jwksUri: string | null;
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`. */
+  dpopBound: boolean;
+  /** RFC 9449 §8: token requests need a server nonce in the proof. */
+  dpopNonceRequired: boolean;
 }
 
 /**
- * The token endpoint's client lookup, cached per instance and kept exact across instances
+ * The token endpoint's client lookup (the app, its org, its live secret hashes, its
+ * registered public keys already imported), cached per instance and kept exact across instances
  * by the generic invalidating cache (libs/db/src/invalidating-cache.ts; docs/control.md#live
  * describes the discipline): triggers on organizations, applications and
  * application_secrets NOTIFY `app:<id>` / `org:<id>` at commit, whoever makes the change;
@@ -78,6 +91,7 @@ function freeze(record: ClientRecord): ClientRecord {
   for (const list of [record.scopes, record.audiences, record.grantTypes, record.delegates, record.secrets]) {
     Object.freeze(list);
   }
+  if (record.keys) Object.freeze(record.keys);
   for (const r of record.resources) Object.freeze(Object.freeze(r).scopes);
   Object.freeze(record.resources);
   return Object.freeze(record);

@@ -22,7 +22,7 @@ export class ClientCredentialsGrant implements GrantHandler {
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
-  async handle({ params, client, meta }: GrantRequest): Promise<TokenResponse> {
+  async handle({ params, client, meta, dpop }: GrantRequest): Promise<TokenResponse> {
     const resource = params.get('resource');
     const target = resolveResource({
       requested: resource === undefined ? [] : [resource],
@@ -40,6 +40,7 @@ export class ClientCredentialsGrant implements GrantHandler {
       ttlS: capLifetime(client.tokenTtlS, target.resource),
       audience: target.resource ? target.audience : undefined,
       mayAct: client.delegates,
+      dpop,
       audit: {
         action: 'token.issued',
         target: { type: 'application', id: client.id },

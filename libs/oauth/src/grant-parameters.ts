@@ -3,7 +3,13 @@ import type { FormParams } from './form-params';
 import type { GrantHandler } from './grant';
 
 /** Read by the endpoint itself, for every grant: the grant type and client authentication. */
-export const ENDPOINT_PARAMETERS = ['grant_type', 'client_id', 'client_secret'] as const;
+export const ENDPOINT_PARAMETERS = [
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+] as const;
 
 export interface ParameterRules {
   /** What the grant may read: its declared parameters plus the endpoint's. */

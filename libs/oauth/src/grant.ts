@@ -11,6 +11,10 @@ export interface TokenRequest {
   params: FormParams;
   /** The raw Authorization header, for client_secret_basic. */
   authorization: string | undefined;
+  /** The raw `DPoP` header (RFC 9449 §4.1); several fields arrive joined by commas. */
+  dpop?: string | string[];
+  /** The endpoint's path (`/oauth/token`, `/oauth/revoke`, …): an assertion's `aud` may name its URL. */
+  endpoint?: string;
   meta: RequestMeta;
   /** Headers the endpoint adds to the response, whatever its outcome (RateLimit fields). */
   responseHeaders: Record<string, string>;
@@ -32,6 +36,11 @@ export interface GrantRequest {
   params: FormParams;
   client: AuthenticatedClient;
   meta: RequestMeta;
+  /**
+   * The DPoP key the request proved (RFC 9449 §5), already checked by the endpoint. The
+   * grant binds what it issues to it (`dpop` of the issue request); absent: a bearer token.
+   */
+  dpop?: { jkt: string };
 }
 
 /**

@@ -13,7 +13,7 @@ import type { TokenRequest } from './grant';
 
 export type IntrospectionResponse =
   | { active: false; reason?: string; recovery?: string; decision_id?: string }
-  | ({ active: true; token_type: 'Bearer' } & Record<string, unknown>);
+  | ({ active: true; token_type: 'Bearer' | 'DPoP' } & Record<string, unknown>);
 
 /**
  * RFC 7662 introspection, for authenticated clients, with the same rules as every bearer
@@ -65,9 +65,10 @@ export class IntrospectionEndpoint {
     if (decision.outcome !== 'allow') {
       return { active: false, reason: decision.reason, recovery: decision.recovery, decision_id: decision.decisionId };
     }
+    // RFC 9449 §6.2: a bound token is `token_type: DPoP`, and `cnf` (among the claims) names its key.
     return {
       active: true,
-      token_type: 'Bearer',
+      token_type: claims.cnf ? 'DPoP' : 'Bearer',
       ...claims,
       ...(claims.act ? { delegation_depth: actorIds(claims.act).length } : {}),
     };

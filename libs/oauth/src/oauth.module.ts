@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
+import { ClientAssertions } from './clients/client-assertion';
+import { ClientKeySource } from './clients/client-key-source';
+import { GuardedFetcher } from './clients/guarded-fetch';
 import { ClientAuthenticator } from './client-authenticator';
 import { ClientCache } from './client-cache';
 import { ClientCredentialsGrant } from './client-credentials.grant';
@@ -17,6 +21,14 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
 
 @Module({
   providers: [
+    // The one outbound fetcher for client-supplied URLs (docs/client-authentication.md#the-guarded-fetcher).
+    {
+      provide: GuardedFetcher,
+      inject: [GATEHOUSE_CONFIG],
+      useFactory: (config: GatehouseConfig) => new GuardedFetcher({ allowLoopback: config.cimdAllowLoopback }),
+    },
+    ClientKeySource,
+    ClientAssertions,
     ClientCache,
     ResourceLookup,
     ExchangeTokens,
@@ -28,6 +40,14 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
     RevocationEndpoint,
     IntrospectionEndpoint,
   ],
-  exports: [TokenEndpoint, ClientAuthenticator, ClientCache, ResourceLookup, RevocationEndpoint, IntrospectionEndpoint],
+  exports: [
+    TokenEndpoint,
+    ClientAuthenticator,
+    ClientCache,
+    ResourceLookup,
+    RevocationEndpoint,
+    IntrospectionEndpoint,
+    GuardedFetcher,
+  ],
 })
 export class OAuthModule {}

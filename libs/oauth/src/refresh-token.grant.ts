@@ -24,6 +24,9 @@ import { capLifetime, resolveResource, selectResourceScopes } from './resources/
  * An RFC 8707 `resource` asks for a token for one resource of the grant (§2.2: only narrowing):
  * one it was made for, or, for a grant that named none, one of the app's resources; without
  * one, the grant's single resource, or else the default audience (docs/resources.md#refresh).
+ * With a DPoP proof the new access token is bound to its key; a family recorded as bound
+ * to a key (RFC 9449 §5: public clients' refresh tokens) is refreshed only with a proof of
+ * that key — refused, not spent, otherwise (RefreshTokenService.rotate).
  */
 @Injectable()
 export class RefreshTokenGrant implements GrantHandler {
@@ -43,8 +46,9 @@ export class RefreshTokenGrant implements GrantHandler {
     return this.sessions.rotate(
       req.meta,
       presented,
-      { tier: 'user', clientId },
-      (family, tx) => this.renew(family, tx, req.client, req.params.get('scope'), req.params.get('resource')),
+      // RFC 9449 §5: a family bound to a DPoP key is refreshed only with a proof of that key.
+      { tier: 'user', clientId, dpopJkt: req.dpop?.jkt ?? null },
+      (family, tx) => this.renew(family, tx, req.client, req.params.get('scope'), req.params.get('resource'), req.dpop),
       () => new InvalidGrant('The refresh token is invalid, expired or revoked.'),
     );
   }
@@ -55,6 +59,7 @@ export class RefreshTokenGrant implements GrantHandler {
     client: AuthenticatedClient,
     scope: string | undefined,
     resource: string | undefined,
+    dpop: { jkt: string } | undefined,
   ): Promise<Renewal> {
     const clientId = client.id;
     const orgId = family.orgId ?? undefined;
@@ -111,6 +116,7 @@ export class RefreshTokenGrant implements GrantHandler {
         audience: target.resource ? target.audience : undefined,
         mayAct: app.delegates,
         authTime: epochSeconds(family.createdAt),
+        dpop,
         audit: {
           action: 'token.refreshed',
           target: { type: 'refresh_family', id: family.familyId },

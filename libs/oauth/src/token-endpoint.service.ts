@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InvalidRequest, UnsupportedGrantType } from '@gatehouse/core';
-import type { TokenResponse } from '@gatehouse/tokens';
-import { ClientAuthenticator } from './client-authenticator';
+import {
+  GATEHOUSE_CONFIG,
+  InvalidDpopProof,
+  InvalidRequest,
+  UnsupportedGrantType,
+  UseDpopNonce,
+  type GatehouseConfig,
+} from '@gatehouse/core';
+import { DpopProofs, DpopRefused, type TokenResponse } from '@gatehouse/tokens';
+import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
 import { GRANT_HANDLERS, type GrantHandler, type TokenRequest } from './grant';
 import { applyParameterRules, parameterRules, type ParameterRules } from './grant-parameters';
 
@@ -9,17 +16,22 @@ import { applyParameterRules, parameterRules, type ParameterRules } from './gran
  * POST /oauth/token (RFC 6749 §3.2), the pipeline every grant goes through: find the grant
  * by `grant_type`; enforce its declared parameters; authenticate the client once, as the
  * grant declares (required, or optional for public refresh), which counts it against its
- * token rate; check the client may use the grant; then hand the grant a request it can trust.
+ * token rate; check the client may use the grant; check its DPoP proof, if it sent one or
+ * must (RFC 9449 §5); then hand the grant a request it can trust.
  */
 @Injectable()
 export class TokenEndpoint {
   private readonly byType: Map<string, { grant: GrantHandler; rules: ParameterRules }>;
+  private readonly url: string;
 
   constructor(
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
     private readonly clients: ClientAuthenticator,
+    private readonly proofs: DpopProofs,
+    @Inject(GATEHOUSE_CONFIG) config: GatehouseConfig,
   ) {
     this.byType = new Map(handlers.map((grant) => [grant.grantType, { grant, rules: parameterRules(grant) }]));
+    this.url = `${config.issuer}/oauth/token`;
   }
 
   /** The registered grant types, for discovery. */
@@ -40,6 +52,41 @@ export class TokenEndpoint {
         ? await this.clients.identify(req)
         : await this.clients.authenticate(req);
     this.clients.requireGrant(client.grantTypes, grantType);
-    return entry.grant.handle({ params, client, meta: req.meta });
+    const dpop = await this.proof(req, client);
+    return entry.grant.handle({ params, client, meta: req.meta, ...(dpop ? { dpop } : {}) });
+  }
+
+  /**
+   * RFC 9449 §5: a `DPoP` header makes the token DPoP-bound; an app with
+   * `dpop_bound_access_tokens` must send one (§5.2); one with `dpop_nonce_required` must
+   * sign it with the current server nonce (§8), which every answer to it carries.
+   */
+  private async proof(req: TokenRequest, client: AuthenticatedClient): Promise<{ jkt: string } | undefined> {
+    // The common case, a bearer token for a client that asks for nothing more, costs nothing here.
+    if (req.dpop === undefined && !client.dpopBound && !client.dpopNonceRequired) return undefined;
+    if (client.dpopNonceRequired) req.responseHeaders['DPoP-Nonce'] = this.proofs.currentNonce();
+    const ctx = {
+      meta: req.meta,
+      endpoint: '/oauth/token',
+      actor: { id: client.id, tier: 'app' as const },
+      orgId: client.orgId,
+    };
+    try {
+      if (req.dpop === undefined) {
+        if (client.dpopBound) throw await this.proofs.refuse(ctx, 'This client must send a DPoP proof.');
+        return undefined;
+      }
+      return await this.proofs.check(
+        req.dpop,
+        { method: 'POST', url: this.url, requireNonce: client.dpopNonceRequired },
+        ctx,
+      );
+    } catch (err) {
+      if (!(err instanceof DpopRefused)) throw err;
+      if (err.error === 'use_dpop_nonce') {
+        throw new UseDpopNonce(err.description, { headers: { 'DPoP-Nonce': err.nonce! } });
+      }
+      throw new InvalidDpopProof(err.description);
+    }
   }
 }

@@ -6,3 +6,4 @@ export * from './rate-limiter';
 export * from './ratelimit.module';
 export * from './redis-circuit';
 export * from './fallback-policy';
+export * from './replay-cache';

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { RateLimiter } from './rate-limiter';
+import { ReplayCache } from './replay-cache';
 
 @Global()
-@Module({ providers: [RateLimiter], exports: [RateLimiter] })
+@Module({ providers: [RateLimiter, ReplayCache], exports: [RateLimiter, ReplayCache] })
 export class RateLimitModule {}

@@ -27,6 +27,8 @@ export interface MintInput {
   mayAct?: readonly string[];
   /** RFC 9068 §2.2.1 `auth_time`: the sign-in this token descends from (epoch seconds). */
   authTime?: number;
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
+  dpopJkt?: string;
 }
 
 /** A token whose claims are fixed and whose signature is not yet computed. */
@@ -96,6 +98,7 @@ export class AccessTokenService {
       ...(input.mayAct?.length
         ? { may_act: { sub: input.mayAct.length === 1 ? input.mayAct[0] : [...input.mayAct] } }
         : {}),
+      ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
     };
     const header = { alg: 'RS256', typ: ACCESS_TOKEN_TYP, kid: signer.kid };
     return {

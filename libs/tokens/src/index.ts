@@ -16,3 +16,4 @@ export * from './undelivered-tokens';
 export * from './managed/managed-tokens';
 export * from './anomalies/anomaly-thresholds';
 export * from './anomalies/anomaly-detector';
+export * from './dpop/dpop-proofs';

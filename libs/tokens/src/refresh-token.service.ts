@@ -17,6 +17,11 @@ export interface RefreshFamilyInfo {
   resources: string[];
   /** When the family began: the sign-in every token of the family descends from. */
   createdAt: Date;
+  /**
+   * RFC 9449 §5: the thumbprint of the DPoP key the family is bound to. Such a family is
+   * refreshed only with a proof of that key; null or absent: not bound.
+   */
+  dpopJkt?: string | null;
 }
 
 export type RotateResult =
@@ -57,6 +62,7 @@ export class RefreshTokenService {
         orgId: family.orgId,
         scope: family.scope,
         resources: family.resources ?? [],
+        dpopJkt: family.dpopJkt ?? null,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlS * 1000),
       },
@@ -67,7 +73,9 @@ export class RefreshTokenService {
 
   /**
    * Spends `presented` and issues its successor. A token of another tier or bound to
-   * another client is refused without being spent (RFC 6749 §6: bound to the client).
+   * another client is refused without being spent (RFC 6749 §6: bound to the client), and
+   * so is one of a family bound to a DPoP key when `dpopJkt` (the key the request proved)
+   * is another or none (RFC 9449 §5).
    * node-postgres, two statements on the common path: the lock-and-read, then spend-and-issue
    * (docs/performance.md#the-refresh-grant).
    */
@@ -76,12 +84,14 @@ export class RefreshTokenService {
     presented: string,
     expectTier: Tier,
     expectClientId: string | null = null,
+    dpopJkt: string | null = null,
   ): Promise<RotateResult> {
     if (!wellFormed(presented)) return { kind: 'invalid', reason: 'unknown refresh token' };
     // Row lock: two concurrent uses of one token serialise, so exactly one rotates.
     const [row] = await tx.query<LockedRow>(
       `SELECT t.id, t.used_at, t.expires_at, f.id AS family_id, f.tier, f.subject_id, f.client_id, f.org_id,
-              f.scope, f.resources, f.created_at AS family_created_at, f.expires_at AS family_expires_at, f.revoked_at
+              f.scope, f.resources, f.created_at AS family_created_at, f.expires_at AS family_expires_at, f.revoked_at,
+              f.dpop_jkt
          FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
         WHERE t.token_hash = $1
           FOR UPDATE OF t`,
@@ -98,10 +108,18 @@ export class RefreshTokenService {
       scope: row.scope,
       resources: row.resources,
       createdAt: row.family_created_at,
+      dpopJkt: row.dpop_jkt,
     });
     if (family.tier !== expectTier) return { kind: 'invalid', reason: 'refresh token of another tier' };
     if (family.clientId !== expectClientId)
       return { kind: 'invalid', reason: 'refresh token of another client', family };
+    if (family.dpopJkt && family.dpopJkt !== dpopJkt) {
+      return {
+        kind: 'invalid',
+        reason: dpopJkt ? 'refresh token bound to another DPoP key' : 'refresh token bound to a DPoP key, no proof',
+        family,
+      };
+    }
     const now = this.clock.now();
     if (row.revoked_at) return { kind: 'invalid', reason: 'refresh family revoked', family };
     if (row.used_at) {
@@ -189,6 +207,7 @@ interface LockedRow {
   family_created_at: Date;
   family_expires_at: Date;
   revoked_at: Date | null;
+  dpop_jkt: string | null;
 }
 
 function wellFormed(presented: unknown): presented is string {
@@ -204,6 +223,7 @@ function toInfo(f: {
   scope: string;
   resources: string[];
   createdAt: Date;
+  dpopJkt?: string | null;
 }): RefreshFamilyInfo {
   return {
     familyId: f.id,
@@ -214,5 +234,6 @@ function toInfo(f: {
     scope: f.scope,
     resources: f.resources,
     createdAt: f.createdAt,
+    dpopJkt: f.dpopJkt ?? null,
   };
 }

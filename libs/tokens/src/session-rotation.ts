@@ -29,14 +29,14 @@ export class SessionRotation {
   async rotate(
     meta: RequestMeta,
     presented: string,
-    binding: { tier: Tier; clientId: string | null },
+    binding: { tier: Tier; clientId: string | null; dpopJkt?: string | null },
     renew: (family: RefreshFamilyInfo, tx: SqlTransaction) => Promise<Renewal>,
     refused: () => Error,
   ): Promise<TokenResponse> {
     // node-postgres, not a Prisma interactive transaction: Prisma's cost per statement was
     // most of a refresh's CPU (docs/performance.md#the-refresh-grant).
     const outcome = await this.sql.transaction(async (tx) => {
-      const r = await this.refreshTokens.rotate(tx, presented, binding.tier, binding.clientId);
+      const r = await this.refreshTokens.rotate(tx, presented, binding.tier, binding.clientId, binding.dpopJkt ?? null);
       if (r.kind === 'reused') {
         await this.audit.record(tx, meta, {
           action: 'token.refresh_reuse_detected',

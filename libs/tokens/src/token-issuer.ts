@@ -11,7 +11,8 @@ export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 /** The body of a successful token response (RFC 6749 §5.1; RFC 8693 §2.2.1 adds `issued_token_type`). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** RFC 9449 §5: `DPoP` for a token bound to a DPoP key. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   refresh_token?: string;
@@ -54,6 +55,11 @@ export interface IssueRequest {
   refreshToken?: string;
   /** Sets `issued_token_type` in the response (token exchange). */
   issuedTokenType?: string;
+  /**
+   * RFC 9449: the DPoP key the request proved (its thumbprint). The token is bound to it
+   * (`cnf.jkt`) and answered as `token_type: DPoP`.
+   */
+  dpop?: { jkt: string };
   audit: {
     action: Extract<AuditAction, 'token.issued' | 'token.refreshed' | 'token.exchanged'>;
     actor?: { id: string; tier: Tier };
@@ -110,7 +116,9 @@ export class TokenIssuer {
       delegation: req.delegation,
       mayAct: req.mayAct,
       authTime: req.authTime,
+      dpopJkt: req.dpop?.jkt,
     });
+    const details = typeof req.audit.details === 'function' ? req.audit.details(prepared.claims) : req.audit.details;
     const entry = {
       action: req.audit.action,
       outcome: 'success' as const,
@@ -118,7 +126,7 @@ export class TokenIssuer {
       orgId: subject.org?.id ?? null,
       target: req.audit.target ?? null,
       jti: prepared.jti,
-      details: typeof req.audit.details === 'function' ? req.audit.details(prepared.claims) : req.audit.details,
+      details: req.dpop ? { ...details, dpop_jkt: req.dpop.jkt } : details,
     };
     // The row needs only the claims: it is written while the thread pool signs
     // (docs/performance.md#overlapped-waits). The token leaves only once both are done; a row
@@ -132,7 +140,7 @@ export class TokenIssuer {
       minted,
       response: {
         access_token: minted.token,
-        token_type: 'Bearer',
+        token_type: req.dpop ? 'DPoP' : 'Bearer',
         expires_in: minted.expiresIn,
         scope: minted.claims.scope,
         ...(req.refreshToken ? { refresh_token: req.refreshToken } : {}),

@@ -12,6 +12,7 @@ import { TokenRevocationService } from './token-revocation.service';
 import { UndeliveredTokens } from './undelivered-tokens';
 import { ManagedTokens } from './managed/managed-tokens';
 import { AnomalyDetector } from './anomalies/anomaly-detector';
+import { DpopProofs } from './dpop/dpop-proofs';
 
 /** What other libraries use. AccessTokenService (the signer) is not among them: TokenIssuer is its one caller. */
 const exported = [
@@ -27,6 +28,7 @@ const exported = [
   UndeliveredTokens,
   ManagedTokens,
   AnomalyDetector,
+  DpopProofs,
 ];
 
 @Global()

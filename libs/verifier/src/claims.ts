@@ -53,6 +53,11 @@ export interface AccessTokenClaims {
    * application names in its `delegates` (one id, or a list of them).
    */
   may_act?: { sub: string | string[] };
+  /**
+   * RFC 7800 confirmation: `jkt` is the RFC 7638 thumbprint of the key a DPoP-bound token
+   * is bound to (RFC 9449 §6.1); such a token is accepted only with a proof of that key.
+   */
+  cnf?: { jkt: string };
 }
 
 /** The JWS protected header Gatehouse signs with. */

@@ -23,10 +23,19 @@ export type VerifierErrorCode =
   | 'org_mismatch'
   | 'delegation_refused'
   | 'rate_limited'
-  | 'verifier_unavailable';
+  | 'verifier_unavailable'
+  | 'dpop_required'
+  | 'dpop_proof_invalid'
+  | 'dpop_key_mismatch'
+  | 'dpop_replayed'
+  | 'dpop_nonce_required';
 
-/** RFC 6750 §3.1 error codes (`undefined`: no error attribute, as for a request without a token). */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+/**
+ * RFC 6750 §3.1 error codes, and RFC 9449 §7.1's two for DPoP (`undefined`: no error
+ * attribute, as for a request without a token).
+ */
+export type BearerErrorCode =
+  'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce';
 
 const TABLE: Record<VerifierErrorCode, { status: number; error?: BearerErrorCode }> = {
   token_missing: { status: 401 },
@@ -50,6 +59,12 @@ const TABLE: Record<VerifierErrorCode, { status: number; error?: BearerErrorCode
   delegation_refused: { status: 403, error: 'insufficient_scope' },
   rate_limited: { status: 429 },
   verifier_unavailable: { status: 503 },
+  // RFC 9449 §7.1: a DPoP-bound token sent as a bearer token is an invalid token.
+  dpop_required: { status: 401, error: 'invalid_token' },
+  dpop_proof_invalid: { status: 401, error: 'invalid_dpop_proof' },
+  dpop_key_mismatch: { status: 401, error: 'invalid_dpop_proof' },
+  dpop_replayed: { status: 401, error: 'invalid_dpop_proof' },
+  dpop_nonce_required: { status: 401, error: 'use_dpop_nonce' },
 };
 
 export interface VerifierErrorOptions {

@@ -16,4 +16,5 @@ export { MAX_TOKEN_LENGTH } from './jwt';
 export * from './rate-limit/gcra';
 export * from './rate-limit/token-rate-limiter';
 export * from './decision-client';
+export * from './dpop';
 export * from './resource-server';

@@ -265,6 +265,13 @@ describe('createVerifier', () => {
     await expect(v.verifyRequest(`Bearer ${gh.token('k1')}`)).resolves.toBeTruthy();
   });
 
+  it('refuses a DPoP-bound token presented as a bearer token (RFC 9449 §7.1)', async () => {
+    const bound = gh.token('k1', { cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' } });
+    await expect(v.verify(bound)).resolves.toBeTruthy();
+    const err = await refusal(v.verifyRequest(`Bearer ${bound}`));
+    expect(err).toMatchObject({ code: 'dpop_required', status: 401, bearerError: 'invalid_token' });
+  });
+
   it('checks tier, scopes and org with 403 insufficient_scope', async () => {
     const p = await v.verify(gh.token('k1'));
     expect(() => requireTier(p, 'app')).not.toThrow();

@@ -133,7 +133,10 @@ export class Verifier {
     return this.verifyWithFetch(parsed);
   }
 
-  /** {@link verify} for an `Authorization` header value (RFC 6750 §2.1). */
+  /**
+   * {@link verify} for an `Authorization` header value (RFC 6750 §2.1). A DPoP-bound token is
+   * refused here (`dpop_required`): use {@link DpopVerifier} to accept those.
+   */
   verifyRequest(authorization: string | string[] | undefined): Promise<VerifiedPrincipal> {
     if (authorization === undefined || authorization === '') {
       return Promise.reject(new VerifierError('token_missing', 'A bearer access token is required.'));
@@ -144,7 +147,7 @@ export class Verifier {
         new VerifierError('invalid_request', 'The Authorization header is not a single Bearer token.'),
       );
     }
-    return this.verify(m[1]);
+    return this.verify(m[1]).then(refuseBound);
   }
 
   health(): VerifierHealth {
@@ -191,6 +194,17 @@ export class Verifier {
     if (!this.started) void this.ready().catch(() => undefined);
     return toPrincipal(claims);
   }
+}
+
+/**
+ * RFC 9449 §7.1: a DPoP-bound token (`cnf`) presented as a bearer token is refused: whoever
+ * copied it lacks the key. Such tokens are accepted through {@link DpopVerifier} only.
+ */
+function refuseBound(p: VerifiedPrincipal): VerifiedPrincipal {
+  if (p.claims.cnf !== undefined) {
+    throw new VerifierError('dpop_required', 'This token is DPoP-bound: send it with the DPoP scheme and a proof.');
+  }
+  return p;
 }
 
 function nowS(): number {

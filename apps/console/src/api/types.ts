@@ -43,7 +43,15 @@ export interface App {
   delegates?: string[];
   step_token_ttl_s?: number;
   packages?: string[];
+  /** Absent on servers without client keys (docs/client-authentication.md). */
+  token_endpoint_auth_method?: TokenEndpointAuthMethod;
+  jwks?: { keys: Record<string, unknown>[] } | null;
+  jwks_uri?: string | null;
+  dpop_bound_access_tokens?: boolean;
+  dpop_nonce_required?: boolean;
 }
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
 export interface Resource {
   id: string;

@@ -4,9 +4,10 @@ import type { App, Secret } from '../api/types';
 import { ActionButton, AsyncForm, Confirm, Empty, ErrorBox, Field, Loading, ShownOnce, when } from '../components/ui';
 import { useAsync } from '../hooks';
 import { Link, navigate } from '../router';
+import { ClientAuthentication } from './app-client-auth';
 import { words } from './apps-panel';
 
-/** One application: scopes, audiences, limits; secret rotation with an overlap; disable; delete. */
+/** One application: scopes, audiences, limits; client authentication and keys; secret rotation with an overlap; disable; delete. */
 export function AppPage({ orgId, appId }: { orgId: string; appId: string }) {
   const base = `/v1/orgs/${seg(orgId)}/apps/${seg(appId)}`;
   const app = useAsync(() => api<App>('GET', base), [base]);
@@ -19,7 +20,8 @@ export function AppPage({ orgId, appId }: { orgId: string; appId: string }) {
         <Link to={`/orgs/${orgId}`}>← Back to the organization</Link>
       </p>
       <AppSettings base={base} app={a} onSaved={app.reload} />
-      <Secrets base={base} />
+      <ClientAuthentication base={base} app={a} onSaved={app.reload} />
+      <Secrets base={base} keysOnly={a.token_endpoint_auth_method === 'private_key_jwt'} />
       <section aria-labelledby="danger">
         <h2 id="danger">Disable or delete</h2>
         <div className="row">
@@ -134,13 +136,18 @@ function AppSettings({ base, app, onSaved }: { base: string; app: App; onSaved: 
   );
 }
 
-function Secrets({ base }: { base: string }) {
+function Secrets({ base, keysOnly }: { base: string; keysOnly: boolean }) {
   const list = useAsync(() => api<{ data: Secret[] }>('GET', `${base}/secrets`), [base]);
   const [overlap, setOverlap] = useState('86400');
   const [fresh, setFresh] = useState<string | null>(null);
   return (
     <section aria-labelledby="secrets">
       <h2 id="secrets">Client secrets</h2>
+      {keysOnly && (
+        <p className="muted" data-testid="secrets-unused">
+          This application authenticates with private_key_jwt: client secrets are not accepted.
+        </p>
+      )}
       <AsyncForm
         label="Rotate the client secret"
         submit="Rotate secret"
@@ -170,7 +177,9 @@ function Secrets({ base }: { base: string }) {
       {fresh && <ShownOnce label="New client secret" value={fresh} />}
       {list.state === 'loading' && <Loading what="Loading secrets" />}
       {list.state === 'error' && <ErrorBox error={list.error} />}
-      {list.state === 'ready' && list.data.data.length === 0 && <Empty>No secrets: the app cannot authenticate.</Empty>}
+      {list.state === 'ready' && list.data.data.length === 0 && (
+        <Empty>{keysOnly ? 'No secrets.' : 'No secrets: the app cannot authenticate.'}</Empty>
+      )}
       {list.state === 'ready' && list.data.data.length > 0 && (
         <div className="table-wrap" role="region" aria-label="Client secrets table" tabIndex={0}>
           <table>

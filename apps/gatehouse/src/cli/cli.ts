@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { prepareRuntime } from '../runtime';
 import { withContext } from './context';
+import { APPS_USAGE, appsCommand } from './apps.command';
 import { CONTROL_USAGE, controlCommand } from './control.command';
 import { RESOURCES_USAGE, resourcesCommand } from './resources.command';
 
@@ -32,6 +33,7 @@ const USAGE = `usage: gatehouse <command>
       RFC 3339 date-time
   migrate
       apply the committed database migrations
+${APPS_USAGE}
 ${RESOURCES_USAGE}
 ${CONTROL_USAGE}
 
@@ -57,6 +59,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (command === 'audit' && sub === 'verify') return await auditVerify(config, rest, io);
     if (command === 'audit' && sub === 'export') return await auditExport(config, rest, io);
     if (command === 'control' && sub) return await controlCommand(config, sub, rest, io);
+    if (command === 'apps' && sub) return await appsCommand(config, sub, rest, io);
     if (command === 'resources' && sub) return await resourcesCommand(config, sub, rest, io);
     if (command === 'migrate') {
       const rt = await prepareRuntime(config, { migrate: false });

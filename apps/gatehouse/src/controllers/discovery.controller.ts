@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
+import { GATEHOUSE_CONFIG, TOKEN_ENDPOINT_AUTH_METHODS, type GatehouseConfig } from '@gatehouse/core';
 import { TokenEndpoint } from '@gatehouse/oauth';
-import { REVOCATION_FEED_SCOPE } from '@gatehouse/verifier';
+import { ASYMMETRIC_JWS_ALGS, REVOCATION_FEED_SCOPE } from '@gatehouse/verifier';
 import { Public } from '../http/public.decorator';
 
 /**
@@ -27,14 +27,19 @@ export class DiscoveryController {
 
   constructor(@Inject(GATEHOUSE_CONFIG) config: GatehouseConfig, tokens: TokenEndpoint) {
     const base = config.issuer;
+    // One list for every endpoint that authenticates clients (docs/client-authentication.md).
+    const authMethods = [...TOKEN_ENDPOINT_AUTH_METHODS];
+    const signingAlgs = [...ASYMMETRIC_JWS_ALGS];
     this.metadata = {
       issuer: base,
       token_endpoint: `${base}/oauth/token`,
       jwks_uri: `${base}/.well-known/jwks.json`,
       revocation_endpoint: `${base}/oauth/revoke`,
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: authMethods,
+      revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,
       introspection_endpoint: `${base}/oauth/introspect`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: authMethods,
+      introspection_endpoint_auth_signing_alg_values_supported: signingAlgs,
       grant_types_supported: tokens.grantTypes,
       // RFC 8693 as Gatehouse speaks it (RFC 8414 §2 allows members of a server's own).
       token_exchange: {
@@ -43,7 +48,10 @@ export class DiscoveryController {
         step_parameter: 'step',
         max_delegation_depth: config.maxDelegationDepth,
       },
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: authMethods,
+      token_endpoint_auth_signing_alg_values_supported: signingAlgs,
+      // RFC 9449 §5.1.
+      dpop_signing_alg_values_supported: signingAlgs,
       scopes_supported: [REVOCATION_FEED_SCOPE],
       access_token_signing_alg_values_supported: ['RS256'],
       response_types_supported: [],

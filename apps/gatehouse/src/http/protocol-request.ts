@@ -25,6 +25,8 @@ export function protocolRequest(req: FastifyRequest, reply: FastifyReply, single
     responseHeaders,
     params: body.params,
     authorization: req.headers.authorization,
+    dpop: req.headers.dpop,
+    endpoint: req.routeOptions?.url ?? req.url.split('?')[0],
     meta: { requestId: requestId(req), sourceIp: req.ip ?? null },
   };
 }

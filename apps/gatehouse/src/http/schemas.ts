@@ -3,6 +3,7 @@ import {
   CIMD_POLICIES,
   GRANT_TYPES,
   MAX_RESOURCE_IDENTIFIER_LENGTH,
+  TOKEN_ENDPOINT_AUTH_METHODS,
   resourceIdentifierProblem,
 } from '@gatehouse/core';
 import { z } from 'zod';
@@ -75,6 +76,26 @@ const delegates = z
 /** docs/design.md §3: a step token lives at most 600 s. */
 const stepTokenTtl = z.number().int().min(10).max(600);
 
+/**
+ * Client authentication (docs/client-authentication.md#registering-keys). The JWK Set's
+ * shape is checked here; its keys (public only, supported types, sizes) by the service.
+ */
+const authMethod = z
+  .enum(TOKEN_ENDPOINT_AUTH_METHODS)
+  .describe('RFC 7591 §2; default client_secret_basic (either secret method works for a secret app)');
+const jwks = z
+  .looseObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1).max(10) })
+  .describe('An inline JWK Set of public keys: RSA (RS256/PS256), EC P-256 (ES256) or Ed25519 (EdDSA)');
+const jwksUri = z.string().max(2048).describe('https URL of the client’s JWK Set (RFC 7591 §2)');
+const clientAuthFields = {
+  token_endpoint_auth_method: authMethod.optional(),
+  dpop_bound_access_tokens: z
+    .boolean()
+    .describe('RFC 9449 §5.2: token requests without a DPoP proof are refused')
+    .optional(),
+  dpop_nonce_required: z.boolean().describe('RFC 9449 §8: DPoP proofs must carry the server nonce').optional(),
+};
+
 export const createApp = z.strictObject({
   name: appName,
   scopes,
@@ -86,6 +107,9 @@ export const createApp = z.strictObject({
   packages: packages.optional(),
   delegates: delegates.optional(),
   step_token_ttl_s: stepTokenTtl.optional(),
+  ...clientAuthFields,
+  jwks: jwks.optional(),
+  jwks_uri: jwksUri.optional(),
 });
 
 export const updateApp = z
@@ -100,6 +124,9 @@ export const updateApp = z
     packages: packages.optional(),
     delegates: delegates.optional(),
     step_token_ttl_s: stepTokenTtl.optional(),
+    ...clientAuthFields,
+    jwks: jwks.nullable().optional(),
+    jwks_uri: jwksUri.nullable().optional(),
     disabled: z.boolean().optional(),
   })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');

@@ -45,8 +45,21 @@ export const tokenRouteOpenApi = {
     operationId: 'OAuthController_token',
     tags: ['oauth'],
     summary: `Token endpoint (RFC 6749 §3.2): ${GRANT_TYPES.join(', ')}`,
+    parameters: [
+      {
+        name: 'DPoP',
+        in: 'header',
+        required: false,
+        description:
+          'RFC 9449 proof (typ dpop+jwt; htm POST, htu the token endpoint); required for apps with dpop_bound_access_tokens',
+        schema: { type: 'string' },
+      },
+    ],
     description:
-      'Client authentication by client_secret_basic (Authorization: Basic) or client_secret_post, exactly one per request. ' +
+      'Client authentication by client_secret_basic (Authorization: Basic), client_secret_post or private_key_jwt ' +
+      '(client_assertion_type + client_assertion, RFC 7523), exactly one per request, as the app registered. ' +
+      'An optional DPoP proof header (RFC 9449) binds the token to the client key: token_type DPoP, cnf.jkt ' +
+      '(docs/client-authentication.md). ' +
       'Token exchange (RFC 8693) issues per-step tokens with an `act` chain, `step` and `parent_jti` (docs/design.md §3). ' +
       'A request the access gate stops is 403 access_denied with `reason`, `recovery` and `decision_id`.',
     requestBody: {
@@ -87,6 +100,16 @@ export const tokenRouteOpenApi = {
               },
               client_id: { type: 'string' },
               client_secret: { type: 'string' },
+              client_assertion_type: {
+                type: 'string',
+                enum: ['urn:ietf:params:oauth:client-assertion-type:jwt-bearer'],
+                description: 'RFC 7523 §2.2: private_key_jwt',
+              },
+              client_assertion: {
+                type: 'string',
+                description:
+                  'A JWT signed with a registered key (RS256, PS256, ES256, EdDSA): iss = sub = client_id, aud, exp ≤ 5 min, jti',
+              },
             },
           },
         },
@@ -102,7 +125,7 @@ export const tokenRouteOpenApi = {
               required: ['access_token', 'token_type', 'expires_in', 'scope'],
               properties: {
                 access_token: { type: 'string' },
-                token_type: { type: 'string', enum: ['Bearer'] },
+                token_type: { type: 'string', enum: ['Bearer', 'DPoP'] },
                 expires_in: { type: 'integer' },
                 scope: { type: 'string' },
                 refresh_token: { type: 'string' },

@@ -94,6 +94,7 @@ export class ManagedExchange {
         ttlS,
         audience: decision.audience,
         delegation: { act: { sub: client.id }, parentJti: t.id, notAfter: now + ttlS },
+        dpop: req.dpop,
         issuedTokenType: ACCESS_TOKEN_TYPE,
         audit: {
           action: 'token.exchanged',

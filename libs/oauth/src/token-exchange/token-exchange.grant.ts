@@ -125,6 +125,9 @@ export class TokenExchangeGrant implements GrantHandler {
             audience: g.audience,
             delegation: { act: g.act, step, parentJti: s.jti, notAfter: g.exp },
             mayAct: client.delegates,
+            // docs/design.md §3: a step token is bound to the exchanging app's DPoP key when it
+            // proves one; the subject token's own binding is not carried over.
+            dpop: req.dpop,
             issuedTokenType: ACCESS_TOKEN_TYPE,
             audit: {
               action: 'token.exchanged',

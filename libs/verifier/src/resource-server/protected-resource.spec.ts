@@ -203,6 +203,15 @@ describe('ProtectedResource', () => {
     }
   });
 
+  it('refuses a DPoP-bound token sent as a bearer token (RFC 9449 §7.1)', async () => {
+    const bound = respond(
+      await call(`Bearer ${token({ cnf: { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' } })}`),
+    );
+    expect(bound.status).toBe(401);
+    expect(bound.headers['WWW-Authenticate']).toMatch(/^Bearer error="invalid_token", .*resource_metadata=/);
+    expect(bound.body?.error_description).toMatch(/DPoP-bound/);
+  });
+
   it('403 insufficient_scope names every scope the operation needs', async () => {
     const r = respond(await call(`Bearer ${token()}`, ['notes:read', 'notes:write']));
     expect(r.status).toBe(403);

@@ -216,6 +216,15 @@ export class ProtectedResource {
   }
 
   private admit(principal: VerifiedPrincipal, token: string, scopes: readonly string[]): ProtectedOutcome {
+    // RFC 9449 §7.1: a DPoP-bound token sent as a bearer token is refused (whoever copied it
+    // lacks the key); DpopVerifier is the way to accept bound tokens.
+    if (principal.claims.cnf !== undefined) {
+      return this.refusal(
+        'dpop_required',
+        'This token is DPoP-bound: send it with the DPoP scheme and a proof.',
+        scopes,
+      );
+    }
     // RFC 8707 / the MCP profile: a token for this resource names it, and nothing else.
     if (principal.aud.length !== 1 || principal.aud[0] !== this.resource) {
       return this.refusal('audience_invalid', 'The token is meant for another audience.', scopes);
@@ -264,7 +273,11 @@ export class ProtectedResource {
       headers['WWW-Authenticate'] = bearerChallenge({
         resourceMetadata: this.metadataUrl,
         scopes,
-        error: err.bearerError,
+        // A Bearer challenge carries RFC 6750's codes only; a DPoP refusal is an invalid token to it.
+        error:
+          err.bearerError === 'invalid_dpop_proof' || err.bearerError === 'use_dpop_nonce'
+            ? 'invalid_token'
+            : err.bearerError,
         errorDescription: err.description,
         realm: this.realm,
       });
