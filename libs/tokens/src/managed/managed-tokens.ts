@@ -89,7 +89,21 @@ export class ManagedTokens {
     await this.prisma.managedToken.updateMany({ where: { id }, data: { lastUsedAt: this.clock.now() } });
   }
 
-  /** Suspends (anomaly review) or lifts the suspension of a live token. */
+  /** Whether the token is still live and not suspended (an exchange checks again once it committed). */
+  async isUsable(id: string): Promise<boolean> {
+    const row = await this.prisma.managedToken.findUnique({
+      where: { id },
+      select: { revokedAt: true, suspendedAt: true },
+    });
+    return row !== null && row.revokedAt === null && row.suspendedAt === null;
+  }
+
+  /**
+   * Suspends (anomaly review) or lifts the suspension of a live token. A suspension also
+   * revokes, once it commits, every access token already exchanged from it and everything
+   * exchanged from those (docs/managed-tokens.md#ending-a-managed-token); the id itself stays
+   * unrevoked, so the tokens of its exchanges after a clearing live.
+   */
   async suspend(tx: Tx, id: string, anomalyId: string | null): Promise<void> {
     await tx.managedToken.updateMany({
       where: { id, revokedAt: null },
@@ -97,6 +111,7 @@ export class ManagedTokens {
         ? { suspendedAt: this.clock.now(), suspendedAnomalyId: anomalyId }
         : { suspendedAt: null, suspendedAnomalyId: null },
     });
+    if (anomalyId) afterCommit(tx, () => this.revocations.revokeDescendants(id));
   }
 
   /**
@@ -117,7 +132,9 @@ export class ManagedTokens {
     const until = new Date(this.clock.now().getTime() + MANAGED_EXCHANGE_MAX_TTL_S * 1000);
     afterCommit(tx, async () => {
       // The row names a host so that the revocation feed, which lists an org's apps' revoked
-      // jtis, carries it to the org's offline verifiers.
+      // jtis, carries it to the org's offline verifiers. `revoke` also lists, by jti, every
+      // token exchanged from it and from those (the lineage), so the feed names the whole
+      // lineage, whichever way the token ended (docs/managed-tokens.md#ending-a-managed-token).
       for (const r of rows) await this.revocations.revoke(r.id, until, r.hosts[0] ?? null);
     });
     return ids;
