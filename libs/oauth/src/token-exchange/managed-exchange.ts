@@ -25,7 +25,7 @@ import {
 } from '@gatehouse/tokens';
 import type { GrantRequest, TokenResponse } from '../grant';
 import { capLifetime } from '../resources/resolve-resource';
-import { decideManaged } from './managed-rules';
+import { decideManaged, MANAGED_SUBJECT_INVALID as INVALID_SUBJECT } from './managed-rules';
 import { ACCESS_TOKEN_TYPE } from './subject-token';
 
 /** How long an access token exchanged from a managed token lives (docs/managed-tokens.md). */
@@ -38,9 +38,6 @@ const REFUSALS = { invalid_request: InvalidRequest, invalid_scope: InvalidScope,
  * and no signing key's revocation reaches it (a key's cascade matches real kids only).
  */
 const MANAGED_PARENT_KID = 'managed';
-
-/** The one description of a managed subject that cannot be used (docs/managed-tokens.md#exchange). */
-const INVALID_SUBJECT = 'The subject_token is invalid or revoked.';
 
 /** The reason a suspended managed token is refused with (docs/managed-tokens.md#anomaly-review). */
 export const ANOMALY_REVIEW_PENDING = {
@@ -78,6 +75,12 @@ export class ManagedExchange {
     try {
       if (params.get('actor_token') !== undefined || params.get('actor_token_type') !== undefined) {
         throw new InvalidRequest('A managed token is exchanged by its host alone: no actor_token.');
+      }
+      // A managed exchange serves no workflow step (docs/managed-tokens.md#exchange): a `step`
+      // would otherwise be dropped silently, and with it the step's governance (a paused
+      // workflow) — refuse it instead.
+      if (params.get('step') !== undefined) {
+        throw new InvalidRequest('A managed token is exchanged for no workflow step: no step.');
       }
       const requested = params.get('requested_token_type');
       if (requested !== undefined && requested !== ACCESS_TOKEN_TYPE) {
@@ -164,7 +167,14 @@ export class ManagedExchange {
       return response;
     } catch (err) {
       if (err instanceof OAuthError) {
-        await this.refused(req, token, err);
+        // Another org's caller learns nothing, and neither do its admins reading its audit
+        // log: its refusal row is the one an unknown secret writes.
+        const seen = token && token.orgId === client.orgId ? token : null;
+        await this.refused(
+          req,
+          seen,
+          seen || !token ? err : new InvalidRequest(INVALID_SUBJECT, { detail: 'unknown managed token' }),
+        );
         await this.anomalies.refused(req.meta, client.id, client.orgId);
       }
       throw err;

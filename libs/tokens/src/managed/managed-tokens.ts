@@ -10,6 +10,9 @@ export const MANAGED_TOKEN_PREFIX = 'ghm_';
 /** RFC 8693 §3 token type URI of a managed token (docs/managed-tokens.md). */
 export const MANAGED_TOKEN_TYPE = 'urn:gatehouse:params:oauth:token-type:managed';
 
+/** Hashed and looked up in place of a malformed secret; never a token (no `ghm_` prefix). */
+const MALFORMED_STAND_IN = 'malformed-managed-token';
+
 /** The longest an access token exchanged from a managed token may live (docs/managed-tokens.md). */
 export const MANAGED_EXCHANGE_MAX_TTL_S = 600;
 
@@ -74,11 +77,17 @@ export class ManagedTokens {
     return row ? toRecord(row) : null;
   }
 
-  /** A presented secret's live token; null for anything unknown, ended or malformed. */
+  /**
+   * A presented secret's live token; null for anything unknown, ended or malformed. A
+   * malformed secret costs the same hash and lookup as a well-formed one (of a value no
+   * token hashes to), so the time of an answer says nothing about what was presented
+   * (docs/managed-tokens.md#exchange).
+   */
   async find(presented: string): Promise<ManagedTokenRecord | null> {
-    if (!presented.startsWith(MANAGED_TOKEN_PREFIX) || presented.length > 200) return null;
-    const row = await this.prisma.managedToken.findUnique({ where: { tokenHash: this.hasher.hash(presented) } });
-    return row && !row.revokedAt ? toRecord(row) : null;
+    const wellFormed = presented.startsWith(MANAGED_TOKEN_PREFIX) && presented.length <= 200;
+    const hash = this.hasher.hash(wellFormed ? presented : MALFORMED_STAND_IN);
+    const row = await this.prisma.managedToken.findUnique({ where: { tokenHash: hash } });
+    return wellFormed && row && !row.revokedAt ? toRecord(row) : null;
   }
 
   async setHosts(tx: Tx, id: string, hosts: string[]): Promise<ManagedTokenRecord> {
