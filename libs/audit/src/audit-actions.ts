@@ -53,6 +53,7 @@ export const AUDIT_ACTIONS = [
   'control.package_map.changed',
   'control.paused',
   'control.resumed',
+  'control.review_requested',
   'approval.approved',
   'approval.rejected',
   'approval.used',
