@@ -68,6 +68,15 @@ export const AUDIT_ACTIONS = [
   'anomaly.settings_changed',
   'client.authentication_failed',
   'dpop.proof_rejected',
+  'authorization.granted',
+  'authorization.denied',
+  'authorization.error',
+  'authorization_code.redeemed',
+  'authorization_code.reused',
+  'consent.granted',
+  'consent.revoked',
+  'session.started',
+  'session.ended',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

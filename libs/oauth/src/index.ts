@@ -17,3 +17,4 @@ export * from './clients/client-assertion';
 export * from './clients/client-key-source';
 export * from './resources/resolve-resource';
 export * from './resources/resource-lookup';
+export * from './authorization';
