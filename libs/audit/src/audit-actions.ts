@@ -67,6 +67,8 @@ export const AUDIT_ACTIONS = [
   'anomaly.settings_changed',
   'client.authentication_failed',
   'dpop.proof_rejected',
+  'org.sign_in_settings.changed',
+  'org.branding.changed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -12,3 +12,6 @@ export * from './anomaly-review.service';
 export * from './resources/resource.repository';
 export * from './resources/resource.service';
 export * from './client-registration.service';
+export * from './sign-in/sign-in-settings.service';
+export * from './sign-in/branding.service';
+export * from './sign-in/logo';
