@@ -32,6 +32,7 @@ import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
 import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
 import { UsersController } from './controllers/users.controller';
+import { AccountLinksController } from './controllers/account-links.controller';
 import { BrandingController, SignInSettingsController } from './controllers/sign-in-settings.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
@@ -116,6 +117,7 @@ export class AppModule {
         AnomaliesController,
         SignInSettingsController,
         BrandingController,
+        AccountLinksController,
       ],
       providers: [
         BearerStrategy,

@@ -69,6 +69,8 @@ export const AUDIT_ACTIONS = [
   'dpop.proof_rejected',
   'org.sign_in_settings.changed',
   'org.branding.changed',
+  'user.password_reset.requested',
+  'user.password_reset.completed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -15,3 +15,4 @@ export * from './client-registration.service';
 export * from './sign-in/sign-in-settings.service';
 export * from './sign-in/branding.service';
 export * from './sign-in/logo';
+export * from './session-terminator';

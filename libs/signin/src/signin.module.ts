@@ -8,6 +8,10 @@ import { AdminSessionFlow } from './admin-auth/session';
 import { SignInThrottle } from './admin-auth/sign-in-throttle';
 import { SignInInteractionRepository } from './interactions/sign-in-interaction.repository';
 import { UserAuthService } from './user-auth.service';
+import { LinkMailer } from './mail/link-mail';
+import { MailService } from './mail/mail.service';
+import { FlowLimits } from './user-flows/flow-limits';
+import { PasswordResetFlow } from './user-flows/password-reset';
 
 /**
  * Sign-in (docs/architecture.md#sign-in): the layer above directory, control and oauth that
@@ -25,7 +29,11 @@ import { UserAuthService } from './user-auth.service';
     AdminSessionFlow,
     UserAuthService,
     SignInInteractionRepository,
+    MailService,
+    LinkMailer,
+    FlowLimits,
+    PasswordResetFlow,
   ],
-  exports: [AdminAuthService, UserAuthService],
+  exports: [AdminAuthService, UserAuthService, MailService, PasswordResetFlow],
 })
 export class SignInModule {}
