@@ -1,4 +1,4 @@
-import type { TestGatehouse } from './gatehouse';
+import { totp, type TestGatehouse } from './gatehouse';
 
 /**
  * The sign-in experience's part of the audit coverage journey (docs/sign-in-experience.md):
@@ -34,4 +34,32 @@ export async function signInExperienceJourney(gh: TestGatehouse, admin: string):
     }),
     400,
   );
+
+  // user.mfa.enrolled, user.mfa.activated, user.login.second_factor_required, user.login.mfa,
+  // user.recovery_code.used, user.mfa.removed
+  const app = (await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body: { name: 'web', scopes: ['a'] } }))
+    .body as { client_id: string };
+  const login = () =>
+    gh.api('POST', `/v1/orgs/${org.id}/users/login`, {
+      body: { client_id: app.client_id, email, password: 'Walk-Through-4242' },
+    });
+  const first = await login();
+  ok(first);
+  const me = first.body.access_token as string;
+  const seed = await gh.api('POST', '/v1/me/mfa/enroll', { token: me });
+  ok(seed);
+  const activated = await gh.api('POST', '/v1/me/mfa/activate', {
+    token: me,
+    body: { code: await totp(seed.body.secret, -1) },
+  });
+  ok(activated);
+  const step = await login();
+  ok(step);
+  const codes = activated.body.recovery_codes as string[];
+  ok(
+    await gh.api('POST', `/v1/orgs/${org.id}/users/login/mfa`, {
+      body: { mfa_token: step.body.mfa_token, code: codes[0] },
+    }),
+  );
+  ok(await gh.api('DELETE', '/v1/me/mfa', { token: me, body: { code: codes[1] } }), 204);
 }

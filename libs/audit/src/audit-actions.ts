@@ -71,6 +71,12 @@ export const AUDIT_ACTIONS = [
   'org.branding.changed',
   'user.password_reset.requested',
   'user.password_reset.completed',
+  'user.login.second_factor_required',
+  'user.login.mfa',
+  'user.mfa.enrolled',
+  'user.mfa.activated',
+  'user.mfa.removed',
+  'user.recovery_code.used',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

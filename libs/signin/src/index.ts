@@ -15,3 +15,6 @@ export * from './mail/mail.service';
 export * from './mail/mail-templates';
 export { LINK_PATHS } from './mail/link-mail';
 export * from './user-flows/password-reset';
+export * from './user-flows/user-mfa-step';
+export * from './user-flows/my-mfa';
+export * from './user-flows/second-factor';

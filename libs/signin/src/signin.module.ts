@@ -12,6 +12,9 @@ import { LinkMailer } from './mail/link-mail';
 import { MailService } from './mail/mail.service';
 import { FlowLimits } from './user-flows/flow-limits';
 import { PasswordResetFlow } from './user-flows/password-reset';
+import { UserTotpFactor } from './factors/user-totp.factor';
+import { MyMfaService } from './user-flows/my-mfa';
+import { UserMfaStep } from './user-flows/user-mfa-step';
 
 /**
  * Sign-in (docs/architecture.md#sign-in): the layer above directory, control and oauth that
@@ -33,7 +36,10 @@ import { PasswordResetFlow } from './user-flows/password-reset';
     LinkMailer,
     FlowLimits,
     PasswordResetFlow,
+    UserTotpFactor,
+    UserMfaStep,
+    MyMfaService,
   ],
-  exports: [AdminAuthService, UserAuthService, MailService, PasswordResetFlow],
+  exports: [AdminAuthService, UserAuthService, MailService, PasswordResetFlow, UserMfaStep, MyMfaService],
 })
 export class SignInModule {}

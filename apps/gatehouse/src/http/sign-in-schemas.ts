@@ -64,3 +64,5 @@ export const userLoginMfa = z.strictObject({
   code: text().trim().min(6).max(20),
 });
 export const mfaToken = z.strictObject({ mfa_token: handle });
+/** `DELETE /v1/me/mfa`: a current TOTP code or a recovery code. */
+export const mfaCode = z.strictObject({ code: text().trim().min(6).max(20) });
