@@ -7,6 +7,7 @@ import { generate } from 'otplib';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 import { assertionClaims, signJwt, testKey, unsignedJwt } from './support/jose-keys';
 import { SwitchableGate } from './support/switchable-gate';
+import { signInExperienceJourney } from './support/sign-in-journey';
 
 /**
  * Audit completeness (issue 4): the action names documented in docs/audit-events.md are
@@ -328,6 +329,9 @@ describe('every documented audit action is produced and found through GET /v1/au
       { reason: 'The token has been revoked.', actor_id: null, jti: null },
     ]);
     expect((await gh.api('POST', `/v1/orgs/${org.id}/revoke-tokens`, { token: admin })).status).toBe(200);
+
+    // The sign-in experience (docs/sign-in-experience.md).
+    await signInExperienceJourney(gh, admin);
 
     // Deletions.
     expect((await gh.api('DELETE', `/v1/orgs/${org.id}/users/${user.id}`, { token: admin })).status).toBe(204);

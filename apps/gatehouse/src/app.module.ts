@@ -32,6 +32,9 @@ import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
 import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
 import { UsersController } from './controllers/users.controller';
+import { AccountLinksController } from './controllers/account-links.controller';
+import { MyMfaController } from './controllers/my-factors.controller';
+import { BrandingController, SignInSettingsController } from './controllers/sign-in-settings.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
@@ -113,6 +116,10 @@ export class AppModule {
         AuthzenController,
         ManagedTokensController,
         AnomaliesController,
+        SignInSettingsController,
+        BrandingController,
+        AccountLinksController,
+        MyMfaController,
       ],
       providers: [
         BearerStrategy,
