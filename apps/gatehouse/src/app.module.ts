@@ -31,6 +31,7 @@ import { MeController } from './controllers/me.controller';
 import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
 import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
+import { IdJagAudiencesController, TrustedIssuersController } from './controllers/id-jag.controller';
 import { UsersController } from './controllers/users.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
@@ -101,6 +102,8 @@ export class AppModule {
         AppsController,
         ResourcesController,
         ClientRegistrationController,
+        TrustedIssuersController,
+        IdJagAudiencesController,
         UsersController,
         KeysController,
         RevocationsController,

@@ -27,6 +27,10 @@ export const AUDIT_ACTIONS = [
   'org.updated',
   'org.deleted',
   'org.client_registration.changed',
+  'org.trusted_issuer.added',
+  'org.trusted_issuer.removed',
+  'org.id_jag_audience.added',
+  'org.id_jag_audience.removed',
   'app.created',
   'app.updated',
   'app.permissions.changed',
@@ -67,6 +71,8 @@ export const AUDIT_ACTIONS = [
   'anomaly.settings_changed',
   'client.authentication_failed',
   'dpop.proof_rejected',
+  'id_jag.issued',
+  'id_jag.rejected',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

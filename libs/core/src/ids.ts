@@ -24,6 +24,8 @@ export const ID_PREFIXES = {
   pause: 'pau',
   approval: 'apr',
   resource: 'res',
+  trustedIssuer: 'tis',
+  idJagAudience: 'jaa',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -12,6 +12,8 @@ import { AnomalyReviewService } from './anomaly-review.service';
 import { ClientRegistrationService } from './client-registration.service';
 import { ResourceRepository } from './resources/resource.repository';
 import { ResourceService } from './resources/resource.service';
+import { IdJagRepository } from './id-jag/id-jag.repository';
+import { IdJagSettingsService } from './id-jag/id-jag-settings.service';
 
 const services = [
   OrgAccess,
@@ -27,6 +29,8 @@ const services = [
   ResourceRepository,
   ResourceService,
   ClientRegistrationService,
+  IdJagRepository,
+  IdJagSettingsService,
 ];
 
 @Module({ providers: services, exports: services })

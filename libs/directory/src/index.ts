@@ -12,3 +12,6 @@ export * from './anomaly-review.service';
 export * from './resources/resource.repository';
 export * from './resources/resource.service';
 export * from './client-registration.service';
+export * from './id-jag/id-jag.repository';
+export * from './id-jag/id-jag-settings.service';
+export * from './id-jag/issuer-url';
