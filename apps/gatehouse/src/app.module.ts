@@ -31,6 +31,7 @@ import { MeController } from './controllers/me.controller';
 import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
 import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
+import { IdJagAudiencesController, TrustedIssuersController } from './controllers/id-jag.controller';
 import { UsersController } from './controllers/users.controller';
 import { AccountLinksController } from './controllers/account-links.controller';
 import { MyMfaController } from './controllers/my-factors.controller';
@@ -104,6 +105,8 @@ export class AppModule {
         AppsController,
         ResourcesController,
         ClientRegistrationController,
+        TrustedIssuersController,
+        IdJagAudiencesController,
         UsersController,
         KeysController,
         RevocationsController,

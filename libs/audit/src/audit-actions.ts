@@ -27,6 +27,10 @@ export const AUDIT_ACTIONS = [
   'org.updated',
   'org.deleted',
   'org.client_registration.changed',
+  'org.trusted_issuer.added',
+  'org.trusted_issuer.removed',
+  'org.id_jag_audience.added',
+  'org.id_jag_audience.removed',
   'app.created',
   'app.updated',
   'app.permissions.changed',
@@ -87,6 +91,8 @@ export const AUDIT_ACTIONS = [
   'user.mfa.activated',
   'user.mfa.removed',
   'user.recovery_code.used',
+  'id_jag.issued',
+  'id_jag.rejected',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -26,6 +26,8 @@ export const ID_PREFIXES = {
   resource: 'res',
   passkey: 'pky',
   branding: 'brd',
+  trustedIssuer: 'tis',
+  idJagAudience: 'jaa',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
