@@ -31,7 +31,11 @@ import { MeController } from './controllers/me.controller';
 import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
 import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
+import { IdJagAudiencesController, TrustedIssuersController } from './controllers/id-jag.controller';
 import { UsersController } from './controllers/users.controller';
+import { AccountLinksController } from './controllers/account-links.controller';
+import { MyMfaController } from './controllers/my-factors.controller';
+import { BrandingController, SignInSettingsController } from './controllers/sign-in-settings.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
@@ -101,6 +105,8 @@ export class AppModule {
         AppsController,
         ResourcesController,
         ClientRegistrationController,
+        TrustedIssuersController,
+        IdJagAudiencesController,
         UsersController,
         KeysController,
         RevocationsController,
@@ -113,6 +119,10 @@ export class AppModule {
         AuthzenController,
         ManagedTokensController,
         AnomaliesController,
+        SignInSettingsController,
+        BrandingController,
+        AccountLinksController,
+        MyMfaController,
       ],
       providers: [
         BearerStrategy,

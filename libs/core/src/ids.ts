@@ -24,6 +24,10 @@ export const ID_PREFIXES = {
   pause: 'pau',
   approval: 'apr',
   resource: 'res',
+  passkey: 'pky',
+  branding: 'brd',
+  trustedIssuer: 'tis',
+  idJagAudience: 'jaa',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -17,3 +17,7 @@ export * from './clients/client-assertion';
 export * from './clients/client-key-source';
 export * from './resources/resolve-resource';
 export * from './resources/resource-lookup';
+export * from './authorization';
+export * from './id-jag/id-jag-rules';
+export * from './id-jag/id-jag-exchange';
+export * from './id-jag/jwt-bearer.grant';
