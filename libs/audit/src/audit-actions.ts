@@ -67,6 +67,11 @@ export const AUDIT_ACTIONS = [
   'anomaly.settings_changed',
   'client.authentication_failed',
   'dpop.proof_rejected',
+  'client.metadata_document.fetched',
+  'client.registered',
+  'client.registration.deleted',
+  'client.blocked',
+  'client.unblocked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -87,6 +87,10 @@ const envSchema = z.object({
   GATEHOUSE_CIMD_ALLOW_LOOPBACK: bool.optional(),
   /** docs/client-authentication.md#dpop: how old a DPoP proof's `iat` may be. */
   GATEHOUSE_DPOP_PROOF_MAX_AGE_S: int(10, 300).optional(),
+  /** docs/client-registration.md#expiry: days a dynamically registered client may go unused. */
+  GATEHOUSE_DCR_UNUSED_EXPIRY_DAYS: int(1, 3650).optional(),
+  /** docs/client-registration.md#dynamic-client-registration: registrations per address and hour. */
+  GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: int(1, 100000).optional(),
 });
 
 export interface GatehouseConfig {
@@ -141,6 +145,10 @@ export interface GatehouseConfig {
   readonly cimdAllowLoopback: boolean;
   /** How old a DPoP proof may be (RFC 9449 §11.1), in seconds; its `jti` is remembered this long. */
   readonly dpopProofMaxAgeS: number;
+  /** A dynamically registered client unused this long (days) is gone (docs/client-registration.md#expiry). */
+  readonly dcrUnusedExpiryDays: number;
+  /** Registrations one source address may make an hour at /oauth/register. */
+  readonly dcrRateLimitPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -217,6 +225,8 @@ export function loadConfig(
     stripeWebhookSecret: e.GATEHOUSE_STRIPE_WEBHOOK_SECRET ?? null,
     cimdAllowLoopback: e.GATEHOUSE_CIMD_ALLOW_LOOPBACK ?? false,
     dpopProofMaxAgeS: e.GATEHOUSE_DPOP_PROOF_MAX_AGE_S ?? 60,
+    dcrUnusedExpiryDays: e.GATEHOUSE_DCR_UNUSED_EXPIRY_DAYS ?? 30,
+    dcrRateLimitPerHour: e.GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR ?? 20,
   });
 }
 

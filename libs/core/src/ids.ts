@@ -24,6 +24,7 @@ export const ID_PREFIXES = {
   pause: 'pau',
   approval: 'apr',
   resource: 'res',
+  dynamicClient: 'dcr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
