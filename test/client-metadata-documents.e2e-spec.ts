@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientRefused, ClientResolver, redirectUriRegistered } from '@gatehouse/oauth';
@@ -249,5 +250,79 @@ describe('Client ID Metadata Documents', () => {
     expect(hits.get('/flaky.json')).toBe(1);
     // One audit row for the failure, not one per caller turned away during the cooldown.
     expect(await audits(`${base}/flaky.json`)).toHaveLength(1);
+  });
+
+  it('answers a resolved client or a ClientRefused, never anything else, whatever the server sends', async () => {
+    const MARK = 'leak-marker-7f3a';
+    const answer = fc.record({
+      status: fc.constantFrom(200, 200, 200, 201, 204, 301, 307, 304, 404, 500),
+      body: fc.oneof(
+        fc.record({
+          client_id: fc.constantFrom('self', 'other', 'upper', 'none'),
+          client_name: fc.oneof(fc.string({ maxLength: 30 }), fc.constant(MARK), fc.integer(), fc.constant(undefined)),
+          redirect_uris: fc.oneof(
+            fc.array(
+              fc.constantFrom('http://127.0.0.1:1/cb', 'https://a.example/cb', 'javascript:x', MARK, 'x:/y', ''),
+              { maxLength: 3 },
+            ),
+            fc.constant(MARK),
+            fc.constant(undefined),
+          ),
+          token_endpoint_auth_method: fc.constantFrom(undefined, 'none', 'private_key_jwt', 'client_secret_post', 7),
+          grant_types: fc.constantFrom(undefined, ['authorization_code'], ['implicit'], 'code'),
+          __proto__: fc.constantFrom(undefined, { polluted: true }),
+        }),
+        fc.string({ maxLength: 200 }).map((t) => `${MARK}${t}`),
+        fc.constantFrom('{', '[]', 'null', '"x"', '{"client_id":', '\u0000', MARK.repeat(400)),
+      ),
+      headers: fc.record({
+        'cache-control': fc.constantFrom(
+          undefined,
+          'max-age=abc',
+          'no-store',
+          'max-age=99999999999',
+          'private, max-age=-1',
+        ),
+        etag: fc.constantFrom(undefined, '"e"', 'W/"x"', ''),
+        'content-length': fc.constantFrom(undefined, '999999'),
+        'content-type': fc.constantFrom('application/json', 'text/html', undefined),
+      }),
+    });
+    const samples = fc.sample(answer, { seed: 23_2026, numRuns: 120 });
+    const unexpected: string[] = [];
+    for (const [i, a] of samples.entries()) {
+      const path = `/fz/${i}.json`;
+      const id = `${base}${path}`;
+      let body: string;
+      if (typeof a.body === 'string') body = a.body;
+      else {
+        const cid = { self: id, other: `${base}/fz/x.json`, upper: id.toUpperCase(), none: undefined }[
+          a.body.client_id
+        ];
+        body = JSON.stringify({ ...a.body, client_id: cid });
+      }
+      routes.set(path, (_req, res) => {
+        const headers = Object.fromEntries(Object.entries(a.headers).filter(([, v]) => v !== undefined)) as Record<
+          string,
+          string
+        >;
+        if (headers['content-length']) res.writeHead(a.status, headers).end();
+        else res.writeHead(a.status, headers).end(a.status === 204 || a.status === 304 ? undefined : body);
+      });
+      try {
+        const client = await resolve(id);
+        if (client.clientId !== id || client.redirectUris.length === 0 || typeof client.displayName !== 'string') {
+          unexpected.push(`#${i}: resolved a bad client ${JSON.stringify(client)}`);
+        }
+      } catch (e) {
+        if (!(e instanceof ClientRefused)) unexpected.push(`#${i}: ${String(e)}`);
+        else if (e.message.includes(MARK)) unexpected.push(`#${i}: the refusal quotes the body`);
+      }
+    }
+    expect(unexpected).toEqual([]);
+    const rows = await gh.sql<{ details: unknown }>(
+      `SELECT details FROM audit_events WHERE action = 'client.metadata_document.fetched' AND outcome = 'failure'`,
+    );
+    expect(JSON.stringify(rows)).not.toContain(MARK);
   });
 });

@@ -36,6 +36,17 @@ const OAUTH_PARAMS: Record<string, string[]> = {
     'client_assertion',
     'client_assertion_type',
   ],
+  // RFC 7591 §2 (docs/client-registration.md#dynamic-client-registration).
+  '/oauth/register': [
+    'redirect_uris',
+    'client_name',
+    'token_endpoint_auth_method',
+    'grant_types',
+    'response_types',
+    'application_type',
+    'contacts',
+    'logo_uri',
+  ],
 };
 
 /** What a body must never show: stack frames, file paths, ORM or SQL internals. */
@@ -60,9 +71,17 @@ describe('fuzzing the HTTP surface', () => {
   let admin: string;
 
   beforeAll(async () => {
-    gh = await startGatehouse({ redis: hasRedis() });
+    // Registration open and not rate-limited, so generated registrations reach the parser.
+    gh = await startGatehouse({ redis: hasRedis(), env: { GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: '100000' } });
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
-    await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'fuzz', display_name: 'Fuzz' } });
+    const org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'fuzz', display_name: 'Fuzz' } })).body;
+    await gh.api('PUT', `/v1/orgs/${org.id}/client-registration`, {
+      token: admin,
+      body: {
+        dynamic_client_registration: { enabled: true, confidential_clients: true },
+        client_id_metadata_documents: { policy: 'any' },
+      },
+    });
   });
   afterAll(() => gh?.close());
 
@@ -94,6 +113,7 @@ describe('fuzzing the HTTP surface', () => {
       fc.constantFrom('org_01ARZ3NDEKTSV4RRFFQ69G5FAV', 'app_01ARZ3NDEKTSV4RRFFQ69G5FAV', 'usr_x', 'key_', 'null'),
       fc.integer({ min: 1000, max: 200_000 }).map((n) => 'x'.repeat(n)),
       fc.constantFrom('client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'),
+      fc.constantFrom('http://127.0.0.1:9/cb', 'https://app.example/cb', 'com.example.app:/cb', 'none', 'native'),
       fc.constantFrom(
         'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
         'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhcHBfMDFBUlozTkRFS1RTVjRSUkZGUTY5RzVGQVYifQ.',
