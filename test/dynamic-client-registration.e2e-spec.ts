@@ -1,3 +1,4 @@
+import { discoverAuthorizationServerMetadata, registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ClientRefused, ClientResolver } from '@gatehouse/oauth';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 
@@ -28,7 +29,7 @@ describe('dynamic client registration', () => {
   const agent = { client_name: 'Notes agent', redirect_uris: ['http://127.0.0.1:33418/callback'] };
 
   beforeAll(async () => {
-    gh = await startGatehouse({ env: { GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: '20' } });
+    gh = await startGatehouse({ env: { GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: '21' } });
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     open = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'open-co', display_name: 'Open' } })).body;
     closed = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'closed-co', display_name: 'C' } })).body;
@@ -93,6 +94,33 @@ describe('dynamic client registration', () => {
     }
   });
 
+  it("registers through the official MCP SDK's discovery and registerClient", async () => {
+    // The SDK's discovery insists on authorization_endpoint, which arrives with the
+    // authorization endpoint itself; until then registerClient is given the metadata as served.
+    const served = (await gh.api('GET', '/.well-known/oauth-authorization-server')).body;
+    const metadata = served.authorization_endpoint ? await discoverAuthorizationServerMetadata(gh.url) : served;
+    expect(metadata).toMatchObject({ registration_endpoint: `${gh.url}/oauth/register` });
+    const info = await registerClient(gh.url, {
+      metadata,
+      clientMetadata: {
+        client_name: 'SDK agent',
+        redirect_uris: ['http://localhost:8090/callback'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+      },
+      scope: 'notes:read offline_access',
+    });
+    expect(info).toMatchObject({
+      client_id: expect.stringMatching(/^dcr_/),
+      client_name: 'SDK agent',
+      token_endpoint_auth_method: 'none',
+      scope: 'notes:read offline_access',
+    });
+    expect(info.client_secret).toBeUndefined();
+    expect(await refusal(info.client_id, open.id)).toBe('resolved');
+  });
+
   it('admits the client only in organizations that allow dynamic registration', async () => {
     const r = await register(agent);
     const client = await gh.app.get(ClientResolver).resolve(r.body.client_id, { orgId: open.id, meta });
@@ -106,7 +134,7 @@ describe('dynamic client registration', () => {
     });
     expect(await refusal(r.body.client_id, closed.id)).toBe('dynamic_registration_off');
     const listed = await gh.api('GET', `/v1/orgs/${open.id}/client-registration/clients`, { token: admin });
-    expect(listed.body.items).toEqual([expect.objectContaining({ client_id: r.body.client_id, kind: 'dynamic' })]);
+    expect(listed.body.items).toContainEqual(expect.objectContaining({ client_id: r.body.client_id, kind: 'dynamic' }));
     expect(
       (
         await gh.api('POST', `/v1/orgs/${open.id}/client-registration/clients/block`, {
@@ -212,6 +240,6 @@ describe('dynamic client registration', () => {
     expect(status).toBe(429);
     expect(last!.body.error).toBe('temporarily_unavailable');
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(last!.headers.get('ratelimit-policy')).toBe('"registration";q=20;w=3600');
+    expect(last!.headers.get('ratelimit-policy')).toBe('"registration";q=21;w=3600');
   });
 });
