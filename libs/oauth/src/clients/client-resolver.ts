@@ -134,36 +134,44 @@ export class ClientResolver {
     }
     const doc = fetched.document;
     const now = this.clock.now();
-    await this.prisma.transaction(async (tx) => {
-      await this.clients.seen(
-        tx,
-        orgId,
-        clientId,
-        {
-          kind: 'metadata_document',
-          clientName: doc.clientName,
-          redirectUris: doc.redirectUris,
-          documentHash: doc.sha256,
-        },
-        now,
-      );
-      if (!fetched.audited) {
-        fetched.audited = true;
-        await this.audit.record(tx, ctx.meta, {
-          action: 'client.metadata_document.fetched',
-          outcome: 'success',
+    // The first caller to use a new fetch audits it (concurrent callers share one fetch).
+    const audit = !fetched.audited;
+    fetched.audited = true;
+    await this.prisma
+      .transaction(async (tx) => {
+        await this.clients.seen(
+          tx,
           orgId,
-          target: { type: 'client', id: clientId },
-          details: {
-            sha256: doc.sha256,
-            address: fetched.address,
-            client_name: doc.clientName,
-            redirect_uris: doc.redirectUris,
-            token_endpoint_auth_method: doc.tokenEndpointAuthMethod,
+          clientId,
+          {
+            kind: 'metadata_document',
+            clientName: doc.clientName,
+            redirectUris: doc.redirectUris,
+            documentHash: doc.sha256,
           },
-        });
-      }
-    });
+          now,
+        );
+        if (audit) {
+          await this.audit.record(tx, ctx.meta, {
+            action: 'client.metadata_document.fetched',
+            outcome: 'success',
+            orgId,
+            target: { type: 'client', id: clientId },
+            details: {
+              sha256: doc.sha256,
+              address: fetched.address,
+              client_name: doc.clientName,
+              redirect_uris: doc.redirectUris,
+              token_endpoint_auth_method: doc.tokenEndpointAuthMethod,
+            },
+          });
+        }
+      })
+      .catch((err: unknown) => {
+        // Not recorded: the next caller audits the fetch again rather than never.
+        if (audit) fetched.audited = false;
+        throw err;
+      });
     return {
       clientId,
       source: 'metadata_document',
