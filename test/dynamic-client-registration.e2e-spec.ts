@@ -189,6 +189,27 @@ describe('dynamic client registration', () => {
     expect(row!.secret_hash).not.toContain(r.body.client_secret.slice(5));
     expect(await refusal(r.body.client_id, open.id)).toBe('confidential_not_allowed');
     expect(await refusal(r.body.client_id, closed.id)).toBe('resolved');
+    // What the token endpoint's grants get: the secret checked as a keyed hash, the org's resources.
+    const resolver = gh.app.get(ClientResolver);
+    const resolved = await resolver.resolve(r.body.client_id, { orgId: closed.id, meta });
+    expect(resolver.secretMatches(resolved, r.body.client_secret)).toBe(true);
+    expect(resolver.secretMatches(resolved, `${r.body.client_secret}x`)).toBe(false);
+    await gh.api('POST', `/v1/orgs/${closed.id}/resources`, {
+      token: admin,
+      body: { identifier: 'https://mcp.closed.test/mcp', name: 'MCP', scopes: [{ name: 'notes:read' }] },
+    });
+    expect(await resolver.tokenClient(r.body.client_id, closed.id, meta)).toMatchObject({
+      id: r.body.client_id,
+      orgId: closed.id,
+      orgName: 'closed-co',
+      scopes: ['notes:read', 'offline_access'],
+      audiences: ['https://mcp.closed.test/mcp'],
+      grantTypes: ['authorization_code'],
+      method: 'client_secret_post',
+    });
+    await expect(resolver.tokenClient(r.body.client_id, open.id, meta)).rejects.toMatchObject({
+      code: 'confidential_not_allowed',
+    });
     // The secret is shown once: reading the registration does not repeat it.
     const read = await gh.api('GET', `/oauth/register/${r.body.client_id}`, bearer(r.body.registration_access_token));
     expect(read.body.client_secret).toBeUndefined();

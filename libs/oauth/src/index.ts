@@ -25,3 +25,4 @@ export * from './clients/metadata-document';
 export * from './clients/metadata-documents';
 export * from './clients/redirect-uris';
 export * from './clients/registration-request';
+export * from './clients/self-registered-token-client';

@@ -9,12 +9,15 @@ import {
   type GatehouseConfig,
   type TokenEndpointAuthMethod,
 } from '@gatehouse/core';
+import { CLIENT_SECRET_HASH, KEK, KeyedHasher } from '@gatehouse/credentials';
 import { PrismaService } from '@gatehouse/db';
+import type { AuthenticatedClient } from '../client-authenticator';
 import { checkClientIdUrl, isUrlClientId } from './client-id-url';
 import { ClientRefused } from './client-refused';
 import { MetadataDocuments, type FetchedDocument } from './metadata-documents';
 import { allLoopback, redirectHosts, type ApplicationType } from './redirect-uris';
 import { SelfRegisteredClients, type DynamicClientRow } from './self-registered-clients.repository';
+import { selfRegisteredTokenClient } from './self-registered-token-client';
 
 /** Where a client comes from (docs/client-registration.md#one-resolver). */
 export type ClientSource = 'registered' | 'metadata_document' | 'dynamic';
@@ -64,6 +67,8 @@ export interface ResolveContext {
  */
 @Injectable()
 export class ClientResolver {
+  private readonly secretHasher: KeyedHasher;
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly clients: SelfRegisteredClients,
@@ -71,13 +76,46 @@ export class ClientResolver {
     private readonly audit: AuditService,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(KEK) kek: Buffer,
+  ) {
+    this.secretHasher = new KeyedHasher(kek, CLIENT_SECRET_HASH);
+  }
 
   async resolve(clientId: string, ctx: ResolveContext): Promise<ResolvedClient> {
     if (isId('app', clientId)) return this.registered(clientId, ctx);
     if (isId('dynamicClient', clientId)) return this.dynamic(clientId, ctx);
     if (isUrlClientId(clientId)) return this.metadataDocument(clientId, ctx);
     throw new ClientRefused('unknown_client', 'Unknown client.');
+  }
+
+  /**
+   * The client as the token endpoint's grants see it (the code grant, the refresh grant):
+   * `clientId` resolved for the organization its code or refresh family belongs to, with that
+   * organization's registered resources (docs/client-registration.md#at-the-token-endpoint).
+   * A registered app is not for this: the ClientAuthenticator serves it from its cache.
+   */
+  async tokenClient(clientId: string, orgId: string, meta: RequestMeta): Promise<AuthenticatedClient> {
+    const client = await this.resolve(clientId, { orgId, meta });
+    if (!client.selfRegistered) throw new ClientRefused('unknown_client', 'Unknown client.');
+    const org = await this.prisma.organization.findUnique({
+      where: { id: orgId },
+      select: {
+        name: true,
+        resources: { where: { legacy: false }, select: { identifier: true, scopes: true, tokenTtlS: true } },
+      },
+    });
+    if (!org) throw new ClientRefused('unknown_client', 'Unknown client.');
+    const resources = org.resources.map((r) => ({
+      identifier: r.identifier,
+      scopes: (r.scopes as { name: string }[]).map((s) => s.name),
+      tokenTtlS: r.tokenTtlS,
+    }));
+    return selfRegisteredTokenClient(client, { orgName: org.name, resources }, this.config);
+  }
+
+  /** A confidential dynamic client's secret, compared as a keyed hash in constant time. */
+  secretMatches(client: Pick<ResolvedClient, 'secretHash'>, secret: string): boolean {
+    return client.secretHash !== null && secret.length <= 200 && this.secretHasher.matches(secret, client.secretHash);
   }
 
   /** The consent page calls this once a user consented (the org's list shows it). */
