@@ -61,6 +61,22 @@ describe('parseMetadataDocument (docs/client-registration.md#the-document)', () 
     ['a token response type', 'invalid_metadata', { ...good, response_types: ['token'] }],
     ['an unknown application_type', 'invalid_metadata', { ...good, application_type: 'desktop' }],
     ['a non-string logo_uri', 'invalid_metadata', { ...good, logo_uri: 5 }],
+    [
+      'an http jwks_uri',
+      'invalid_metadata',
+      { ...good, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://c.example/j' },
+    ],
+    [
+      'jwks that are not a JWK Set',
+      'invalid_metadata',
+      { ...good, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: 'x' } },
+    ],
+    [
+      'a private key in jwks',
+      'invalid_metadata',
+      { ...good, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'oct', k: 'AAAA' }] } },
+    ],
+    ['both jwks and jwks_uri', 'invalid_metadata', { ...good, jwks: { keys: [] }, jwks_uri: 'https://c.example/j' }],
   ])('refuses %s', (_what, expected, doc) => {
     if (doc === undefined) {
       expect(() => parseMetadataDocument(URL_ID, Buffer.from('{nope'))).toThrow(

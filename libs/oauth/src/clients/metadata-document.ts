@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { importClientJwks } from '@gatehouse/credentials';
+import { JwkError } from '@gatehouse/verifier';
 import { ClientRefused, type ClientRefusal } from './client-refused';
 import { checkRedirectUris, type ApplicationType } from './redirect-uris';
 
@@ -73,6 +75,20 @@ export function parseMetadataDocument(clientId: string, body: Buffer): ClientMet
   }
   if (method === 'private_key_jwt' && d.jwks_uri === undefined && d.jwks === undefined) {
     throw refuse('invalid_metadata', 'private_key_jwt needs jwks_uri or jwks.');
+  }
+  if (d.jwks_uri !== undefined && d.jwks !== undefined) {
+    throw refuse('invalid_metadata', 'jwks_uri and jwks do not go together (RFC 7591 §2).');
+  }
+  if (d.jwks_uri !== undefined && (typeof d.jwks_uri !== 'string' || !d.jwks_uri.startsWith('https://'))) {
+    throw refuse('invalid_metadata', 'jwks_uri must be an https URL.');
+  }
+  if (d.jwks !== undefined) {
+    try {
+      importClientJwks(d.jwks, 'inline');
+    } catch (err) {
+      if (err instanceof JwkError) throw refuse('invalid_metadata', `jwks ${err.message}.`);
+      throw err;
+    }
   }
   const grantTypes = d.grant_types ?? ['authorization_code'];
   if (
