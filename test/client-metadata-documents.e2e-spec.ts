@@ -125,6 +125,16 @@ describe('Client ID Metadata Documents', () => {
     ]);
   });
 
+  it('shares one fetch between concurrent sign-ins of a new client', async () => {
+    serveJson('/busy.json', doc('/busy.json'));
+    const id = `${base}/busy.json`;
+    const clients = await Promise.all(Array.from({ length: 8 }, () => resolve(id)));
+    expect(new Set(clients.map((c) => c.documentHash)).size).toBe(1);
+    expect(hits.get('/busy.json')).toBe(1);
+    expect(await audits(id)).toHaveLength(1);
+    expect(await gh.sql('SELECT 1 FROM org_external_clients WHERE client_id = $1', [id])).toHaveLength(1);
+  });
+
   it('refuses a redirect and does not follow it', async () => {
     serveJson('/target.json', doc('/moved.json'));
     routes.set('/moved.json', (_req, res) => res.writeHead(302, { location: `${base}/target.json` }).end());
