@@ -20,6 +20,9 @@ import { Public } from '../http/public.decorator';
  *   (Gluu/Janssen, InterSystems). No `id_token_signing_alg_values_supported`: Gatehouse
  *   issues no ID tokens.
  */
+/** The scopes Gatehouse itself gives meaning to: refresh (OIDC Core §11) and its revocation feed. */
+const OWN_SCOPES = ['offline_access', REVOCATION_FEED_SCOPE];
+
 @ApiTags('discovery')
 @Public()
 @Controller('.well-known')
@@ -80,14 +83,23 @@ export class DiscoveryController {
     return this.withScopes();
   }
 
+  /**
+   * The metadata with the current scope list. Discovery must keep answering while PostgreSQL
+   * is unreachable (clients fetch it before anything else): the last list read, or Gatehouse's
+   * own scopes, is served then, and the read is tried again after 5 s.
+   */
   private async withScopes(): Promise<Record<string, unknown>> {
     const now = Date.now();
     if (now >= this.scopes.until) {
-      const declared = await this.resources.declaredScopeNames();
-      this.scopes = {
-        list: [...new Set([...declared, 'offline_access', REVOCATION_FEED_SCOPE])].sort(),
-        until: now + 60_000,
-      };
+      try {
+        const declared = await this.resources.declaredScopeNames();
+        this.scopes = { list: [...new Set([...declared, ...OWN_SCOPES])].sort(), until: now + 60_000 };
+      } catch {
+        this.scopes = {
+          list: this.scopes.list.length > 0 ? this.scopes.list : [...OWN_SCOPES].sort(),
+          until: now + 5_000,
+        };
+      }
     }
     return { ...this.metadata, scopes_supported: this.scopes.list };
   }
