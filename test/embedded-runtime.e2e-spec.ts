@@ -56,6 +56,10 @@ describe('embedded mode (npm start with no environment)', () => {
     expect(log).toMatch(/embedded PostgreSQL started/);
     expect(log).toMatch(/applied migrations: 20261123000000_init/);
     expect(lines.filter((l) => l.includes('rate limits: in-process store'))).toHaveLength(1);
+    // README "Quick start": npm scripts run on the Node 24 runtime installed from the registry
+    // (node_modules/.bin/node), whatever the system Node is, and the server says which one.
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
+    expect(log).toContain(`Node ${process.version}`);
     expect(statSync(join(dataDir, 'kek')).mode & 0o777).toBe(0o600);
     const jwks = (await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
     expect(jwks.keys).toHaveLength(2); // the current key and the next one, published ahead

@@ -46,7 +46,9 @@ async function runServer(config: GatehouseConfig): Promise<void> {
   if (cluster.isPrimary) for (const note of rt.notes) log.log(note);
   await app.listen({ port: config.port, host: config.host });
   if (cluster.isPrimary)
-    log.log(`Gatehouse listening on http://${config.host}:${config.port} (issuer ${config.issuer})`);
+    log.log(
+      `Gatehouse listening on http://${config.host}:${config.port} (issuer ${config.issuer}, Node ${process.version})`,
+    );
   // docs/reliability.md#metrics: a port of their own, never the API's.
   const metrics =
     cluster.isPrimary && config.metricsPort ? serveMetrics(config.metricsPort, config.host, registry) : null;
@@ -94,7 +96,7 @@ async function runPrimary(config: GatehouseConfig): Promise<void> {
   // docs/reliability.md#metrics: the workers' registries, aggregated, on a port of their own.
   const metrics = config.metricsPort ? serveMetrics(config.metricsPort, config.host, null) : null;
   log(
-    `Gatehouse listening on http://${config.host}:${config.port} with ${config.workers} workers (issuer ${config.issuer})`,
+    `Gatehouse listening on http://${config.host}:${config.port} with ${config.workers} workers (issuer ${config.issuer}, Node ${process.version})`,
   );
   onSignals(async (signal) => {
     stopping = true;
