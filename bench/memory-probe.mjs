@@ -58,7 +58,7 @@ function cpuMs(pid) {
 function processes(pid) {
   return processTree(pid)
     .filter((p) => p === pid || readFileSync(`/proc/${p}/comm`, 'utf8').trim().startsWith('node'))
-    .map((p) => ({ pid: p, role: p === pid ? 'primary' : 'worker', ...status(p) }));
+    .map((p) => ({ pid: p, role: p === pid ? (WORKERS > 1 ? 'primary' : 'process') : 'worker', ...status(p) }));
 }
 
 async function start(env, label) {
