@@ -215,6 +215,30 @@ maybe('admin console in Chromium', () => {
     await page.getByText('No resources registered.').waitFor();
   });
 
+  it('lists the self-registered clients the organization has seen and blocks one', async () => {
+    // What the resolver records when a metadata-document client signs in (docs/client-registration.md#blocking).
+    const clientId = 'https://agent.example.com/oauth/client.json';
+    await gh.sql(
+      `INSERT INTO org_external_clients (org_id, client_id, kind, client_name, redirect_uris, document_hash, first_seen_at, last_seen_at)
+       VALUES ($1, $2, 'metadata_document', 'Notes agent', ARRAY['http://127.0.0.1:33418/callback'], $3, now(), now())`,
+      [orgId, clientId, 'ab'.repeat(32)],
+    );
+    await visit(`/orgs/${orgId}`);
+    const row = page.getByRole('row', { name: /Notes agent/ });
+    await row.getByRole('cell', { name: '127.0.0.1:33418' }).waitFor();
+    await row.getByRole('cell', { name: 'allowed' }).waitFor();
+    await page.getByRole('heading', { name: 'Self-registered clients' }).scrollIntoViewIfNeeded();
+    await accessible('organization-self-registered-clients');
+    await row.getByRole('button', { name: 'Block Notes agent' }).click();
+    await row.getByRole('cell', { name: 'blocked' }).waitFor();
+    const listed = await gh.api('GET', `/v1/orgs/${orgId}/client-registration/clients`, { token: apiToken });
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ client_id: clientId, blocked_at: expect.any(String) }),
+    ]);
+    await row.getByRole('button', { name: 'Unblock Notes agent' }).click();
+    await row.getByRole('cell', { name: 'allowed' }).waitFor();
+  });
+
   it('revokes a user’s managed token (issue 13’s token, from the users list)', async () => {
     const login = await gh.api('POST', `/v1/orgs/${orgId}/users/login`, {
       body: { client_id: client.client_id, email: 'ada@acme.test', password: 'Lovelace-Analytical-1843' },

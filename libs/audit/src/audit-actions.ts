@@ -93,6 +93,11 @@ export const AUDIT_ACTIONS = [
   'user.recovery_code.used',
   'id_jag.issued',
   'id_jag.rejected',
+  'client.metadata_document.fetched',
+  'client.registered',
+  'client.registration.deleted',
+  'client.blocked',
+  'client.unblocked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

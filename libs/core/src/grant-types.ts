@@ -7,7 +7,13 @@ export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exch
 /** RFC 7523 §2.1, here with an ID-JAG as the assertion (docs/id-jag.md). */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-export const GRANT_TYPES = ['client_credentials', 'refresh_token', TOKEN_EXCHANGE_GRANT, 'authorization_code', JWT_BEARER_GRANT] as const;
+export const GRANT_TYPES = [
+  'client_credentials',
+  'refresh_token',
+  TOKEN_EXCHANGE_GRANT,
+  'authorization_code',
+  JWT_BEARER_GRANT,
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /**

@@ -28,6 +28,7 @@ export const ID_PREFIXES = {
   branding: 'brd',
   trustedIssuer: 'tis',
   idJagAudience: 'jaa',
+  dynamicClient: 'dcr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

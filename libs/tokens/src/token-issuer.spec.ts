@@ -40,11 +40,15 @@ function signerReferences(files: string[]): string[] {
   signer.forEachChild(function find(node): void {
     if (ts.isClassDeclaration(node) && node.name?.text === 'AccessTokenService')
       for (const member of node.members)
-        if (ts.isMethodDeclaration(member) && ['mint', 'prepare', 'prepareAssertion'].includes(member.name.getText(signer)))
+        if (
+          ts.isMethodDeclaration(member) &&
+          ['mint', 'prepare', 'prepareAssertion'].includes(member.name.getText(signer))
+        )
           targets.add(checker.getSymbolAtLocation(member.name)!);
     node.forEachChild(find);
   });
-  if (targets.size !== 3) throw new Error('AccessTokenService.mint/prepare/prepareAssertion not found: update this check');
+  if (targets.size !== 3)
+    throw new Error('AccessTokenService.mint/prepare/prepareAssertion not found: update this check');
 
   const resolve = (symbol: ts.Symbol | undefined): ts.Symbol | undefined =>
     symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;

@@ -7,6 +7,7 @@ import { navigate } from '../router';
 import { AppsPanel } from './apps-panel';
 import { ControlPanel } from './control-panel';
 import { ResourcesPanel } from './resources-panel';
+import { SelfRegisteredClientsPanel } from './self-registered-clients-panel';
 import { UsersPanel } from './users-panel';
 
 /** One organization: its settings, resources, applications, users and control-layer state. */
@@ -19,6 +20,7 @@ export function OrgPage({ orgId }: { orgId: string }) {
       <OrgSettings org={org.data} onSaved={org.reload} />
       <ResourcesPanel orgId={orgId} />
       <AppsPanel orgId={orgId} />
+      <SelfRegisteredClientsPanel orgId={orgId} />
       <UsersPanel orgId={orgId} />
       <ControlPanel orgId={orgId} />
     </>

@@ -203,7 +203,10 @@ export const updateResource = z
 /** `PUT /v1/orgs/{orgId}/client-registration` (docs/resources.md#client-registration): the whole policy. */
 export const clientRegistration = z
   .strictObject({
-    dynamic_client_registration: z.strictObject({ enabled: z.boolean() }),
+    dynamic_client_registration: z.strictObject({
+      enabled: z.boolean(),
+      confidential_clients: z.boolean().default(false),
+    }),
     client_id_metadata_documents: z.strictObject({
       policy: z.enum(CIMD_POLICIES),
       domains: z
@@ -216,6 +219,14 @@ export const clientRegistration = z
     (o) => o.client_id_metadata_documents.policy !== 'domains' || o.client_id_metadata_documents.domains.length > 0,
     { message: 'policy "domains" needs at least one domain', path: ['client_id_metadata_documents', 'domains'] },
   );
+
+/** A self-registered client to block or unblock (docs/client-registration.md#blocking). */
+export const externalClientRef = z.strictObject({
+  client_id: z
+    .string()
+    .max(2048)
+    .regex(/^(https?:\/\/\S+|dcr_[0-9A-HJKMNP-TV-Z]{26})$/, 'a metadata-document URL or a dcr_ client id'),
+});
 
 /** Body is optional: an empty POST rotates without touching the existing secrets' expiry. */
 export const createSecret = z
