@@ -9,7 +9,7 @@ import { assertionClaims, signJwt, testKey, unsignedJwt } from './support/jose-k
 import { SwitchableGate } from './support/switchable-gate';
 
 /**
- * Audit completeness (issue 4): the action names documented in docs/audit-events.md are
+ * Audit completeness: the action names documented in docs/audit-events.md are
  * exactly the ones the code knows, one journey produces every one of them, and every one
  * is found through GET /v1/audit.
  */
