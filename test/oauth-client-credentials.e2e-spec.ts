@@ -58,10 +58,12 @@ describe('OAuth client credentials', () => {
       revocation_endpoint: `${gh.url}/oauth/revoke`,
       introspection_endpoint: `${gh.url}/oauth/introspect`,
       grant_types_supported: expect.arrayContaining(['client_credentials', 'refresh_token']),
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      // `none`: public clients redeeming codes (docs/sign-in.md#clients).
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
       dpop_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
-      scopes_supported: ['gatehouse:revocations'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access', 'gatehouse:revocations'],
       access_token_signing_alg_values_supported: ['RS256'],
     });
     // The algorithm advertised is the one the JWKS keys and the tokens carry.
@@ -222,6 +224,7 @@ describe('OAuth client credentials', () => {
       'client_credentials',
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:token-exchange',
+      'authorization_code',
     ]);
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
   });

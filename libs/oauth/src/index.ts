@@ -18,3 +18,5 @@ export * from './clients/client-key-source';
 export * from './resources/resolve-resource';
 export * from './resources/resource-lookup';
 export * from './authorization';
+export * from './authorization-code/authorization-code.repository';
+export * from './authorization-code/user-claims';

@@ -15,9 +15,11 @@ import { ExchangeTokens } from './token-exchange/subject-token';
 import { ManagedExchange } from './token-exchange/managed-exchange';
 import { TokenExchangeGrant } from './token-exchange/token-exchange.grant';
 import { ResourceLookup } from './resources/resource-lookup';
+import { AuthorizationCodeGrant } from './authorization-code/authorization-code.grant';
+import { AuthorizationCodes } from './authorization-code/authorization-code.repository';
 
 /** Register a new grant here: list its class in `grants`. */
-const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
+const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant, AuthorizationCodeGrant];
 
 @Module({
   providers: [
@@ -34,6 +36,7 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
     ExchangeTokens,
     ManagedExchange,
     ClientAuthenticator,
+    AuthorizationCodes,
     ...grants,
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },
     TokenEndpoint,
@@ -42,6 +45,7 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
   ],
   exports: [
     TokenEndpoint,
+    AuthorizationCodes,
     ClientAuthenticator,
     ClientCache,
     ResourceLookup,

@@ -18,11 +18,11 @@ function sources(dir: string): string[] {
  * mint a token that skips both, so this fails the build when one appears.
  */
 describe('the signer has exactly one caller', () => {
-  it('only token-issuer.ts calls AccessTokenService.mint or .prepare outside tests', () => {
+  it('only token-issuer.ts calls AccessTokenService.mint, .prepare or .signIdToken outside tests', () => {
     const callers = ['libs', 'apps']
       .flatMap((d) => sources(join(ROOT, d)))
       .filter((f) => !f.endsWith('access-token.service.ts')) // mint() is prepare().sign()
-      .filter((f) => /\.(mint|prepare)\(/.test(readFileSync(f, 'utf8')))
+      .filter((f) => /\.(mint|prepare|signIdToken)\(/.test(readFileSync(f, 'utf8')))
       .map((f) => relative(ROOT, f));
     expect(callers).toEqual(['libs/tokens/src/token-issuer.ts']);
   });

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { GATEHOUSE_CONFIG, TOKEN_ENDPOINT_AUTH_METHODS, type GatehouseConfig } from '@gatehouse/core';
-import { TokenEndpoint } from '@gatehouse/oauth';
+import { OIDC_SCOPES, PROMPT_VALUES, RESPONSE_MODES, TokenEndpoint } from '@gatehouse/oauth';
 import { ASYMMETRIC_JWS_ALGS, REVOCATION_FEED_SCOPE } from '@gatehouse/verifier';
 import { Public } from '../http/public.decorator';
 
@@ -16,8 +16,7 @@ import { Public } from '../http/public.decorator';
  *   show every tenant's API surface to anyone (§2 allows leaving supported values out).
  * - Access tokens are JWTs signed with RS256 (RFC 9068); RFC 8414 has no member for that,
  *   so it is `access_token_signing_alg_values_supported`, the name other servers use for it
- *   (Gluu/Janssen, InterSystems). No `id_token_signing_alg_values_supported`: Gatehouse
- *   issues no ID tokens.
+ *   (Gluu/Janssen, InterSystems).
  */
 @ApiTags('discovery')
 @Public()
@@ -28,7 +27,8 @@ export class DiscoveryController {
   constructor(@Inject(GATEHOUSE_CONFIG) config: GatehouseConfig, tokens: TokenEndpoint) {
     const base = config.issuer;
     // One list for every endpoint that authenticates clients (docs/client-authentication.md).
-    const authMethods = [...TOKEN_ENDPOINT_AUTH_METHODS];
+    // `none` is how public clients redeem codes and refresh; they cannot revoke or introspect with it.
+    const authMethods = TOKEN_ENDPOINT_AUTH_METHODS.filter((m) => m !== 'none');
     const signingAlgs = [...ASYMMETRIC_JWS_ALGS];
     this.metadata = {
       issuer: base,
@@ -48,13 +48,51 @@ export class DiscoveryController {
         step_parameter: 'step',
         max_delegation_depth: config.maxDelegationDepth,
       },
-      token_endpoint_auth_methods_supported: authMethods,
+      token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
       token_endpoint_auth_signing_alg_values_supported: signingAlgs,
       // RFC 9449 §5.1.
       dpop_signing_alg_values_supported: signingAlgs,
-      scopes_supported: [REVOCATION_FEED_SCOPE],
+      scopes_supported: [...OIDC_SCOPES, REVOCATION_FEED_SCOPE],
       access_token_signing_alg_values_supported: ['RS256'],
-      response_types_supported: [],
+      // Browser sign-in (docs/sign-in.md): OAuth 2.1 code flow with PKCE, OpenID Connect.
+      authorization_endpoint: `${base}/oauth/authorize`,
+      userinfo_endpoint: `${base}/oauth/userinfo`,
+      end_session_endpoint: `${base}/oauth/logout`,
+      response_types_supported: ['code'],
+      response_modes_supported: [...RESPONSE_MODES],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      prompt_values_supported: [...PROMPT_VALUES],
+      claims_supported: [
+        'iss',
+        'sub',
+        'aud',
+        'azp',
+        'exp',
+        'iat',
+        'auth_time',
+        'nonce',
+        'acr',
+        'amr',
+        'sid',
+        'at_hash',
+        'email',
+        'email_verified',
+        'name',
+        'given_name',
+        'family_name',
+        'locale',
+        'org',
+        'org_id',
+      ],
+      claims_parameter_supported: false,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      require_request_uri_registration: false,
+      ui_locales_supported: ['en'],
+      acr_values_supported: ['urn:gatehouse:acr:pwd', 'urn:gatehouse:acr:mfa'],
       service_documentation: `${base}/docs`,
     };
   }

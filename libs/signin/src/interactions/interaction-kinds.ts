@@ -11,12 +11,18 @@ export const INTERACTION_KINDS = {
   admin_mfa: { handlePrefix: 'ghc', hashPurpose: 'mfa-challenge' },
   /** User sign-in stopped only by an unaccepted policy: the `policy_token` (docs/control.md#policy). */
   user_policy: { handlePrefix: 'gha', hashPurpose: 'policy-challenge' },
+  /**
+   * A browser sign-in for an authorization request (docs/sign-in.md#the-flow): parked by
+   * `/oauth/authorize`, carried by the hosted pages in an HttpOnly cookie, consumed when the
+   * code is issued or the request is refused.
+   */
+  authorization: { handlePrefix: 'ghi', hashPurpose: 'authorization-interaction' },
 } as const satisfies Record<string, { handlePrefix: string; hashPurpose: string }>;
 
 export type InteractionKind = keyof typeof INTERACTION_KINDS;
 
 /** The steps an interaction can record as done; `amr` and the next page are derived from them. */
-export type SignInStep = 'password' | 'mfa' | 'policy';
+export type SignInStep = 'password' | 'mfa' | 'policy' | 'identify' | 'consent';
 
 /** Whether `value` has the shape of a handle of `kind` (its prefix), before anything is looked up. */
 export function isHandleOf(kind: InteractionKind, value: unknown): value is string {
