@@ -40,6 +40,12 @@ import { BrandingController, SignInSettingsController } from './controllers/sign
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
+import { AuthorizeController } from './sign-in/authorize.controller';
+import { BRANDING_SOURCE, DefaultBranding } from './sign-in/branding';
+import { LogoutController } from './sign-in/logout.controller';
+import { PageRenderer } from './sign-in/page-renderer';
+import { SignInController } from './sign-in/sign-in.controller';
+import { UserInfoController } from './sign-in/userinfo.controller';
 import { ReadinessService } from './readiness.service';
 import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
 import { RevocationFeedService } from './revocations/revocation-feed.service';
@@ -128,8 +134,15 @@ export class AppModule {
         BrandingController,
         AccountLinksController,
         MyMfaController,
+        AuthorizeController,
+        SignInController,
+        LogoutController,
+        UserInfoController,
       ],
       providers: [
+        PageRenderer,
+        // docs/sign-in.md#branding: a per-organization source replaces this binding.
+        { provide: BRANDING_SOURCE, useClass: DefaultBranding },
         BearerStrategy,
         ReadinessService,
         RevocationFeedRepository,
