@@ -1,4 +1,5 @@
 import { totp, type TestGatehouse } from './gatehouse';
+import { SoftAuthenticator } from './soft-authenticator';
 
 /**
  * The sign-in experience's part of the audit coverage journey (docs/sign-in-experience.md):
@@ -62,4 +63,17 @@ export async function signInExperienceJourney(gh: TestGatehouse, admin: string):
     }),
   );
   ok(await gh.api('DELETE', '/v1/me/mfa', { token: me, body: { code: codes[1] } }), 204);
+
+  // passkey.registered, passkey.renamed, passkey.rejected, passkey.deleted
+  const device = new SoftAuthenticator(gh.url.replace('127.0.0.1', 'localhost'), 'localhost');
+  const options = await gh.api('POST', '/v1/me/passkeys/registration-options', { token: me });
+  ok(options);
+  const created = await gh.api('POST', '/v1/me/passkeys', {
+    token: me,
+    body: { response: device.create(options.body) },
+  });
+  ok(created, 201);
+  ok(await gh.api('PATCH', `/v1/me/passkeys/${created.body.id}`, { token: me, body: { name: 'Phone' } }));
+  ok(await gh.api('POST', '/v1/me/passkeys', { token: me, body: { response: device.create(options.body) } }), 401);
+  ok(await gh.api('DELETE', `/v1/me/passkeys/${created.body.id}`, { token: me }), 204);
 }

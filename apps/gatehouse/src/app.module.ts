@@ -33,7 +33,7 @@ import { OrgsController } from './controllers/orgs.controller';
 import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
 import { UsersController } from './controllers/users.controller';
 import { AccountLinksController } from './controllers/account-links.controller';
-import { MyMfaController } from './controllers/my-factors.controller';
+import { MyMfaController, MyPasskeysController } from './controllers/my-factors.controller';
 import { BrandingController, SignInSettingsController } from './controllers/sign-in-settings.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
@@ -120,6 +120,7 @@ export class AppModule {
         BrandingController,
         AccountLinksController,
         MyMfaController,
+        MyPasskeysController,
       ],
       providers: [
         BearerStrategy,

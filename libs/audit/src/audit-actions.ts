@@ -77,6 +77,10 @@ export const AUDIT_ACTIONS = [
   'user.mfa.activated',
   'user.mfa.removed',
   'user.recovery_code.used',
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.deleted',
+  'passkey.rejected',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

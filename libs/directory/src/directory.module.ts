@@ -14,6 +14,7 @@ import { ResourceRepository } from './resources/resource.repository';
 import { ResourceService } from './resources/resource.service';
 import { BrandingService } from './sign-in/branding.service';
 import { SignInSettingsService } from './sign-in/sign-in-settings.service';
+import { PasskeyService } from './sign-in/passkey.service';
 
 const services = [
   OrgAccess,
@@ -31,6 +32,7 @@ const services = [
   ClientRegistrationService,
   SignInSettingsService,
   BrandingService,
+  PasskeyService,
 ];
 
 @Module({ providers: services, exports: services })

@@ -16,3 +16,4 @@ export * from './sign-in/sign-in-settings.service';
 export * from './sign-in/branding.service';
 export * from './sign-in/logo';
 export * from './session-terminator';
+export * from './sign-in/passkey.service';

@@ -18,3 +18,4 @@ export * from './user-flows/password-reset';
 export * from './user-flows/user-mfa-step';
 export * from './user-flows/my-mfa';
 export * from './user-flows/second-factor';
+export * from './user-flows/passkeys';

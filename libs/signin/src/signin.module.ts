@@ -15,6 +15,8 @@ import { PasswordResetFlow } from './user-flows/password-reset';
 import { UserTotpFactor } from './factors/user-totp.factor';
 import { MyMfaService } from './user-flows/my-mfa';
 import { UserMfaStep } from './user-flows/user-mfa-step';
+import { PasskeyFactor } from './factors/passkey.factor';
+import { PasskeyFlows } from './user-flows/passkeys';
 
 /**
  * Sign-in (docs/architecture.md#sign-in): the layer above directory, control and oauth that
@@ -39,7 +41,9 @@ import { UserMfaStep } from './user-flows/user-mfa-step';
     UserTotpFactor,
     UserMfaStep,
     MyMfaService,
+    PasskeyFactor,
+    PasskeyFlows,
   ],
-  exports: [AdminAuthService, UserAuthService, MailService, PasswordResetFlow, UserMfaStep, MyMfaService],
+  exports: [AdminAuthService, UserAuthService, MailService, PasswordResetFlow, UserMfaStep, MyMfaService, PasskeyFlows],
 })
 export class SignInModule {}
