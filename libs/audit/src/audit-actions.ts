@@ -81,6 +81,10 @@ export const AUDIT_ACTIONS = [
   'passkey.renamed',
   'passkey.deleted',
   'passkey.rejected',
+  'user.signup.requested',
+  'user.signup.verified',
+  'user.invited',
+  'user.invitation.accepted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -19,3 +19,5 @@ export * from './user-flows/user-mfa-step';
 export * from './user-flows/my-mfa';
 export * from './user-flows/second-factor';
 export * from './user-flows/passkeys';
+export * from './user-flows/signup';
+export * from './user-flows/invitations';

@@ -17,6 +17,8 @@ import { MyMfaService } from './user-flows/my-mfa';
 import { UserMfaStep } from './user-flows/user-mfa-step';
 import { PasskeyFactor } from './factors/passkey.factor';
 import { PasskeyFlows } from './user-flows/passkeys';
+import { SignupFlow } from './user-flows/signup';
+import { InvitationFlow } from './user-flows/invitations';
 
 /**
  * Sign-in (docs/architecture.md#sign-in): the layer above directory, control and oauth that
@@ -43,7 +45,19 @@ import { PasskeyFlows } from './user-flows/passkeys';
     MyMfaService,
     PasskeyFactor,
     PasskeyFlows,
+    SignupFlow,
+    InvitationFlow,
   ],
-  exports: [AdminAuthService, UserAuthService, MailService, PasswordResetFlow, UserMfaStep, MyMfaService, PasskeyFlows],
+  exports: [
+    AdminAuthService,
+    UserAuthService,
+    MailService,
+    PasswordResetFlow,
+    UserMfaStep,
+    MyMfaService,
+    PasskeyFlows,
+    SignupFlow,
+    InvitationFlow,
+  ],
 })
 export class SignInModule {}
