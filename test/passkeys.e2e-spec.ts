@@ -153,6 +153,18 @@ describe('passkeys', () => {
     const without = await login('max@acme.test');
     expect(without.body).toMatchObject({ mfa_enrollment_required: true, methods: ['passkey'] });
     expect(without.body.access_token).toBeUndefined();
+    // The enrolment: register a passkey with the mfa_token, which completes the sign-in.
+    const maxDevice = new SoftAuthenticator(origin, 'localhost');
+    const regOptions = await gh.api('POST', `/v1/orgs/${org.id}/users/login/mfa/passkey-registration-options`, {
+      body: { mfa_token: without.body.mfa_token },
+    });
+    expect(regOptions.status).toBe(200);
+    const enrolled = await gh.api('POST', `/v1/orgs/${org.id}/users/login/mfa`, {
+      body: { mfa_token: without.body.mfa_token, passkey_registration: maxDevice.create(regOptions.body) },
+    });
+    expect(enrolled.status).toBe(200);
+    expect(decodeJwt(enrolled.body.access_token).amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+    expect((await login('max@acme.test')).body.methods).toEqual(['passkey']);
     const withOne = await login('pia@acme.test');
     expect(withOne.body.methods).toEqual(['passkey']);
     expect(

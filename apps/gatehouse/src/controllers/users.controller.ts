@@ -4,7 +4,7 @@ import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
 import { PasskeyService, PrincipalRevocationService, UserService } from '@gatehouse/directory';
 import { PasskeyFlows, UserAuthService, UserMfaStep } from '@gatehouse/signin';
-import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { z } from 'zod';
 import { OrgId, PasskeyId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
@@ -71,6 +71,10 @@ export class UsersController {
     @Param('orgId', OrgId) orgId: string,
     @Body(new ZodPipe(userLoginMfa)) body: z.infer<typeof userLoginMfa>,
   ) {
+    if ('passkey_registration' in body) {
+      const passkey_registration = body.passkey_registration as unknown as RegistrationResponseJSON;
+      return this.passkeyFlows.enrolAndSignIn(meta, orgId, { mfa_token: body.mfa_token, passkey_registration });
+    }
     if ('passkey' in body) {
       const passkey = body.passkey as unknown as AuthenticationResponseJSON;
       return this.passkeyFlows.secondFactor(meta, orgId, { mfa_token: body.mfa_token, passkey });
@@ -89,6 +93,19 @@ export class UsersController {
     @Body(new ZodPipe(mfaToken)) body: z.infer<typeof mfaToken>,
   ) {
     return this.passkeyFlows.secondFactorOptions(meta, orgId, body.mfa_token);
+  }
+
+  /** An enrolment step that allows passkeys: registration options for the signing-in user. */
+  @Public()
+  @Post('login/mfa/passkey-registration-options')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(mfaToken) })
+  loginMfaPasskeyRegistrationOptions(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(mfaToken)) body: z.infer<typeof mfaToken>,
+  ) {
+    return this.passkeyFlows.enrolmentOptions(meta, orgId, body.mfa_token);
   }
 
   /** A passkey as the first factor, step 1: a challenge for any of the org's discoverable passkeys. */

@@ -82,6 +82,7 @@ export const webauthnResponse = z.looseObject({
 export const userLoginMfa = z.union([
   z.strictObject({ mfa_token: handle, code: text().trim().min(6).max(20) }),
   z.strictObject({ mfa_token: handle, passkey: webauthnResponse }),
+  z.strictObject({ mfa_token: handle, passkey_registration: webauthnResponse }),
 ]);
 
 export const passkeyRegistration = z.strictObject({

@@ -152,6 +152,62 @@ export class PasskeyFlows {
     }
   }
 
+  /** During an enrolment step that allows passkeys: registration options for the step's user. */
+  async enrolmentOptions(meta: RequestMeta, orgId: string, mfaToken: string) {
+    const { owner } = await this.enrolmentStep(meta, orgId, mfaToken);
+    const name = (await this.brandings.effective(orgId))?.display_name ?? 'Gatehouse';
+    return this.factor.registrationOptions(owner, name);
+  }
+
+  /**
+   * During an enrolment step: the registration response in place of a code at `login/mfa`.
+   * The passkey is stored and the sign-in completes in one transaction, `amr` `pwd hwk user mfa`.
+   */
+  async enrolAndSignIn(
+    meta: RequestMeta,
+    orgId: string,
+    input: { mfa_token: string; passkey_registration: RegistrationResponseJSON },
+  ): Promise<UserTokens> {
+    const { step, owner } = await this.enrolmentStep(meta, orgId, input.mfa_token);
+    try {
+      return await this.auth.completeSignIn(meta, orgId, step.clientId, step.userId, {
+        amr: [...step.amr, 'hwk', 'user', 'mfa'],
+        factor: 'passkey',
+        inTx: async (tx) => {
+          if (!(await this.mfa.consume(step, tx))) return false;
+          const created = await this.factor.register(tx, owner, input.passkey_registration, defaultName());
+          await this.audit.record(tx, meta, {
+            action: 'passkey.registered',
+            outcome: 'success',
+            actor: { id: step.userId, tier: 'user' },
+            orgId,
+            target: { type: 'passkey', id: created.id },
+            details: { device_type: created.deviceType, backed_up: created.backedUp, during: 'sign-in' },
+          });
+          await this.mfa.recordSuccess(tx, meta, step.userId, orgId, step.clientId, { factor: 'passkey' });
+          return true;
+        },
+      });
+    } catch (err) {
+      if (err instanceof SignInSpent) {
+        await this.mfa.refuse(meta, step.interaction, 'code or session already used');
+        throw userMfaFailed();
+      }
+      throw await this.refused(meta, err, orgId, 'registration');
+    }
+  }
+
+  private async enrolmentStep(meta: RequestMeta, orgId: string, mfaToken: string) {
+    const step = await this.mfa.find(meta, orgId, mfaToken);
+    const user = await this.prisma.user.findFirst({ where: { id: step.userId, orgId }, select: { email: true } });
+    if (!step.enrol || !step.methods.includes('passkey') || !user) {
+      await this.mfa.refuse(meta, step.interaction, 'no passkey enrolment in this step');
+      throw userMfaFailed();
+    }
+    const owner: PasskeyOwner = { kind: 'user', id: step.userId, orgId, email: user.email };
+    return { step, owner };
+  }
+
   private async owner(p: AdminPrincipal | UserPrincipal): Promise<PasskeyOwner> {
     if (p.tier === 'admin') {
       if (!p.scopes.includes(ADMIN_SCOPE)) throw Problems.forbidden('Finish MFA enrolment first.');
