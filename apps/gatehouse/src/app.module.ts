@@ -35,7 +35,7 @@ import { ClientRegistrationController, ResourcesController } from './controllers
 import { IdJagAudiencesController, TrustedIssuersController } from './controllers/id-jag.controller';
 import { UsersController } from './controllers/users.controller';
 import { AccountLinksController } from './controllers/account-links.controller';
-import { MyMfaController } from './controllers/my-factors.controller';
+import { MyMfaController, MyPasskeysController } from './controllers/my-factors.controller';
 import { BrandingController, SignInSettingsController } from './controllers/sign-in-settings.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
@@ -138,6 +138,7 @@ export class AppModule {
         SignInController,
         LogoutController,
         UserInfoController,
+        MyPasskeysController,
       ],
       providers: [
         PageRenderer,

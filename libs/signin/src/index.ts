@@ -25,3 +25,6 @@ export * from './browser/browser-sessions';
 export * from './browser/consents';
 export * from './browser/sign-in-flow';
 export * from './browser/factors/sign-in-factor';
+export * from './user-flows/passkeys';
+export * from './user-flows/signup';
+export * from './user-flows/invitations';
