@@ -222,7 +222,10 @@ describe('OAuth client credentials', () => {
       'client_credentials',
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:token-exchange',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
     ]);
+    expect(schema.properties.assertion).toEqual(expect.objectContaining({ type: 'string' }));
+    expect(schema.properties.requested_token_type.enum).toContain('urn:ietf:params:oauth:token-type:id-jag');
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
   });
 

@@ -6,10 +6,11 @@ import { useAsync } from '../hooks';
 import { navigate } from '../router';
 import { AppsPanel } from './apps-panel';
 import { ControlPanel } from './control-panel';
+import { IdJagPanel } from './id-jag-panel';
 import { ResourcesPanel } from './resources-panel';
 import { UsersPanel } from './users-panel';
 
-/** One organization: its settings, resources, applications, users and control-layer state. */
+/** One organization: its settings, resources, applications, users, ID-JAG trust and control-layer state. */
 export function OrgPage({ orgId }: { orgId: string }) {
   const org = useAsync(() => api<Org>('GET', `/v1/orgs/${seg(orgId)}`), [orgId]);
   if (org.state === 'loading') return <Loading what="Loading organization" />;
@@ -20,6 +21,7 @@ export function OrgPage({ orgId }: { orgId: string }) {
       <ResourcesPanel orgId={orgId} />
       <AppsPanel orgId={orgId} />
       <UsersPanel orgId={orgId} />
+      <IdJagPanel orgId={orgId} />
       <ControlPanel orgId={orgId} />
     </>
   );
