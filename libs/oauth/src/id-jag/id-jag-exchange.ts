@@ -50,7 +50,14 @@ export class IdJagExchange {
       // The draft's IdP processing rules: the subject must have been issued to the client that
       // authenticated (for an ID token, its `aud`; for an access token, its `client_id`), and it
       // must be a user of this client's organization.
-      if (subject.tier !== 'user' || subject.org_id !== client.orgId || subject.client_id !== client.id) {
+      // A step token (`act`) is a delegation for one step, not the user's own sign-in: it does
+      // not become a grant for another server.
+      if (
+        subject.tier !== 'user' ||
+        subject.org_id !== client.orgId ||
+        subject.client_id !== client.id ||
+        subject.act !== undefined
+      ) {
         throw new InvalidRequest('The subject_token must be a user token issued to this client.', {
           detail: 'subject is not a user token of this client',
         });
