@@ -44,6 +44,17 @@ const OAUTH_PARAMS: Record<string, string[]> = {
     'client_assertion',
     'client_assertion_type',
   ],
+  // RFC 7591 §2 (docs/client-registration.md#dynamic-client-registration).
+  '/oauth/register': [
+    'redirect_uris',
+    'client_name',
+    'token_endpoint_auth_method',
+    'grant_types',
+    'response_types',
+    'application_type',
+    'contacts',
+    'logo_uri',
+  ],
 };
 
 /** What a body must never show: stack frames, file paths, ORM or SQL internals. */
@@ -68,9 +79,17 @@ describe('fuzzing the HTTP surface', () => {
   let admin: string;
 
   beforeAll(async () => {
-    gh = await startGatehouse({ redis: hasRedis() });
+    // Registration open and not rate-limited, so generated registrations reach the parser.
+    gh = await startGatehouse({ redis: hasRedis(), env: { GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: '100000' } });
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
-    await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'fuzz', display_name: 'Fuzz' } });
+    const org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'fuzz', display_name: 'Fuzz' } })).body;
+    await gh.api('PUT', `/v1/orgs/${org.id}/client-registration`, {
+      token: admin,
+      body: {
+        dynamic_client_registration: { enabled: true, confidential_clients: true },
+        client_id_metadata_documents: { policy: 'any' },
+      },
+    });
   });
   afterAll(() => gh?.close());
 
@@ -107,6 +126,7 @@ describe('fuzzing the HTTP surface', () => {
         'urn:ietf:params:oauth:grant-type:token-exchange',
         'urn:ietf:params:oauth:grant-type:jwt-bearer',
       ),
+      fc.constantFrom('http://127.0.0.1:9/cb', 'https://app.example/cb', 'com.example.app:/cb', 'none', 'native'),
       fc.constantFrom(
         'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
         'urn:ietf:params:oauth:token-type:id-jag',

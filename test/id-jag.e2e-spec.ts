@@ -160,6 +160,10 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
         .body;
       bobAtRs = (await api('POST', `/v1/orgs/${notesOrg.id}/users`, { email: 'bob@acme.test', password: PASSWORD }))
         .body;
+      // Alice's address is verified here (an admin vouched for it); Bob's is not.
+      expect(
+        (await api('PATCH', `/v1/orgs/${notesOrg.id}/users/${aliceAtRs.id}`, { email_verified: true })).status,
+      ).toBe(200);
       const trust = (body: Record<string, unknown>) => api('POST', `/v1/orgs/${notesOrg.id}/trusted-issuers`, body);
       expect(
         (
@@ -199,6 +203,9 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
       otherAtIdp = await mkApp('other');
       aliceAtIdp = (await api('POST', `/v1/orgs/${acme.id}/users`, { email: 'alice@acme.test', password: PASSWORD }))
         .body;
+      expect((await api('PATCH', `/v1/orgs/${acme.id}/users/${aliceAtIdp.id}`, { email_verified: true })).status).toBe(
+        200,
+      );
       const allowed = await api('POST', `/v1/orgs/${acme.id}/id-jag-audiences`, {
         issuer: rs.url,
         clients: [{ app_id: agentAtIdp.id, client_id: agentAtRs.client_id }],
@@ -440,6 +447,11 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
         await present(grant({ sub: 'idp-user-bob', email: 'bob@acme.test', email_verified: false })),
         'invalid_grant',
         /no user of this organization is linked/,
+      );
+      await expectRefused(
+        await present(grant({ sub: 'idp-user-bob', email: 'bob@acme.test', email_verified: true })),
+        'invalid_grant',
+        /email is not verified here/,
       );
       expect(await rs.sql(`SELECT * FROM federated_identities WHERE user_id = $1`, [bobAtRs.id])).toEqual([]);
     });

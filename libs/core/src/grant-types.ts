@@ -7,12 +7,19 @@ export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exch
 /** RFC 7523 §2.1, here with an ID-JAG as the assertion (docs/id-jag.md). */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-export const GRANT_TYPES = ['client_credentials', 'refresh_token', TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT] as const;
+export const GRANT_TYPES = [
+  'client_credentials',
+  'refresh_token',
+  TOKEN_EXCHANGE_GRANT,
+  'authorization_code',
+  JWT_BEARER_GRANT,
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /**
  * What a new application may use unless its admin says otherwise (the column's default).
- * Token exchange is opt-in: an app exchanges tokens only once an admin has granted it.
+ * Token exchange and the authorization code (browser sign-in, docs/sign-in.md#clients) are
+ * opt-in: an app uses them only once an admin has granted them.
  */
 export const DEFAULT_APP_GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'refresh_token'];
 

@@ -8,6 +8,7 @@ import { AppsPanel } from './apps-panel';
 import { ControlPanel } from './control-panel';
 import { IdJagPanel } from './id-jag-panel';
 import { ResourcesPanel } from './resources-panel';
+import { SelfRegisteredClientsPanel } from './self-registered-clients-panel';
 import { UsersPanel } from './users-panel';
 
 /** One organization: its settings, resources, applications, users, ID-JAG trust and control-layer state. */
@@ -20,6 +21,7 @@ export function OrgPage({ orgId }: { orgId: string }) {
       <OrgSettings org={org.data} onSaved={org.reload} />
       <ResourcesPanel orgId={orgId} />
       <AppsPanel orgId={orgId} />
+      <SelfRegisteredClientsPanel orgId={orgId} />
       <UsersPanel orgId={orgId} />
       <IdJagPanel orgId={orgId} />
       <ControlPanel orgId={orgId} />

@@ -7,7 +7,7 @@ import {
   TOKEN_ENDPOINT_AUTH_METHODS,
   type GatehouseConfig,
 } from '@gatehouse/core';
-import { TokenEndpoint } from '@gatehouse/oauth';
+import { ResourceLookup, TokenEndpoint } from '@gatehouse/oauth';
 import { ASYMMETRIC_JWS_ALGS, REVOCATION_FEED_SCOPE } from '@gatehouse/verifier';
 import { Public } from '../http/public.decorator';
 
@@ -17,21 +17,30 @@ import { Public } from '../http/public.decorator';
  * are advertised only once they exist.
  *
  * Two choices, for what RFC 8414 leaves open:
- * - `scopes_supported` lists the scopes Gatehouse itself gives meaning to. An app's own
- *   scopes are defined per organization by its administrators; listing them here would
- *   show every tenant's API surface to anyone (§2 allows leaving supported values out).
+ * - `scopes_supported` lists the scopes registered resources declare, `offline_access` and
+ *   the scopes Gatehouse itself gives meaning to: an MCP client asks for what it finds here
+ *   (docs/client-registration.md#discovery). Scopes apps hold that no resource declares are
+ *   left out (§2 allows leaving supported values out). The list is read at most once a minute.
  * - Access tokens are JWTs signed with RS256 (RFC 9068); RFC 8414 has no member for that,
  *   so it is `access_token_signing_alg_values_supported`, the name other servers use for it
  *   (Gluu/Janssen, InterSystems). No `id_token_signing_alg_values_supported`: Gatehouse
  *   issues no ID tokens.
  */
+/** The scopes Gatehouse itself gives meaning to: refresh (OIDC Core §11) and its revocation feed. */
+const OWN_SCOPES = ['offline_access', REVOCATION_FEED_SCOPE];
+
 @ApiTags('discovery')
 @Public()
 @Controller('.well-known')
 export class DiscoveryController {
   private readonly metadata: Record<string, unknown>;
+  private scopes: { list: string[]; until: number } = { list: [], until: 0 };
 
-  constructor(@Inject(GATEHOUSE_CONFIG) config: GatehouseConfig, tokens: TokenEndpoint) {
+  constructor(
+    @Inject(GATEHOUSE_CONFIG) config: GatehouseConfig,
+    tokens: TokenEndpoint,
+    private readonly resources: ResourceLookup,
+  ) {
     const base = config.issuer;
     // One list for every endpoint that authenticates clients (docs/client-authentication.md).
     const authMethods = [...TOKEN_ENDPOINT_AUTH_METHODS];
@@ -64,6 +73,9 @@ export class DiscoveryController {
       // RFC 9449 §5.1.
       dpop_signing_alg_values_supported: signingAlgs,
       scopes_supported: [REVOCATION_FEED_SCOPE],
+      // docs/client-registration.md: RFC 7591 and Client ID Metadata Documents.
+      registration_endpoint: `${base}/oauth/register`,
+      client_id_metadata_document_supported: true,
       access_token_signing_alg_values_supported: ['RS256'],
       response_types_supported: [],
       service_documentation: `${base}/docs`,
@@ -73,12 +85,33 @@ export class DiscoveryController {
   @Get('oauth-authorization-server')
   @Header('cache-control', 'public, max-age=300')
   oauthMetadata() {
-    return this.metadata;
+    return this.withScopes();
   }
 
   @Get('openid-configuration')
   @Header('cache-control', 'public, max-age=300')
   openidConfiguration() {
-    return this.metadata;
+    return this.withScopes();
+  }
+
+  /**
+   * The metadata with the current scope list. Discovery must keep answering while PostgreSQL
+   * is unreachable (clients fetch it before anything else): the last list read, or Gatehouse's
+   * own scopes, is served then, and the read is tried again after 5 s.
+   */
+  private async withScopes(): Promise<Record<string, unknown>> {
+    const now = Date.now();
+    if (now >= this.scopes.until) {
+      try {
+        const declared = await this.resources.declaredScopeNames();
+        this.scopes = { list: [...new Set([...declared, ...OWN_SCOPES])].sort(), until: now + 60_000 };
+      } catch {
+        this.scopes = {
+          list: this.scopes.list.length > 0 ? this.scopes.list : [...OWN_SCOPES].sort(),
+          until: now + 5_000,
+        };
+      }
+    }
+    return { ...this.metadata, scopes_supported: this.scopes.list };
   }
 }

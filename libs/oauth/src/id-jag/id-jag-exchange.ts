@@ -70,7 +70,7 @@ export class IdJagExchange {
         });
       }
       const scopes = selectScopes(params.get('scope'), allowed.scopes);
-      const email = await this.email(client.orgId, subject.sub);
+      const user = await this.email(client.orgId, subject.sub);
       const now = epochSeconds(this.clock.now());
       const ttlS = Math.max(1, Math.min(ID_JAG_TTL_S, subject.exp - now));
       const s = subject;
@@ -87,9 +87,9 @@ export class IdJagExchange {
             ...(resource ? { resource } : {}),
             ...(scopes.length ? { scope: scopes.join(' ') } : {}),
             ...(s.auth_time !== undefined ? { auth_time: s.auth_time } : {}),
-            // docs/id-jag.md#claims: the directory's address, so the other server can link a user
-            // it knows by email the first time.
-            ...(email ? { email, email_verified: true } : {}),
+            // docs/id-jag.md#claims: the directory's address and whether it is verified, so the
+            // other server can link a user it knows by a verified email the first time.
+            ...(user ? { email: user.email, email_verified: user.email_verified } : {}),
           },
         },
         audit: {
@@ -141,12 +141,12 @@ export class IdJagExchange {
     return { audience: audiences[0], ...(resource !== undefined ? { resource } : {}) };
   }
 
-  private async email(orgId: string, userId: string): Promise<string | null> {
-    const [row] = await this.sql.query<{ email: string }>(`SELECT email FROM users WHERE org_id = $1 AND id = $2`, [
-      orgId,
-      userId,
-    ]);
-    return row?.email ?? null;
+  private async email(orgId: string, userId: string): Promise<{ email: string; email_verified: boolean } | null> {
+    const [row] = await this.sql.query<{ email: string; email_verified: boolean }>(
+      `SELECT email, email_verified FROM users WHERE org_id = $1 AND id = $2`,
+      [orgId, userId],
+    );
+    return row ?? null;
   }
 
   private refused(meta: RequestMeta, req: GrantRequest, subject: AccessTokenClaims | undefined, err: OAuthError) {
