@@ -236,6 +236,8 @@ describe('OAuth client credentials', () => {
       'authorization_code',
       'urn:ietf:params:oauth:grant-type:jwt-bearer',
     ]);
+    expect(schema.properties.assertion).toEqual(expect.objectContaining({ type: 'string' }));
+    expect(schema.properties.requested_token_type.enum).toContain('urn:ietf:params:oauth:token-type:id-jag');
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
   });
 
