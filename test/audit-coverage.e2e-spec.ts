@@ -291,6 +291,7 @@ describe('every documented audit action is produced and found through GET /v1/au
         reason: 'runaway job',
       });
       await ctl('POST', `/pauses/${pause.id}/resume`, { review_note: 'fixed' });
+      await ctl('POST', '/control/review-requests', { subject: 'contract', note: 'renewal signed' });
     }
     gate.fallback = null;
     // managed_token.*, anomaly.*: Ann's managed token for the app as its host, created and

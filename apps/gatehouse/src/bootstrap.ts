@@ -51,7 +51,7 @@ export function restoreAppLogger(app: NestFastifyApplication): void {
 
 /** Builds the Gatehouse HTTP application (used by main.ts and by the end-to-end tests). */
 export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Promise<NestFastifyApplication> {
-  const root = createRootLogger(rt.config.logLevel, opts.logStream);
+  const root = createRootLogger(rt.config.logLevel, opts.logStream, rt.config.logFormat);
   const fast = new FastRoutes();
   const adapter = new FastifyAdapter({
     serverFactory: fast.serverFactory,

@@ -53,6 +53,7 @@ export const AUDIT_ACTIONS = [
   'control.package_map.changed',
   'control.paused',
   'control.resumed',
+  'control.review_requested',
   'approval.approved',
   'approval.rejected',
   'approval.used',
@@ -72,6 +73,15 @@ export const AUDIT_ACTIONS = [
   'client.registration.deleted',
   'client.blocked',
   'client.unblocked',
+  'authorization.granted',
+  'authorization.denied',
+  'authorization.error',
+  'authorization_code.redeemed',
+  'authorization_code.reused',
+  'consent.granted',
+  'consent.revoked',
+  'session.started',
+  'session.ended',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -82,6 +82,9 @@ const envSchema = z.object({
   GATEHOUSE_CLOCK_SKEW_S: int(0, 600).optional(),
   GATEHOUSE_MAX_DELEGATION_DEPTH: int(1, 16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /** docs/reliability.md#logs: `pretty` on a terminal, `json` otherwise and in production. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  NODE_ENV: z.string().optional(),
   GATEHOUSE_STRIPE_WEBHOOK_SECRET: z.string().min(16).max(200).optional(),
   /** docs/client-authentication.md#the-guarded-fetcher: loopback (and http to it) for development and tests. */
   GATEHOUSE_CIMD_ALLOW_LOOPBACK: bool.optional(),
@@ -136,6 +139,11 @@ export interface GatehouseConfig {
   /** The deepest `act` chain a token exchange may produce (docs/design.md §3). */
   readonly maxDelegationDepth: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * LOG_FORMAT; unset: `pretty` (human lines) when stdout is a terminal and NODE_ENV is not
+   * `production`, else `json` (one object a line, what log shippers read).
+   */
+  readonly logFormat: 'json' | 'pretty';
   /** The Stripe endpoint secret (`whsec_…`); null: the Stripe webhook answers 404 (docs/control.md#stripe). */
   readonly stripeWebhookSecret: string | null;
   /**
@@ -160,7 +168,7 @@ export class ConfigError extends Error {
 
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
-  defaults: { cpus?: number; cwd?: string } = {},
+  defaults: { cpus?: number; cwd?: string; tty?: boolean } = {},
 ): GatehouseConfig {
   // An empty variable means "unset", as shells and compose files tend to produce them.
   const present = Object.fromEntries(
@@ -222,6 +230,7 @@ export function loadConfig(
     clockSkewS,
     maxDelegationDepth: e.GATEHOUSE_MAX_DELEGATION_DEPTH ?? 4,
     logLevel: e.LOG_LEVEL ?? 'info',
+    logFormat: e.LOG_FORMAT ?? (defaults.tty && e.NODE_ENV !== 'production' ? 'pretty' : 'json'),
     stripeWebhookSecret: e.GATEHOUSE_STRIPE_WEBHOOK_SECRET ?? null,
     cimdAllowLoopback: e.GATEHOUSE_CIMD_ALLOW_LOOPBACK ?? false,
     dpopProofMaxAgeS: e.GATEHOUSE_DPOP_PROOF_MAX_AGE_S ?? 60,

@@ -30,7 +30,8 @@ export type ProblemCode =
   | 'rate_limited'
   | 'service_unavailable'
   | 'internal_error'
-  | 'invalid_dpop_proof';
+  | 'invalid_dpop_proof'
+  | 'operator_owned';
 
 export interface FieldError {
   path: string;

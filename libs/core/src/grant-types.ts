@@ -4,12 +4,13 @@
  */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
-export const GRANT_TYPES = ['client_credentials', 'refresh_token', TOKEN_EXCHANGE_GRANT] as const;
+export const GRANT_TYPES = ['client_credentials', 'refresh_token', TOKEN_EXCHANGE_GRANT, 'authorization_code'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /**
  * What a new application may use unless its admin says otherwise (the column's default).
- * Token exchange is opt-in: an app exchanges tokens only once an admin has granted it.
+ * Token exchange and the authorization code (browser sign-in, docs/sign-in.md#clients) are
+ * opt-in: an app uses them only once an admin has granted them.
  */
 export const DEFAULT_APP_GRANT_TYPES: readonly GrantType[] = ['client_credentials', 'refresh_token'];
 

@@ -12,3 +12,4 @@ export * from './anomaly-review.service';
 export * from './resources/resource.repository';
 export * from './resources/resource.service';
 export * from './client-registration.service';
+export * from './app-sign-in';

@@ -26,3 +26,5 @@ export * from './clients/metadata-documents';
 export * from './clients/redirect-uris';
 export * from './clients/registration-request';
 export * from './clients/self-registered-token-client';
+export * from './clients/self-registered-client-record';
+export * from './authorization';

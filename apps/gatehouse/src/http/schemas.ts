@@ -1,4 +1,6 @@
 import {
+  CLIENT_TYPES,
+  CONSENT_MODES,
   CIMD_DOMAIN_PATTERN,
   CIMD_POLICIES,
   GRANT_TYPES,
@@ -96,6 +98,33 @@ const clientAuthFields = {
   dpop_nonce_required: z.boolean().describe('RFC 9449 §8: DPoP proofs must carry the server nonce').optional(),
 };
 
+/** Browser sign-in (docs/sign-in.md#clients); URIs are checked by the service. */
+const uriList = z
+  .array(text().min(1).max(2048))
+  .max(20)
+  .refine((a) => new Set(a).size === a.length, 'must not repeat a URI');
+const pageUri = text().max(2048);
+const signInFields = {
+  redirect_uris: uriList
+    .describe('Exact-match redirect URIs: https, or http to a loopback host (any port for public clients)')
+    .optional(),
+  post_logout_redirect_uris: uriList.describe('Exact-match targets of RP-initiated logout').optional(),
+  client_type: z.enum(CLIENT_TYPES).describe('public: no secret, token_endpoint_auth_method none, PKCE').optional(),
+  require_pkce: z.boolean().describe('Default true; always true for public clients').optional(),
+  consent: z.enum(CONSENT_MODES).describe('first_party apps skip the consent page').optional(),
+  password_login: z
+    .boolean()
+    .describe('Opt in to the legacy POST /v1/orgs/{orgId}/users/login (default false for new apps)')
+    .optional(),
+};
+const pageUris = (nullable: boolean) =>
+  Object.fromEntries(
+    ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri'].map((k) => [
+      k,
+      (nullable ? pageUri.nullable() : pageUri).describe('https URL shown on the consent page').optional(),
+    ]),
+  ) as Record<'logo_uri' | 'client_uri' | 'policy_uri' | 'tos_uri', z.ZodOptional<z.ZodNullable<typeof pageUri>>>;
+
 export const createApp = z.strictObject({
   name: appName,
   scopes,
@@ -110,6 +139,8 @@ export const createApp = z.strictObject({
   ...clientAuthFields,
   jwks: jwks.optional(),
   jwks_uri: jwksUri.optional(),
+  ...signInFields,
+  ...pageUris(false),
 });
 
 export const updateApp = z
@@ -127,6 +158,8 @@ export const updateApp = z
     ...clientAuthFields,
     jwks: jwks.nullable().optional(),
     jwks_uri: jwksUri.nullable().optional(),
+    ...signInFields,
+    ...pageUris(true),
     disabled: z.boolean().optional(),
   })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');

@@ -39,5 +39,6 @@ export function selfRegisteredTokenClient(
     dpopBound: false,
     dpopNonceRequired: false,
     method: client.authMethod === 'none' ? 'none' : client.authMethod,
+    publicClient: client.authMethod === 'none',
   };
 }
