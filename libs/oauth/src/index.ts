@@ -27,4 +27,5 @@ export * from './clients/redirect-uris';
 export * from './clients/registration-request';
 export * from './clients/self-registered-token-client';
 export * from './clients/self-registered-client-record';
+export * from './clients/consent-notices';
 export * from './authorization';
