@@ -10,6 +10,7 @@ import { generate } from 'otplib';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 import { assertionClaims, signJwt, testKey, unsignedJwt } from './support/jose-keys';
 import { SwitchableGate } from './support/switchable-gate';
+import { signInExperienceJourney } from './support/sign-in-journey';
 
 /**
  * Audit completeness (issue 4): the action names documented in docs/audit-events.md are
@@ -240,6 +241,50 @@ describe('every documented audit action is produced and found through GET /v1/au
     });
     expect(stepped.status).toBe(200);
 
+    // ID-JAG (docs/id-jag.md): an audience and a trusted issuer added and removed; Ann's token
+    // exchanged for an ID-JAG (id_jag.issued); a grant that is not one presented (id_jag.rejected).
+    const audiences = `/v1/orgs/${org.id}/id-jag-audiences`;
+    const audience = await gh.api('POST', audiences, {
+      token: admin,
+      body: { issuer: 'https://notes.example.test', clients: [{ app_id: app.client_id, client_id: 'notes-agent' }] },
+    });
+    expect(audience.status).toBe(201);
+    const jag = await form('/oauth/token', app, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag',
+      subject_token: login.body.access_token as string,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      audience: 'https://notes.example.test',
+    });
+    expect(jag.status).toBe(200);
+    expect((await gh.api('DELETE', `${audiences}/${audience.body.id}`, { token: admin })).status).toBe(204);
+    const issuers = `/v1/orgs/${org.id}/trusted-issuers`;
+    const trusted = await gh.api('POST', issuers, {
+      token: admin,
+      body: {
+        issuer: 'https://idp.example.test',
+        jwks: { keys: [testKey('ES256').publicJwk] },
+        allowed_clients: [app.client_id],
+      },
+    });
+    expect(trusted.status).toBe(201);
+    await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${app.client_id}`, {
+      token: admin,
+      body: {
+        grant_types: [
+          'client_credentials',
+          'urn:ietf:params:oauth:grant-type:token-exchange',
+          'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        ],
+      },
+    });
+    const rejected = await form('/oauth/token', app, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: 'not-a-grant',
+    });
+    expect(rejected.body.error).toBe('invalid_grant');
+    expect((await gh.api('DELETE', `${issuers}/${trusted.body.id}`, { token: admin })).status).toBe(204);
+
     // Control layer (docs/control.md): every state change, a review, an approval used, through
     // the real control gate behind the switchable one.
     gate.fallback = gh.app.get(ControlAccessGate);
@@ -357,6 +402,9 @@ describe('every documented audit action is produced and found through GET /v1/au
       { reason: 'The token has been revoked.', actor_id: null, jti: null },
     ]);
     expect((await gh.api('POST', `/v1/orgs/${org.id}/revoke-tokens`, { token: admin })).status).toBe(200);
+
+    // The sign-in experience (docs/sign-in-experience.md).
+    await signInExperienceJourney(gh, admin);
 
     // Deletions.
     expect((await gh.api('DELETE', `/v1/orgs/${org.id}/users/${user.id}`, { token: admin })).status).toBe(204);

@@ -32,7 +32,11 @@ import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
 import { RegistrationController } from './controllers/registration.controller';
 import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
+import { IdJagAudiencesController, TrustedIssuersController } from './controllers/id-jag.controller';
 import { UsersController } from './controllers/users.controller';
+import { AccountLinksController } from './controllers/account-links.controller';
+import { MyMfaController } from './controllers/my-factors.controller';
+import { BrandingController, SignInSettingsController } from './controllers/sign-in-settings.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
@@ -106,6 +110,8 @@ export class AppModule {
         AppsController,
         ResourcesController,
         ClientRegistrationController,
+        TrustedIssuersController,
+        IdJagAudiencesController,
         UsersController,
         KeysController,
         RevocationsController,
@@ -118,6 +124,10 @@ export class AppModule {
         AuthzenController,
         ManagedTokensController,
         AnomaliesController,
+        SignInSettingsController,
+        BrandingController,
+        AccountLinksController,
+        MyMfaController,
       ],
       providers: [
         BearerStrategy,

@@ -31,7 +31,11 @@ export type ProblemCode =
   | 'service_unavailable'
   | 'internal_error'
   | 'invalid_dpop_proof'
-  | 'operator_owned';
+  | 'operator_owned'
+  | 'link_invalid'
+  | 'signup_not_allowed'
+  | 'passkey_failed'
+  | 'factor_not_allowed';
 
 export interface FieldError {
   path: string;

@@ -15,6 +15,10 @@ import { ExchangeTokens } from './token-exchange/subject-token';
 import { ManagedExchange } from './token-exchange/managed-exchange';
 import { TokenExchangeGrant } from './token-exchange/token-exchange.grant';
 import { ResourceLookup } from './resources/resource-lookup';
+import { IdJagExchange } from './id-jag/id-jag-exchange';
+import { IdJagStore } from './id-jag/id-jag-store';
+import { IssuerSignature } from './id-jag/issuer-signature';
+import { JwtBearerGrant } from './id-jag/jwt-bearer.grant';
 import { ClientResolver } from './clients/client-resolver';
 import { DynamicRegistration } from './clients/dynamic-registration';
 import { MetadataDocuments } from './clients/metadata-documents';
@@ -27,7 +31,7 @@ import { SelfRegisteredClients } from './clients/self-registered-clients.reposit
 export const OUTBOUND_CA = Symbol('OUTBOUND_CA');
 
 /** Register a new grant here: list its class in `grants`. */
-const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
+const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant, JwtBearerGrant];
 
 @Module({
   providers: [
@@ -48,6 +52,9 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
     ResourceLookup,
     ExchangeTokens,
     ManagedExchange,
+    IdJagStore,
+    IssuerSignature,
+    IdJagExchange,
     ClientAuthenticator,
     ...grants,
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },

@@ -10,3 +10,11 @@ export type {
   SignInInteraction,
 } from './interactions/sign-in-interaction.repository';
 export * from './signin.module';
+export * from './i18n/catalogue';
+export * from './mail/mail.service';
+export * from './mail/mail-templates';
+export { LINK_PATHS } from './mail/link-mail';
+export * from './user-flows/password-reset';
+export * from './user-flows/user-mfa-step';
+export * from './user-flows/my-mfa';
+export * from './user-flows/second-factor';

@@ -8,6 +8,13 @@ import { AdminSessionFlow } from './admin-auth/session';
 import { SignInThrottle } from './admin-auth/sign-in-throttle';
 import { SignInInteractionRepository } from './interactions/sign-in-interaction.repository';
 import { UserAuthService } from './user-auth.service';
+import { LinkMailer } from './mail/link-mail';
+import { MailService } from './mail/mail.service';
+import { FlowLimits } from './user-flows/flow-limits';
+import { PasswordResetFlow } from './user-flows/password-reset';
+import { UserTotpFactor } from './factors/user-totp.factor';
+import { MyMfaService } from './user-flows/my-mfa';
+import { UserMfaStep } from './user-flows/user-mfa-step';
 
 /**
  * Sign-in (docs/architecture.md#sign-in): the layer above directory, control and oauth that
@@ -25,7 +32,14 @@ import { UserAuthService } from './user-auth.service';
     AdminSessionFlow,
     UserAuthService,
     SignInInteractionRepository,
+    MailService,
+    LinkMailer,
+    FlowLimits,
+    PasswordResetFlow,
+    UserTotpFactor,
+    UserMfaStep,
+    MyMfaService,
   ],
-  exports: [AdminAuthService, UserAuthService],
+  exports: [AdminAuthService, UserAuthService, MailService, PasswordResetFlow, UserMfaStep, MyMfaService],
 })
 export class SignInModule {}

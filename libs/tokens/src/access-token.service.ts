@@ -27,6 +27,8 @@ export interface MintInput {
   mayAct?: readonly string[];
   /** RFC 9068 §2.2.1 `auth_time`: the sign-in this token descends from (epoch seconds). */
   authTime?: number;
+  /** RFC 8176 `amr` (docs/sign-in-experience.md#amr): set on the token of a sign-in. */
+  amr?: readonly string[];
   /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
   dpopJkt?: string;
 }
@@ -69,6 +71,36 @@ export class AccessTokenService {
   }
 
   /**
+   * An identity assertion signed with the current key (docs/id-jag.md#gatehouse-as-the-identity-provider),
+   * for TokenIssuer only, like {@link prepare}: the claims now, the signature later.
+   */
+  prepareAssertion(input: AssertionInput): PreparedAssertion {
+    const signer = this.keys.currentSigner();
+    const now = epochSeconds(this.clock.now());
+    const jti = newId('token');
+    const exp = now + input.ttlS;
+    const claims = {
+      ...input.claims,
+      iss: this.config.issuer,
+      sub: input.sub,
+      aud: input.audience,
+      iat: now,
+      exp,
+      jti,
+    };
+    const header = { alg: 'RS256', typ: input.typ, kid: signer.kid };
+    return {
+      jti,
+      claims,
+      sign: async () => {
+        const signingInput = `${b64(header)}.${b64(claims)}`;
+        const signature = await signOffLoop(Buffer.from(signingInput), signer.key);
+        return { token: `${signingInput}.${signature}`, kid: signer.kid, expiresIn: exp - now };
+      },
+    };
+  }
+
+  /**
    * The token's claims, decided now (jti, exp, the signing key), and the signature for
    * later: TokenIssuer sends the audit row, which needs only the claims, before it signs,
    * so the signature is computed while the row commits (docs/performance.md#overlapped-waits).
@@ -95,6 +127,7 @@ export class AccessTokenService {
       ...(input.org ? { org: input.org.name, org_id: input.org.id } : {}),
       ...(d ? { act: d.act, ...(d.step !== undefined ? { step: d.step } : {}), parent_jti: d.parentJti } : {}),
       ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
+      ...(input.amr?.length ? { amr: [...input.amr] } : {}),
       ...(input.mayAct?.length
         ? { may_act: { sub: input.mayAct.length === 1 ? input.mayAct[0] : [...input.mayAct] } }
         : {}),
@@ -111,6 +144,23 @@ export class AccessTokenService {
       },
     };
   }
+}
+
+/** A signed JWT that is not an access token (an ID-JAG): its own `typ`, its own claims. */
+export interface AssertionInput {
+  /** The JWS `typ` (RFC 8725 §3.11: explicit typing keeps it from passing for an access token). */
+  typ: string;
+  sub: string;
+  audience: string;
+  ttlS: number;
+  /** Claims besides iss, sub, aud, iat, exp and jti, which are set here. */
+  claims: Record<string, unknown>;
+}
+
+export interface PreparedAssertion {
+  jti: string;
+  claims: Record<string, unknown> & { exp: number; iat: number };
+  sign(): Promise<{ token: string; kid: string; expiresIn: number }>;
 }
 
 /** RS256 over `data`, computed on the thread pool (node:crypto's `sign` with a callback). */

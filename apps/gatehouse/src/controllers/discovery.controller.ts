@@ -1,6 +1,12 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { GATEHOUSE_CONFIG, TOKEN_ENDPOINT_AUTH_METHODS, type GatehouseConfig } from '@gatehouse/core';
+import {
+  GATEHOUSE_CONFIG,
+  ID_JAG_GRANT_PROFILE,
+  ID_JAG_TOKEN_TYPE,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  type GatehouseConfig,
+} from '@gatehouse/core';
 import { ResourceLookup, TokenEndpoint } from '@gatehouse/oauth';
 import { ASYMMETRIC_JWS_ALGS, REVOCATION_FEED_SCOPE } from '@gatehouse/verifier';
 import { Public } from '../http/public.decorator';
@@ -53,10 +59,15 @@ export class DiscoveryController {
       // RFC 8693 as Gatehouse speaks it (RFC 8414 §2 allows members of a server's own).
       token_exchange: {
         subject_token_types_supported: ['urn:ietf:params:oauth:token-type:access_token'],
-        requested_token_types_supported: ['urn:ietf:params:oauth:token-type:access_token'],
+        requested_token_types_supported: ['urn:ietf:params:oauth:token-type:access_token', ID_JAG_TOKEN_TYPE],
         step_parameter: 'step',
         max_delegation_depth: config.maxDelegationDepth,
       },
+      // docs/id-jag.md#discovery: Gatehouse takes ID-JAGs (the jwt-bearer grant) and issues them
+      // (token exchange), as draft-ietf-oauth-identity-assertion-authz-grant and identity
+      // chaining name the two.
+      authorization_grant_profiles_supported: [ID_JAG_GRANT_PROFILE],
+      identity_chaining_requested_token_types_supported: [ID_JAG_TOKEN_TYPE],
       token_endpoint_auth_methods_supported: authMethods,
       token_endpoint_auth_signing_alg_values_supported: signingAlgs,
       // RFC 9449 §5.1.

@@ -241,11 +241,16 @@ export const createSecret = z
   .optional()
   .transform((v) => v ?? {});
 
-const password = text().min(1).max(1024);
+export const password = text().min(1).max(1024);
 
 export const createUser = z.strictObject({ email, password });
 export const updateUser = z
-  .strictObject({ password: password.optional(), disabled: z.boolean().optional() })
+  .strictObject({
+    password: password.optional(),
+    disabled: z.boolean().optional(),
+    /** docs/sign-in-experience.md#self-sign-up: org admins may vouch for an address. */
+    email_verified: z.boolean().optional(),
+  })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 
 export const userLogin = z.strictObject({ client_id: text().min(1).max(64), email, password });
@@ -338,3 +343,44 @@ export const anomalySettings = z.strictObject({
 });
 
 export const anomalyPolicy = z.strictObject({ auto_suspend: z.boolean() });
+
+/** An application id of the org (the service checks that it is one). */
+const appIdField = z.string().regex(/^app_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an application id');
+const issuerField = text()
+  .min(1)
+  .max(2048)
+  .describe('The other server’s issuer identifier (RFC 8414 §2), exactly as it publishes it');
+
+/** `POST /v1/orgs/{orgId}/trusted-issuers` (docs/id-jag.md#trusted-issuers). */
+export const createTrustedIssuer = z.strictObject({
+  issuer: issuerField,
+  jwks: jwks.optional(),
+  jwks_uri: jwksUri.optional(),
+  allowed_clients: z
+    .array(appIdField)
+    .max(100)
+    .refine((a) => new Set(a).size === a.length, 'must not repeat an application')
+    .describe('Applications of this organization that may present grants of this issuer'),
+});
+
+/** RFC 6749 §3.3 scope-token: another server's scopes, whose own syntax Gatehouse does not know. */
+const foreignScope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, 'must be an RFC 6749 §3.3 scope token');
+
+/** `POST /v1/orgs/{orgId}/id-jag-audiences` (docs/id-jag.md#audiences). */
+export const createIdJagAudience = z.strictObject({
+  issuer: issuerField,
+  clients: z
+    .array(
+      z.strictObject({
+        app_id: appIdField,
+        client_id: text().min(1).max(255).describe('The client_id this app has at that server'),
+      }),
+    )
+    .min(1)
+    .max(100),
+  scopes: z
+    .array(foreignScope)
+    .max(100)
+    .default([])
+    .describe('Scopes the apps may ask to assert; none: grants carry no scope'),
+});
