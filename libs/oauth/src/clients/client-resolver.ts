@@ -39,7 +39,7 @@ export interface ResolvedClient {
   grantTypes: readonly string[];
   /** True for metadata-document and dynamically registered clients. */
   selfRegistered: boolean;
-  /** A confidential dynamic client's keyed secret hash (docs/client-registration.md#confidential-clients). */
+  /** A confidential dynamic client's keyed secret hash (docs/client-registration.md#dynamic-client-registration). */
   secretHash: string | null;
   /** A metadata-document client's keys (`private_key_jwt`). */
   jwksUri: string | null;
