@@ -218,7 +218,7 @@ function targets(run, subject) {
     dec?.paced && row(`decision p99 < 2 ms (evaluation at ${int(dec.paced.rate)}/s)`, ms(decP99), decP99 !== null && decP99 < 2),
     dpopVsCc !== null && row('DPoP-bound client credentials/s ≥ 0.8 × plain ones (same round)', `${ratio(dpopVsCc)} ×`, dpopVsCc >= 0.8),
   ].filter(Boolean);
-  // Issue 25's memory targets: every worker after the load, and a cluster primary.
+  // The memory targets (docs/performance.md#targets): every worker after the load, and a cluster primary.
   const mem = run.memory?.[subject] ?? null;
   const workersRss = mem ? mem.filter((p) => p.role !== 'primary').map((p) => p.rss_mb) : [];
   const primaryRss = mem?.find((p) => p.role === 'primary')?.rss_mb ?? null;
