@@ -111,6 +111,7 @@ describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo
       ).body;
       aliceAtRs = (await api('POST', `/v1/orgs/${org.id}/users`, { email: 'alice@acme.test', password: PASSWORD }))
         .body;
+      await api('PATCH', `/v1/orgs/${org.id}/users/${aliceAtRs.id}`, { email_verified: true });
       const trusted = await api('POST', `/v1/orgs/${org.id}/trusted-issuers`, {
         issuer: idp.url,
         jwks_uri: `${idp.url}/.well-known/jwks.json`,
@@ -125,7 +126,9 @@ describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo
       agentAtIdp = (
         await api('POST', `/v1/orgs/${org.id}/apps`, { name: 'agent', scopes: ['profile'], grant_types: [EXCHANGE] })
       ).body;
-      await api('POST', `/v1/orgs/${org.id}/users`, { email: 'alice@acme.test', password: PASSWORD });
+      const alice = (await api('POST', `/v1/orgs/${org.id}/users`, { email: 'alice@acme.test', password: PASSWORD }))
+        .body;
+      await api('PATCH', `/v1/orgs/${org.id}/users/${alice.id}`, { email_verified: true });
       const allowed = await api('POST', `/v1/orgs/${org.id}/id-jag-audiences`, {
         issuer: rs.url,
         clients: [{ app_id: agentAtIdp.client_id, client_id: agentAtRs.client_id }],

@@ -160,6 +160,10 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
         .body;
       bobAtRs = (await api('POST', `/v1/orgs/${notesOrg.id}/users`, { email: 'bob@acme.test', password: PASSWORD }))
         .body;
+      // Alice's address is verified here (an admin vouched for it); Bob's is not.
+      expect(
+        (await api('PATCH', `/v1/orgs/${notesOrg.id}/users/${aliceAtRs.id}`, { email_verified: true })).status,
+      ).toBe(200);
       const trust = (body: Record<string, unknown>) => api('POST', `/v1/orgs/${notesOrg.id}/trusted-issuers`, body);
       expect(
         (
@@ -199,6 +203,9 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
       otherAtIdp = await mkApp('other');
       aliceAtIdp = (await api('POST', `/v1/orgs/${acme.id}/users`, { email: 'alice@acme.test', password: PASSWORD }))
         .body;
+      expect((await api('PATCH', `/v1/orgs/${acme.id}/users/${aliceAtIdp.id}`, { email_verified: true })).status).toBe(
+        200,
+      );
       const allowed = await api('POST', `/v1/orgs/${acme.id}/id-jag-audiences`, {
         issuer: rs.url,
         clients: [{ app_id: agentAtIdp.id, client_id: agentAtRs.client_id }],
@@ -320,6 +327,30 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
     });
   });
 
+  describe('DPoP at the jwt-bearer grant', () => {
+    it('binds the access token to the key of a proof sent with the grant (RFC 9449)', async () => {
+      const dpopKey = testKey('ES256');
+      const proof = signJwt(
+        dpopKey,
+        { jti: randomUUID(), iat: Math.floor(Date.now() / 1000), htm: 'POST', htu: `${rs.url}/oauth/token` },
+        { typ: 'dpop+jwt', jwk: dpopKey.publicJwk },
+      );
+      const r = await fetch(`${rs.url}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${agentAtRs.client_id}:${agentAtRs.client_secret}`).toString('base64')}`,
+          dpop: proof,
+        },
+        body: new URLSearchParams({ grant_type: JWT_BEARER, assertion: grant() }).toString(),
+      });
+      const body = (await r.json()) as Record<string, string>;
+      expect(r.status).toBe(200);
+      expect(body.token_type).toBe('DPoP');
+      expect(decodeJwt(body.access_token!).cnf).toEqual({ jkt: expect.any(String) });
+    });
+  });
+
   describe('the resource authorization server refuses', () => {
     it('a grant whose typ is not oauth-id-jag+jwt', async () => {
       await expectRefused(await present(grant({}, { typ: 'JWT' })), 'invalid_grant', /"typ"/);
@@ -417,6 +448,11 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
         'invalid_grant',
         /no user of this organization is linked/,
       );
+      await expectRefused(
+        await present(grant({ sub: 'idp-user-bob', email: 'bob@acme.test', email_verified: true })),
+        'invalid_grant',
+        /email is not verified here/,
+      );
       expect(await rs.sql(`SELECT * FROM federated_identities WHERE user_id = $1`, [bobAtRs.id])).toEqual([]);
     });
 
@@ -469,6 +505,19 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
 
     it('a subject token issued to another client', async () => {
       const r = await requestIdJag({}, otherAtIdp);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe('invalid_request');
+    });
+
+    it('a step token (a delegation for one step) as the subject', async () => {
+      const step = await form(idp.url, agentAtIdp, {
+        grant_type: EXCHANGE,
+        subject_token: aliceToken,
+        subject_token_type: AT,
+        step: 'summarise',
+      });
+      expect(step.status).toBe(200);
+      const r = await requestIdJag({ subject_token: step.body.access_token! });
       expect(r.status).toBe(400);
       expect(r.body.error).toBe('invalid_request');
     });

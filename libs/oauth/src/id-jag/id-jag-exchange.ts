@@ -50,7 +50,14 @@ export class IdJagExchange {
       // The draft's IdP processing rules: the subject must have been issued to the client that
       // authenticated (for an ID token, its `aud`; for an access token, its `client_id`), and it
       // must be a user of this client's organization.
-      if (subject.tier !== 'user' || subject.org_id !== client.orgId || subject.client_id !== client.id) {
+      // A step token (`act`) is a delegation for one step, not the user's own sign-in: it does
+      // not become a grant for another server.
+      if (
+        subject.tier !== 'user' ||
+        subject.org_id !== client.orgId ||
+        subject.client_id !== client.id ||
+        subject.act !== undefined
+      ) {
         throw new InvalidRequest('The subject_token must be a user token issued to this client.', {
           detail: 'subject is not a user token of this client',
         });
@@ -63,7 +70,7 @@ export class IdJagExchange {
         });
       }
       const scopes = selectScopes(params.get('scope'), allowed.scopes);
-      const email = await this.email(client.orgId, subject.sub);
+      const user = await this.email(client.orgId, subject.sub);
       const now = epochSeconds(this.clock.now());
       const ttlS = Math.max(1, Math.min(ID_JAG_TTL_S, subject.exp - now));
       const s = subject;
@@ -80,9 +87,9 @@ export class IdJagExchange {
             ...(resource ? { resource } : {}),
             ...(scopes.length ? { scope: scopes.join(' ') } : {}),
             ...(s.auth_time !== undefined ? { auth_time: s.auth_time } : {}),
-            // docs/id-jag.md#claims: the directory's address, so the other server can link a user
-            // it knows by email the first time.
-            ...(email ? { email, email_verified: true } : {}),
+            // docs/id-jag.md#claims: the directory's address and whether it is verified, so the
+            // other server can link a user it knows by a verified email the first time.
+            ...(user ? { email: user.email, email_verified: user.email_verified } : {}),
           },
         },
         audit: {
@@ -134,12 +141,12 @@ export class IdJagExchange {
     return { audience: audiences[0], ...(resource !== undefined ? { resource } : {}) };
   }
 
-  private async email(orgId: string, userId: string): Promise<string | null> {
-    const [row] = await this.sql.query<{ email: string }>(`SELECT email FROM users WHERE org_id = $1 AND id = $2`, [
-      orgId,
-      userId,
-    ]);
-    return row?.email ?? null;
+  private async email(orgId: string, userId: string): Promise<{ email: string; email_verified: boolean } | null> {
+    const [row] = await this.sql.query<{ email: string; email_verified: boolean }>(
+      `SELECT email, email_verified FROM users WHERE org_id = $1 AND id = $2`,
+      [orgId, userId],
+    );
+    return row ?? null;
   }
 
   private refused(meta: RequestMeta, req: GrantRequest, subject: AccessTokenClaims | undefined, err: OAuthError) {

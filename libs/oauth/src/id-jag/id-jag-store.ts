@@ -68,15 +68,17 @@ export class IdJagStore {
     orgId: string,
     issuer: string,
     email: string,
-  ): Promise<(LocalUser & { linkedSubject: string | null }) | null> {
-    const [row] = await this.sql.query<LocalUser & { linked_subject: string | null }>(
-      `SELECT u.id, u.disabled,
+  ): Promise<(LocalUser & { emailVerified: boolean; linkedSubject: string | null }) | null> {
+    const [row] = await this.sql.query<LocalUser & { email_verified: boolean; linked_subject: string | null }>(
+      `SELECT u.id, u.disabled, u.email_verified,
               (SELECT f.subject FROM federated_identities f
                 WHERE f.org_id = u.org_id AND f.issuer = $2 AND f.user_id = u.id) AS linked_subject
          FROM users u WHERE u.org_id = $1 AND u.email = $3`,
       [orgId, issuer, email.toLowerCase()],
     );
-    return row ? { id: row.id, disabled: row.disabled, linkedSubject: row.linked_subject } : null;
+    return row
+      ? { id: row.id, disabled: row.disabled, emailVerified: row.email_verified, linkedSubject: row.linked_subject }
+      : null;
   }
 
   /** Records (issuer, sub) → user; false when a concurrent request linked either side first. */

@@ -153,8 +153,9 @@ export class JwtBearerGrant implements GrantHandler {
 
   /**
    * docs/id-jag.md#linking-users: the user (issuer, sub) was linked to; else, the first time,
-   * the user of the organization whose email the issuer asserts as verified — unless this
-   * issuer already knows that user by another subject. No user is created.
+   * the user of the organization whose email the issuer asserts as verified and whose address
+   * is verified here too — unless this issuer already knows that user by another subject. No
+   * user is created.
    */
   private async user(client: AuthenticatedClient, c: IdJagClaims): Promise<LocalUser & { linkBy: 'sub' | 'email' }> {
     const linked = await this.store.linkedUser(client.orgId, c.iss, c.sub);
@@ -165,6 +166,9 @@ export class JwtBearerGrant implements GrantHandler {
     if (!c.email || !c.emailVerified) throw new IdJagRefused('no user of this organization is linked to "sub"');
     const byEmail = await this.store.userByEmail(client.orgId, c.iss, c.email);
     if (!byEmail) throw new IdJagRefused('no user of this organization matches "sub" or the verified email');
+    // Verified on both sides: the issuer vouches for the address, and so does this directory
+    // (an admin, or the user's own confirmation), so a typo'd or unconfirmed address links nobody.
+    if (!byEmail.emailVerified) throw new IdJagRefused("the matching user's email is not verified here");
     if (byEmail.linkedSubject !== null) {
       throw new IdJagRefused('the user with that email is linked to another subject of this issuer');
     }
