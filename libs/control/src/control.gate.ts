@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, newId, type Clock } from '@gatehouse/core';
+import { CLOCK, isId, newId, type Clock } from '@gatehouse/core';
 import type { AccessDecision, AccessGate, AccessRequest } from '@gatehouse/tokens';
 import { REVOCATION_FEED_SCOPE } from '@gatehouse/verifier';
 import { ApprovalStore } from './approval-store';
@@ -81,7 +81,10 @@ export class ControlAccessGate implements AccessGate {
    */
   private async isMember(org: OrgState, request: AccessRequest): Promise<boolean> {
     const { subject } = request;
-    if (subject.clientId && !org.apps.has(subject.clientId)) return false;
+    // A registered app must be this org's. A self-registered client (a metadata-document URL or
+    // `dcr_…`) belongs to no org: the ClientResolver admitted it for this one under the org's
+    // policy and blocks just before (docs/client-registration.md#one-resolver).
+    if (subject.clientId && isId('app', subject.clientId) && !org.apps.has(subject.clientId)) return false;
     if (subject.tier === 'app') return org.apps.has(subject.id);
     const user = await this.state.user(subject.id);
     return user !== null && user.orgId === org.orgId && !user.disabled;

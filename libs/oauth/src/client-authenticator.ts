@@ -317,7 +317,21 @@ export class ClientAuthenticator {
   }
 
   /** docs/design.md §6: /oauth/token counts per client with the app's token_rate_limit. */
-  private async enforceTokenRate(req: TokenRequest, app: ClientRecord): Promise<void> {
+  /**
+   * The client a request names and the secret it presents, without authenticating either: a
+   * Basic header or `client_id`/`client_secret` in the body (a self-registered client's, which
+   * the token endpoint resolves for the org of its code or refresh token).
+   */
+  claimed(req: TokenRequest): { clientId: string | undefined; secret: string | undefined } {
+    const basic = parseBasic(req.authorization);
+    return {
+      clientId: basic?.id ?? req.params.get('client_id'),
+      secret: basic?.secret ?? req.params.get('client_secret'),
+    };
+  }
+
+  /** Counts a token request against the client's token rate (a 429 beyond it). */
+  async enforceTokenRate(req: TokenRequest, app: Pick<ClientRecord, 'id' | 'orgId' | 'tokenRateLimit'>): Promise<void> {
     const key = `client:${app.id}`;
     const policy = { name: 'client', limit: app.tokenRateLimit.requests, windowS: app.tokenRateLimit.perSeconds };
     const r = await this.limiter.check(key, policy);

@@ -5,6 +5,7 @@ import {
   InvalidRequest,
   InvalidTarget,
   epochSeconds,
+  isId,
   type GatehouseConfig,
 } from '@gatehouse/core';
 import type { SqlTransaction } from '@gatehouse/db';
@@ -83,15 +84,19 @@ export class RefreshTokenGrant implements GrantHandler {
           org: { id: row.user_org_id!, name: row.org_name! },
         }
       : null;
-    const app = row.app_org_id
-      ? {
-          orgId: row.app_org_id,
-          disabled: row.app_disabled!,
-          tokenTtlS: row.token_ttl_s!,
-          scopes: row.scopes!,
-          delegates: row.delegates!,
-        }
-      : null;
+    // A self-registered client has no application row: the endpoint resolved it for the family's org
+    // (docs/client-registration.md#at-the-token-endpoint).
+    const app = !isId('app', clientId)
+      ? { orgId: client.orgId, disabled: false, tokenTtlS: client.tokenTtlS, scopes: client.scopes, delegates: [] }
+      : row.app_org_id
+        ? {
+            orgId: row.app_org_id,
+            disabled: row.app_disabled!,
+            tokenTtlS: row.token_ttl_s!,
+            scopes: row.scopes!,
+            delegates: row.delegates!,
+          }
+        : null;
     const live = userLiveness(user, app, orgId);
     if (!live.live || !user || !app) return { invalid: live.live ? 'user unknown' : live.reason };
     // Thrown here, the refusal rolls the rotation back: the refresh token is not spent.

@@ -1,14 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GATEHOUSE_CONFIG,
+  InvalidClient,
   InvalidDpopProof,
+  InvalidGrant,
+  isId,
   InvalidRequest,
   UnsupportedGrantType,
   UseDpopNonce,
   type GatehouseConfig,
 } from '@gatehouse/core';
-import { DpopProofs, DpopRefused, type TokenResponse } from '@gatehouse/tokens';
+import { SqlPool } from '@gatehouse/db';
+import { DpopProofs, DpopRefused, RefreshTokenService, type TokenResponse } from '@gatehouse/tokens';
+import { AuthorizationCodes } from './authorization-code/authorization-code.repository';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
+import { ClientRefused } from './clients/client-refused';
+import { ClientResolver } from './clients/client-resolver';
+import { isUrlClientId } from './clients/client-id-url';
+import { SELF_REGISTERED_TOKEN_RATE } from './clients/self-registered-client-record';
+import type { FormParams } from './form-params';
 import { GRANT_HANDLERS, type GrantHandler, type TokenRequest } from './grant';
 import { applyParameterRules, parameterRules, type ParameterRules } from './grant-parameters';
 
@@ -28,6 +38,10 @@ export class TokenEndpoint {
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
     private readonly clients: ClientAuthenticator,
     private readonly proofs: DpopProofs,
+    private readonly resolver: ClientResolver,
+    private readonly codes: AuthorizationCodes,
+    private readonly refreshTokens: RefreshTokenService,
+    private readonly sql: SqlPool,
     @Inject(GATEHOUSE_CONFIG) config: GatehouseConfig,
   ) {
     this.byType = new Map(handlers.map((grant) => [grant.grantType, { grant, rules: parameterRules(grant) }]));
@@ -48,12 +62,64 @@ export class TokenEndpoint {
     if (!entry) throw new UnsupportedGrantType('This grant type is not supported.');
     const params = applyParameterRules(req.params, entry.rules);
     const client =
-      entry.grant.clientAuthentication === 'optional' && !this.clients.presentsCredentials(req)
+      (await this.selfRegistered(req, grantType, params)) ??
+      (entry.grant.clientAuthentication === 'optional' && !this.clients.presentsCredentials(req)
         ? await this.clients.identify(req)
-        : await this.clients.authenticate(req);
+        : await this.clients.authenticate(req));
     this.clients.requireGrant(client.grantTypes, grantType);
     const dpop = await this.proof(req, client);
     return entry.grant.handle({ params, client, meta: req.meta, ...(dpop ? { dpop } : {}) });
+  }
+
+  /**
+   * A Client ID Metadata Document (`https://…`) or dynamically registered (`dcr_…`) client
+   * (docs/client-registration.md#at-the-token-endpoint): admitted per organization, so it is
+   * resolved for the org its code or refresh token belongs to, with that org's policy and
+   * blocks applied again; a confidential dynamic client's secret is compared as a keyed hash.
+   * Only the code and refresh grants; never a client assertion. Null: not such a client.
+   */
+  private async selfRegistered(
+    req: TokenRequest,
+    grantType: string,
+    params: FormParams,
+  ): Promise<AuthenticatedClient | null> {
+    if (req.params.has('client_assertion') || req.params.has('client_assertion_type')) return null;
+    const { clientId, secret } = this.clients.claimed(req);
+    if (!clientId || isId('app', clientId) || !(isId('dynamicClient', clientId) || isUrlClientId(clientId))) {
+      return null;
+    }
+    const unknown = (detail: string) => new InvalidClient('Unknown client.', { detail });
+    let issued: { clientId: string | null; orgId: string | null } | null;
+    if (grantType === 'authorization_code') issued = await this.codes.issuedTo(params.get('code'));
+    else if (grantType === 'refresh_token')
+      issued = await this.refreshTokens.issuedTo(this.sql, params.get('refresh_token'));
+    else throw unknown(`a self-registered client may not use the ${grantType} grant`);
+    // The grants' own answer for a code or token that is unknown or another client's.
+    if (!issued || issued.clientId !== clientId || !issued.orgId) {
+      throw new InvalidGrant(
+        grantType === 'authorization_code'
+          ? 'The authorization code is invalid, expired, spent or was issued to another client.'
+          : 'The refresh token is invalid, expired or revoked.',
+      );
+    }
+    let client: AuthenticatedClient;
+    try {
+      client = await this.resolver.tokenClient(clientId, issued.orgId, req.meta, secret);
+    } catch (err) {
+      if (err instanceof ClientRefused) {
+        throw new InvalidClient(err.message, {
+          detail: err.code,
+          headers: req.authorization ? { 'WWW-Authenticate': 'Basic realm="gatehouse"' } : {},
+        });
+      }
+      throw err;
+    }
+    await this.clients.enforceTokenRate(req, {
+      id: client.id,
+      orgId: client.orgId,
+      tokenRateLimit: SELF_REGISTERED_TOKEN_RATE,
+    });
+    return client;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, GATEHOUSE_CONFIG, newId, type Clock, type GatehouseConfig, type Tier } from '@gatehouse/core';
-import type { SqlTransaction, Tx } from '@gatehouse/db';
+import type { SqlPool, SqlTransaction, Tx } from '@gatehouse/db';
 import { KEK, KeyedHasher, randomSecret } from '@gatehouse/credentials';
 
 export interface RefreshFamilyInfo {
@@ -69,6 +69,24 @@ export class RefreshTokenService {
     });
     const refreshToken = await this.issue(tx, familyId);
     return { familyId, refreshToken, createdAt: now };
+  }
+
+  /**
+   * The client and org of the family `presented` belongs to, read without a lock: the token
+   * endpoint needs the org before it can resolve a self-registered client
+   * (docs/client-registration.md#at-the-token-endpoint). {@link rotate} still checks everything.
+   */
+  async issuedTo(
+    sql: Pick<SqlPool, 'query'>,
+    presented: string | undefined,
+  ): Promise<{ clientId: string | null; orgId: string | null } | null> {
+    if (!wellFormed(presented)) return null;
+    const [row] = await sql.query<{ client_id: string | null; org_id: string | null }>(
+      `SELECT f.client_id, f.org_id FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+        WHERE t.token_hash = $1`,
+      [this.hasher.hash(presented)],
+    );
+    return row ? { clientId: row.client_id, orgId: row.org_id } : null;
   }
 
   /**

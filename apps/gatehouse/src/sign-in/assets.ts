@@ -21,6 +21,8 @@ button.secondary{background:#fff;color:#1d4ed8}
 .actions form{flex:1}
 .error{color:#b42318;background:#fef3f2;border:1px solid #fda29b;border-radius:8px;padding:.5rem .75rem}
 .muted{color:#475467;font-size:.875rem}
+.redirect-host{font-size:1.125rem;font-weight:600}
+.warning{border-left:4px solid #b54708;background:#fffaeb;padding:.5rem .75rem}
 ul.scopes{padding-left:1.25rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem .75rem;font-size:.875rem}
 dt{font-weight:600}dd{margin:0;word-break:break-all}

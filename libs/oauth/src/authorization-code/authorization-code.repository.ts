@@ -73,6 +73,19 @@ export class AuthorizationCodes {
     return code;
   }
 
+  /**
+   * Who a code was issued to and for which org, read without a lock: the token endpoint needs
+   * the org before it can resolve a self-registered client (docs/client-registration.md#at-the-token-endpoint).
+   * The redemption itself still checks everything under the row lock.
+   */
+  async issuedTo(presented: string | undefined): Promise<{ clientId: string; orgId: string } | null> {
+    if (!presented?.startsWith('ghac_') || presented.length > 200) return null;
+    return this.prisma.authorizationCode.findUnique({
+      where: { codeHash: this.hasher.hash(presented) },
+      select: { clientId: true, orgId: true },
+    });
+  }
+
   /** The code `presented` names, locked for the rest of `tx`; null when unknown. */
   async lockForRedemption(tx: Tx, presented: string): Promise<StoredCode | null> {
     if (!presented.startsWith('ghac_') || presented.length > 200) return null;

@@ -98,9 +98,17 @@ export class ClientResolver {
    * organization's registered resources (docs/client-registration.md#at-the-token-endpoint).
    * A registered app is not for this: the ClientAuthenticator serves it from its cache.
    */
-  async tokenClient(clientId: string, orgId: string, meta: RequestMeta): Promise<AuthenticatedClient> {
+  async tokenClient(clientId: string, orgId: string, meta: RequestMeta, secret?: string): Promise<AuthenticatedClient> {
     const client = await this.resolveSelfRegistered(clientId, orgId, meta);
-    return selfRegisteredTokenClient(client, await this.orgResources(orgId), this.config);
+    const view = selfRegisteredTokenClient(client, await this.orgResources(orgId), this.config);
+    if (secret === undefined) {
+      // Only named itself: a public client may; a confidential one has not authenticated (the grant refuses it).
+      return { ...view, method: 'none' };
+    }
+    if (client.authMethod === 'none' || !this.secretMatches(client, secret)) {
+      throw new ClientRefused('unknown_client', 'Client authentication failed.');
+    }
+    return view;
   }
 
   /**

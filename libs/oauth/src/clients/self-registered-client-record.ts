@@ -3,7 +3,7 @@ import type { ResolvedClient } from './client-resolver';
 import { selfRegisteredTokenClient, type OrgResources } from './self-registered-token-client';
 
 /** Token-endpoint rate for self-registered clients, per client id (docs/design.md §6's default). */
-const SELF_REGISTERED_TOKEN_RATE = { requests: 6000, perSeconds: 60 };
+export const SELF_REGISTERED_TOKEN_RATE = { requests: 6000, perSeconds: 60 };
 
 /**
  * A self-registered client as a {@link ClientRecord}, so the authorization endpoint's checks and

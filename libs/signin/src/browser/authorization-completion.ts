@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { GATEHOUSE_CONFIG, type GatehouseConfig, type StoppedDecision } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
-import { AuthorizationCodes, type AuthorizationRequest, type ClientRecord } from '@gatehouse/oauth';
+import { AuthorizationCodes, ClientResolver, type AuthorizationRequest, type ClientRecord } from '@gatehouse/oauth';
 import { GatedAccess } from '@gatehouse/tokens';
 import { SignInInteractionRepository } from '../interactions/sign-in-interaction.repository';
 import { respond, type AuthorizationResponse } from './authorization-response';
@@ -29,6 +29,7 @@ export class AuthorizationCompletion {
   constructor(
     private readonly prisma: PrismaService,
     private readonly codes: AuthorizationCodes,
+    private readonly resolver: ClientResolver,
     private readonly sessions: BrowserSessions,
     private readonly consents: Consents,
     private readonly interactions: SignInInteractionRepository,
@@ -136,6 +137,9 @@ export class AuthorizationCompletion {
       return { code, sessionCookie };
     });
     if (!result) return { kind: 'expired' };
+    // The org's list of self-registered clients shows which ones its people consented to
+    // (docs/client-registration.md#consent).
+    if (opts.consentGiven && client.signIn.selfRegistered) await this.resolver.recordConsent(client.orgId, client.id);
     return {
       kind: 'done',
       response: this.respond(request, { code: result.code }),

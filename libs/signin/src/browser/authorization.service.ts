@@ -4,7 +4,12 @@ import { CLOCK, GATEHOUSE_CONFIG, isId, type Clock, type GatehouseConfig } from 
 import { PrismaService } from '@gatehouse/db';
 import {
   ClientAuthenticator,
+  ClientRefused,
+  ClientResolver,
+  ResourceLookup,
   checkAuthorizationRequest,
+  consentNeeded,
+  isUrlClientId,
   type AuthorizationRequest,
   type ClientRecord,
   type FormParams,
@@ -37,6 +42,8 @@ export class AuthorizationService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly clients: ClientAuthenticator,
+    private readonly resolver: ClientResolver,
+    private readonly resources: ResourceLookup,
     private readonly sessions: BrowserSessions,
     private readonly consents: Consents,
     private readonly interactions: SignInInteractionRepository,
@@ -48,11 +55,29 @@ export class AuthorizationService {
 
   async authorize(meta: RequestMeta, params: FormParams, sessionCookie: string | undefined): Promise<AuthorizeOutcome> {
     const ids = params.all('client_id');
-    const client = ids.length === 1 ? await this.clients.lookup(ids[0]) : null;
+    const organization = params.has('organization')
+      ? await this.organization(params.all('organization')[0])
+      : undefined;
+    let client: ClientRecord | null = null;
+    if (ids.length === 1 && isSelfRegisteredId(ids[0])) {
+      const found = await this.selfRegistered(meta, ids[0], params, organization);
+      if ('refused' in found) {
+        await this.audit.recordAlone(meta, {
+          action: 'authorization.error',
+          outcome: 'failure',
+          actor: null,
+          orgId: found.orgId,
+          reason: found.refused,
+          details: { error: 'invalid_client', shown: 'page', client_id: ids[0] },
+        });
+        return { kind: 'error-page', error: 'invalid_client', description: found.refused };
+      }
+      client = found.client;
+    } else if (ids.length === 1) client = await this.clients.lookup(ids[0]);
     const checked = checkAuthorizationRequest({
       params,
       client,
-      organization: params.has('organization') ? await this.organization(params.all('organization')[0]) : undefined,
+      organization,
       defaultAudience: this.config.audience,
       request: {},
     });
@@ -115,11 +140,21 @@ export class AuthorizationService {
     return this.clock.now().getTime() - session.authTime.getTime() > request.maxAge * 1000;
   }
 
-  /** Consent: never for a first-party app; always with `prompt=consent`; else unless remembered. */
+  /**
+   * Consent (docs/client-registration.md#consent): always with `prompt=consent`; never else for
+   * a first-party app; otherwise unless this user already granted the client every scope asked
+   * for this resource.
+   */
   async needsConsent(request: AuthorizationRequest, client: ClientRecord, userId: string | null): Promise<boolean> {
-    if (client.signIn.consent === 'first_party') return false;
+    const input = {
+      prompt: request.prompt,
+      consentMode: client.signIn.consent,
+      requested: { scopes: request.scopes, resource: request.resource },
+    };
+    // Cheap answers first: no remembered consent is read when it cannot change the outcome.
+    if (consentNeeded({ ...input, granted: null }) === false) return false;
     if (request.prompt.includes('consent') || userId === null) return true;
-    return !(await this.consents.covers(userId, client.id, request.resource, request.scopes));
+    return consentNeeded({ ...input, granted: await this.consents.granted(userId, client.id, request.resource) });
   }
 
   private async refuse(
@@ -140,6 +175,39 @@ export class AuthorizationService {
     return this.completion.respond(request, { error });
   }
 
+  /**
+   * A Client ID Metadata Document or dynamically registered client
+   * (docs/client-registration.md#at-the-authorization-endpoint), admitted per organization:
+   * the org is the one the request's single `resource` names, else the `organization`
+   * parameter's. Its refusal is the error page (no redirect URI can be trusted yet).
+   */
+  private async selfRegistered(
+    meta: RequestMeta,
+    clientId: string,
+    params: FormParams,
+    organization: { id: string } | null | undefined,
+  ): Promise<{ client: ClientRecord } | { refused: string; orgId: string | null }> {
+    const resources = params.all('resource');
+    let orgId: string | null = null;
+    if (resources.length === 1) orgId = (await this.resources.byIdentifier(resources[0]))?.orgId ?? null;
+    if (orgId === null && resources.length === 0 && organization) orgId = organization.id;
+    if (orgId === null) {
+      return {
+        refused:
+          resources.length === 0
+            ? 'A client identified by a URL or registered dynamically signs in for a resource: send the resource parameter (or organization).'
+            : 'The resource parameter names no registered resource.',
+        orgId: null,
+      };
+    }
+    try {
+      return { client: await this.resolver.clientRecord(clientId, orgId, meta) };
+    } catch (err) {
+      if (err instanceof ClientRefused) return { refused: err.message, orgId };
+      throw err;
+    }
+  }
+
   private async organization(value: string): Promise<{ id: string; name: string } | null> {
     if (value.length > 100) return null;
     return this.prisma.organization.findFirst({
@@ -147,6 +215,11 @@ export class AuthorizationService {
       select: { id: true, name: true },
     });
   }
+}
+
+/** A `client_id` the ClientResolver admits per organization: an https URL or `dcr_…`. */
+export function isSelfRegisteredId(clientId: string): boolean {
+  return isId('dynamicClient', clientId) || isUrlClientId(clientId);
 }
 
 function pick(d: { message: string; recovery: string; decisionId: string }) {

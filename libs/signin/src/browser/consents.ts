@@ -22,11 +22,16 @@ export class Consents {
     private readonly audit: AuditService,
   ) {}
 
-  async covers(userId: string, clientId: string, resource: string | null, scopes: readonly string[]): Promise<boolean> {
+  /** What `userId` granted `clientId` for `resource`, in consentNeeded's shape; null: nothing. */
+  async granted(
+    userId: string,
+    clientId: string,
+    resource: string | null,
+  ): Promise<{ scopes: string[]; resources: (string | null)[] } | null> {
     const row = await this.prisma.consent.findUnique({
       where: { userId_clientId_resource: { userId, clientId, resource: resource ?? '' } },
     });
-    return row !== null && scopes.every((s) => row.scopes.includes(s));
+    return row ? { scopes: row.scopes, resources: [row.resource || null] } : null;
   }
 
   async grant(

@@ -1,12 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RequestMeta } from '@gatehouse/audit';
 import { KEK, KeyedHasher } from '@gatehouse/credentials';
-import { ClientAuthenticator, type AuthorizationRequest, type ClientRecord } from '@gatehouse/oauth';
+import {
+  ClientAuthenticator,
+  ClientRefused,
+  ClientResolver,
+  consentNotices,
+  type AuthorizationRequest,
+  type ClientRecord,
+  type ConsentNotice,
+} from '@gatehouse/oauth';
 import type { SignInStep } from '../interactions/interaction-kinds';
 import { SignInInteractionRepository, type SignInInteraction } from '../interactions/sign-in-interaction.repository';
 import { AuthorizationCompletion } from './authorization-completion';
 import type { AuthorizationResponse } from './authorization-response';
-import { AuthorizationService } from './authorization.service';
+import { AuthorizationService, isSelfRegisteredId } from './authorization.service';
 import { BrowserSessions } from './browser-sessions';
 import { SIGN_IN_FACTORS, type FactorContext, type SignInFactor } from './factors/sign-in-factor';
 
@@ -31,7 +39,14 @@ export type PageView =
       email: string;
       error?: 'invalid_credentials' | 'rate_limited';
     }
-  | { page: 'consent'; client: ClientView; scopes: string[]; resource: string | null };
+  | {
+      page: 'consent';
+      client: ClientView;
+      scopes: string[];
+      resource: string | null;
+      /** A self-registered client's notices, in order (docs/client-registration.md#consent). */
+      notices: ConsentNotice[];
+    };
 
 export type FlowResult =
   | { kind: 'page'; view: PageView; status: number; csrf: string; uiLocales: string[] }
@@ -67,6 +82,7 @@ export class SignInFlow {
   constructor(
     private readonly interactions: SignInInteractionRepository,
     private readonly clients: ClientAuthenticator,
+    private readonly resolver: ClientResolver,
     private readonly sessions: BrowserSessions,
     private readonly authorization: AuthorizationService,
     private readonly completion: AuthorizationCompletion,
@@ -78,7 +94,7 @@ export class SignInFlow {
 
   /** GET: the page of the stage the sign-in is at (or its end, when nothing is left to ask). */
   async show(meta: RequestMeta, handle: string | undefined): Promise<FlowResult> {
-    const state = await this.load(handle);
+    const state = await this.load(meta, handle);
     if (!state) return { kind: 'expired' };
     return this.advance(meta, state);
   }
@@ -90,7 +106,7 @@ export class SignInFlow {
     action: string,
     form: Readonly<Record<string, string>>,
   ): Promise<FlowResult> {
-    const state = await this.load(handle);
+    const state = await this.load(meta, handle);
     if (!state) return { kind: 'expired' };
     if (!form.csrf || !this.csrf.matches(state.interaction.id, form.csrf)) return { kind: 'forbidden' };
     if (action === 'cancel') return this.cancel(state);
@@ -199,7 +215,13 @@ export class SignInFlow {
     const client = clientView(state);
     if (stage.kind === 'identify') return { page: 'identify', client, loginHint: state.request.loginHint };
     if (stage.kind === 'factor') return { page: 'factor', step: stage.factor.step, client, email: state.email ?? '' };
-    return { page: 'consent', client, scopes: state.request.scopes, resource: state.request.resource };
+    return {
+      page: 'consent',
+      client,
+      scopes: state.request.scopes,
+      resource: state.request.resource,
+      notices: consentNotices(state.client.signIn),
+    };
   }
 
   private factorContext(meta: RequestMeta, state: FlowState): FactorContext {
@@ -212,11 +234,27 @@ export class SignInFlow {
     };
   }
 
-  private async load(handle: string | undefined): Promise<FlowState | null> {
+  /**
+   * The interaction's client: a registered app from the cache, or a self-registered client
+   * resolved again for the interaction's org (a policy change or a block mid-sign-in applies).
+   */
+  private async client(meta: RequestMeta, clientId: string | null, orgId: string | null): Promise<ClientRecord | null> {
+    if (!clientId) return null;
+    if (!isSelfRegisteredId(clientId)) return this.clients.lookup(clientId);
+    if (!orgId) return null;
+    try {
+      return await this.resolver.clientRecord(clientId, orgId, meta);
+    } catch (err) {
+      if (err instanceof ClientRefused) return null;
+      throw err;
+    }
+  }
+
+  private async load(meta: RequestMeta, handle: string | undefined): Promise<FlowState | null> {
     const found = await this.interactions.findLive('authorization', handle);
     if (found.status !== 'live') return null;
     const { interaction } = found;
-    const client = await this.clients.lookup(interaction.clientId ?? undefined);
+    const client = await this.client(meta, interaction.clientId, interaction.orgId);
     if (!client || client.orgId !== interaction.orgId) return null;
     const p = interaction.params;
     return {

@@ -26,6 +26,11 @@ export const en = {
   consentPolicy: 'Privacy policy',
   consentTerms: 'Terms of service',
   consentHome: 'Website',
+  consentSendsTo: (hosts: string) => `Your authorization will be sent to ${hosts}`,
+  consentLoopback:
+    'This application runs on your own computer: every address it can return to is on this device. Allow it only if you started it yourself.',
+  consentUnverified: (name: string) =>
+    `“${name}” is the name the application gave itself; no administrator checked it.`,
   scopes: {
     openid: 'Know who you are',
     profile: 'See your name and language',

@@ -105,6 +105,13 @@ export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'c
     m.consentTitle,
     html`${c.logoUri ? html`<img class="logo" src="${c.logoUri}" alt="" />` : null}
       <h1>${m.consentTitle}</h1>
+      ${view.notices.map((n) =>
+        n.code === 'redirect_host'
+          ? html`<p class="redirect-host" data-notice="redirect_host">${m.consentSendsTo(n.hosts.join(', '))}</p>`
+          : n.code === 'all_loopback'
+            ? html`<p class="warning" role="alert" data-notice="all_loopback">${m.consentLoopback}</p>`
+            : html`<p class="muted" data-notice="unverified_name">${m.consentUnverified(n.name)}</p>`,
+      )}
       <p>${m.consentIntro(c.name)}</p>
       <ul class="scopes">
         ${view.scopes.map((s) => html`<li>${scopeText(s)}</li>`)}
