@@ -215,7 +215,7 @@ describe('dynamic client registration', () => {
       token: admin,
       body: { identifier: 'https://mcp.closed.test/mcp', name: 'MCP', scopes: [{ name: 'notes:read' }] },
     });
-    expect(await resolver.tokenClient(r.body.client_id, closed.id, meta)).toMatchObject({
+    expect(await resolver.tokenClient(r.body.client_id, closed.id, meta, r.body.client_secret)).toMatchObject({
       id: r.body.client_id,
       orgId: closed.id,
       orgName: 'closed-co',
@@ -223,7 +223,16 @@ describe('dynamic client registration', () => {
       audiences: ['https://mcp.closed.test/mcp'],
       grantTypes: ['authorization_code'],
       method: 'client_secret_post',
+      publicClient: false,
     });
+    // Without its secret it only named itself (the code grant refuses that); a wrong one is refused.
+    expect(await resolver.tokenClient(r.body.client_id, closed.id, meta)).toMatchObject({
+      method: 'none',
+      publicClient: false,
+    });
+    await expect(
+      resolver.tokenClient(r.body.client_id, closed.id, meta, `${r.body.client_secret}x`),
+    ).rejects.toMatchObject({ code: 'unknown_client' });
     await expect(resolver.tokenClient(r.body.client_id, open.id, meta)).rejects.toMatchObject({
       code: 'confidential_not_allowed',
     });

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { auth, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -273,5 +274,106 @@ describe('MCP sign-in with the official SDK 1.x client', () => {
     expect(provider.info!.client_id).toMatch(/^dcr_/);
     expect(provider.consentPage!.body).toContain('data-notice="all_loopback"');
     await refreshThenWrongResource(provider);
+  });
+
+  /** The authorization request by hand (what the SDK builds), for the refusals. */
+  const authorizeUrl = (clientId: string, extra: Record<string, string> = {}) => {
+    const verifier = randomBytes(32).toString('base64url');
+    const url = new URL(`${gh.url}/oauth/authorize`);
+    const params: Record<string, string> = {
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: CALLBACK,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      state: 'st',
+      scope: 'notes:read',
+      resource,
+      ...extra,
+    };
+    for (const [k, v] of Object.entries(params)) if (v !== '') url.searchParams.set(k, v);
+    return { url, verifier };
+  };
+  const register = (body: Record<string, unknown>) =>
+    gh.api('POST', '/oauth/register', {
+      body: {
+        client_name: 'Agent',
+        redirect_uris: [CALLBACK],
+        grant_types: ['authorization_code', 'refresh_token'],
+        ...body,
+      },
+    });
+  const token = (params: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(params),
+    });
+
+  it('a self-registered client without a resource, or with an unknown one, gets the error page with the reason', async () => {
+    const clientId = `${docBase}/agent/client.json`;
+    const none = await new CookieBrowser(CALLBACK).go(authorizeUrl(clientId, { resource: '' }).url.toString());
+    expect(none.status).toBe(400);
+    expect(none.body).toContain('send the resource parameter');
+    const unknown = await new CookieBrowser(CALLBACK).go(
+      authorizeUrl(clientId, { resource: 'https://unknown.example/mcp' }).url.toString(),
+    );
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toContain('names no registered resource');
+    // The organization parameter names the org instead of a resource (the default audience then).
+    const byOrg = await new CookieBrowser(CALLBACK).go(
+      authorizeUrl(clientId, { resource: '', organization: 'acme' }).url.toString(),
+    );
+    expect(byOrg.status).toBe(200);
+    expect(byOrg.body).toContain('action="/sign-in/identify"');
+  });
+
+  it('a blocked client is refused at the authorization endpoint (error page) and at refresh (invalid_client)', async () => {
+    const provider = new HeadlessProvider(signIn);
+    await signInAndCall(provider);
+    const clientId = provider.info!.client_id;
+    const block = await gh.api('POST', `/v1/orgs/${orgId}/client-registration/clients/block`, {
+      token: admin,
+      body: { client_id: clientId },
+    });
+    expect(block.status).toBe(200);
+    const page = await new CookieBrowser(CALLBACK).go(authorizeUrl(clientId).url.toString());
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('blocked by the organization');
+    const refresh = await token({
+      grant_type: 'refresh_token',
+      refresh_token: provider.saved!.refresh_token!,
+      client_id: clientId,
+    });
+    expect(refresh.status).toBe(401);
+    expect(await refresh.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
+  it('a confidential dynamic client redeems its code only with its secret', async () => {
+    await gh.api('PUT', `/v1/orgs/${orgId}/client-registration`, {
+      token: admin,
+      body: {
+        dynamic_client_registration: { enabled: true, confidential_clients: true },
+        client_id_metadata_documents: { policy: 'any' },
+      },
+    });
+    const reg = await register({ token_endpoint_auth_method: 'client_secret_basic' });
+    expect(reg.status).toBe(201);
+    const { client_id: clientId, client_secret: secret } = reg.body as { client_id: string; client_secret: string };
+    const { url, verifier } = authorizeUrl(clientId);
+    const back = await signIn(url, new HeadlessProvider(signIn));
+    const code = back.searchParams.get('code')!;
+    expect(code).toMatch(/^ghac_/);
+    const basic = (s: string) => ({ authorization: `Basic ${Buffer.from(`${clientId}:${s}`).toString('base64')}` });
+    const redeem = { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: verifier };
+    const wrong = await token(redeem, basic(`${secret}x`));
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: 'invalid_client' });
+    const unauthenticated = await token({ ...redeem, client_id: clientId });
+    expect(unauthenticated.status).toBe(401);
+    const good = await token(redeem, basic(secret));
+    expect(good.status).toBe(200);
+    const body = (await good.json()) as { access_token: string };
+    expect(decodeJwt(body.access_token)).toMatchObject({ aud: resource, client_id: clientId, scope: 'notes:read' });
   });
 });
