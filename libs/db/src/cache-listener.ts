@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { errorCode, runDetached } from '@gatehouse/core';
 import { Client } from 'pg';
 import { DB_TIMEOUTS } from './pool-options';
+import { databaseTimeLeft } from './request-deadline';
 import { DATABASE_URL } from './prisma.service';
 import { SqlPool } from './sql-pool';
 
@@ -24,7 +25,7 @@ const SYNC_TIMEOUT_MS = DB_TIMEOUTS.connectMs;
 const PROBE_TIMEOUT_MS = 3_000;
 /** The probe's own channel, so that no cache sees it. */
 export const CACHE_PROBE_CHANNEL = 'gatehouse_cache_probe';
-/** Where every committed change to a cached table announces the invalidation epoch it took (migration 20261207223000_cache_epoch). */
+/** Where every committed change to a cached table announces the invalidation epoch it took (migration 20261208223000_cache_epoch). */
 export const CACHE_EPOCH_CHANNEL = 'gatehouse_cache_epoch';
 /** The epoch as of a statement: every change committed before it has a number up to this. */
 export const CACHE_EPOCH_QUERY = 'SELECT n::text AS n FROM cache_epoch WHERE id = 1';
@@ -32,6 +33,20 @@ export const CACHE_EPOCH_QUERY = 'SELECT n::text AS n FROM cache_epoch WHERE id 
 export const CACHE_LISTENER_APPLICATION_NAME = 'gatehouse-cache-listener';
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
 const TRUE = Promise.resolve(true);
+
+/** `sync`'s answer, or false (bypass the caches) once the current request's database deadline passes. */
+function withinDeadline(promise: Promise<boolean>): Promise<boolean> {
+  const left = databaseTimeLeft();
+  if (left === undefined) return promise;
+  if (left <= 0) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), left);
+    void promise.then((usable) => {
+      clearTimeout(timer);
+      resolve(usable);
+    });
+  });
+}
 
 /**
  * A scope's barrier: the listening connection on which one of its reads has synced. A
@@ -188,6 +203,9 @@ export class CacheListener implements OnModuleDestroy {
       this.nextSync = { promise, resolve };
       if (!this.syncInFlight) this.sendSync();
     }
+    // A request waits no longer than its database deadline: past it, it bypasses the caches
+    // (and its next database wait fails at once: 503; docs/reliability.md#every-request-answered-within-3-s).
+    promise = withinDeadline(promise);
     if (!scope) return promise;
     return promise.then((usable) => {
       if (usable) scope.synced = this.listener;
