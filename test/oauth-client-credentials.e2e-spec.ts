@@ -58,7 +58,7 @@ describe('OAuth client credentials', () => {
       revocation_endpoint: `${gh.url}/oauth/revoke`,
       introspection_endpoint: `${gh.url}/oauth/introspect`,
       grant_types_supported: expect.arrayContaining(['client_credentials', 'refresh_token']),
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
       dpop_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
       // Resource scopes, offline_access and Gatehouse's own (docs/client-registration.md#discovery).
@@ -223,6 +223,7 @@ describe('OAuth client credentials', () => {
       'client_credentials',
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:token-exchange',
+      'authorization_code',
       'urn:ietf:params:oauth:grant-type:jwt-bearer',
     ]);
     expect(schema.properties.assertion).toEqual(expect.objectContaining({ type: 'string' }));
