@@ -13,7 +13,7 @@ import { SwitchableGate } from './support/switchable-gate';
 import { signInExperienceJourney } from './support/sign-in-journey';
 
 /**
- * Audit completeness (issue 4): the action names documented in docs/audit-events.md are
+ * Audit completeness: the action names documented in docs/audit-events.md are
  * exactly the ones the code knows, one journey produces every one of them, and every one
  * is found through GET /v1/audit.
  */

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ClientRefused, ClientResolver, redirectUriRegistered } from '@gatehouse/oauth';
+import {
+  checkAuthorizationRequest,
+  ClientRefused,
+  ClientResolver,
+  FormParams,
+  redirectUriRegistered,
+} from '@gatehouse/oauth';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 import { makeTestCa } from './support/test-ca';
 
@@ -201,6 +207,74 @@ describe('Client ID Metadata Documents', () => {
     ]) {
       expect(redirectUriRegistered(client, uri)).toBe(false);
     }
+  });
+
+  it("passes the authorization endpoint's checks as a public client, its redirect URIs compared exactly", async () => {
+    const resource = 'https://mcp.notes.test/mcp';
+    expect(
+      (
+        await gh.api('POST', `/v1/orgs/${org.id}/resources`, {
+          token: admin,
+          body: { identifier: resource, name: 'Notes', scopes: [{ name: 'notes:read', description: 'Read notes' }] },
+        })
+      ).status,
+    ).toBe(201);
+    serveJson(
+      '/signin.json',
+      doc('/signin.json', { logo_uri: 'http://insecure.example/logo.png', client_uri: 'https://agent.example' }),
+    );
+    const id = `${base}/signin.json`;
+    const record = await gh.app.get(ClientResolver).clientRecord(id, org.id, meta);
+    expect(record).toMatchObject({
+      id,
+      orgId: org.id,
+      orgName: 'notes-co',
+      audiences: [resource],
+      scopes: ['notes:read', 'offline_access'],
+      authMethod: 'none',
+      signIn: {
+        name: 'Notes agent',
+        clientType: 'public',
+        requirePkce: true,
+        consent: 'required',
+        passwordLogin: false,
+        logoUri: null,
+        clientUri: 'https://agent.example',
+        selfRegistered: {
+          source: 'metadata_document',
+          redirectHosts: ['127.0.0.1:33418'],
+          allRedirectsLoopback: true,
+          documentHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
+      },
+    });
+    const check = (redirectUri: string) =>
+      checkAuthorizationRequest({
+        params: FormParams.from([
+          ['client_id', id],
+          ['redirect_uri', redirectUri],
+          ['response_type', 'code'],
+          ['code_challenge', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'],
+          ['code_challenge_method', 'S256'],
+          ['scope', 'notes:read offline_access'],
+          ['resource', resource],
+          ['state', 's'],
+        ]),
+        client: record,
+        defaultAudience: gh.url,
+        request: {},
+      });
+    expect(check('http://127.0.0.1:33418/callback')).toMatchObject({
+      ok: true,
+      request: { clientId: id, orgId: org.id, resource, scopes: ['notes:read', 'offline_access'] },
+    });
+    // A public app may use any loopback port (RFC 8252 §7.3); a self-registered client only its own.
+    const otherPort = check('http://127.0.0.1:40000/callback');
+    expect(otherPort.ok).toBe(false);
+    expect(otherPort.ok ? null : [otherPort.failure.where, otherPort.failure.error]).toEqual([
+      'page',
+      'invalid_redirect_uri',
+    ]);
   });
 
   it('refuses a domain the organization does not accept, and a blocked client, before fetching', async () => {

@@ -1,3 +1,4 @@
+import { registerClient as registerClientV2 } from '@modelcontextprotocol/client';
 import { discoverAuthorizationServerMetadata, registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ClientRefused, ClientResolver } from '@gatehouse/oauth';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
@@ -29,7 +30,7 @@ describe('dynamic client registration', () => {
   const agent = { client_name: 'Notes agent', redirect_uris: ['http://127.0.0.1:33418/callback'] };
 
   beforeAll(async () => {
-    gh = await startGatehouse({ env: { GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: '21' } });
+    gh = await startGatehouse({ env: { GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: '22' } });
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     open = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'open-co', display_name: 'Open' } })).body;
     closed = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'closed-co', display_name: 'C' } })).body;
@@ -118,6 +119,22 @@ describe('dynamic client registration', () => {
       scope: 'notes:read offline_access',
     });
     expect(info.client_secret).toBeUndefined();
+    expect(await refusal(info.client_id, open.id)).toBe('resolved');
+  });
+
+  it('registers through @modelcontextprotocol/client 2.x as well', async () => {
+    const served = (await gh.api('GET', '/.well-known/oauth-authorization-server')).body;
+    const info = await registerClientV2(gh.url, {
+      metadata: served,
+      clientMetadata: {
+        client_name: 'SDK 2 agent',
+        redirect_uris: ['http://127.0.0.1:8091/callback'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+      },
+    });
+    expect(info).toMatchObject({ client_id: expect.stringMatching(/^dcr_/), client_name: 'SDK 2 agent' });
     expect(await refusal(info.client_id, open.id)).toBe('resolved');
   });
 
@@ -261,6 +278,6 @@ describe('dynamic client registration', () => {
     expect(status).toBe(429);
     expect(last!.body.error).toBe('temporarily_unavailable');
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(last!.headers.get('ratelimit-policy')).toBe('"registration";q=21;w=3600');
+    expect(last!.headers.get('ratelimit-policy')).toBe('"registration";q=22;w=3600');
   });
 });

@@ -58,11 +58,21 @@ describe('OAuth client credentials', () => {
       revocation_endpoint: `${gh.url}/oauth/revoke`,
       introspection_endpoint: `${gh.url}/oauth/introspect`,
       grant_types_supported: expect.arrayContaining(['client_credentials', 'refresh_token']),
+      // `none`: public clients redeeming codes (docs/sign-in.md#clients).
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
       dpop_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
-      // Resource scopes, offline_access and Gatehouse's own (docs/client-registration.md#discovery).
-      scopes_supported: ['gatehouse:revocations', 'invoices:read', 'invoices:write', 'offline_access'],
+      // Resource scopes, OpenID Connect's, offline_access and Gatehouse's own (docs/client-registration.md#discovery).
+      scopes_supported: [
+        'email',
+        'gatehouse:revocations',
+        'invoices:read',
+        'invoices:write',
+        'offline_access',
+        'openid',
+        'profile',
+      ],
       access_token_signing_alg_values_supported: ['RS256'],
       registration_endpoint: `${gh.url}/oauth/register`,
       client_id_metadata_document_supported: true,

@@ -7,9 +7,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { median } from './load.mjs';
 
 const RAW = 'raw sign loop';
-const ENDPOINTS = { dpop: 'DPoP-bound client credentials', refresh: 'refresh_token grant', introspect: 'introspection', jwks: 'JWKS', exchange: 'token exchange (issue 11)', evaluation: 'AuthZEN evaluation (decisions/s)' };
+const ENDPOINTS = { dpop: 'DPoP-bound client credentials', refresh: 'refresh_token grant', introspect: 'introspection', jwks: 'JWKS', exchange: 'token exchange', evaluation: 'AuthZEN evaluation (decisions/s)' };
 const GATE_OFF = 'Gatehouse, gate off';
-export const DOC_MARKER = '<!-- bench:runs — `npm run bench -- --doc` inserts each run below this line -->';
 
 const int = (x) => (x === null || x === undefined ? '—' : Math.round(x).toLocaleString('en-US'));
 const ratio = (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(2));
@@ -197,7 +196,7 @@ function decisions(run, subject) {
   return saturated || paced ? { saturated, paced } : null;
 }
 
-/** The targets of issues 25 and 12 (docs/performance.md#targets), judged on this run's medians. */
+/** The targets (docs/performance.md#targets), judged on this run's medians. */
 function targets(run, subject) {
   const { rounds } = run;
   const g = (r) => r[subject]?.cc;
@@ -219,7 +218,7 @@ function targets(run, subject) {
     dec?.paced && row(`decision p99 < 2 ms (evaluation at ${int(dec.paced.rate)}/s)`, ms(decP99), decP99 !== null && decP99 < 2),
     dpopVsCc !== null && row('DPoP-bound client credentials/s ≥ 0.8 × plain ones (same round)', `${ratio(dpopVsCc)} ×`, dpopVsCc >= 0.8),
   ].filter(Boolean);
-  // Issue 25's memory targets: every worker after the load, and a cluster primary.
+  // The memory targets (docs/performance.md#targets): every worker after the load, and a cluster primary.
   const mem = run.memory?.[subject] ?? null;
   const workersRss = mem ? mem.filter((p) => p.role !== 'primary').map((p) => p.rss_mb) : [];
   const primaryRss = mem?.find((p) => p.role === 'primary')?.rss_mb ?? null;
@@ -244,10 +243,47 @@ function targets(run, subject) {
   );
 }
 
-/** Inserts the run's Markdown right below DOC_MARKER (newest first), or at the end. */
-export function appendToDoc(path, md) {
-  const doc = readFileSync(path, 'utf8');
-  const at = doc.indexOf(DOC_MARKER);
-  const next = at < 0 ? `${doc.trimEnd()}\n\n${DOC_MARKER}\n\n${md}\n` : `${doc.slice(0, at + DOC_MARKER.length)}\n\n${md}\n${doc.slice(at + DOC_MARKER.length)}`;
-  writeFileSync(path, next);
+export const LATEST_START = '<!-- bench:latest -->';
+export const LATEST_END = '<!-- /bench:latest -->';
+export const HISTORY_MARKER = '<!-- bench:history — `npm run bench -- --doc` inserts a line below this one -->';
+
+/** The value of one row of the report's targets table ("—" when the run did not measure it). */
+function target(md, label) {
+  const line = md.split('\n').find((l) => l.startsWith(`| ${label}`));
+  return line ? line.split('|')[2].trim() : '—';
+}
+
+/**
+ * One line of docs/performance.md#history for a run: its medians against the targets, read
+ * from the report's own targets table so the two never disagree.
+ */
+export function historyLine(run, md, rawPath) {
+  const commit = run.commit.replace(/^([0-9a-f]{7})[0-9a-f]*/, '$1').replace('+uncommitted changes', '+');
+  const load = /load average ([\d.]+)/.exec(md)?.[1] ?? '—';
+  return `| ${run.started.slice(0, 16).replace('T', ' ')} | ${commit} | ${load} | ${[
+    'tokens/s ≥ 1.3 × node-oidc-provider',
+    'tokens/s ≥ 0.85 × the bare signer',
+    '(Gatehouse + PostgreSQL + Redis) CPU per token',
+    'p99 ≤ 30 ms',
+    'the access gate adds',
+    'decision p99 < 2 ms',
+    'exact audit count',
+  ]
+    .map((label) => target(md, label))
+    .join(' | ')} | [json](../${rawPath}) |`;
+}
+
+/**
+ * docs/performance.md keeps one run in full (the latest judged run) and one line per run
+ * (the history): the run's Markdown replaces the latest, and its line goes on top of the history.
+ */
+export function writeToDoc(path, md, line) {
+  let doc = readFileSync(path, 'utf8');
+  const from = doc.indexOf(LATEST_START);
+  const to = doc.indexOf(LATEST_END);
+  const at = doc.indexOf(HISTORY_MARKER);
+  if (from < 0 || to < from || at < 0) throw new Error(`${path} lacks the bench markers (${LATEST_START}, ${LATEST_END}, history)`);
+  doc = `${doc.slice(0, from + LATEST_START.length)}\n\n${md.trim()}\n\n${doc.slice(to)}`;
+  const h = doc.indexOf(HISTORY_MARKER) + HISTORY_MARKER.length;
+  writeFileSync(path, `${doc.slice(0, h)}\n${line}${doc.slice(h)}`);
 }

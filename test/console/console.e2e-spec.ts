@@ -289,7 +289,7 @@ maybe('admin console in Chromium', () => {
     await row.getByRole('cell', { name: 'allowed' }).waitFor();
   });
 
-  it('revokes a user’s managed token (issue 13’s token, from the users list)', async () => {
+  it('revokes a user’s managed token from the users list', async () => {
     const login = await gh.api('POST', `/v1/orgs/${orgId}/users/login`, {
       body: { client_id: client.client_id, email: 'ada@acme.test', password: 'Lovelace-Analytical-1843' },
     });
@@ -370,7 +370,7 @@ maybe('admin console in Chromium', () => {
     ).kid;
     await page.getByRole('link', { name: 'Keys' }).click();
     await page.getByRole('heading', { name: 'Signing keys' }).waitFor();
-    // The next key may sign only once it has been published long enough (docs/architecture.md#keys-and-jwks).
+    // The next key may sign only once it has been published long enough (docs/architecture.md#keys-and-tokens).
     await gh.sql(`UPDATE signing_keys SET created_at = created_at - interval '1 day' WHERE state = 'next'`);
     await page.getByRole('button', { name: 'Rotate now' }).click();
     await page.locator('tr[data-state="retired"]').first().waitFor();

@@ -35,11 +35,17 @@ import { ClientRegistrationController, ResourcesController } from './controllers
 import { IdJagAudiencesController, TrustedIssuersController } from './controllers/id-jag.controller';
 import { UsersController } from './controllers/users.controller';
 import { AccountLinksController } from './controllers/account-links.controller';
-import { MyMfaController } from './controllers/my-factors.controller';
+import { MyMfaController, MyPasskeysController } from './controllers/my-factors.controller';
 import { BrandingController, SignInSettingsController } from './controllers/sign-in-settings.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
+import { AuthorizeController } from './sign-in/authorize.controller';
+import { BRANDING_SOURCE, DefaultBranding } from './sign-in/branding';
+import { LogoutController } from './sign-in/logout.controller';
+import { PageRenderer } from './sign-in/page-renderer';
+import { SignInController } from './sign-in/sign-in.controller';
+import { UserInfoController } from './sign-in/userinfo.controller';
 import { ReadinessService } from './readiness.service';
 import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
 import { RevocationFeedService } from './revocations/revocation-feed.service';
@@ -128,8 +134,16 @@ export class AppModule {
         BrandingController,
         AccountLinksController,
         MyMfaController,
+        AuthorizeController,
+        SignInController,
+        LogoutController,
+        UserInfoController,
+        MyPasskeysController,
       ],
       providers: [
+        PageRenderer,
+        // docs/sign-in.md#branding: a per-organization source replaces this binding.
+        { provide: BRANDING_SOURCE, useClass: DefaultBranding },
         BearerStrategy,
         ReadinessService,
         RevocationFeedRepository,

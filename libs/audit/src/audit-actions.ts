@@ -98,6 +98,14 @@ export const AUDIT_ACTIONS = [
   'client.registration.deleted',
   'client.blocked',
   'client.unblocked',
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.deleted',
+  'passkey.rejected',
+  'user.signup.requested',
+  'user.signup.verified',
+  'user.invited',
+  'user.invitation.accepted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Gatehouse configuration: one typed object read from the environment once at boot,
- * validated, then frozen (STYLE.md "Configuration and keys"). A bad value stops the
+ * validated, then frozen, so no code path reads a different value later. A bad value stops the
  * process with a message naming the variable.
  */
 

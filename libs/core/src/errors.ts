@@ -1,5 +1,5 @@
 /**
- * Domain errors. Two surfaces, two shapes (STYLE.md "Errors"):
+ * Domain errors. Two surfaces, two shapes (docs/architecture.md#a-request-end-to-end):
  * - ProblemError → management API, `application/problem+json` (RFC 9457) with a stable `code`;
  * - OAuthError   → protocol endpoints, RFC 6749 §5.2 bodies.
  * What the client sees (`detail`, `error_description`) is kept apart from `internal`,

@@ -16,6 +16,7 @@ import { BrandingService } from './sign-in/branding.service';
 import { SignInSettingsService } from './sign-in/sign-in-settings.service';
 import { IdJagRepository } from './id-jag/id-jag.repository';
 import { IdJagSettingsService } from './id-jag/id-jag-settings.service';
+import { PasskeyService } from './sign-in/passkey.service';
 
 const services = [
   OrgAccess,
@@ -35,6 +36,7 @@ const services = [
   BrandingService,
   IdJagRepository,
   IdJagSettingsService,
+  PasskeyService,
 ];
 
 @Module({ providers: services, exports: services })

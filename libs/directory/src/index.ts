@@ -20,3 +20,4 @@ export * from './session-terminator';
 export * from './id-jag/id-jag.repository';
 export * from './id-jag/id-jag-settings.service';
 export * from './id-jag/issuer-url';
+export * from './sign-in/passkey.service';

@@ -30,3 +30,7 @@ export * from './clients/metadata-documents';
 export * from './clients/redirect-uris';
 export * from './clients/registration-request';
 export * from './clients/self-registered-token-client';
+export * from './authorization-code/authorization-code.repository';
+export * from './authorization-code/user-claims';
+export * from './clients/self-registered-client-record';
+export * from './clients/consent-notices';

@@ -15,6 +15,8 @@ import { ExchangeTokens } from './token-exchange/subject-token';
 import { ManagedExchange } from './token-exchange/managed-exchange';
 import { TokenExchangeGrant } from './token-exchange/token-exchange.grant';
 import { ResourceLookup } from './resources/resource-lookup';
+import { AuthorizationCodeGrant } from './authorization-code/authorization-code.grant';
+import { AuthorizationCodes } from './authorization-code/authorization-code.repository';
 import { IdJagExchange } from './id-jag/id-jag-exchange';
 import { IdJagStore } from './id-jag/id-jag-store';
 import { IssuerSignature } from './id-jag/issuer-signature';
@@ -31,7 +33,7 @@ import { SelfRegisteredClients } from './clients/self-registered-clients.reposit
 export const OUTBOUND_CA = Symbol('OUTBOUND_CA');
 
 /** Register a new grant here: list its class in `grants`. */
-const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant, JwtBearerGrant];
+const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant, AuthorizationCodeGrant, JwtBearerGrant];
 
 @Module({
   providers: [
@@ -56,6 +58,7 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant, J
     IssuerSignature,
     IdJagExchange,
     ClientAuthenticator,
+    AuthorizationCodes,
     ...grants,
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },
     TokenEndpoint,
@@ -64,6 +67,7 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant, J
   ],
   exports: [
     TokenEndpoint,
+    AuthorizationCodes,
     ClientAuthenticator,
     ClientCache,
     ResourceLookup,

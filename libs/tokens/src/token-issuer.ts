@@ -20,6 +20,19 @@ export interface TokenResponse {
   scope: string;
   refresh_token?: string;
   issued_token_type?: string;
+  /** OIDC Core §3.1.3.3: with the `openid` scope (the authorization code grant). */
+  id_token?: string;
+}
+
+/** What an ID token says besides what the access token fixes (OIDC Core §2; docs/sign-in.md#the-id-token). */
+export interface IdTokenRequest {
+  authTime: number;
+  nonce: string | null;
+  acr: string;
+  amr: string[];
+  sid: string;
+  /** Claims by scope (`email`, `name`, …), already selected. */
+  claims: Record<string, unknown>;
 }
 
 /** The principal a token is for. */
@@ -65,6 +78,8 @@ export interface IssueRequest {
    * (`cnf.jkt`) and answered as `token_type: DPoP`.
    */
   dpop?: { jkt: string };
+  /** Mint an ID token for the client too (audience `subject.clientId`). */
+  idToken?: IdTokenRequest;
   audit: {
     action: Extract<AuditAction, 'token.issued' | 'token.refreshed' | 'token.exchanged'>;
     actor?: { id: string; tier: Tier };
@@ -154,7 +169,11 @@ export class TokenIssuer {
       orgId: subject.org?.id ?? null,
       target: req.audit.target ?? null,
       jti: prepared.jti,
-      details: req.dpop ? { ...details, dpop_jkt: req.dpop.jkt } : details,
+      details: {
+        ...details,
+        ...(req.dpop ? { dpop_jkt: req.dpop.jkt } : {}),
+        ...(req.idToken ? { id_token: true, sid: req.idToken.sid } : {}),
+      },
     };
     // The row needs only the claims: it is written while the thread pool signs
     // (docs/performance.md#overlapped-waits). The token leaves only once both are done; a row
@@ -164,6 +183,7 @@ export class TokenIssuer {
       prepared.sign(),
       tx ? this.audit.record(tx, meta, entry) : this.audit.recordGrouped(meta, entry),
     ]);
+    const idToken = req.idToken ? await this.mintIdToken(req, minted) : undefined;
     return {
       minted,
       response: {
@@ -173,6 +193,7 @@ export class TokenIssuer {
         scope: minted.claims.scope,
         ...(req.refreshToken ? { refresh_token: req.refreshToken } : {}),
         ...(req.issuedTokenType ? { issued_token_type: req.issuedTokenType } : {}),
+        ...(idToken ? { id_token: idToken } : {}),
       },
     };
   }
@@ -204,6 +225,27 @@ export class TokenIssuer {
     };
     const [signed] = await Promise.all([prepared.sign(), this.audit.recordGrouped(meta, entry)]);
     return { token: signed.token, jti: prepared.jti, expiresIn: signed.expiresIn, claims: prepared.claims };
+  }
+
+  /** The ID token that goes with `minted`, to the client it was issued to; covered by the same audit row. */
+  private async mintIdToken(req: IssueRequest, minted: MintedToken): Promise<string> {
+    const id = req.idToken!;
+    const clientId = req.subject.clientId;
+    if (!clientId) throw new Error('an ID token needs the client it is issued to');
+    const { token } = await this.tokens.signIdToken({
+      ...id.claims,
+      sub: req.subject.id,
+      aud: clientId,
+      azp: clientId,
+      auth_time: id.authTime,
+      ...(id.nonce !== null ? { nonce: id.nonce } : {}),
+      acr: id.acr,
+      amr: id.amr,
+      sid: id.sid,
+      accessToken: minted.token,
+      ttlS: minted.expiresIn,
+    });
+    return token;
   }
 }
 

@@ -23,3 +23,4 @@ export const ApprovalId = new IdPipe('approval', 'approval request');
 export const ResourceId = new IdPipe('resource', 'resource');
 export const TrustedIssuerId = new IdPipe('trustedIssuer', 'trusted issuer');
 export const IdJagAudienceId = new IdPipe('idJagAudience', 'ID-JAG audience');
+export const PasskeyId = new IdPipe('passkey', 'passkey');

@@ -17,7 +17,9 @@ import { ClientRefused } from './client-refused';
 import { MetadataDocuments, type FetchedDocument } from './metadata-documents';
 import { allLoopback, redirectHosts, type ApplicationType } from './redirect-uris';
 import { SelfRegisteredClients, type DynamicClientRow } from './self-registered-clients.repository';
-import { selfRegisteredTokenClient } from './self-registered-token-client';
+import { selfRegisteredClientRecord } from './self-registered-client-record';
+import { selfRegisteredTokenClient, type OrgResources } from './self-registered-token-client';
+import type { ClientRecord } from '../client-cache';
 
 /** Where a client comes from (docs/client-registration.md#one-resolver). */
 export type ClientSource = 'registered' | 'metadata_document' | 'dynamic';
@@ -37,7 +39,7 @@ export interface ResolvedClient {
   grantTypes: readonly string[];
   /** True for metadata-document and dynamically registered clients. */
   selfRegistered: boolean;
-  /** A confidential dynamic client's keyed secret hash (docs/client-registration.md#confidential-clients). */
+  /** A confidential dynamic client's keyed secret hash (docs/client-registration.md#dynamic-client-registration). */
   secretHash: string | null;
   /** A metadata-document client's keys (`private_key_jwt`). */
   jwksUri: string | null;
@@ -45,6 +47,8 @@ export interface ResolvedClient {
   documentHash: string | null;
   /** For the consent page (docs/client-registration.md#consent). */
   consent: { redirectHosts: string[]; allRedirectsLoopback: boolean };
+  /** Links the client declared about itself (shown on the consent page when https). */
+  pages: { logoUri?: string; clientUri?: string; policyUri?: string; tosUri?: string };
 }
 
 export interface ResolveContext {
@@ -95,8 +99,27 @@ export class ClientResolver {
    * A registered app is not for this: the ClientAuthenticator serves it from its cache.
    */
   async tokenClient(clientId: string, orgId: string, meta: RequestMeta): Promise<AuthenticatedClient> {
+    const client = await this.resolveSelfRegistered(clientId, orgId, meta);
+    return selfRegisteredTokenClient(client, await this.orgResources(orgId), this.config);
+  }
+
+  /**
+   * The client as the authorization endpoint's checks and the sign-in pages see an app
+   * (docs/client-registration.md#at-the-authorization-endpoint), for the organization the
+   * request's `resource` names.
+   */
+  async clientRecord(clientId: string, orgId: string, meta: RequestMeta): Promise<ClientRecord> {
+    const client = await this.resolveSelfRegistered(clientId, orgId, meta);
+    return selfRegisteredClientRecord(client, await this.orgResources(orgId), this.config, client.pages);
+  }
+
+  private async resolveSelfRegistered(clientId: string, orgId: string, meta: RequestMeta): Promise<ResolvedClient> {
     const client = await this.resolve(clientId, { orgId, meta });
     if (!client.selfRegistered) throw new ClientRefused('unknown_client', 'Unknown client.');
+    return client;
+  }
+
+  private async orgResources(orgId: string): Promise<OrgResources> {
     const org = await this.prisma.organization.findUnique({
       where: { id: orgId },
       select: {
@@ -105,12 +128,14 @@ export class ClientResolver {
       },
     });
     if (!org) throw new ClientRefused('unknown_client', 'Unknown client.');
-    const resources = org.resources.map((r) => ({
-      identifier: r.identifier,
-      scopes: (r.scopes as { name: string }[]).map((s) => s.name),
-      tokenTtlS: r.tokenTtlS,
-    }));
-    return selfRegisteredTokenClient(client, { orgName: org.name, resources }, this.config);
+    return {
+      orgName: org.name,
+      resources: org.resources.map((r) => ({
+        identifier: r.identifier,
+        scopes: (r.scopes as { name: string }[]).map((sc) => sc.name),
+        tokenTtlS: r.tokenTtlS,
+      })),
+    };
   }
 
   /** A confidential dynamic client's secret, compared as a keyed hash in constant time. */
@@ -145,6 +170,7 @@ export class ClientResolver {
       jwksUri: null,
       documentHash: null,
       consent: { redirectHosts: [], allRedirectsLoopback: false },
+      pages: {},
     };
   }
 
@@ -224,6 +250,12 @@ export class ClientResolver {
       jwksUri: doc.extra.jwks_uri ?? null,
       documentHash: doc.sha256,
       consent: consentNotes(doc.redirectUris),
+      pages: {
+        logoUri: doc.extra.logo_uri,
+        clientUri: doc.extra.client_uri,
+        policyUri: doc.extra.policy_uri,
+        tosUri: doc.extra.tos_uri,
+      },
     };
   }
 
@@ -277,6 +309,12 @@ export class ClientResolver {
       jwksUri: null,
       documentHash: null,
       consent: consentNotes(row.redirectUris),
+      pages: {
+        logoUri: stringOrUndefined(row.metadata.logo_uri),
+        clientUri: stringOrUndefined(row.metadata.client_uri),
+        policyUri: stringOrUndefined(row.metadata.policy_uri),
+        tosUri: stringOrUndefined(row.metadata.tos_uri),
+      },
     };
   }
 
@@ -315,6 +353,10 @@ export function expired(row: Pick<DynamicClientRow, 'lastUsedAt'>, now: Date, da
 /** Exact comparison (RFC 6749 §3.1.2.3, OAuth 2.1 §4.1.1): no prefixes, no normalisation. */
 export function redirectUriRegistered(client: Pick<ResolvedClient, 'redirectUris'>, uri: string): boolean {
   return client.redirectUris.includes(uri);
+}
+
+function stringOrUndefined(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 function consentNotes(uris: readonly string[]): ResolvedClient['consent'] {

@@ -15,6 +15,7 @@ const client: ResolvedClient = {
   jwksUri: null,
   documentHash: 'ab',
   consent: { redirectHosts: ['127.0.0.1:1'], allRedirectsLoopback: true },
+  pages: {},
 };
 
 describe('selfRegisteredTokenClient (docs/client-registration.md#at-the-token-endpoint)', () => {
