@@ -6,11 +6,12 @@ import {
   InvalidGrant,
   isId,
   InvalidRequest,
+  OAuthError,
   UnsupportedGrantType,
   UseDpopNonce,
   type GatehouseConfig,
 } from '@gatehouse/core';
-import { SqlPool } from '@gatehouse/db';
+import { CacheListener, SqlPool } from '@gatehouse/db';
 import { DpopProofs, DpopRefused, RefreshTokenService, type TokenResponse } from '@gatehouse/tokens';
 import { AuthorizationCodes } from './authorization-code/authorization-code.repository';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
@@ -38,6 +39,7 @@ export class TokenEndpoint {
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
     private readonly clients: ClientAuthenticator,
     private readonly proofs: DpopProofs,
+    private readonly caches: CacheListener,
     private readonly resolver: ClientResolver,
     private readonly codes: AuthorizationCodes,
     private readonly refreshTokens: RefreshTokenService,
@@ -61,14 +63,40 @@ export class TokenEndpoint {
     const entry = this.byType.get(grantType);
     if (!entry) throw new UnsupportedGrantType('This grant type is not supported.');
     const params = applyParameterRules(req.params, entry.rules);
+    // docs/control.md#live: a grant confirmed at issue reads the caches without a sync. A
+    // refusal decided on such reads is decided again after one (the issuer handles a raced allow).
+    if (!entry.grant.confirmedAtIssue || !this.caches.defer()) return this.run(req, entry.grant, grantType, params);
+    try {
+      return await this.run(req, entry.grant, grantType, params);
+    } catch (err) {
+      // Refusals only: an unavailable database or a rate-limit answer is not made twice.
+      const refusal = err instanceof OAuthError && err.status >= 400 && err.status < 429;
+      if (refusal && (await this.caches.resync())) return this.run(req, entry.grant, grantType, params);
+      throw err;
+    }
+  }
+
+  private async run(
+    req: TokenRequest,
+    grant: GrantHandler,
+    grantType: string,
+    params: ReturnType<typeof applyParameterRules>,
+  ): Promise<TokenResponse> {
+    const selfRegistered = await this.selfRegistered(req, grantType, params);
     const client =
-      (await this.selfRegistered(req, grantType, params)) ??
-      (entry.grant.clientAuthentication === 'optional' && !this.clients.presentsCredentials(req)
+      selfRegistered ??
+      (grant.clientAuthentication === 'optional' && !this.clients.presentsCredentials(req)
         ? await this.clients.identify(req)
         : await this.clients.authenticate(req));
     this.clients.requireGrant(client.grantTypes, grantType);
     const dpop = await this.proof(req, client);
-    return entry.grant.handle({ params, client, meta: req.meta, ...(dpop ? { dpop } : {}) });
+    const recheck = async () => {
+      const again = selfRegistered
+        ? await this.selfRegistered(req, grantType, params, { countTokenRate: false })
+        : await this.clients.authenticate(req, { countTokenRate: false });
+      this.clients.requireGrant(again!.grantTypes, grantType);
+    };
+    return grant.handle({ params, client, meta: req.meta, recheck, ...(dpop ? { dpop } : {}) });
   }
 
   /**
@@ -82,6 +110,7 @@ export class TokenEndpoint {
     req: TokenRequest,
     grantType: string,
     params: FormParams,
+    opts: { countTokenRate?: boolean } = {},
   ): Promise<AuthenticatedClient | null> {
     if (req.params.has('client_assertion') || req.params.has('client_assertion_type')) return null;
     const { clientId, secret } = this.clients.claimed(req);
@@ -114,11 +143,12 @@ export class TokenEndpoint {
       }
       throw err;
     }
-    await this.clients.enforceTokenRate(req, {
-      id: client.id,
-      orgId: client.orgId,
-      tokenRateLimit: SELF_REGISTERED_TOKEN_RATE,
-    });
+    if (opts.countTokenRate !== false)
+      await this.clients.enforceTokenRate(req, {
+        id: client.id,
+        orgId: client.orgId,
+        tokenRateLimit: SELF_REGISTERED_TOKEN_RATE,
+      });
     return client;
   }
 

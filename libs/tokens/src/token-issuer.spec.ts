@@ -47,8 +47,8 @@ function signerReferences(files: string[]): string[] {
           targets.add(checker.getSymbolAtLocation(member.name)!);
     node.forEachChild(find);
   });
-  if (targets.size !== 3)
-    throw new Error('AccessTokenService.mint/prepare/prepareAssertion not found: update this check');
+  if (targets.size !== 4)
+    throw new Error('AccessTokenService.mint/prepare/prepareAssertion/signIdToken not found: update this check');
 
   const resolve = (symbol: ts.Symbol | undefined): ts.Symbol | undefined =>
     symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
