@@ -22,8 +22,8 @@ type App = { client_id: string; client_secret: string };
  * credentials) and a user's (sign-in, then a refresh for the resource). A tool needing the
  * wider scope is refused with 403 `insufficient_scope` naming both scopes until the token has
  * them; the summary tool hands its step to a specialist with a step token from token exchange.
- * (The browser sign-in through the SDK's OAuthClientProvider comes with the authorization
- * endpoint.)
+ * The browser sign-in through the SDKs' OAuthClientProvider (CIMD, a pre-registered app, DCR)
+ * is test/mcp-sdk-sign-in.e2e-spec.ts (1.x) and test/mcp-client-v2-sign-in.e2e-spec.ts (2.x).
  */
 describe('the MCP demo server with the official SDK client', () => {
   let gh: TestGatehouse;
