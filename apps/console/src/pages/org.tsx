@@ -7,6 +7,7 @@ import { navigate } from '../router';
 import { AppsPanel } from './apps-panel';
 import { ControlPanel } from './control-panel';
 import { ResourcesPanel } from './resources-panel';
+import { SignInExperiencePanel } from './sign-in-experience-panel';
 import { UsersPanel } from './users-panel';
 
 /** One organization: its settings, resources, applications, users and control-layer state. */
@@ -20,6 +21,7 @@ export function OrgPage({ orgId }: { orgId: string }) {
       <ResourcesPanel orgId={orgId} />
       <AppsPanel orgId={orgId} />
       <UsersPanel orgId={orgId} />
+      <SignInExperiencePanel orgId={orgId} orgName={org.data.display_name} />
       <ControlPanel orgId={orgId} />
     </>
   );
