@@ -5,7 +5,7 @@ import { clientCredentials, controlFixture, stripeDelivery, type ControlFixture 
 const SECRET = 'whsec_test_0123456789abcdef0123456789';
 
 /**
- * Issue 12 "Stripe": a correctly signed event changes the state; a wrong signature, a stale
+ * Stripe webhooks (docs/control.md): a correctly signed event changes the state; a wrong signature, a stale
  * timestamp and a replayed event are refused with nothing changed. Payloads are signed
  * here with Stripe's published scheme (HMAC-SHA256 of `t.payload`); no network.
  */
@@ -43,7 +43,7 @@ describe('Stripe webhook', () => {
     expect(row).toEqual({
       actor_id: 'stripe',
       actor_tier: 'system',
-      details: { from: 'active', to: 'past_due', grace_days: 7 },
+      details: { from: 'active', to: 'past_due', grace_days: 7, by: 'stripe' },
     });
     // past_due is within its 7-day grace: the org's state alone still allows.
     expect((await gh.api('GET', `/v1/orgs/${f.orgId}/control`, { token: f.admin })).body.decision).toEqual({

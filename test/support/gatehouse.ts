@@ -113,6 +113,8 @@ export async function startGatehouse(
     env?: Record<string, string>;
     clock?: Clock;
     accessGate?: AccessGate;
+    /** Trust anchors for the guarded fetcher's https (test/support/test-ca.ts). */
+    outboundCa?: string[];
     /** A PostgreSQL server of the test's own, one it will stop (test/support/own-postgres.ts). */
     pgServer?: string;
   } = {},
@@ -144,7 +146,12 @@ export async function startGatehouse(
     },
   });
   const runtime = await prepareRuntime(loadConfig(env));
-  const app = await createGatehouseApp(runtime, { logStream, clock: opts.clock, accessGate: opts.accessGate });
+  const app = await createGatehouseApp(runtime, {
+    logStream,
+    clock: opts.clock,
+    accessGate: opts.accessGate,
+    outboundCa: opts.outboundCa,
+  });
   await app.listen({ port, host: '127.0.0.1' });
 
   const pg = new Client({ connectionString: db.url });

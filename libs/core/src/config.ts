@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Gatehouse configuration: one typed object read from the environment once at boot,
- * validated, then frozen (STYLE.md "Configuration and keys"). A bad value stops the
+ * validated, then frozen, so no code path reads a different value later. A bad value stops the
  * process with a message naming the variable.
  */
 
@@ -82,6 +82,9 @@ const envSchema = z.object({
   GATEHOUSE_CLOCK_SKEW_S: int(0, 600).optional(),
   GATEHOUSE_MAX_DELEGATION_DEPTH: int(1, 16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  /** docs/reliability.md#logs: `pretty` on a terminal, `json` otherwise and in production. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  NODE_ENV: z.string().optional(),
   GATEHOUSE_STRIPE_WEBHOOK_SECRET: z.string().min(16).max(200).optional(),
   /** docs/client-authentication.md#the-guarded-fetcher: loopback (and http to it) for development and tests. */
   GATEHOUSE_CIMD_ALLOW_LOOPBACK: bool.optional(),
@@ -110,6 +113,10 @@ const envSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each must be an origin (scheme://host[:port])')).min(1))
     .optional(),
+  /** docs/client-registration.md#expiry: days a dynamically registered client may go unused. */
+  GATEHOUSE_DCR_UNUSED_EXPIRY_DAYS: int(1, 3650).optional(),
+  /** docs/client-registration.md#dynamic-client-registration: registrations per address and hour. */
+  GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: int(1, 100000).optional(),
 });
 
 export interface GatehouseConfig {
@@ -155,6 +162,11 @@ export interface GatehouseConfig {
   /** The deepest `act` chain a token exchange may produce (docs/design.md §3). */
   readonly maxDelegationDepth: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * LOG_FORMAT; unset: `pretty` (human lines) when stdout is a terminal and NODE_ENV is not
+   * `production`, else `json` (one object a line, what log shippers read).
+   */
+  readonly logFormat: 'json' | 'pretty';
   /** The Stripe endpoint secret (`whsec_…`); null: the Stripe webhook answers 404 (docs/control.md#stripe). */
   readonly stripeWebhookSecret: string | null;
   /**
@@ -173,6 +185,10 @@ export interface GatehouseConfig {
   };
   /** WebAuthn relying party (docs/sign-in-experience.md#passkeys). */
   readonly webauthn: { readonly rpId: string; readonly origins: readonly string[] };
+  /** A dynamically registered client unused this long (days) is gone (docs/client-registration.md#expiry). */
+  readonly dcrUnusedExpiryDays: number;
+  /** Registrations one source address may make an hour at /oauth/register. */
+  readonly dcrRateLimitPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -184,7 +200,7 @@ export class ConfigError extends Error {
 
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
-  defaults: { cpus?: number; cwd?: string } = {},
+  defaults: { cpus?: number; cwd?: string; tty?: boolean } = {},
 ): GatehouseConfig {
   // An empty variable means "unset", as shells and compose files tend to produce them.
   const present = Object.fromEntries(
@@ -246,6 +262,7 @@ export function loadConfig(
     clockSkewS,
     maxDelegationDepth: e.GATEHOUSE_MAX_DELEGATION_DEPTH ?? 4,
     logLevel: e.LOG_LEVEL ?? 'info',
+    logFormat: e.LOG_FORMAT ?? (defaults.tty && e.NODE_ENV !== 'production' ? 'pretty' : 'json'),
     stripeWebhookSecret: e.GATEHOUSE_STRIPE_WEBHOOK_SECRET ?? null,
     cimdAllowLoopback: e.GATEHOUSE_CIMD_ALLOW_LOOPBACK ?? false,
     dpopProofMaxAgeS: e.GATEHOUSE_DPOP_PROOF_MAX_AGE_S ?? 60,
@@ -255,6 +272,8 @@ export function loadConfig(
       dir: e.GATEHOUSE_MAIL_DIR ?? `${e.GATEHOUSE_DATA_DIR ?? `${cwd}/.gatehouse`}/mail`,
     }),
     webauthn: webauthnDefaults(issuer, e.GATEHOUSE_WEBAUTHN_RP_ID, e.GATEHOUSE_WEBAUTHN_ORIGINS),
+    dcrUnusedExpiryDays: e.GATEHOUSE_DCR_UNUSED_EXPIRY_DAYS ?? 30,
+    dcrRateLimitPerHour: e.GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR ?? 20,
   });
 }
 

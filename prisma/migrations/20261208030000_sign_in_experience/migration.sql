@@ -5,9 +5,10 @@
 -- here holds a one-time handle.
 
 -- Users: whether their address is verified, and TOTP like the administrators'.
--- Existing users' addresses were never verified, so they start unverified.
+-- Existing users' addresses were never verified, so they start unverified. (The browser
+-- sign-in migration, which runs first, adds the same column for the OIDC claim.)
 ALTER TABLE "users"
-  ADD COLUMN "email_verified" BOOLEAN NOT NULL DEFAULT false,
+  ADD COLUMN IF NOT EXISTS "email_verified" BOOLEAN NOT NULL DEFAULT false,
   ADD COLUMN "totp_secret_enc" TEXT,
   ADD COLUMN "mfa_active" BOOLEAN NOT NULL DEFAULT false,
   ADD COLUMN "totp_last_step" BIGINT;

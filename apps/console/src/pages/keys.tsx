@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { api, seg } from '../api/client';
 import type { KeyList, SigningKey } from '../api/types';
 import { ActionButton, Confirm, ErrorBox, Loading, when } from '../components/ui';
@@ -9,7 +10,7 @@ const day = (ms: number) => new Date(ms).toLocaleDateString([], { month: 'short'
 const ROW = 34;
 
 /**
- * Signing keys (docs/architecture.md#keys-and-jwks): a timeline of each key's published,
+ * Signing keys (docs/architecture.md#keys-and-tokens): a timeline of each key's published,
  * signing and retired spans — where a published span overlaps the signing key's, verifiers
  * hold both — with rotate and an emergency revoke for platform admins.
  */
@@ -106,7 +107,8 @@ export function KeysPage() {
 }
 
 function Timeline({ keys, nextRotation }: { keys: SigningKey[]; nextRotation: string | null }) {
-  const now = Date.now();
+  // "Now" as of the first render: a re-render must not move the axis under the reader.
+  const [now] = useState(() => Date.now());
   const t = (iso: string | null) => (iso ? Date.parse(iso) : null);
   const starts = keys.map((k) => t(k.created_at) ?? now);
   const ends = keys.map((k) => t(k.published_until) ?? t(nextRotation) ?? now);

@@ -6,11 +6,16 @@ import { useAsync } from '../hooks';
 import { navigate } from '../router';
 import { AppsPanel } from './apps-panel';
 import { ControlPanel } from './control-panel';
+import { IdJagPanel } from './id-jag-panel';
 import { ResourcesPanel } from './resources-panel';
+import { SelfRegisteredClientsPanel } from './self-registered-clients-panel';
 import { SignInExperiencePanel } from './sign-in-experience-panel';
 import { UsersPanel } from './users-panel';
 
-/** One organization: its settings, resources, applications, users and control-layer state. */
+/**
+ * One organization: its settings, resources, applications, users, sign-in experience, ID-JAG
+ * trust and control-layer state.
+ */
 export function OrgPage({ orgId }: { orgId: string }) {
   const org = useAsync(() => api<Org>('GET', `/v1/orgs/${seg(orgId)}`), [orgId]);
   if (org.state === 'loading') return <Loading what="Loading organization" />;
@@ -20,8 +25,10 @@ export function OrgPage({ orgId }: { orgId: string }) {
       <OrgSettings org={org.data} onSaved={org.reload} />
       <ResourcesPanel orgId={orgId} />
       <AppsPanel orgId={orgId} />
+      <SelfRegisteredClientsPanel orgId={orgId} />
       <UsersPanel orgId={orgId} />
       <SignInExperiencePanel orgId={orgId} orgName={org.data.display_name} />
+      <IdJagPanel orgId={orgId} />
       <ControlPanel orgId={orgId} />
     </>
   );
