@@ -94,7 +94,7 @@ function SettingsForm({ base, initial, onSaved }: { base: string; initial: SignI
         onSaved();
       }}
     >
-      {choice('passkeys', 'Passkeys', [
+      {choice('passkeys', 'Passkey sign-in', [
         ['off', 'Off'],
         ['optional', 'Optional'],
         ['required', 'Required'],
