@@ -2,7 +2,7 @@
 # docker-compose.yml builds it; `docker build -t gatehouse .` works on its own too.
 
 # ---- build: install every dependency, generate the Prisma client, compile ------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 
 # The postinstall step (scripts/prisma-generate.mjs → `prisma generate`) reads
@@ -11,11 +11,11 @@ COPY package.json package-lock.json prisma.config.ts ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 
-# This image's npm 10 would run every dependency's install script (Prisma's engine
-# download among them); the project is developed on npm 11, which runs only those listed in
-# `allowScripts`, and none is needed (bcrypt 6 loads its prebuilt binary at runtime). So
-# scripts are skipped here and the one the project needs, the client generation, is run
-# explicitly.
+# No dependency's install script is needed (bcrypt 6 loads its prebuilt binary at runtime;
+# Prisma's would try to download an engine), so they are skipped whatever the image's npm
+# does by default, and the one step the project needs, the client generation, is run
+# explicitly. The image's own Node 24 runs everything here: the `node-linux-*` optional
+# dependencies (the same runtime, for machines whose system Node is older) are pruned below.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm run prisma:generate
 
@@ -30,7 +30,7 @@ RUN npm run build \
  && npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
 # ---- runtime: compiled code, production dependencies, migrations ---------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000

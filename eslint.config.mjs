@@ -1,10 +1,12 @@
 // ESLint flat config. Formatting belongs to Prettier (.prettierrc.json), so no stylistic
 // rules are enabled here.
 import boundaries from 'eslint-plugin-boundaries';
+import reactHooks from 'eslint-plugin-react-hooks';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const TS_FILES = ['apps/**/*.ts', 'libs/**/*.ts', 'test/**/*.ts'];
+const TS_FILES = ['apps/**/*.ts', 'apps/**/*.tsx', 'libs/**/*.ts', 'test/**/*.ts'];
+const CONSOLE_FILES = ['apps/console/**/*.ts', 'apps/console/**/*.tsx'];
 const TEST_FILES = ['test/**/*.ts', '**/*.spec.ts', '**/*.e2e-spec.ts'];
 const JS_FILES = ['**/*.js', '**/*.cjs', '**/*.mjs'];
 
@@ -144,6 +146,16 @@ export default defineConfig([
     extends: [tseslint.configs.recommended],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', UNUSED_VARS_OPTIONS],
+    },
+  },
+  // The console (React): the rules of hooks and exhaustive effect dependencies.
+  {
+    name: 'gatehouse/console',
+    files: CONSOLE_FILES,
+    extends: [reactHooks.configs.flat.recommended],
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
     },
   },
   {

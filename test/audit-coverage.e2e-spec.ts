@@ -4,9 +4,11 @@ import { KeyScheduleService } from '@gatehouse/keys';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
+import { browserSignInJourney } from './support/browser-sign-in-journey';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 import { assertionClaims, signJwt, testKey, unsignedJwt } from './support/jose-keys';
 import { SwitchableGate } from './support/switchable-gate';
+import { signInExperienceJourney } from './support/sign-in-journey';
 
 /**
  * Audit completeness (issue 4): the action names documented in docs/audit-events.md are
@@ -262,6 +264,7 @@ describe('every documented audit action is produced and found through GET /v1/au
         reason: 'runaway job',
       });
       await ctl('POST', `/pauses/${pause.id}/resume`, { review_note: 'fixed' });
+      await ctl('POST', '/control/review-requests', { subject: 'contract', note: 'renewal signed' });
     }
     gate.fallback = null;
     // managed_token.*, anomaly.*: Ann's managed token for the app as its host, created and
@@ -327,6 +330,12 @@ describe('every documented audit action is produced and found through GET /v1/au
       { reason: 'The token has been revoked.', actor_id: null, jti: null },
     ]);
     expect((await gh.api('POST', `/v1/orgs/${org.id}/revoke-tokens`, { token: admin })).status).toBe(200);
+
+    // The sign-in experience (docs/sign-in-experience.md).
+    await signInExperienceJourney(gh, admin);
+
+    // Browser sign-in (docs/sign-in.md).
+    await browserSignInJourney(gh, admin);
 
     // Deletions.
     expect((await gh.api('DELETE', `/v1/orgs/${org.id}/users/${user.id}`, { token: admin })).status).toBe(204);

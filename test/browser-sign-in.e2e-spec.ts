@@ -114,6 +114,7 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
     expect(first.body).not.toMatch(/<script(?![^>]*src=)|style=/);
     const back = await signIn(browser, url);
     const callback = new URL(back.url);
+    const handles = [...browser.jar.values()];
     expect(callback.searchParams.get('iss')).toBe(gh.url);
     expect(callback.searchParams.get('state')).toBe(state);
     // The session cookie: host-only, HttpOnly, SameSite=Lax, Path=/.
@@ -188,6 +189,21 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
       'session.ended',
     ])
       expect(actions).toContain(a);
+    // No secret of the flow in a log line or an audit row: the code, the session and
+    // interaction cookies, the tokens, the password.
+    const secrets = [
+      callback.searchParams.get('code')!,
+      ...handles,
+      tokens.access_token,
+      tokens.refresh_token!,
+      tokens.id_token!,
+      password,
+    ];
+    const audit = JSON.stringify(await gh.sql(`SELECT * FROM audit_events`));
+    for (const secret of secrets) {
+      expect(gh.logs.filter((l) => l.includes(secret))).toEqual([]);
+      expect(audit.includes(secret)).toBe(false);
+    }
     const verified = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(`${gh.url}/.well-known/jwks.json`)), {
       issuer: gh.url,
       audience: web.client_id,

@@ -37,7 +37,8 @@ describe('embedded mode (npm start with no environment)', () => {
         (r) => r.ok,
         () => false,
       );
-      if (ok) break;
+      // Ready, and the banner printed (it follows the last worker's listen).
+      if (ok && lines.some((l) => l.includes('"urls"'))) break;
       if (Date.now() > deadline || server.exitCode !== null)
         throw new Error(`server did not start:\n${lines.join('\n')}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -54,11 +55,43 @@ describe('embedded mode (npm start with no environment)', () => {
     expect(ready).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'not_configured' } });
     const log = lines.join('\n');
     expect(log).toMatch(/embedded PostgreSQL started/);
-    expect(log).toMatch(/applied migrations: 20261123000000_init/);
+    expect(log).toMatch(/applied \d+ migrations: 20261123000000_init … \d{14}_\w+/);
     expect(lines.filter((l) => l.includes('rate limits: in-process store'))).toHaveLength(1);
+    // README "Quick start": npm scripts run on the Node 24 runtime installed from the registry
+    // (node_modules/.bin/node), whatever the system Node is, and the server says which one.
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
+    expect(log).toContain(`Node ${process.version}`);
     expect(statSync(join(dataDir, 'kek')).mode & 0o777).toBe(0o600);
     const jwks = (await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
     expect(jwks.keys).toHaveLength(2); // the current key and the next one, published ahead
+  });
+
+  it('starts quietly: one banner with the URLs and the first-administrator command, early (docs/reliability.md#logs)', async () => {
+    // Not a terminal: JSON, one object a line.
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.some((r) => r.context === 'RouterExplorer' || r.context === 'InstanceLoader')).toBe(false);
+    expect(lines.some((l) => l.includes('Server listening at'))).toBe(false);
+    const banners = records.filter((r) => r.urls);
+    expect(banners).toHaveLength(1);
+    const banner = banners[0]!;
+    const base = `http://127.0.0.1:${port}`;
+    expect(banner.urls).toEqual({
+      api: base,
+      console: `${base}/console`,
+      docs: `${base}/docs`,
+      discovery: `${base}/.well-known/openid-configuration`,
+    });
+    expect(banner.msg).toContain(`Node ${process.version}`);
+    expect(banner.first_admin_command).toBe(
+      `GATEHOUSE_DATA_DIR=${dataDir} npm run gatehouse -- admin create --email you@example.com --password '<12+ characters>' --platform`,
+    );
+    // `npm start` prints 4 lines of its own before these: the banner ends within the first 15
+    // (lines of this test's own /readyz polls, which a newcomer does not make, left out).
+    const startLines = records.filter((r) => !r.request_id);
+    expect(startLines.indexOf(banner) + 4 + String(banner.msg).split('\n').length).toBeLessThanOrEqual(15);
+    const { console: consoleUrl, docs, discovery } = banner.urls as Record<string, string>;
+    for (const url of [consoleUrl!, docs!, discovery!])
+      expect([url, (await fetch(url)).status < 400]).toEqual([url, true]);
   });
 
   it('the CLI beside it creates an admin in the same database, who can then sign in', async () => {

@@ -12,8 +12,16 @@ export const CHROMIUM = process.env.GATEHOUSE_CHROMIUM ?? '/usr/bin/chromium';
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
-/** Where each page's screenshot goes: docs/screenshots, which the README links. */
-export const SCREENSHOTS = process.env.GATEHOUSE_SCREENSHOT_DIR ?? join(__dirname, '..', '..', 'docs', 'screenshots');
+/**
+ * Where each page's screenshot goes (docs/console.md#tests): a temporary folder, so running
+ * the tests leaves the tree clean; docs/screenshots (which the README links) only when
+ * GATEHOUSE_UPDATE_SCREENSHOTS=1 asks for it; GATEHOUSE_SCREENSHOT_DIR names another folder.
+ */
+export const SCREENSHOTS =
+  process.env.GATEHOUSE_SCREENSHOT_DIR ??
+  (process.env.GATEHOUSE_UPDATE_SCREENSHOTS === '1'
+    ? join(__dirname, '..', '..', 'docs', 'screenshots')
+    : join(tmpdir(), `gatehouse-screenshots-${process.pid}`));
 
 export function hasChromium(): boolean {
   return existsSync(CHROMIUM);
@@ -86,7 +94,7 @@ export async function axeSerious(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-/** A screenshot of the viewport into docs/screenshots (the README links them). */
+/** A screenshot of the viewport into SCREENSHOTS. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });

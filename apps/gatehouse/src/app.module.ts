@@ -32,6 +32,9 @@ import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
 import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
 import { UsersController } from './controllers/users.controller';
+import { AccountLinksController } from './controllers/account-links.controller';
+import { MyMfaController } from './controllers/my-factors.controller';
+import { BrandingController, SignInSettingsController } from './controllers/sign-in-settings.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
@@ -41,6 +44,7 @@ import { LogoutController } from './sign-in/logout.controller';
 import { PageRenderer } from './sign-in/page-renderer';
 import { SignInController } from './sign-in/sign-in.controller';
 import { UserInfoController } from './sign-in/userinfo.controller';
+import { MyConsentsController } from './sign-in/my-consents.controller';
 import { ReadinessService } from './readiness.service';
 import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
 import { RevocationFeedService } from './revocations/revocation-feed.service';
@@ -123,6 +127,11 @@ export class AppModule {
         SignInController,
         LogoutController,
         UserInfoController,
+        MyConsentsController,
+        SignInSettingsController,
+        BrandingController,
+        AccountLinksController,
+        MyMfaController,
       ],
       providers: [
         PageRenderer,

@@ -13,6 +13,7 @@ import { AppModule, type AppOptions } from './app.module';
 import { registerConsole } from './console/console-static';
 import { FastRoutes } from './http/fast-routes';
 import { authzenRoutesOpenApi, registerAuthzenRoutes } from './http/authzen.route';
+import { registerImageParser } from './http/image-body';
 import { registerFormParser } from './http/form-body';
 import { registerJwksRoute } from './http/jwks.route';
 import { setUpOpenApi } from './http/openapi';
@@ -51,7 +52,7 @@ export function restoreAppLogger(app: NestFastifyApplication): void {
 
 /** Builds the Gatehouse HTTP application (used by main.ts and by the end-to-end tests). */
 export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Promise<NestFastifyApplication> {
-  const root = createRootLogger(rt.config.logLevel, opts.logStream);
+  const root = createRootLogger(rt.config.logLevel, opts.logStream, rt.config.logFormat);
   const fast = new FastRoutes();
   const adapter = new FastifyAdapter({
     serverFactory: fast.serverFactory,
@@ -82,6 +83,7 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   // The API speaks JSON only; a text/plain body is a 415, not a string to guess at.
   fastify.removeContentTypeParser(['text/plain']);
   registerFormParser(fastify);
+  registerImageParser(fastify);
   fastify.addHook('preClose', (done) => {
     fast.close();
     done();

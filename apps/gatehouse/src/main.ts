@@ -4,6 +4,8 @@ import { availableParallelism } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig, type GatehouseConfig } from '@gatehouse/core';
 import { createGatehouseApp } from './bootstrap';
+import { administratorExists, buildBanner } from './logging/banner';
+import { createRootLogger } from './logging/logger';
 import { serveMetrics } from './metrics/metrics';
 import { prepareRuntime } from './runtime';
 
@@ -16,7 +18,7 @@ import { prepareRuntime } from './runtime';
 async function main(): Promise<void> {
   let config: GatehouseConfig;
   try {
-    config = loadConfig(process.env, { cpus: availableParallelism() });
+    config = loadConfig(process.env, { cpus: availableParallelism(), tty: process.stdout.isTTY === true });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`gatehouse: ${err.message}\n`);
@@ -34,8 +36,10 @@ async function runServer(config: GatehouseConfig): Promise<void> {
   const log = new Logger('Runtime');
   if (cluster.isPrimary) for (const note of rt.notes) log.log(note);
   await app.listen({ port: config.port, host: config.host });
-  if (cluster.isPrimary)
-    log.log(`Gatehouse listening on http://${config.host}:${config.port} (issuer ${config.issuer})`);
+  if (cluster.isPrimary) {
+    const banner = buildBanner(config, { workers: 1, adminExists: await administratorExists(rt.databaseUrl) });
+    log.log({ urls: banner.urls, first_admin_command: banner.first_admin_command }, banner.text);
+  }
   // docs/reliability.md#metrics: a port of their own, never the API's.
   const metrics = cluster.isPrimary && config.metricsPort ? serveMetrics(config.metricsPort, config.host) : null;
   onSignals(async (signal) => {
@@ -56,11 +60,8 @@ async function runServer(config: GatehouseConfig): Promise<void> {
 
 async function runPrimary(config: GatehouseConfig): Promise<void> {
   const rt = await prepareRuntime(config);
-  const log = (msg: string) =>
-    process.stdout.write(
-      JSON.stringify({ level: 30, time: new Date().toISOString(), service: 'gatehouse', context: 'Runtime', msg }) +
-        '\n',
-    );
+  const logger = createRootLogger(config.logLevel, process.stdout, config.logFormat).child({ context: 'Runtime' });
+  const log = (msg: string) => logger.info(msg);
   for (const note of rt.notes) log(note);
   let stopping = false;
   const fork = () => cluster.fork();
@@ -69,12 +70,18 @@ async function runPrimary(config: GatehouseConfig): Promise<void> {
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
     setTimeout(fork, 500).unref();
   });
+  // The banner once every first worker listens, so its URLs answer when it is read.
+  let listening = 0;
+  cluster.on('listening', () => {
+    if (++listening !== config.workers) return;
+    void administratorExists(rt.databaseUrl).then((adminExists) => {
+      const banner = buildBanner(config, { workers: config.workers, adminExists });
+      logger.info({ urls: banner.urls, first_admin_command: banner.first_admin_command }, banner.text);
+    });
+  });
   for (let i = 0; i < config.workers; i++) fork();
   // docs/reliability.md#metrics: the workers' registries, aggregated, on a port of their own.
   const metrics = config.metricsPort ? serveMetrics(config.metricsPort, config.host) : null;
-  log(
-    `Gatehouse listening on http://${config.host}:${config.port} with ${config.workers} workers (issuer ${config.issuer})`,
-  );
   onSignals(async (signal) => {
     stopping = true;
     metrics?.close();

@@ -41,7 +41,10 @@ export async function prepareRuntime(config: GatehouseConfig, opts: { migrate?: 
   try {
     if (opts.migrate !== false) {
       const result = await migrate(databaseUrl);
-      if (result.applied.length) notes.push(`applied migrations: ${result.applied.join(', ')}`);
+      const applied = result.applied;
+      // One short line on a first start, however many migrations there are.
+      if (applied.length > 3) notes.push(`applied ${applied.length} migrations: ${applied[0]} … ${applied.at(-1)}`);
+      else if (applied.length) notes.push(`applied migrations: ${applied.join(', ')}`);
     }
     const kek = config.kek ?? loadOrCreateKek(config.dataDir, notes);
     notes.push(

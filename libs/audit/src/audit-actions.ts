@@ -53,6 +53,7 @@ export const AUDIT_ACTIONS = [
   'control.package_map.changed',
   'control.paused',
   'control.resumed',
+  'control.review_requested',
   'approval.approved',
   'approval.rejected',
   'approval.used',
@@ -76,6 +77,16 @@ export const AUDIT_ACTIONS = [
   'consent.revoked',
   'session.started',
   'session.ended',
+  'org.sign_in_settings.changed',
+  'org.branding.changed',
+  'user.password_reset.requested',
+  'user.password_reset.completed',
+  'user.login.second_factor_required',
+  'user.login.mfa',
+  'user.mfa.enrolled',
+  'user.mfa.activated',
+  'user.mfa.removed',
+  'user.recovery_code.used',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -17,6 +17,16 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('logs for people on a terminal and JSON otherwise, in production, or when told (docs/reliability.md#logs)', () => {
+    expect(loadConfig({}, { tty: true }).logFormat).toBe('pretty');
+    expect(loadConfig({}, { tty: false }).logFormat).toBe('json');
+    expect(loadConfig({}).logFormat).toBe('json');
+    expect(loadConfig({ NODE_ENV: 'production' }, { tty: true }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, { tty: true }).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, { tty: false }).logFormat).toBe('pretty');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
+
   it('uses the production variables when set', () => {
     const c = loadConfig({
       DATABASE_URL: 'postgresql://u@db/gh',

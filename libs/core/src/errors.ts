@@ -30,7 +30,12 @@ export type ProblemCode =
   | 'rate_limited'
   | 'service_unavailable'
   | 'internal_error'
-  | 'invalid_dpop_proof';
+  | 'invalid_dpop_proof'
+  | 'operator_owned'
+  | 'link_invalid'
+  | 'signup_not_allowed'
+  | 'passkey_failed'
+  | 'factor_not_allowed';
 
 export interface FieldError {
   path: string;

@@ -24,6 +24,8 @@ export const ID_PREFIXES = {
   pause: 'pau',
   approval: 'apr',
   resource: 'res',
+  passkey: 'pky',
+  branding: 'brd',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

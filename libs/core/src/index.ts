@@ -9,3 +9,5 @@ export * from './client-auth';
 export * from './resource-identifier';
 export * from './client-registration';
 export * from './redirect-uri';
+export * from './sign-in-settings';
+export * from './contrast';

@@ -12,6 +12,8 @@ import { AnomalyReviewService } from './anomaly-review.service';
 import { ClientRegistrationService } from './client-registration.service';
 import { ResourceRepository } from './resources/resource.repository';
 import { ResourceService } from './resources/resource.service';
+import { BrandingService } from './sign-in/branding.service';
+import { SignInSettingsService } from './sign-in/sign-in-settings.service';
 
 const services = [
   OrgAccess,
@@ -27,6 +29,8 @@ const services = [
   ResourceRepository,
   ResourceService,
   ClientRegistrationService,
+  SignInSettingsService,
+  BrandingService,
 ];
 
 @Module({ providers: services, exports: services })

@@ -13,3 +13,7 @@ export * from './resources/resource.repository';
 export * from './resources/resource.service';
 export * from './client-registration.service';
 export * from './app-sign-in';
+export * from './sign-in/sign-in-settings.service';
+export * from './sign-in/branding.service';
+export * from './sign-in/logo';
+export * from './session-terminator';

@@ -16,6 +16,13 @@ import { SIGN_IN_FACTORS, type SignInFactor } from './browser/factors/sign-in-fa
 import { SignInFlow } from './browser/sign-in-flow';
 import { SignInInteractionRepository } from './interactions/sign-in-interaction.repository';
 import { UserAuthService } from './user-auth.service';
+import { LinkMailer } from './mail/link-mail';
+import { MailService } from './mail/mail.service';
+import { FlowLimits } from './user-flows/flow-limits';
+import { PasswordResetFlow } from './user-flows/password-reset';
+import { UserTotpFactor } from './factors/user-totp.factor';
+import { MyMfaService } from './user-flows/my-mfa';
+import { UserMfaStep } from './user-flows/user-mfa-step';
 
 /**
  * The factors of the hosted sign-in, in the order it asks for them (docs/sign-in.md#factors).
@@ -40,6 +47,13 @@ const factors = [PasswordFactor];
     AdminSessionFlow,
     UserAuthService,
     SignInInteractionRepository,
+    MailService,
+    LinkMailer,
+    FlowLimits,
+    PasswordResetFlow,
+    UserTotpFactor,
+    UserMfaStep,
+    MyMfaService,
     BrowserSessions,
     Consents,
     AuthorizationCompletion,
@@ -48,6 +62,17 @@ const factors = [PasswordFactor];
     ...factors,
     { provide: SIGN_IN_FACTORS, inject: factors, useFactory: (...f: SignInFactor[]) => f },
   ],
-  exports: [AdminAuthService, UserAuthService, AuthorizationService, SignInFlow, BrowserSessions, Consents],
+  exports: [
+    AdminAuthService,
+    UserAuthService,
+    MailService,
+    PasswordResetFlow,
+    UserMfaStep,
+    MyMfaService,
+    AuthorizationService,
+    SignInFlow,
+    BrowserSessions,
+    Consents,
+  ],
 })
 export class SignInModule {}

@@ -27,6 +27,8 @@ export interface MintInput {
   mayAct?: readonly string[];
   /** RFC 9068 §2.2.1 `auth_time`: the sign-in this token descends from (epoch seconds). */
   authTime?: number;
+  /** RFC 8176 `amr` (docs/sign-in-experience.md#amr): set on the token of a sign-in. */
+  amr?: readonly string[];
   /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
   dpopJkt?: string;
 }
@@ -118,6 +120,7 @@ export class AccessTokenService {
       ...(input.org ? { org: input.org.name, org_id: input.org.id } : {}),
       ...(d ? { act: d.act, ...(d.step !== undefined ? { step: d.step } : {}), parent_jti: d.parentJti } : {}),
       ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
+      ...(input.amr?.length ? { amr: [...input.amr] } : {}),
       ...(input.mayAct?.length
         ? { may_act: { sub: input.mayAct.length === 1 ? input.mayAct[0] : [...input.mayAct] } }
         : {}),

@@ -82,6 +82,22 @@ export class DelegationLineage implements OnModuleInit {
   }
 
   /**
+   * Revokes everything exchanged from `parentJti`, transitively, but not `parentJti` itself:
+   * a managed token suspended for review (docs/managed-tokens.md#anomaly-review) stops what
+   * it already produced, and what it produces once cleared lives.
+   */
+  async revokeDescendants(parentJti: string): Promise<void> {
+    const rows = await this.sql.query<{ jti: string; expires_at: Date }>(
+      `${DESCENDANTS('$1')}
+       INSERT INTO revoked_tokens (jti, expires_at, client_id)
+       SELECT jti, expires_at, client_id FROM d WHERE expires_at > now()
+       ON CONFLICT (jti) DO NOTHING RETURNING jti, expires_at`,
+      [parentJti],
+    );
+    await this.mirrorAll(rows);
+  }
+
+  /**
    * Inside the transaction of a "valid after" mark on `subjectId` at `at`: the descendants of
    * every token the mark kills because of its client. Returns them for the Redis mirror.
    */

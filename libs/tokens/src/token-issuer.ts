@@ -64,6 +64,8 @@ export interface IssueRequest {
   mayAct?: readonly string[];
   /** RFC 9068 §2.2.1 `auth_time` (epoch seconds): user sign-in and refresh. */
   authTime?: number;
+  /** RFC 8176 `amr` of a sign-in (docs/sign-in-experience.md#amr). */
+  amr?: readonly string[];
   /** The refresh token that goes with this access token, already stored by the caller. */
   refreshToken?: string;
   /** Sets `issued_token_type` in the response (token exchange). */
@@ -131,6 +133,7 @@ export class TokenIssuer {
       delegation: req.delegation,
       mayAct: req.mayAct,
       authTime: req.authTime,
+      amr: req.amr,
       dpopJkt: req.dpop?.jkt,
     });
     const details = typeof req.audit.details === 'function' ? req.audit.details(prepared.claims) : req.audit.details;
@@ -144,7 +147,7 @@ export class TokenIssuer {
       details: {
         ...details,
         ...(req.dpop ? { dpop_jkt: req.dpop.jkt } : {}),
-        ...(req.idToken ? { id_token: true, sid: req.idToken.sid } : {}),
+        ...(req.idToken ? { openid: true, sid: req.idToken.sid } : {}),
       },
     };
     // The row needs only the claims: it is written while the thread pool signs

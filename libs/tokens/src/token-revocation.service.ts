@@ -71,6 +71,11 @@ export class TokenRevocationService {
     await this.mirror.revokedJti(jti, expiresAt);
   }
 
+  /** Revokes every token exchanged from `jti`, transitively, and leaves `jti` itself alone. */
+  async revokeDescendants(jti: string): Promise<void> {
+    await this.lineage.revokeDescendants(jti);
+  }
+
   /**
    * Inside the transaction that writes a "valid after" mark: revokes by jti what the mark
    * kills through the delegation lineage, and mirrors the mark and those jtis to Redis once

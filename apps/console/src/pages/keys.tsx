@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { api, seg } from '../api/client';
 import type { KeyList, SigningKey } from '../api/types';
 import { ActionButton, Confirm, ErrorBox, Loading, when } from '../components/ui';
@@ -106,7 +107,8 @@ export function KeysPage() {
 }
 
 function Timeline({ keys, nextRotation }: { keys: SigningKey[]; nextRotation: string | null }) {
-  const now = Date.now();
+  // "Now" as of the first render: a re-render must not move the axis under the reader.
+  const [now] = useState(() => Date.now());
   const t = (iso: string | null) => (iso ? Date.parse(iso) : null);
   const starts = keys.map((k) => t(k.created_at) ?? now);
   const ends = keys.map((k) => t(k.published_until) ?? t(nextRotation) ?? now);

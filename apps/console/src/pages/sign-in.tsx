@@ -16,16 +16,21 @@ type Step =
  */
 export function SignIn({ notice }: { notice?: string }) {
   const { established } = useSession();
-  const [step, setStep] = useState<Step>({ kind: 'password' });
+  const [step, setStepState] = useState<Step>({ kind: 'password' });
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const heading = useRef<HTMLHeadingElement>(null);
 
+  // Every step starts with an empty code field.
+  const setStep = (next: Step) => {
+    setStepState(next);
+    setCode('');
+  };
+
   useEffect(() => {
     document.title = 'Sign in · Gatehouse console';
     heading.current?.focus();
-    setCode('');
   }, [step.kind]);
 
   const passwordStep = async () => {

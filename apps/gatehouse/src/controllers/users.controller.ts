@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
 import { PrincipalRevocationService, UserService } from '@gatehouse/directory';
-import { UserAuthService } from '@gatehouse/signin';
+import { UserAuthService, UserMfaStep } from '@gatehouse/signin';
 import type { z } from 'zod';
 import { OrgId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
@@ -11,6 +11,7 @@ import { Public } from '../http/public.decorator';
 import { Caller, Meta } from '../http/request-meta.decorator';
 import { createUser, pageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
+import { mfaToken, userLoginMfa } from '../http/sign-in-schemas';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -20,6 +21,7 @@ export class UsersController {
     private readonly users: UserService,
     private readonly auth: UserAuthService,
     private readonly revocations: PrincipalRevocationService,
+    private readonly mfa: UserMfaStep,
   ) {}
 
   /** User sign-in through one of the org's apps → user access token + refresh token. */
@@ -50,6 +52,36 @@ export class UsersController {
     @Body(new ZodPipe(userLoginPolicy)) body: z.infer<typeof userLoginPolicy>,
   ) {
     return this.auth.completePolicyStep(meta, orgId, body);
+  }
+
+  /**
+   * The second step (docs/sign-in-experience.md#mfa-for-users): the `mfa_token` a sign-in
+   * answered with and a TOTP code or a recovery code → the same tokens as a sign-in (plus
+   * `recovery_codes`, once, when the step enrolled the factor).
+   */
+  @Public()
+  @Post('login/mfa')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(userLoginMfa) })
+  loginMfa(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(userLoginMfa)) body: z.infer<typeof userLoginMfa>,
+  ) {
+    return this.mfa.complete(meta, orgId, body);
+  }
+
+  /** During an enrolment step: a TOTP seed and its QR code, activated by the first code at `login/mfa`. */
+  @Public()
+  @Post('login/mfa/enroll')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(mfaToken) })
+  loginMfaEnroll(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(mfaToken)) body: z.infer<typeof mfaToken>,
+  ) {
+    return this.mfa.enroll(meta, orgId, body.mfa_token);
   }
 
   @Post()

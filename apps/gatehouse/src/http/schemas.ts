@@ -230,11 +230,16 @@ export const createSecret = z
   .optional()
   .transform((v) => v ?? {});
 
-const password = text().min(1).max(1024);
+export const password = text().min(1).max(1024);
 
 export const createUser = z.strictObject({ email, password });
 export const updateUser = z
-  .strictObject({ password: password.optional(), disabled: z.boolean().optional() })
+  .strictObject({
+    password: password.optional(),
+    disabled: z.boolean().optional(),
+    /** docs/sign-in-experience.md#self-sign-up: org admins may vouch for an address. */
+    email_verified: z.boolean().optional(),
+  })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 
 export const userLogin = z.strictObject({ client_id: text().min(1).max(64), email, password });

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRootLogger } from './logger';
+import { createRootLogger, NestPinoLogger } from './logger';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -32,5 +32,55 @@ describe('root logger redaction (docs/reliability.md#logs)', () => {
     log.info({ body: { policy_token: 'gha_body' }, res: { policy_token: 'gha_res' }, policy_token: 'gha_top' }, 'x');
     const text = JSON.stringify(lines[0]);
     for (const secret of ['gha_body', 'gha_res', 'gha_top']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('log format and start-up noise (docs/reliability.md#logs)', () => {
+  function raw(level = 'info', format: 'json' | 'pretty' = 'json') {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        chunks.push(String(chunk));
+        cb();
+      },
+    });
+    return { text: () => chunks.join(''), log: createRootLogger(level, stream, format) };
+  }
+
+  it('pretty: a line for people, with the context and the extra fields, no JSON object per line', () => {
+    const { text, log } = raw('info', 'pretty');
+    log.info({ context: 'Runtime', kid: 'key_1' }, 'created the first signing key');
+    expect(text()).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[Runtime\] created the first signing key \{"kid":"key_1"\}\n$/,
+    );
+  });
+
+  it('pretty output still redacts secrets', () => {
+    const { text, log } = raw('info', 'pretty');
+    log.info({ client_secret: 'hunter2hunter2' }, 'x');
+    expect(text()).not.toContain('hunter2');
+  });
+
+  it("puts Nest's module and route lines and Fastify's per-worker listening line at debug", () => {
+    const info = raw('info');
+    const nest = new NestPinoLogger(info.log);
+    nest.log('Mapped {/v1/me, GET} route', 'RouterExplorer');
+    nest.log('AppModule dependencies initialized', 'InstanceLoader');
+    nest.log('Nest application successfully started', 'NestApplication');
+    info.log.info('Server listening at http://127.0.0.1:3000');
+    nest.log('created the first signing key', 'SigningKeys');
+    const lines = info.text().split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, context: 'SigningKeys' });
+
+    const debug = raw('debug');
+    new NestPinoLogger(debug.log).log('Mapped {/v1/me, GET} route', 'RouterExplorer');
+    debug.log.info('Server listening at http://127.0.0.1:3000');
+    const levels = debug
+      .text()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { level: number }).level);
+    expect(levels).toEqual([20, 20]);
   });
 });

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger as Pino } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 /**
  * Structured JSON logs (pino), one logger for Fastify's request lines and Nest's own
@@ -44,12 +45,42 @@ const REDACT = [
   'secret',
 ];
 
-export function createRootLogger(level: string, stream: NodeJS.WritableStream = process.stdout): Pino {
+/**
+ * The human format (docs/reliability.md#logs): `21:54:14.764 INFO  [Runtime] message`, extra
+ * fields on the lines below. Synchronous, like pino's default stdout destination, so a line
+ * written just before the process exits is not lost.
+ */
+function prettyStream(destination: NodeJS.WritableStream): pino.DestinationStream {
+  return pinoPretty({
+    destination,
+    sync: true,
+    colorize: (destination as { isTTY?: boolean }).isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,context,urls,first_admin_command',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+    singleLine: true,
+  });
+}
+
+export function createRootLogger(
+  level: string,
+  stream: NodeJS.WritableStream = process.stdout,
+  format: 'json' | 'pretty' = 'json',
+): Pino {
   return pino(
     {
       level,
       base: { service: 'gatehouse' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: {
+        // Fastify says "Server listening at …" once per worker; the start-up banner says it
+        // once for all of them (docs/reliability.md#logs), so Fastify's line goes to debug.
+        logMethod(args, method, levelValue) {
+          if (levelValue === 30 && typeof args[0] === 'string' && args[0].startsWith('Server listening at '))
+            return this.debug(...(args as [string]));
+          return method.apply(this, args);
+        },
+      },
       redact: { paths: REDACT, censor: '[redacted]' },
       mixin: (_merge: object, _level: number, logger: Pino) => {
         const store = requestStore.getStore();
@@ -67,16 +98,30 @@ export function createRootLogger(level: string, stream: NodeJS.WritableStream = 
         err: pino.stdSerializers.err,
       },
     },
-    stream as pino.DestinationStream,
+    format === 'pretty' ? prettyStream(stream) : (stream as pino.DestinationStream),
   );
 }
+
+/**
+ * Nest's own start-up chatter (one line per module and per route, about 250 lines) is for
+ * whoever debugs the wiring, not for an operator: it goes out at debug level
+ * (docs/reliability.md#logs).
+ */
+const FRAMEWORK_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
 
 /** Nest's LoggerService on top of the root pino logger. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly root: Pino) {}
 
   log(message: unknown, ...rest: unknown[]) {
-    this.write('info', message, rest);
+    const context = rest[rest.length - 1];
+    this.write(typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]) {
     this.write('error', message, rest);

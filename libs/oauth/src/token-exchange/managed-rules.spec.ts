@@ -1,4 +1,4 @@
-import { decideManaged } from './managed-rules';
+import { decideManaged, MANAGED_SUBJECT_INVALID } from './managed-rules';
 
 const token = { orgId: 'org_1', hosts: ['app_host'], scope: ['a', 'b', 'c'] };
 const api = { identifier: 'https://api', scopes: ['a', 'b', 'x'], tokenTtlS: null };
@@ -30,12 +30,14 @@ describe('decideManaged', () => {
     ).toMatchObject({
       ok: false,
       rule: 'not_a_host',
+      description: MANAGED_SUBJECT_INVALID,
     });
     expect(
       decideManaged(token, { ...host, orgId: 'org_2' }, { scope: undefined, audiences: [] }, DEFAULT),
     ).toMatchObject({
       ok: false,
       rule: 'not_a_host',
+      description: MANAGED_SUBJECT_INVALID,
     });
   });
 

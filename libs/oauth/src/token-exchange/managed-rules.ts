@@ -7,6 +7,9 @@ import { resolveResource, scopesForResource, type RegisteredResource } from '../
  * the default one; the scope is at most the token's ceiling ∩ the host's scopes, and for a
  * resource only those it declares (absent: all of that).
  */
+/** The one description of every managed subject a caller may not use, live or not. */
+export const MANAGED_SUBJECT_INVALID = 'The subject_token is invalid or revoked.';
+
 export interface ManagedSubject {
   orgId: string;
   hosts: readonly string[];
@@ -40,7 +43,9 @@ export function decideManaged(
       ok: false,
       error: 'invalid_request',
       rule: 'not_a_host',
-      description: 'This client is not an approved host of the managed token.',
+      // The description of an unknown, revoked or regenerated secret: a caller that is not a
+      // host must not tell a live token from a dead one (docs/managed-tokens.md#exchange).
+      description: MANAGED_SUBJECT_INVALID,
     };
   }
   const target = resolveResource({

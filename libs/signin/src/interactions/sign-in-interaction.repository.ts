@@ -158,6 +158,19 @@ export class SignInInteractionRepository {
     });
     return spent.count === 1;
   }
+
+  /**
+   * Consumes every live interaction of `kind` about `subjectId` (a newer reset link makes
+   * the older ones dead; a password reset ends a pending `user_mfa`). Returns how many.
+   */
+  async consumeAllFor(kind: InteractionKind, subjectId: string, db: Db = this.prisma): Promise<number> {
+    const now = this.clock.now();
+    const spent = await db.signInInteraction.updateMany({
+      where: { kind, subjectId, consumedAt: null, expiresAt: { gt: now } },
+      data: { consumedAt: now },
+    });
+    return spent.count;
+  }
 }
 
 /** A row as Prisma returns it (the raw UPDATE aliases its columns to the same names). */

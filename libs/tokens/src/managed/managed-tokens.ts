@@ -10,6 +10,9 @@ export const MANAGED_TOKEN_PREFIX = 'ghm_';
 /** RFC 8693 §3 token type URI of a managed token (docs/managed-tokens.md). */
 export const MANAGED_TOKEN_TYPE = 'urn:gatehouse:params:oauth:token-type:managed';
 
+/** Hashed and looked up in place of a malformed secret; never a token (no `ghm_` prefix). */
+const MALFORMED_STAND_IN = 'malformed-managed-token';
+
 /** The longest an access token exchanged from a managed token may live (docs/managed-tokens.md). */
 export const MANAGED_EXCHANGE_MAX_TTL_S = 600;
 
@@ -74,11 +77,17 @@ export class ManagedTokens {
     return row ? toRecord(row) : null;
   }
 
-  /** A presented secret's live token; null for anything unknown, ended or malformed. */
+  /**
+   * A presented secret's live token; null for anything unknown, ended or malformed. A
+   * malformed secret costs the same hash and lookup as a well-formed one (of a value no
+   * token hashes to), so the time of an answer says nothing about what was presented
+   * (docs/managed-tokens.md#exchange).
+   */
   async find(presented: string): Promise<ManagedTokenRecord | null> {
-    if (!presented.startsWith(MANAGED_TOKEN_PREFIX) || presented.length > 200) return null;
-    const row = await this.prisma.managedToken.findUnique({ where: { tokenHash: this.hasher.hash(presented) } });
-    return row && !row.revokedAt ? toRecord(row) : null;
+    const wellFormed = presented.startsWith(MANAGED_TOKEN_PREFIX) && presented.length <= 200;
+    const hash = this.hasher.hash(wellFormed ? presented : MALFORMED_STAND_IN);
+    const row = await this.prisma.managedToken.findUnique({ where: { tokenHash: hash } });
+    return wellFormed && row && !row.revokedAt ? toRecord(row) : null;
   }
 
   async setHosts(tx: Tx, id: string, hosts: string[]): Promise<ManagedTokenRecord> {
@@ -89,7 +98,21 @@ export class ManagedTokens {
     await this.prisma.managedToken.updateMany({ where: { id }, data: { lastUsedAt: this.clock.now() } });
   }
 
-  /** Suspends (anomaly review) or lifts the suspension of a live token. */
+  /** Whether the token is still live and not suspended (an exchange checks again once it committed). */
+  async isUsable(id: string): Promise<boolean> {
+    const row = await this.prisma.managedToken.findUnique({
+      where: { id },
+      select: { revokedAt: true, suspendedAt: true },
+    });
+    return row !== null && row.revokedAt === null && row.suspendedAt === null;
+  }
+
+  /**
+   * Suspends (anomaly review) or lifts the suspension of a live token. A suspension also
+   * revokes, once it commits, every access token already exchanged from it and everything
+   * exchanged from those (docs/managed-tokens.md#ending-a-managed-token); the id itself stays
+   * unrevoked, so the tokens of its exchanges after a clearing live.
+   */
   async suspend(tx: Tx, id: string, anomalyId: string | null): Promise<void> {
     await tx.managedToken.updateMany({
       where: { id, revokedAt: null },
@@ -97,6 +120,7 @@ export class ManagedTokens {
         ? { suspendedAt: this.clock.now(), suspendedAnomalyId: anomalyId }
         : { suspendedAt: null, suspendedAnomalyId: null },
     });
+    if (anomalyId) afterCommit(tx, () => this.revocations.revokeDescendants(id));
   }
 
   /**
@@ -117,7 +141,9 @@ export class ManagedTokens {
     const until = new Date(this.clock.now().getTime() + MANAGED_EXCHANGE_MAX_TTL_S * 1000);
     afterCommit(tx, async () => {
       // The row names a host so that the revocation feed, which lists an org's apps' revoked
-      // jtis, carries it to the org's offline verifiers.
+      // jtis, carries it to the org's offline verifiers. `revoke` also lists, by jti, every
+      // token exchanged from it and from those (the lineage), so the feed names the whole
+      // lineage, whichever way the token ended (docs/managed-tokens.md#ending-a-managed-token).
       for (const r of rows) await this.revocations.revoke(r.id, until, r.hosts[0] ?? null);
     });
     return ids;
