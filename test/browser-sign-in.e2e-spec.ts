@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
+import { registry } from '../apps/gatehouse/src/metrics/metrics';
 import { CookieBrowser, type PageResponse } from './support/cookie-browser';
 import { cliCreateAdmin, hasRedis, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 
@@ -241,6 +242,10 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
     const t2 = await oidc.authorizationCodeGrant(c2, new URL(sso.url), { pkceCodeVerifier: v2, expectedState: 's2' });
     expect(t2.claims()!.sid).toBe(t1.claims()!.sid);
     expect(t2.claims()!.auth_time).toBe(t1.claims()!.auth_time);
+    // Counted: the pages shown for the first app, the SSO answer for the second.
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/gatehouse_authorization_requests_total\{outcome="sign_in"\} [1-9]/);
+    expect(metrics).toMatch(/gatehouse_authorization_requests_total\{outcome="code"\} [1-9]/);
 
     // max_age: a fresh session passes (openid-client checks auth_time against it).
     const v3 = oidc.randomPKCECodeVerifier();
