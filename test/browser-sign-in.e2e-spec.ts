@@ -51,9 +51,17 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
     gh = await startGatehouse({ redis: hasRedis() });
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     orgId = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body.id;
-    expect((await gh.api('POST', `/v1/orgs/${orgId}/users`, { token: admin, body: { email, password } })).status).toBe(
-      201,
-    );
+    const user = await gh.api('POST', `/v1/orgs/${orgId}/users`, {
+      token: admin,
+      body: { email, password, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', locale: 'en-GB' },
+    });
+    expect(user.status).toBe(201);
+    expect(user.body).toMatchObject({
+      name: 'Ada Lovelace',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      locale: 'en-GB',
+    });
     const create = async (body: Record<string, unknown>) => {
       const res = await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
         token: admin,
@@ -155,7 +163,18 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
     expect(claims.at_hash).toBe(atHash);
 
     const info = await oidc.fetchUserInfo(c, tokens.access_token, claims.sub);
-    expect(info).toEqual({ sub: claims.sub, email, email_verified: false, org: 'acme', org_id: orgId });
+    expect(info).toEqual({
+      sub: claims.sub,
+      email,
+      email_verified: false,
+      name: 'Ada Lovelace',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      locale: 'en-GB',
+      org: 'acme',
+      org_id: orgId,
+    });
+    expect(claims).toMatchObject({ name: 'Ada Lovelace', locale: 'en-GB' });
 
     const refreshed = await oidc.refreshTokenGrant(c, tokens.refresh_token!);
     expect(decodeJwt(refreshed.access_token).scope).toBe('openid email profile notes:read');
