@@ -4,7 +4,8 @@
 //   npm run bench -- --ab <refA> <refB>   Gatehouse at two git refs ("." = this checkout)
 //   options: --rounds N, --scenarios cc,dpop,refresh,introspect,jwks,exchange,evaluation,evaluation-paced, --workers N,
 //            --no-gate-off (skip Gatehouse with an allow-all gate, the gate on-versus-off figure),
-//            --doc (append the run's Markdown to docs/performance.md), --json FILE
+//            --doc (the run to bench/results/*.json, its report as docs/performance.md's latest run,
+//            a line in its history), --json FILE
 //   env: BENCH_SECONDS (10), BENCH_ROUNDS (3; 5 with --ab), BENCH_CONNECTIONS (10), BENCH_WARMUP_SECONDS (1),
 //        BENCH_EXACT_REQUESTS (3000), BENCH_DECISION_RATE (1000, evaluation-paced), DATABASE_URL (a server to create fresh databases on;
 //        without it each Gatehouse is embedded), REDIS_URL (used when redis-server is not
@@ -14,14 +15,14 @@
 // one worker) and they take turns: each round runs every contender once, the order rotated
 // from round to round, so the shared machine's load drifts over all of them alike. The report
 // gives per-round figures, medians, and ratios taken within a round (docs/performance.md).
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bareSigner, peerProvider, rawSign } from './lib/contenders.mjs';
-import { perRequest, sample } from './lib/cpu.mjs';
+import { perRequest, residentMemory, sample } from './lib/cpu.mjs';
 import { startGatehouse } from './lib/gatehouse-contender.mjs';
 import { freshHeaderLoad, load, pacedLoad, rotatingLoad, summarize } from './lib/load.mjs';
-import { appendToDoc, report } from './lib/report.mjs';
+import { historyLine, report, writeToDoc } from './lib/report.mjs';
 import { startRedis } from './lib/services.mjs';
 import { buildRef, describeCheckout } from './lib/worktrees.mjs';
 
@@ -183,6 +184,9 @@ async function main() {
     }
     log(`${contenders.length} contenders, ${o.rounds} rounds of ${o.scenarios.join(', ')}, ${settings.seconds} s each`);
     const rounds = await runRounds(contenders, o);
+    // Resident memory of each server right after its load (docs/performance.md#memory-and-startup).
+    const memory = {};
+    for (const c of contenders) if (c.roles) memory[c.name] = residentMemory((await c.roles()).server);
     const exact = {};
     for (const c of contenders) if (c.auditRows) exact[c.name] = await exactCount(c);
     const run = {
@@ -200,13 +204,18 @@ async function main() {
       refs: refs.map((r) => ({ ref: r.ref, sha: r.sha })),
       rounds,
       exact,
+      memory,
     };
     const md = report(run);
     process.stdout.write(`${md}\n`);
     if (o.json) writeFileSync(o.json, JSON.stringify(run, null, 2));
     if (o.doc) {
-      appendToDoc(join(root, 'docs/performance.md'), md);
-      log('appended to docs/performance.md');
+      // docs/performance.md#history: every figure of the run in bench/results, one line in the doc.
+      const raw = `bench/results/${run.started.slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}-${run.commit.slice(0, 7)}.json`;
+      mkdirSync(join(root, 'bench/results'), { recursive: true });
+      writeFileSync(join(root, raw), JSON.stringify(run, null, 2) + '\n');
+      writeToDoc(join(root, 'docs/performance.md'), md, historyLine(run, md, raw));
+      log(`wrote ${raw}; docs/performance.md: latest judged run and a history line`);
     }
     if (Object.values(exact).some((e) => e && !(e.sent === e.received && e.received === e.rows))) process.exitCode = 1;
   } finally {

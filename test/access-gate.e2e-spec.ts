@@ -9,7 +9,7 @@ import {
 import { SwitchableGate } from './support/switchable-gate';
 
 /**
- * The access gate (issue 10; docs/architecture.md#the-access-gate): a gate bound in the app
+ * The access gate (docs/architecture.md#the-access-gate): a gate bound in the app
  * module is consulted before every issuance, at introspection and on every bearer route,
  * and its refusal reaches the client in that surface's format, with an audit row.
  */

@@ -9,7 +9,7 @@ import {
 import { clientCredentials, controlFixture, evaluate, type ControlFixture } from './support/control';
 
 /**
- * The control layer's state API and decision endpoint (issue 12): each blocked state set
+ * The control layer's state API and decision endpoint (docs/control.md): each blocked state set
  * through the API is refused at POST /access/v1/evaluation with its code and recovery text,
  * the recovery is taken, the next evaluation allows, and the audit log holds the trail.
  */

@@ -9,7 +9,7 @@ import {
 } from './support/control';
 
 /**
- * Issue 12, "done means": for each blocked state, set through the API, a client-credentials
+ * For each blocked state, set through the API, a client-credentials
  * request, a user sign-in, a refresh, a bearer call, an introspection and an evaluation are
  * refused with the reason's code and recovery text; the documented recovery is taken; the
  * same requests succeed on the next try; the audit log holds the reason trail.

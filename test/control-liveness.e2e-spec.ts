@@ -4,7 +4,7 @@ import { controlFixture, evaluate, type ControlFixture } from './support/control
 import { startSecondInstance, type SecondInstance } from './support/second-instance';
 
 /**
- * Issue 12 "live means live": two Gatehouse instances on one PostgreSQL, each answering
+ * "Live means live" (docs/control.md): two Gatehouse instances on one PostgreSQL, each answering
  * decisions from its own memory; a change made through one is enforced by the other on the
  * very next request, in both directions, with the cache in use (not bypassed).
  */

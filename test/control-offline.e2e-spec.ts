@@ -5,7 +5,7 @@ type App = { client_id: string; client_secret: string };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Issue 12 "offline verifiers learn of org-wide stops within the revocation feed's poll":
+ * "Offline verifiers learn of org-wide stops within the revocation feed's poll":
  * apps/resource-demo verifies tokens offline; a governance pause reaches it through the feed
  * and lifts with the resume, the same token working again. Its decision-gated route asks
  * Gatehouse's AuthZEN endpoint with the demo's own client credentials (@RequireDecision).

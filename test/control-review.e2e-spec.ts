@@ -2,7 +2,7 @@ import { startGatehouse, type TestGatehouse } from './support/gatehouse';
 import { clientCredentials, controlFixture, evaluate, type ControlFixture } from './support/control';
 
 /**
- * Issue 12 "review": an action goes to review, is approved once, succeeds once, and fails
+ * Review (docs/control.md): an action goes to review, is approved once, succeeds once, and fails
  * again; an approval covers its own action and resource only; a rejected one never runs.
  */
 describe('review and approval', () => {

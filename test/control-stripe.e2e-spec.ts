@@ -5,7 +5,7 @@ import { clientCredentials, controlFixture, stripeDelivery, type ControlFixture 
 const SECRET = 'whsec_test_0123456789abcdef0123456789';
 
 /**
- * Issue 12 "Stripe": a correctly signed event changes the state; a wrong signature, a stale
+ * Stripe webhooks (docs/control.md): a correctly signed event changes the state; a wrong signature, a stale
  * timestamp and a replayed event are refused with nothing changed. Payloads are signed
  * here with Stripe's published scheme (HMAC-SHA256 of `t.payload`); no network.
  */

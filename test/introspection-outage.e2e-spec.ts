@@ -2,7 +2,7 @@ import { clientPost, cliCreateAdmin, loginAdmin, startGatehouse, type TestGateho
 import { startOwnPostgres, type OwnPostgres } from './support/own-postgres';
 
 /**
- * Issue 10: introspection that cannot decide says so. With the PostgreSQL server stopped,
+ * Introspection that cannot decide says so. With the PostgreSQL server stopped,
  * POST /oauth/introspect is 503 temporarily_unavailable with Retry-After (RFC 6749 §5.2
  * body) and the cause is logged — never a silent {"active": false}. The test stops a
  * PostgreSQL of its own, never the machine's.

@@ -9,7 +9,7 @@ const MANAGED = 'urn:gatehouse:params:oauth:token-type:managed';
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as Body;
 
 /**
- * Managed bearer tokens (issue 13; docs/managed-tokens.md): created from a fresh user
+ * Managed bearer tokens (docs/managed-tokens.md): created from a fresh user
  * sign-in, exchanged by their hosts for short user tokens a resource server accepts,
  * regenerated and revoked at once, kept apart from sessions and app credentials, stopped
  * by the access gate, and suspended through anomaly review.

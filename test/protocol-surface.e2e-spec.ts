@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 
 /**
- * Issue 14 defects 3, 4 and 5, each proven against the real server:
+ * Protocol-surface defects, each proven against the real server:
  * - /oauth/revoke and /oauth/introspect answer body errors as RFC 6749 §5.2 (RFC 7009
  *   §2.2.1, RFC 7662 §2.3), like /oauth/token, not as management-API problems;
  * - a scope withdrawn from an app leaves its users' sessions at their next refresh;
@@ -125,7 +125,7 @@ describe('protocol surface and session rules', () => {
     expect(locked.length).toBeGreaterThan(0);
   });
 
-  it('an admin sign-in with a NUL in the email is a 400, counted and audited like any failure (issue 14, defect 1)', async () => {
+  it('an admin sign-in with a NUL in the email is a 400, counted and audited like any failure', async () => {
     const email = 'ad\u0000min@example.test';
     const seen: number[] = [];
     for (let i = 0; i < 4; i++) {

@@ -6,7 +6,7 @@ import { hasRedis, startGatehouse, type TestGatehouse } from './support/gatehous
 const IAT = Math.floor(Date.now() / 1000);
 
 /**
- * Gatehouse's side of the shared revocation table (issue 10: one rule for issuer and
+ * Gatehouse's side of the shared revocation table (docs/architecture.md#one-revocation-rule: one rule for issuer and
  * verifier; libs/verifier/src/revocation-rule.spec.ts is the verifier's side). Each case's
  * facts are written to PostgreSQL as revocations are, then asked of the Postgres check and
  * of the Redis mirror after a rebuild.

@@ -17,7 +17,7 @@ const AT = 'urn:ietf:params:oauth:token-type:access_token';
 type App = { client_id: string; client_secret: string };
 
 /**
- * Per-step credential isolation (issue 11): an orchestrator app hands one step to a
+ * Per-step credential isolation (docs/architecture.md#token-exchange): an orchestrator app hands one step to a
  * specialist app, which exchanges the orchestrator's token (RFC 8693) for a narrow,
  * short-lived step token, and hands a sub-step to its own sub-specialist. Every refusal,
  * and the cascade when a token of the chain is revoked.
@@ -291,7 +291,7 @@ type App = { client_id: string; client_secret: string };
     await expectRefused(
       await exchange(specialist, ask(root, { requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' })),
       'invalid_request',
-      /Only/,
+      /requested_token_type must be/,
     );
     await expectRefused(
       await exchange(specialist, { ...ask(root), subject_token_type: 'urn:x' }),

@@ -104,7 +104,7 @@ async function setUp(o, url, env) {
     { name: 'bench', scopes: ['bench:read'], token_rate_limit: { requests: 1_000_000, per_seconds: 60 } },
     access_token,
   );
-  // Token exchange (issue 11), where the build has it: the app narrows its own token for a step.
+  // Token exchange (docs/architecture.md#token-exchange), where the build has it: the app narrows its own token for a step.
   const exchange = await fetch(`${url}/v1/orgs/${org.id}/apps/${app.client_id}`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },

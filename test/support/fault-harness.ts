@@ -11,7 +11,7 @@ import { startOwnPostgres, type OwnPostgres } from './own-postgres';
 import { startOwnRedis, type OwnRedis } from './redis-server';
 
 /**
- * The fault suite's world (docs/reliability.md#fault-suite): its own PostgreSQL and Redis on
+ * The fault suite's world (docs/reliability.md): its own PostgreSQL and Redis on
  * free loopback ports, and a multi-worker Gatehouse built into dist/ (`npm test` builds
  * first), started as an operator would (`node dist/apps/gatehouse/src/main.js`).
  */

@@ -69,8 +69,9 @@ function parseMail(raw: string): { subject: string; body: string } {
   const subjectLine = /^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1] ?? '';
   const subject = subjectLine
     .replace(/\r?\n[ \t]/g, ' ')
-    .replace(/=\?utf-8\?Q\?(.*?)\?=/gi, (_w, q: string) => decodeQp(q.replace(/_/g, ' ')))
-    .replace(/\?=\s+=\?/g, '');
+    // RFC 2047 §6.2: white space between adjacent encoded words is not part of the text.
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?Q\?(.*?)\?=/gi, (_w, q: string) => decodeQp(q.replace(/_/g, ' ')));
   return { subject, body: decodeQp(raw) };
 }
 

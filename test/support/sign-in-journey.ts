@@ -1,4 +1,6 @@
 import { totp, type TestGatehouse } from './gatehouse';
+import { SoftAuthenticator } from './soft-authenticator';
+import { linkIn, readMailDir } from './mailbox';
 
 /**
  * The sign-in experience's part of the audit coverage journey (docs/sign-in-experience.md):
@@ -62,4 +64,48 @@ export async function signInExperienceJourney(gh: TestGatehouse, admin: string):
     }),
   );
   ok(await gh.api('DELETE', '/v1/me/mfa', { token: me, body: { code: codes[1] } }), 204);
+
+  // passkey.registered, passkey.renamed, passkey.rejected, passkey.deleted
+  const device = new SoftAuthenticator(gh.url.replace('127.0.0.1', 'localhost'), 'localhost');
+  const options = await gh.api('POST', '/v1/me/passkeys/registration-options', { token: me });
+  ok(options);
+  const created = await gh.api('POST', '/v1/me/passkeys', {
+    token: me,
+    body: { response: device.create(options.body) },
+  });
+  ok(created, 201);
+  ok(await gh.api('PATCH', `/v1/me/passkeys/${created.body.id}`, { token: me, body: { name: 'Phone' } }));
+  ok(await gh.api('POST', '/v1/me/passkeys', { token: me, body: { response: device.create(options.body) } }), 401);
+  ok(await gh.api('DELETE', `/v1/me/passkeys/${created.body.id}`, { token: me }), 204);
+
+  // user.signup.requested, user.signup.verified, user.invited, user.invitation.accepted:
+  // the links are read from the mail folder (no SMTP server here).
+  const linkTo = async (to: string) => {
+    for (let i = 0; i < 100; i++) {
+      const mail = readMailDir(gh.env.GATEHOUSE_MAIL_DIR!).find((m) => m.to[0]!.includes(to));
+      if (mail) return linkIn(mail).searchParams.get('token')!;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no mail to ${to}`);
+  };
+  ok(
+    await gh.api('POST', `/v1/orgs/${org.id}/signup`, {
+      body: { email: 'self@signin.test', password: 'Walk-Through-4242' },
+    }),
+    202,
+  );
+  ok(
+    await gh.api('POST', `/v1/orgs/${org.id}/signup/verify`, { body: { token: await linkTo('self@signin.test') } }),
+    201,
+  );
+  ok(
+    await gh.api('POST', `/v1/orgs/${org.id}/invitations`, { token: admin, body: { email: 'guest@signin.test' } }),
+    201,
+  );
+  ok(
+    await gh.api('POST', `/v1/orgs/${org.id}/invitations/accept`, {
+      body: { token: await linkTo('guest@signin.test'), password: 'Walk-Through-4242' },
+    }),
+    201,
+  );
 }

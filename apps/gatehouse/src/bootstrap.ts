@@ -1,7 +1,7 @@
 import { GatedAccess } from '@gatehouse/tokens';
 import { NestFactory } from '@nestjs/core';
 import { AuditService } from '@gatehouse/audit';
-import { CacheListener } from '@gatehouse/db';
+import { CacheListener, DB_TIMEOUTS, withDatabaseDeadline } from '@gatehouse/db';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { newId } from '@gatehouse/core';
 import { AuthzenService, StripeWebhookService } from '@gatehouse/control';
@@ -78,7 +78,11 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
     // The protocol endpoints read the client and control caches before any change of their
     // own to them: one sync round trip serves all of a request's reads (docs/control.md#live).
     const protocol = req.url.startsWith('/oauth/') || req.url.startsWith('/access/');
-    requestStore.run({ requestId: req.id }, protocol ? () => caches.shareSync(done) : done);
+    // docs/reliability.md#every-request-answered-within-3-s: every database wait made for this
+    // request shares one deadline, so it is answered within 3 s even when PostgreSQL hangs.
+    withDatabaseDeadline(Date.now() + DB_TIMEOUTS.requestMs, () =>
+      requestStore.run({ requestId: req.id }, protocol ? () => caches.shareSync(done) : done),
+    );
   });
   // The API speaks JSON only; a text/plain body is a 415, not a string to guess at.
   fastify.removeContentTypeParser(['text/plain']);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Gatehouse configuration: one typed object read from the environment once at boot,
- * validated, then frozen (STYLE.md "Configuration and keys"). A bad value stops the
+ * validated, then frozen, so no code path reads a different value later. A bad value stops the
  * process with a message naming the variable.
  */
 
@@ -113,6 +113,10 @@ const envSchema = z.object({
     )
     .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each must be an origin (scheme://host[:port])')).min(1))
     .optional(),
+  /** docs/client-registration.md#expiry: days a dynamically registered client may go unused. */
+  GATEHOUSE_DCR_UNUSED_EXPIRY_DAYS: int(1, 3650).optional(),
+  /** docs/client-registration.md#dynamic-client-registration: registrations per address and hour. */
+  GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: int(1, 100000).optional(),
 });
 
 export interface GatehouseConfig {
@@ -181,6 +185,10 @@ export interface GatehouseConfig {
   };
   /** WebAuthn relying party (docs/sign-in-experience.md#passkeys). */
   readonly webauthn: { readonly rpId: string; readonly origins: readonly string[] };
+  /** A dynamically registered client unused this long (days) is gone (docs/client-registration.md#expiry). */
+  readonly dcrUnusedExpiryDays: number;
+  /** Registrations one source address may make an hour at /oauth/register. */
+  readonly dcrRateLimitPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -264,6 +272,8 @@ export function loadConfig(
       dir: e.GATEHOUSE_MAIL_DIR ?? `${e.GATEHOUSE_DATA_DIR ?? `${cwd}/.gatehouse`}/mail`,
     }),
     webauthn: webauthnDefaults(issuer, e.GATEHOUSE_WEBAUTHN_RP_ID, e.GATEHOUSE_WEBAUTHN_ORIGINS),
+    dcrUnusedExpiryDays: e.GATEHOUSE_DCR_UNUSED_EXPIRY_DAYS ?? 30,
+    dcrRateLimitPerHour: e.GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR ?? 20,
   });
 }
 

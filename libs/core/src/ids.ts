@@ -26,6 +26,9 @@ export const ID_PREFIXES = {
   resource: 'res',
   passkey: 'pky',
   branding: 'brd',
+  trustedIssuer: 'tis',
+  idJagAudience: 'jaa',
+  dynamicClient: 'dcr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

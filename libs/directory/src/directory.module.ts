@@ -14,6 +14,9 @@ import { ResourceRepository } from './resources/resource.repository';
 import { ResourceService } from './resources/resource.service';
 import { BrandingService } from './sign-in/branding.service';
 import { SignInSettingsService } from './sign-in/sign-in-settings.service';
+import { IdJagRepository } from './id-jag/id-jag.repository';
+import { IdJagSettingsService } from './id-jag/id-jag-settings.service';
+import { PasskeyService } from './sign-in/passkey.service';
 
 const services = [
   OrgAccess,
@@ -31,6 +34,9 @@ const services = [
   ClientRegistrationService,
   SignInSettingsService,
   BrandingService,
+  IdJagRepository,
+  IdJagSettingsService,
+  PasskeyService,
 ];
 
 @Module({ providers: services, exports: services })

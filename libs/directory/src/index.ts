@@ -17,3 +17,7 @@ export * from './sign-in/sign-in-settings.service';
 export * from './sign-in/branding.service';
 export * from './sign-in/logo';
 export * from './session-terminator';
+export * from './id-jag/id-jag.repository';
+export * from './id-jag/id-jag-settings.service';
+export * from './id-jag/issuer-url';
+export * from './sign-in/passkey.service';

@@ -19,8 +19,8 @@ export interface SystemActor {
 export type DirectoryActor = Principal | SystemActor;
 
 /**
- * The one place that decides whether a caller may reach an org (STYLE.md: tenant scoping
- * in one place, deny by default). An org the caller may not see answers "not found",
+ * The one place that decides whether a caller may reach an org (docs/architecture.md#tenant-scoping:
+ * one place, deny by default). An org the caller may not see answers "not found",
  * exactly like one that does not exist, so existence never leaks across tenants.
  */
 @Injectable()

@@ -55,6 +55,17 @@ export interface ClientSignIn {
   policyUri: string | null;
   tosUri: string | null;
   passwordLogin: boolean;
+  /**
+   * A client that registered itself (docs/client-registration.md#consent): its redirect URIs are
+   * compared exactly (no loopback port freedom: they are what its document or registration
+   * says), and the consent page shows the redirect hosts and warns when all are loopback.
+   */
+  selfRegistered?: {
+    source: 'metadata_document' | 'dynamic';
+    redirectHosts: string[];
+    allRedirectsLoopback: boolean;
+    documentHash: string | null;
+  };
 }
 
 /**

@@ -23,6 +23,10 @@ import { PasswordResetFlow } from './user-flows/password-reset';
 import { UserTotpFactor } from './factors/user-totp.factor';
 import { MyMfaService } from './user-flows/my-mfa';
 import { UserMfaStep } from './user-flows/user-mfa-step';
+import { PasskeyFactor } from './factors/passkey.factor';
+import { PasskeyFlows } from './user-flows/passkeys';
+import { SignupFlow } from './user-flows/signup';
+import { InvitationFlow } from './user-flows/invitations';
 
 /**
  * The factors of the hosted sign-in, in the order it asks for them (docs/sign-in.md#factors).
@@ -61,6 +65,10 @@ const factors = [PasswordFactor];
     SignInFlow,
     ...factors,
     { provide: SIGN_IN_FACTORS, inject: factors, useFactory: (...f: SignInFactor[]) => f },
+    PasskeyFactor,
+    PasskeyFlows,
+    SignupFlow,
+    InvitationFlow,
   ],
   exports: [
     AdminAuthService,
@@ -73,6 +81,9 @@ const factors = [PasswordFactor];
     SignInFlow,
     BrowserSessions,
     Consents,
+    PasskeyFlows,
+    SignupFlow,
+    InvitationFlow,
   ],
 })
 export class SignInModule {}

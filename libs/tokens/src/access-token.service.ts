@@ -71,6 +71,36 @@ export class AccessTokenService {
   }
 
   /**
+   * An identity assertion signed with the current key (docs/id-jag.md#gatehouse-as-the-identity-provider),
+   * for TokenIssuer only, like {@link prepare}: the claims now, the signature later.
+   */
+  prepareAssertion(input: AssertionInput): PreparedAssertion {
+    const signer = this.keys.currentSigner();
+    const now = epochSeconds(this.clock.now());
+    const jti = newId('token');
+    const exp = now + input.ttlS;
+    const claims = {
+      ...input.claims,
+      iss: this.config.issuer,
+      sub: input.sub,
+      aud: input.audience,
+      iat: now,
+      exp,
+      jti,
+    };
+    const header = { alg: 'RS256', typ: input.typ, kid: signer.kid };
+    return {
+      jti,
+      claims,
+      sign: async () => {
+        const signingInput = `${b64(header)}.${b64(claims)}`;
+        const signature = await signOffLoop(Buffer.from(signingInput), signer.key);
+        return { token: `${signingInput}.${signature}`, kid: signer.kid, expiresIn: exp - now };
+      },
+    };
+  }
+
+  /**
    * An ID token (OIDC Core §2): RS256 with the current key, `typ: JWT` — never `at+jwt`, so
    * no verifier of Gatehouse or `libs/verifier` accepts it as an access token. Its one caller
    * is TokenIssuer, after the access token it describes is signed (`at_hash`).
@@ -137,6 +167,23 @@ export class AccessTokenService {
       },
     };
   }
+}
+
+/** A signed JWT that is not an access token (an ID-JAG): its own `typ`, its own claims. */
+export interface AssertionInput {
+  /** The JWS `typ` (RFC 8725 §3.11: explicit typing keeps it from passing for an access token). */
+  typ: string;
+  sub: string;
+  audience: string;
+  ttlS: number;
+  /** Claims besides iss, sub, aud, iat, exp and jti, which are set here. */
+  claims: Record<string, unknown>;
+}
+
+export interface PreparedAssertion {
+  jti: string;
+  claims: Record<string, unknown> & { exp: number; iat: number };
+  sign(): Promise<{ token: string; kid: string; expiresIn: number }>;
 }
 
 /** OIDC Core §2 ID token claims (docs/sign-in.md#the-id-token). */

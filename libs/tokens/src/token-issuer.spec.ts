@@ -18,7 +18,7 @@ function sources(dir: string): string[] {
 
 /**
  * Every place outside the signer itself and TokenIssuer that refers to
- * `AccessTokenService.mint` or `.prepare`, found by the type checker, not by the text: a
+ * `AccessTokenService.mint`, `.prepare`, `.prepareAssertion` or `.signIdToken`, found by the type checker, not by the text: a
  * renamed import, a destructured or stored method (`const { mint: m } = svc`), an element
  * access (`svc['prepare']`), `.bind`/`.call` or a subclass all resolve to the same symbol.
  */
@@ -40,11 +40,15 @@ function signerReferences(files: string[]): string[] {
   signer.forEachChild(function find(node): void {
     if (ts.isClassDeclaration(node) && node.name?.text === 'AccessTokenService')
       for (const member of node.members)
-        if (ts.isMethodDeclaration(member) && ['mint', 'prepare', 'signIdToken'].includes(member.name.getText(signer)))
+        if (
+          ts.isMethodDeclaration(member) &&
+          ['mint', 'prepare', 'prepareAssertion', 'signIdToken'].includes(member.name.getText(signer))
+        )
           targets.add(checker.getSymbolAtLocation(member.name)!);
     node.forEachChild(find);
   });
-  if (targets.size !== 3) throw new Error('AccessTokenService.mint/prepare/signIdToken not found: update this check');
+  if (targets.size !== 4)
+    throw new Error('AccessTokenService.mint/prepare/prepareAssertion/signIdToken not found: update this check');
 
   const resolve = (symbol: ts.Symbol | undefined): ts.Symbol | undefined =>
     symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
@@ -83,7 +87,7 @@ describe('the signer has exactly one caller', () => {
   const escapes = join(dir, 'escapes.ts');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('only token-issuer.ts refers to AccessTokenService.mint, .prepare or .signIdToken outside tests, however it is named', () => {
+  it('only token-issuer.ts refers to AccessTokenService.mint, .prepare, .prepareAssertion or .signIdToken outside tests, however it is named', () => {
     // Six ways around a textual `.mint(` search, each of which the check must catch.
     writeFileSync(
       escapes,

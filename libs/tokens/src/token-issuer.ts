@@ -3,7 +3,7 @@ import { AuditService, type AuditAction, type RequestMeta } from '@gatehouse/aud
 import { AccessStoppedError, type IssuanceKind, type Tier } from '@gatehouse/core';
 import type { SqlTransaction, Tx } from '@gatehouse/db';
 import type { AccessTokenClaims, ActClaim } from '@gatehouse/verifier';
-import { AccessTokenService, type MintedToken } from './access-token.service';
+import { AccessTokenService, type AssertionInput, type MintedToken } from './access-token.service';
 import { GatedAccess } from './gated-access';
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -11,8 +11,11 @@ export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 /** The body of a successful token response (RFC 6749 §5.1; RFC 8693 §2.2.1 adds `issued_token_type`). */
 export interface TokenResponse {
   access_token: string;
-  /** RFC 9449 §5: `DPoP` for a token bound to a DPoP key. */
-  token_type: 'Bearer' | 'DPoP';
+  /**
+   * RFC 9449 §5: `DPoP` for a token bound to a DPoP key; RFC 8693 §2.2.1 `N_A` for what is not
+   * an access token (an ID-JAG, docs/id-jag.md).
+   */
+  token_type: 'Bearer' | 'DPoP' | 'N_A';
   expires_in: number;
   scope: string;
   refresh_token?: string;
@@ -84,6 +87,28 @@ export interface IssueRequest {
     /** The row's details; a function when they name what the mint decided (`aud`, `exp`). */
     details: Record<string, unknown> | ((claims: AccessTokenClaims) => Record<string, unknown>);
   };
+}
+
+/** An identity assertion to issue (docs/id-jag.md#gatehouse-as-the-identity-provider). */
+export interface AssertionRequest {
+  kind: IssuanceKind;
+  /** The user it vouches for, and the app that asks. */
+  subject: TokenSubject & { tier: 'user' };
+  /** What the assertion grants, for the access gate (foreign scopes, never Gatehouse's). */
+  scopes: readonly string[];
+  assertion: Omit<AssertionInput, 'sub'>;
+  audit: {
+    action: Extract<AuditAction, 'id_jag.issued'>;
+    actor: { id: string; tier: Tier };
+    details: (claims: Record<string, unknown>) => Record<string, unknown>;
+  };
+}
+
+export interface IssuedAssertion {
+  token: string;
+  jti: string;
+  expiresIn: number;
+  claims: Record<string, unknown>;
 }
 
 export interface IssuedToken {
@@ -171,6 +196,35 @@ export class TokenIssuer {
         ...(idToken ? { id_token: idToken } : {}),
       },
     };
+  }
+
+  /**
+   * An identity assertion (an ID-JAG) under the same discipline as an access token: the gate
+   * decides for its user, the audit row is written while the signature is computed, and the
+   * assertion leaves only once both are done. The row names the assertion by `jti`, never
+   * holds it.
+   */
+  async issueAssertion(meta: RequestMeta, req: AssertionRequest): Promise<IssuedAssertion> {
+    const { subject } = req;
+    const decision = await this.access.decide(meta, {
+      point: 'issuance',
+      subject: { tier: subject.tier, id: subject.id, orgId: subject.org?.id, clientId: subject.clientId },
+      scopes: req.scopes,
+      grantType: req.kind,
+    });
+    if (decision.outcome !== 'allow') throw new AccessStoppedError(decision);
+    const prepared = this.tokens.prepareAssertion({ ...req.assertion, sub: subject.id });
+    const entry = {
+      action: req.audit.action,
+      outcome: 'success' as const,
+      actor: req.audit.actor,
+      orgId: subject.org?.id ?? null,
+      target: { type: 'user', id: subject.id },
+      jti: prepared.jti,
+      details: req.audit.details(prepared.claims),
+    };
+    const [signed] = await Promise.all([prepared.sign(), this.audit.recordGrouped(meta, entry)]);
+    return { token: signed.token, jti: prepared.jti, expiresIn: signed.expiresIn, claims: prepared.claims };
   }
 
   /** The ID token that goes with `minted`, to the client it was issued to; covered by the same audit row. */

@@ -1,6 +1,6 @@
 /**
  * Why a token was refused: a closed set of codes, each carrying its HTTP status and its
- * RFC 6750 §3.1 `error` (STYLE.md "Errors"), so the answer is right wherever it is thrown.
+ * RFC 6750 §3.1 `error`, so the answer is right wherever it is thrown.
  */
 export type VerifierErrorCode =
   | 'token_missing'

@@ -29,7 +29,7 @@ export interface KeySetHealth {
  * The issuer's JWKS, cached per `kid` as imported KeyObjects. Refreshed in the background
  * once the server's max-age has passed (stale-while-revalidate: cached keys keep serving
  * while Gatehouse is down), and at once for an unknown kid — at most once per cooldown, so
- * a flood of made-up kids cannot hammer Gatehouse (STYLE.md, as jose's remote JWKS).
+ * a flood of made-up kids cannot hammer Gatehouse (as jose's remote JWKS does).
  */
 export class RemoteKeySet {
   readonly metadata: { jwksUri?: string; tokenEndpoint?: string } = {};

@@ -10,7 +10,7 @@ const day = (ms: number) => new Date(ms).toLocaleDateString([], { month: 'short'
 const ROW = 34;
 
 /**
- * Signing keys (docs/architecture.md#keys-and-jwks): a timeline of each key's published,
+ * Signing keys (docs/architecture.md#keys-and-tokens): a timeline of each key's published,
  * signing and retired spans — where a published span overlaps the signing key's, verifiers
  * hold both — with rotate and an emergency revoke for platform admins.
  */

@@ -3,16 +3,17 @@ import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
-import { PrincipalRevocationService, UserService } from '@gatehouse/directory';
-import { UserAuthService, UserMfaStep } from '@gatehouse/signin';
+import { PasskeyService, PrincipalRevocationService, UserService } from '@gatehouse/directory';
+import { PasskeyFlows, UserAuthService, UserMfaStep } from '@gatehouse/signin';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { z } from 'zod';
-import { OrgId, UserId } from '../http/id.pipe';
+import { OrgId, PasskeyId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
 import { Public } from '../http/public.decorator';
 import { Caller, Meta } from '../http/request-meta.decorator';
 import { createUser, pageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
-import { mfaToken, userLoginMfa } from '../http/sign-in-schemas';
+import { mfaToken, passkeyLogin, passkeyLoginOptions, userLoginMfa } from '../http/sign-in-schemas';
 
 /** RFC 9745 `Deprecation` (since browser sign-in, 2026-12-08) and RFC 8288 `Link` to the migration guide. */
 export const LEGACY_PASSWORD_HEADERS: Readonly<Record<string, string>> = {
@@ -29,6 +30,8 @@ export class UsersController {
     private readonly auth: UserAuthService,
     private readonly revocations: PrincipalRevocationService,
     private readonly mfa: UserMfaStep,
+    private readonly passkeyFlows: PasskeyFlows,
+    private readonly passkeys: PasskeyService,
   ) {}
 
   /**
@@ -81,7 +84,87 @@ export class UsersController {
     @Param('orgId', OrgId) orgId: string,
     @Body(new ZodPipe(userLoginMfa)) body: z.infer<typeof userLoginMfa>,
   ) {
+    if ('passkey_registration' in body) {
+      const passkey_registration = body.passkey_registration as unknown as RegistrationResponseJSON;
+      return this.passkeyFlows.enrolAndSignIn(meta, orgId, { mfa_token: body.mfa_token, passkey_registration });
+    }
+    if ('passkey' in body) {
+      const passkey = body.passkey as unknown as AuthenticationResponseJSON;
+      return this.passkeyFlows.secondFactor(meta, orgId, { mfa_token: body.mfa_token, passkey });
+    }
     return this.mfa.complete(meta, orgId, body);
+  }
+
+  /** The second step with a passkey: a challenge for the user's passkeys (docs/sign-in-experience.md#passkeys). */
+  @Public()
+  @Post('login/mfa/passkey-options')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(mfaToken) })
+  loginMfaPasskeyOptions(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(mfaToken)) body: z.infer<typeof mfaToken>,
+  ) {
+    return this.passkeyFlows.secondFactorOptions(meta, orgId, body.mfa_token);
+  }
+
+  /** An enrolment step that allows passkeys: registration options for the signing-in user. */
+  @Public()
+  @Post('login/mfa/passkey-registration-options')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(mfaToken) })
+  loginMfaPasskeyRegistrationOptions(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(mfaToken)) body: z.infer<typeof mfaToken>,
+  ) {
+    return this.passkeyFlows.enrolmentOptions(meta, orgId, body.mfa_token);
+  }
+
+  /** A passkey as the first factor, step 1: a challenge for any of the org's discoverable passkeys. */
+  @Public()
+  @Post('login/passkey/options')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(passkeyLoginOptions) })
+  passkeyOptions(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(passkeyLoginOptions)) body: z.infer<typeof passkeyLoginOptions>,
+  ) {
+    return this.passkeyFlows.signInOptions(meta, orgId, body.client_id);
+  }
+
+  /** A passkey as the first factor, step 2: the assertion → the tokens of a sign-in. */
+  @Public()
+  @Post('login/passkey')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(passkeyLogin) })
+  passkeyLogin(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(passkeyLogin)) body: z.infer<typeof passkeyLogin>,
+  ) {
+    const response = body.response as unknown as AuthenticationResponseJSON;
+    return this.passkeyFlows.signIn(meta, orgId, { client_id: body.client_id, response });
+  }
+
+  /** A user's passkeys, for the org's admins (docs/sign-in-experience.md#passkeys). */
+  @Get(':userId/passkeys')
+  listPasskeys(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('userId', UserId) userId: string) {
+    return this.passkeys.listForUser(p, orgId, userId);
+  }
+
+  /** An org admin removes a user's passkey (a lost device). */
+  @Delete(':userId/passkeys/:passkeyId')
+  @HttpCode(204)
+  async removePasskey(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('userId', UserId) userId: string,
+    @Param('passkeyId', PasskeyId) passkeyId: string,
+  ) {
+    await this.passkeys.removeForUser(p, meta, orgId, userId, passkeyId);
   }
 
   /** During an enrolment step: a TOTP seed and its QR code, activated by the first code at `login/mfa`. */

@@ -18,7 +18,7 @@ const log = new Logger('OAuthErrors');
 
 /**
  * Protocol endpoints answer RFC 6749 §5.2 bodies `{error, error_description}`, not
- * problem+json (STYLE.md: two surfaces, two filters). Anything unexpected is a bare
+ * problem+json: two surfaces, two filters (docs/architecture.md#a-request-end-to-end). Anything unexpected is a bare
  * `server_error`; an unreachable database is `temporarily_unavailable` with Retry-After.
  */
 @Catch()

@@ -4,7 +4,7 @@ import type { Tier } from '@gatehouse/core';
 export const IS_PUBLIC = 'gatehouse:public';
 export const ACCESS_RULE = 'gatehouse:access';
 
-/** Opts a route out of the global bearer guard (STYLE.md: deny by default). */
+/** Opts a route out of the global bearer guard (deny by default: a route is public only by saying so). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 export interface AccessRule {

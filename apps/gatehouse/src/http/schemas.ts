@@ -203,7 +203,10 @@ export const updateResource = z
 /** `PUT /v1/orgs/{orgId}/client-registration` (docs/resources.md#client-registration): the whole policy. */
 export const clientRegistration = z
   .strictObject({
-    dynamic_client_registration: z.strictObject({ enabled: z.boolean() }),
+    dynamic_client_registration: z.strictObject({
+      enabled: z.boolean(),
+      confidential_clients: z.boolean().default(false),
+    }),
     client_id_metadata_documents: z.strictObject({
       policy: z.enum(CIMD_POLICIES),
       domains: z
@@ -216,6 +219,14 @@ export const clientRegistration = z
     (o) => o.client_id_metadata_documents.policy !== 'domains' || o.client_id_metadata_documents.domains.length > 0,
     { message: 'policy "domains" needs at least one domain', path: ['client_id_metadata_documents', 'domains'] },
   );
+
+/** A self-registered client to block or unblock (docs/client-registration.md#blocking). */
+export const externalClientRef = z.strictObject({
+  client_id: z
+    .string()
+    .max(2048)
+    .regex(/^(https?:\/\/\S+|dcr_[0-9A-HJKMNP-TV-Z]{26})$/, 'a metadata-document URL or a dcr_ client id'),
+});
 
 /** Body is optional: an empty POST rotates without touching the existing secrets' expiry. */
 export const createSecret = z
@@ -345,3 +356,44 @@ export const anomalySettings = z.strictObject({
 });
 
 export const anomalyPolicy = z.strictObject({ auto_suspend: z.boolean() });
+
+/** An application id of the org (the service checks that it is one). */
+const appIdField = z.string().regex(/^app_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an application id');
+const issuerField = text()
+  .min(1)
+  .max(2048)
+  .describe('The other server’s issuer identifier (RFC 8414 §2), exactly as it publishes it');
+
+/** `POST /v1/orgs/{orgId}/trusted-issuers` (docs/id-jag.md#trusted-issuers). */
+export const createTrustedIssuer = z.strictObject({
+  issuer: issuerField,
+  jwks: jwks.optional(),
+  jwks_uri: jwksUri.optional(),
+  allowed_clients: z
+    .array(appIdField)
+    .max(100)
+    .refine((a) => new Set(a).size === a.length, 'must not repeat an application')
+    .describe('Applications of this organization that may present grants of this issuer'),
+});
+
+/** RFC 6749 §3.3 scope-token: another server's scopes, whose own syntax Gatehouse does not know. */
+const foreignScope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, 'must be an RFC 6749 §3.3 scope token');
+
+/** `POST /v1/orgs/{orgId}/id-jag-audiences` (docs/id-jag.md#audiences). */
+export const createIdJagAudience = z.strictObject({
+  issuer: issuerField,
+  clients: z
+    .array(
+      z.strictObject({
+        app_id: appIdField,
+        client_id: text().min(1).max(255).describe('The client_id this app has at that server'),
+      }),
+    )
+    .min(1)
+    .max(100),
+  scopes: z
+    .array(foreignScope)
+    .max(100)
+    .default([])
+    .describe('Scopes the apps may ask to assert; none: grants carry no scope'),
+});

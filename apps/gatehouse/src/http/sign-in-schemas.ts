@@ -58,11 +58,40 @@ export const linkToken = z.strictObject({ token: handle });
 export const invitation = z.strictObject({ email, ui_locales: locale });
 export const invitationAccept = z.strictObject({ token: handle, password });
 
-/** The user MFA step of `POST /v1/orgs/{orgId}/users/login` (like `POST /v1/admin/login/mfa`). */
-export const userLoginMfa = z.strictObject({
-  mfa_token: handle,
-  code: text().trim().min(6).max(20),
+/**
+ * A WebAuthn response as the browser serialises it (`PublicKeyCredential.toJSON()`, or
+ * @simplewebauthn/browser): checked in depth by @simplewebauthn/server, so only its outline here.
+ */
+const b64u = z
+  .string()
+  .max(16384)
+  .regex(/^[A-Za-z0-9_-]*={0,2}$/, 'base64url');
+export const webauthnResponse = z.looseObject({
+  id: b64u.min(1).max(1366),
+  rawId: b64u.min(1).max(1366),
+  type: z.literal('public-key'),
+  response: z.looseObject({ clientDataJSON: b64u.min(1) }),
+  clientExtensionResults: z.record(z.string(), z.unknown()).optional().default({}),
+  authenticatorAttachment: z.string().max(40).optional(),
 });
+
+/**
+ * The user MFA step of `POST /v1/orgs/{orgId}/users/login` (like `POST /v1/admin/login/mfa`):
+ * a TOTP or recovery `code`, or a `passkey` assertion.
+ */
+export const userLoginMfa = z.union([
+  z.strictObject({ mfa_token: handle, code: text().trim().min(6).max(20) }),
+  z.strictObject({ mfa_token: handle, passkey: webauthnResponse }),
+  z.strictObject({ mfa_token: handle, passkey_registration: webauthnResponse }),
+]);
+
+export const passkeyRegistration = z.strictObject({
+  response: webauthnResponse,
+  name: text().trim().min(1).max(100).optional(),
+});
+export const passkeyRename = z.strictObject({ name: text().trim().min(1).max(100) });
+export const passkeyLoginOptions = z.strictObject({ client_id: clientId });
+export const passkeyLogin = z.strictObject({ client_id: clientId, response: webauthnResponse });
 export const mfaToken = z.strictObject({ mfa_token: handle });
 /** `DELETE /v1/me/mfa`: a current TOTP code or a recovery code. */
 export const mfaCode = z.strictObject({ code: text().trim().min(6).max(20) });

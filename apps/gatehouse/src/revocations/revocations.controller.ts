@@ -12,7 +12,7 @@ const CURSOR = /^\d{1,18}$/;
  * The revocation feed for downstream verifiers (libs/verifier polls it): revoked jtis and
  * per-principal "valid after" marks since a cursor. An application token with the
  * `gatehouse:revocations` scope reads its own organization's revocations only — another
- * tenant's IDs never leave (STYLE.md: tenant scoping in one place).
+ * tenant's IDs never leave (docs/architecture.md#tenant-scoping).
  */
 @ApiTags('revocations')
 @ApiBearerAuth()

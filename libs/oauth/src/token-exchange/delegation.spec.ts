@@ -67,7 +67,7 @@ const scenarioArb = fc.record({
 });
 
 /**
- * Property tests (issue 11): random chains of exchanges by random apps, with random asks.
+ * Property tests (docs/architecture.md#token-exchange): random chains of exchanges by random apps, with random asks.
  * Whatever is asked, no token in any chain has more scope, a later expiry, another subject,
  * another org, a deeper chain than allowed, a wider audience, or no `act`.
  */

@@ -18,7 +18,7 @@ export const INTERACTION_KINDS = {
   /** The link of a sign-up verification email (docs/sign-in-experience.md#self-sign-up). */
   signup_verification: { handlePrefix: 'ghv', hashPurpose: 'signup-verification' },
   /** The link of an invitation email (docs/sign-in-experience.md#invitations). */
-  invitation: { handlePrefix: 'ghi', hashPurpose: 'invitation' },
+  invitation: { handlePrefix: 'ghn', hashPurpose: 'invitation' },
   /** A WebAuthn ceremony's challenge (docs/sign-in-experience.md#passkeys). */
   webauthn: { handlePrefix: 'ghw', hashPurpose: 'webauthn-challenge' },
   /**
@@ -26,7 +26,7 @@ export const INTERACTION_KINDS = {
    * `/oauth/authorize`, carried by the hosted pages in an HttpOnly cookie, consumed when the
    * code is issued or the request is refused.
    */
-  authorization: { handlePrefix: 'gho', hashPurpose: 'authorization-interaction' },
+  authorization: { handlePrefix: 'ghi', hashPurpose: 'authorization-interaction' },
 } as const satisfies Record<string, { handlePrefix: string; hashPurpose: string }>;
 
 export type InteractionKind = keyof typeof INTERACTION_KINDS;

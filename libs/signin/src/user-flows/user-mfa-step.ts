@@ -149,6 +149,11 @@ export class UserMfaStep {
     }
   }
 
+  /** Spends the step's `mfa_token` in the caller's transaction. */
+  consume(step: MfaStep, tx: Parameters<UserTotpFactor['spend']>[0]): Promise<boolean> {
+    return this.interactions.consume(step.interaction.id, tx);
+  }
+
   async recordSuccess(
     tx: Parameters<typeof this.totp.spend>[0],
     meta: RequestMeta,
