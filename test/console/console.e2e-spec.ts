@@ -167,6 +167,49 @@ maybe('admin console in Chromium', () => {
     expect(users.body.data.map((u: { email: string }) => u.email)).toEqual(['ada@acme.test']);
   });
 
+  it('edits the sign-in settings and the branding, with a live preview (docs/sign-in-experience.md)', async () => {
+    const settings = page.getByRole('form', { name: 'Sign-in settings' });
+    await settings.getByLabel('Two-step verification (TOTP)').selectOption('required');
+    await settings.getByLabel('Self sign-up').selectOption('domains');
+    await settings.getByLabel('Sign-up domains').fill('acme.test');
+    await settings.getByLabel('Default language').selectOption('de');
+    await settings.getByRole('button', { name: 'Save sign-in settings' }).click();
+    await settings.getByRole('status').waitFor();
+    expect((await gh.api('GET', `/v1/orgs/${orgId}/sign-in-settings`, { token: apiToken })).body).toEqual({
+      passkeys: 'optional',
+      mfa: 'required',
+      signup: 'domains',
+      signup_domains: ['acme.test'],
+      default_locale: 'de',
+    });
+    const branding = page.getByRole('form', { name: 'Branding' });
+    await branding.getByLabel('Display name').fill('Acme Sign-in');
+    await branding.getByText('Sign in to Acme Sign-in').waitFor();
+    // A colour white text cannot be read on is flagged while editing and refused by the API.
+    await branding.getByLabel('Primary colour').fill('#ffd60a');
+    await branding.getByText(/fails WCAG AA/).waitFor();
+    await branding.getByRole('button', { name: 'Save branding' }).click();
+    await branding
+      .getByText(/WCAG AA/, { exact: false })
+      .first()
+      .waitFor();
+    await branding.getByLabel('Primary colour').fill('#0b5fff');
+    await branding.getByText(/passes WCAG AA/).waitFor();
+    await branding.getByRole('button', { name: 'Save branding' }).click();
+    let saved: Record<string, unknown> = {};
+    for (let i = 0; i < 40 && saved.primary_color !== '#0b5fff'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      saved = (await gh.api('GET', `/v1/orgs/${orgId}/branding`, { token: apiToken })).body;
+    }
+    expect(saved).toMatchObject({ display_name: 'Acme Sign-in', primary_color: '#0b5fff' });
+    expect(await axeSerious(page)).toEqual([]);
+    // Back to the defaults: the later steps sign users in with a password alone.
+    await gh.api('PUT', `/v1/orgs/${orgId}/sign-in-settings`, {
+      token: apiToken,
+      body: { passkeys: 'optional', mfa: 'optional', signup: 'off', signup_domains: [], default_locale: 'en' },
+    });
+  });
+
   it('registers a resource, and refuses to delete it while an application names it', async () => {
     const identifier = 'https://mcp.acme-console.test/mcp';
     await page.getByLabel('Identifier').fill('http://mcp.acme-console.test/mcp');

@@ -114,6 +114,21 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   return parse<T>(res);
 }
 
+/** A bearer call whose body is raw bytes of `type` (a branding logo). */
+export async function apiUpload<T = unknown>(method: string, path: string, bytes: Blob, type: string): Promise<T> {
+  const call = () =>
+    fetch(path, {
+      method,
+      headers: { 'content-type': type, ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) },
+      body: bytes,
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  let res = await call();
+  if (res.status === 401 && accessToken && (await refresh())) res = await call();
+  return parse<T>(res);
+}
+
 /** A public call (sign-in steps). */
 export async function publicApi<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   return parse<T>(await send(method, path, body, {}));

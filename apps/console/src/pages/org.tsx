@@ -9,9 +9,13 @@ import { ControlPanel } from './control-panel';
 import { IdJagPanel } from './id-jag-panel';
 import { ResourcesPanel } from './resources-panel';
 import { SelfRegisteredClientsPanel } from './self-registered-clients-panel';
+import { SignInExperiencePanel } from './sign-in-experience-panel';
 import { UsersPanel } from './users-panel';
 
-/** One organization: its settings, resources, applications, users, ID-JAG trust and control-layer state. */
+/**
+ * One organization: its settings, resources, applications, users, sign-in experience, ID-JAG
+ * trust and control-layer state.
+ */
 export function OrgPage({ orgId }: { orgId: string }) {
   const org = useAsync(() => api<Org>('GET', `/v1/orgs/${seg(orgId)}`), [orgId]);
   if (org.state === 'loading') return <Loading what="Loading organization" />;
@@ -23,6 +27,7 @@ export function OrgPage({ orgId }: { orgId: string }) {
       <AppsPanel orgId={orgId} />
       <SelfRegisteredClientsPanel orgId={orgId} />
       <UsersPanel orgId={orgId} />
+      <SignInExperiencePanel orgId={orgId} orgName={org.data.display_name} />
       <IdJagPanel orgId={orgId} />
       <ControlPanel orgId={orgId} />
     </>

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
@@ -46,7 +46,9 @@ export class MailService implements OnModuleDestroy {
     const info = (await this.files.sendMail(message)) as { message: Buffer };
     await mkdir(this.config.mail.dir, { recursive: true, mode: 0o700 });
     const path = join(this.config.mail.dir, `${Date.now()}-${randomBytes(6).toString('hex')}.eml`);
-    await writeFile(path, info.message, { mode: 0o600 });
+    // Written under another name and renamed: a reader never sees a half-written .eml.
+    await writeFile(`${path}.part`, info.message, { mode: 0o600 });
+    await rename(`${path}.part`, path);
     this.log.log({ msg: 'mail written (no GATEHOUSE_SMTP_URL)', path });
   }
 
