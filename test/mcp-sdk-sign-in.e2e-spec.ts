@@ -320,6 +320,11 @@ describe('MCP sign-in with the official SDK 1.x client', () => {
     );
     expect(unknown.status).toBe(400);
     expect(unknown.body).toContain('names no registered resource');
+    const twice = authorizeUrl(clientId).url;
+    twice.searchParams.append('resource', resource);
+    const two = await new CookieBrowser(CALLBACK).go(twice.toString());
+    expect(two.status).toBe(400);
+    expect(two.body).toContain('Send one resource parameter.');
     // The organization parameter names the org instead of a resource (the default audience then).
     const byOrg = await new CookieBrowser(CALLBACK).go(
       authorizeUrl(clientId, { resource: '', organization: 'acme' }).url.toString(),

@@ -196,7 +196,9 @@ export class AuthorizationService {
         refused:
           resources.length === 0
             ? 'A client identified by a URL or registered dynamically signs in for a resource: send the resource parameter (or organization).'
-            : 'The resource parameter names no registered resource.',
+            : resources.length > 1
+              ? 'Send one resource parameter.'
+              : 'The resource parameter names no registered resource.',
         orgId: null,
       };
     }
