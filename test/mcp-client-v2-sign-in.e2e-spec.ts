@@ -4,6 +4,7 @@ import {
   Client,
   IssuerMismatchError,
   StreamableHTTPClientTransport,
+  UnauthorizedError,
   type OAuthClientMetadata,
   type OAuthClientProvider,
   type OAuthDiscoveryState,
@@ -95,7 +96,9 @@ class HeadlessProvider implements OAuthClientProvider {
  * the code with PKCE and `resource`, and its transport calls the demo's tools with the token —
  * once with a Client ID Metadata Document served by the test on loopback, once as a
  * pre-registered public app, once through dynamic registration. Then a refresh for the resource,
- * and a refresh for a resource the grant was not made for refused with `invalid_target`.
+ * and a refresh for a resource the grant was not made for refused with `invalid_target`; and
+ * step-up: a tool needing the wider scope answers 403 `insufficient_scope`, the transport
+ * authorizes again for every scope the challenge names, and the call then succeeds.
  */
 describe('MCP sign-in with the official @modelcontextprotocol/client 2.x', () => {
   let gh: TestGatehouse;
@@ -302,5 +305,41 @@ describe('MCP sign-in with the official @modelcontextprotocol/client 2.x', () =>
     expect(provider.info!.client_id).toMatch(/^dcr_/);
     expect(provider.consentPage!.body).toContain('data-notice="all_loopback"');
     await refreshThenWrongResource(provider);
+  });
+
+  it('step-up: a notes:read token meets 403 insufficient_scope, the SDK signs in again and ends with both scopes', async () => {
+    const provider = new HeadlessProvider(signIn);
+    expect(await auth(provider, { serverUrl: resource, scope: 'notes:read' })).toBe('REDIRECT');
+    const first = provider.callback!;
+    expect(
+      await auth(provider, {
+        serverUrl: resource,
+        authorizationCode: first.searchParams.get('code')!,
+        iss: first.searchParams.get('iss')!,
+      }),
+    ).toBe('AUTHORIZED');
+    const scopesOf = () => String(decodeJwt(provider.saved!.access_token).scope).split(' ');
+    expect(scopesOf()).toContain('notes:read');
+    expect(scopesOf()).not.toContain('notes:write');
+    const transport = new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider });
+    const client = new Client({ name: 'gatehouse-e2e', version: '1.0.0' });
+    await client.connect(transport);
+    // The 403 names every scope delete_note needs; the transport authorizes again for them,
+    // which sends the person through the pages (consent for the wider scope) once more.
+    const refused = await client.callTool({ name: 'delete_note', arguments: { id: 'n2' } }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const second = provider.callback!;
+    expect(second).not.toBe(first);
+    // After the redirect the transport hands the callback back to the application.
+    expect(refused).toBeInstanceOf(UnauthorizedError);
+    await transport.finishAuth(second.searchParams);
+    expect(scopesOf()).toEqual(expect.arrayContaining(['notes:read', 'notes:write']));
+    const done = (await client.callTool({ name: 'delete_note', arguments: { id: 'n2' } })) as {
+      content: { text: string }[];
+    };
+    expect(done.content[0].text).toBe('Deleted note n2.');
+    await client.close();
   });
 });
