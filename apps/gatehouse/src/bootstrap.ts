@@ -28,6 +28,8 @@ import {
   setKeyProbe,
 } from './metrics/metrics';
 import { ReadinessService } from './readiness.service';
+import { registerRequestSpanEnd, startRequestSpan } from './telemetry/http-spans';
+import { tracingEnabled } from './telemetry/tracing';
 import type { Runtime } from './runtime';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -77,8 +79,12 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
     // The protocol endpoints read the client and control caches before any change of their
     // own to them: one sync round trip serves all of a request's reads (docs/control.md#live).
     const protocol = req.url.startsWith('/oauth/') || req.url.startsWith('/access/');
-    requestStore.run({ requestId: req.id }, protocol ? () => caches.shareSync(done) : done);
+    const next = () => requestStore.run({ requestId: req.id }, protocol ? () => caches.shareSync(done) : done);
+    // docs/reliability.md#traces: a server span around the rest of the request, when tracing is on.
+    if (tracingEnabled()) startRequestSpan(req, next);
+    else next();
   });
+  registerRequestSpanEnd(fastify);
   // The API speaks JSON only; a text/plain body is a 415, not a string to guess at.
   fastify.removeContentTypeParser(['text/plain']);
   registerFormParser(fastify);

@@ -8,6 +8,7 @@ import { administratorExists, buildBanner } from './logging/banner';
 import { createRootLogger } from './logging/logger';
 import { serveMetrics } from './metrics/metrics';
 import { prepareRuntime } from './runtime';
+import { startTracing, stopTracing } from './telemetry/tracing';
 
 /**
  * Process entry. With GATEHOUSE_WORKERS > 1 (default: one per core) the primary prepares
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
 }
 
 async function runServer(config: GatehouseConfig): Promise<void> {
+  startTracing(); // docs/reliability.md#traces: off unless an OTLP endpoint or exporter is set
   const rt = await prepareRuntime(config, { migrate: cluster.isPrimary });
   const app = await createGatehouseApp(rt);
   const log = new Logger('Runtime');
@@ -54,6 +56,7 @@ async function runServer(config: GatehouseConfig): Promise<void> {
       .close()
       .catch(() => undefined);
     await app.close().catch(() => undefined);
+    await stopTracing().catch(() => undefined);
     await rt.stop().catch(() => undefined);
   });
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newId, type Tier } from '@gatehouse/core';
+import { inSpan, newId, type Tier } from '@gatehouse/core';
 import {
   beforeCommit,
   PrismaService,
@@ -105,10 +105,16 @@ export class AuditService {
    * row (docs/design.md §8). At low load a row is written at once, alone.
    */
   recordGrouped(meta: RequestMeta, entry: AuditEntry): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ row: this.toRow(meta, entry), resolve, reject });
-      if (this.flushers < MAX_CONCURRENT_FLUSHES) void this.flush();
-    });
+    // docs/reliability.md#traces: from queueing the row to its commit, as a child span.
+    return inSpan(
+      'audit flush',
+      { 'gatehouse.audit_action': entry.action },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          this.queue.push({ row: this.toRow(meta, entry), resolve, reject });
+          if (this.flushers < MAX_CONCURRENT_FLUSHES) void this.flush();
+        }),
+    );
   }
 
   /** libs/tokens registers here to revoke the tokens of a flush whose outcome is unknown. */

@@ -8,3 +8,4 @@ export * from './failure-log';
 export * from './client-auth';
 export * from './resource-identifier';
 export * from './client-registration';
+export * from './tracing';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GATEHOUSE_CONFIG,
+  inSpan,
   InvalidDpopProof,
   InvalidRequest,
   UnsupportedGrantType,
@@ -53,7 +54,10 @@ export class TokenEndpoint {
         : await this.clients.authenticate(req);
     this.clients.requireGrant(client.grantTypes, grantType);
     const dpop = await this.proof(req, client);
-    return entry.grant.handle({ params, client, meta: req.meta, ...(dpop ? { dpop } : {}) });
+    // docs/reliability.md#traces: the grant as a child span of the request.
+    return inSpan(`grant ${grantType}`, { 'gatehouse.grant_type': grantType, 'gatehouse.client_id': client.id }, () =>
+      entry.grant.handle({ params, client, meta: req.meta, ...(dpop ? { dpop } : {}) }),
+    );
   }
 
   /**
