@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
 import { PrincipalRevocationService, UserService } from '@gatehouse/directory';
@@ -9,7 +9,7 @@ import { OrgId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
 import { Public } from '../http/public.decorator';
 import { Caller, Meta } from '../http/request-meta.decorator';
-import { createUser, pageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
+import { createUser, searchPageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 
 @ApiTags('users')
@@ -64,10 +64,23 @@ export class UsersController {
   }
 
   @Get()
+  @ApiQuery({
+    name: 'q',
+    required: false,
+    description: 'search: email or ID contains this (case-insensitive), or the ID equals it',
+  })
+  @ApiQuery({
+    name: 'order',
+    required: false,
+    enum: ['oldest', 'newest'],
+    description: 'creation order; default oldest',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page (same order and q)' })
   list(
     @Caller() p: Principal,
     @Param('orgId', OrgId) orgId: string,
-    @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>,
+    @Query(new ZodPipe(searchPageQuery)) q: z.infer<typeof searchPageQuery>,
   ) {
     return this.users.list(p, orgId, q);
   }
