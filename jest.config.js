@@ -17,6 +17,7 @@ const libs = ['core', 'db', 'credentials', 'audit', 'keys', 'tokens', 'directory
 const moduleNameMapper = {
   ...Object.fromEntries(libs.map((l) => [`^@gatehouse/${l}$`, `<rootDir>/libs/${l}/src/index.ts`])),
   '^@gatehouse/verifier/nest$': '<rootDir>/libs/verifier/src/nest/index.ts',
+  '^@gatehouse/db/runtime$': '<rootDir>/libs/db/src/runtime.ts',
 };
 
 const common = {

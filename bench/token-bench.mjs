@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bareSigner, peerProvider, rawSign } from './lib/contenders.mjs';
-import { perRequest, sample } from './lib/cpu.mjs';
+import { perRequest, residentMemory, sample } from './lib/cpu.mjs';
 import { startGatehouse } from './lib/gatehouse-contender.mjs';
 import { freshHeaderLoad, load, pacedLoad, rotatingLoad, summarize } from './lib/load.mjs';
 import { historyLine, report, writeToDoc } from './lib/report.mjs';
@@ -184,6 +184,9 @@ async function main() {
     }
     log(`${contenders.length} contenders, ${o.rounds} rounds of ${o.scenarios.join(', ')}, ${settings.seconds} s each`);
     const rounds = await runRounds(contenders, o);
+    // Resident memory of each server right after its load (docs/performance.md#memory-and-startup).
+    const memory = {};
+    for (const c of contenders) if (c.roles) memory[c.name] = residentMemory((await c.roles()).server);
     const exact = {};
     for (const c of contenders) if (c.auditRows) exact[c.name] = await exactCount(c);
     const run = {
@@ -201,6 +204,7 @@ async function main() {
       refs: refs.map((r) => ({ ref: r.ref, sha: r.sha })),
       rounds,
       exact,
+      memory,
     };
     const md = report(run);
     process.stdout.write(`${md}\n`);

@@ -1,12 +1,16 @@
 import { AUDIT_ACTIONS } from '@gatehouse/audit';
 import { ControlAccessGate } from '@gatehouse/control';
 import { KeyScheduleService } from '@gatehouse/keys';
+import { ClientResolver } from '@gatehouse/oauth';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 import { assertionClaims, signJwt, testKey, unsignedJwt } from './support/jose-keys';
 import { SwitchableGate } from './support/switchable-gate';
+import { signInExperienceJourney } from './support/sign-in-journey';
 
 /**
  * Audit completeness: the action names documented in docs/audit-events.md are
@@ -25,7 +29,7 @@ describe('every documented audit action is produced and found through GET /v1/au
   })();
 
   beforeAll(async () => {
-    gh = await startGatehouse({ accessGate: gate });
+    gh = await startGatehouse({ accessGate: gate, env: { GATEHOUSE_CIMD_ALLOW_LOOPBACK: 'true' } });
   });
   afterAll(() => gh?.close());
 
@@ -104,13 +108,39 @@ describe('every documented audit action is produced and found through GET /v1/au
     expect((await gh.api('PATCH', resPath, { token: admin, body: { name: 'Acme API' } })).status).toBe(200);
     expect((await gh.api('DELETE', resPath, { token: admin })).status).toBe(204);
     const registration = {
-      dynamic_client_registration: { enabled: false },
+      dynamic_client_registration: { enabled: true },
       client_id_metadata_documents: { policy: 'off', domains: [] },
     };
     expect(
       (await gh.api('PUT', `/v1/orgs/${org.id}/client-registration`, { token: admin, body: registration })).status,
     ).toBe(200);
     const other = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'other', display_name: 'O' } })).body;
+    // Self-registered clients (docs/client-registration.md): a metadata document fetched for
+    // `other` (default policy: any), a block and an unblock, a dynamic registration and its deletion.
+    const docServer = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(cimdDoc)),
+    );
+    await new Promise<void>((r) => docServer.listen(0, '127.0.0.1', r));
+    const cimdId = `http://127.0.0.1:${(docServer.address() as AddressInfo).port}/client.json`;
+    const cimdDoc = { client_id: cimdId, client_name: 'Agent', redirect_uris: ['http://127.0.0.1:9/cb'] };
+    await gh.app.get(ClientResolver).resolve(cimdId, { orgId: other.id, meta: { requestId: null, sourceIp: null } });
+    docServer.close();
+    const blockPath = `/v1/orgs/${other.id}/client-registration/clients`;
+    expect((await gh.api('POST', `${blockPath}/block`, { token: admin, body: { client_id: cimdId } })).status).toBe(
+      200,
+    );
+    expect((await gh.api('POST', `${blockPath}/unblock`, { token: admin, body: { client_id: cimdId } })).status).toBe(
+      200,
+    );
+    const dcr = await gh.api('POST', '/oauth/register', { body: { redirect_uris: ['http://127.0.0.1:9/cb'] } });
+    expect(dcr.status).toBe(201);
+    expect(
+      (
+        await gh.api('DELETE', `/oauth/register/${dcr.body.client_id}`, {
+          headers: { authorization: `Bearer ${dcr.body.registration_access_token}` },
+        })
+      ).status,
+    ).toBe(204);
     expect((await gh.api('PATCH', `/v1/orgs/${org.id}`, { token: admin, body: { display_name: 'ACME' } })).status).toBe(
       200,
     );
@@ -211,6 +241,50 @@ describe('every documented audit action is produced and found through GET /v1/au
     });
     expect(stepped.status).toBe(200);
 
+    // ID-JAG (docs/id-jag.md): an audience and a trusted issuer added and removed; Ann's token
+    // exchanged for an ID-JAG (id_jag.issued); a grant that is not one presented (id_jag.rejected).
+    const audiences = `/v1/orgs/${org.id}/id-jag-audiences`;
+    const audience = await gh.api('POST', audiences, {
+      token: admin,
+      body: { issuer: 'https://notes.example.test', clients: [{ app_id: app.client_id, client_id: 'notes-agent' }] },
+    });
+    expect(audience.status).toBe(201);
+    const jag = await form('/oauth/token', app, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag',
+      subject_token: login.body.access_token as string,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      audience: 'https://notes.example.test',
+    });
+    expect(jag.status).toBe(200);
+    expect((await gh.api('DELETE', `${audiences}/${audience.body.id}`, { token: admin })).status).toBe(204);
+    const issuers = `/v1/orgs/${org.id}/trusted-issuers`;
+    const trusted = await gh.api('POST', issuers, {
+      token: admin,
+      body: {
+        issuer: 'https://idp.example.test',
+        jwks: { keys: [testKey('ES256').publicJwk] },
+        allowed_clients: [app.client_id],
+      },
+    });
+    expect(trusted.status).toBe(201);
+    await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${app.client_id}`, {
+      token: admin,
+      body: {
+        grant_types: [
+          'client_credentials',
+          'urn:ietf:params:oauth:grant-type:token-exchange',
+          'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        ],
+      },
+    });
+    const rejected = await form('/oauth/token', app, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      assertion: 'not-a-grant',
+    });
+    expect(rejected.body.error).toBe('invalid_grant');
+    expect((await gh.api('DELETE', `${issuers}/${trusted.body.id}`, { token: admin })).status).toBe(204);
+
     // Control layer (docs/control.md): every state change, a review, an approval used, through
     // the real control gate behind the switchable one.
     gate.fallback = gh.app.get(ControlAccessGate);
@@ -262,6 +336,7 @@ describe('every documented audit action is produced and found through GET /v1/au
         reason: 'runaway job',
       });
       await ctl('POST', `/pauses/${pause.id}/resume`, { review_note: 'fixed' });
+      await ctl('POST', '/control/review-requests', { subject: 'contract', note: 'renewal signed' });
     }
     gate.fallback = null;
     // managed_token.*, anomaly.*: Ann's managed token for the app as its host, created and
@@ -327,6 +402,9 @@ describe('every documented audit action is produced and found through GET /v1/au
       { reason: 'The token has been revoked.', actor_id: null, jti: null },
     ]);
     expect((await gh.api('POST', `/v1/orgs/${org.id}/revoke-tokens`, { token: admin })).status).toBe(200);
+
+    // The sign-in experience (docs/sign-in-experience.md).
+    await signInExperienceJourney(gh, admin);
 
     // Deletions.
     expect((await gh.api('DELETE', `/v1/orgs/${org.id}/users/${user.id}`, { token: admin })).status).toBe(204);

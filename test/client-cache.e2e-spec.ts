@@ -298,6 +298,19 @@ function stale(id: string, org: { id: string; name: string }): ClientRecord {
     jwksUri: null,
     dpopBound: false,
     dpopNonceRequired: false,
+    signIn: {
+      name: 'stale',
+      clientType: 'confidential',
+      redirectUris: [],
+      postLogoutRedirectUris: [],
+      requirePkce: true,
+      consent: 'required',
+      logoUri: null,
+      clientUri: null,
+      policyUri: null,
+      tosUri: null,
+      passwordLogin: false,
+    },
   };
 }
 

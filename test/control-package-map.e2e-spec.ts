@@ -54,7 +54,7 @@ describe('package map: scopes and routes that need a package', () => {
       `SELECT reason, details FROM audit_events WHERE action = 'control.package_map.changed' AND org_id = $1`,
       [f.orgId],
     );
-    expect(audit).toEqual([{ reason: 'reports are sold separately', details: ok.body }]);
+    expect(audit).toEqual([{ reason: 'reports are sold separately', details: { ...ok.body, by: 'platform_admin' } }]);
   });
 
   it('a mapped scope stops issuance, introspection and decisions until the package is granted', async () => {

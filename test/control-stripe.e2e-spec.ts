@@ -43,7 +43,7 @@ describe('Stripe webhook', () => {
     expect(row).toEqual({
       actor_id: 'stripe',
       actor_tier: 'system',
-      details: { from: 'active', to: 'past_due', grace_days: 7 },
+      details: { from: 'active', to: 'past_due', grace_days: 7, by: 'stripe' },
     });
     // past_due is within its 7-day grace: the org's state alone still allows.
     expect((await gh.api('GET', `/v1/orgs/${f.orgId}/control`, { token: f.admin })).body.decision).toEqual({

@@ -8,7 +8,10 @@ const SEED = Number(process.env.FUZZ_SEED ?? 14_2026);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 20_000);
 const CONCURRENCY = 16;
 
-/** The OAuth endpoints' parameter lists (RFC 6749 §4.4/§6, RFC 7009 §2.1, RFC 7662 §2.1, RFC 8707). */
+/**
+ * The OAuth endpoints' parameter lists (RFC 6749 §4.4/§6, RFC 7009 §2.1, RFC 7662 §2.1, RFC 8707;
+ * RFC 8693 and RFC 7523's jwt-bearer grant with an ID-JAG, docs/id-jag.md).
+ */
 const OAUTH_PARAMS: Record<string, string[]> = {
   '/oauth/token': [
     'grant_type',
@@ -19,6 +22,11 @@ const OAUTH_PARAMS: Record<string, string[]> = {
     'scope',
     'resource',
     'refresh_token',
+    'assertion',
+    'subject_token',
+    'subject_token_type',
+    'requested_token_type',
+    'audience',
   ],
   '/oauth/revoke': [
     'token',
@@ -35,6 +43,17 @@ const OAUTH_PARAMS: Record<string, string[]> = {
     'client_secret',
     'client_assertion',
     'client_assertion_type',
+  ],
+  // RFC 7591 §2 (docs/client-registration.md#dynamic-client-registration).
+  '/oauth/register': [
+    'redirect_uris',
+    'client_name',
+    'token_endpoint_auth_method',
+    'grant_types',
+    'response_types',
+    'application_type',
+    'contacts',
+    'logo_uri',
   ],
 };
 
@@ -60,9 +79,17 @@ describe('fuzzing the HTTP surface', () => {
   let admin: string;
 
   beforeAll(async () => {
-    gh = await startGatehouse({ redis: hasRedis() });
+    // Registration open and not rate-limited, so generated registrations reach the parser.
+    gh = await startGatehouse({ redis: hasRedis(), env: { GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: '100000' } });
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
-    await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'fuzz', display_name: 'Fuzz' } });
+    const org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'fuzz', display_name: 'Fuzz' } })).body;
+    await gh.api('PUT', `/v1/orgs/${org.id}/client-registration`, {
+      token: admin,
+      body: {
+        dynamic_client_registration: { enabled: true, confidential_clients: true },
+        client_id_metadata_documents: { policy: 'any' },
+      },
+    });
   });
   afterAll(() => gh?.close());
 
@@ -93,9 +120,20 @@ describe('fuzzing the HTTP surface', () => {
       fc.constantFrom('', ' ', '\u0000', 'a\u0000b', '\u001b[31m', '\r\n', '%00', '../../etc/passwd', "' OR 1=1 --"),
       fc.constantFrom('org_01ARZ3NDEKTSV4RRFFQ69G5FAV', 'app_01ARZ3NDEKTSV4RRFFQ69G5FAV', 'usr_x', 'key_', 'null'),
       fc.integer({ min: 1000, max: 200_000 }).map((n) => 'x'.repeat(n)),
-      fc.constantFrom('client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'),
+      fc.constantFrom(
+        'client_credentials',
+        'refresh_token',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      ),
+      fc.constantFrom('http://127.0.0.1:9/cb', 'https://app.example/cb', 'com.example.app:/cb', 'none', 'native'),
       fc.constantFrom(
         'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        'urn:ietf:params:oauth:token-type:id-jag',
+        'urn:ietf:params:oauth:token-type:access_token',
+        // An ID-JAG's header with alg none, and one with a garbage signature.
+        'eyJ0eXAiOiJvYXV0aC1pZC1qYWcrand0IiwiYWxnIjoibm9uZSJ9.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIn0.',
+        'eyJ0eXAiOiJvYXV0aC1pZC1qYWcrand0IiwiYWxnIjoiRVMyNTYifQ.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIn0.AA',
         'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhcHBfMDFBUlozTkRFS1RTVjRSUkZGUTY5RzVGQVYifQ.',
         'eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2In0.e30.AA',
       ),

@@ -11,6 +11,13 @@ const SEED = Number(process.env.FUZZ_SEED ?? 24_2026);
 const REQUESTS = Math.max(200, Math.floor(Number(process.env.FUZZ_REQUESTS ?? 20_000) / 10));
 const CONCURRENCY = 8;
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const AT = 'urn:ietf:params:oauth:token-type:access_token';
+/** The ID-JAG side (docs/id-jag.md): an identity provider the org trusts, a resource, an allowed audience. */
+const TRUSTED = 'https://idp.atk.test';
+const RESOURCE = 'https://api.atk.test/mcp';
+const AUDIENCE = 'https://rs.atk.test';
 
 /** What an answer must never show: stack frames, file paths, internals. */
 const LEAK =
@@ -21,18 +28,21 @@ const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringi
 /**
  * Attacks on the key-based surfaces (docs/client-authentication.md), generated: malformed,
  * forged and mutated `private_key_jwt` assertions at every endpoint that authenticates
- * clients, and malformed, forged and mutated DPoP proofs at the token endpoint and on a
- * bearer route, with a DPoP-bound token. No answer is a 5xx or shows a stack trace or an
+ * clients, malformed, forged and mutated DPoP proofs at the token endpoint and on a
+ * bearer route, with a DPoP-bound token, and malformed, forged and mutated ID-JAGs at the
+ * jwt-bearer grant and ID-JAG requests at the token exchange (docs/id-jag.md). No answer is a 5xx or shows a stack trace or an
  * internal name; no private key, client secret or token appears in an answer, the log or
  * the audit log; the server is still ready afterwards.
  */
-describe('attacks on private_key_jwt and DPoP', () => {
+describe('attacks on private_key_jwt, DPoP and ID-JAG', () => {
   let gh: TestGatehouse;
   let admin: string;
   const key = testKey('ES256', 'k1');
   const rsa = testKey('RS256', 'r1');
   let keyApp: { client_id: string };
   let secretApp: { client_id: string; client_secret: string };
+  let bearerApp: { client_id: string; client_secret: string };
+  let userToken = '';
   let boundToken = '';
   const secrets: string[] = [];
 
@@ -57,6 +67,34 @@ describe('attacks on private_key_jwt and DPoP', () => {
         body: { name: 'secret', scopes: ['a'], dpop_nonce_required: false },
       })
     ).body;
+    const scoped = { token: admin };
+    await gh.api('POST', `/v1/orgs/${org.id}/resources`, {
+      ...scoped,
+      body: { identifier: RESOURCE, name: 'R', scopes: [{ name: 'a' }] },
+    });
+    bearerApp = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        ...scoped,
+        body: { name: 'bearer', scopes: ['a'], audiences: [RESOURCE], grant_types: [JWT_BEARER, EXCHANGE] },
+      })
+    ).body;
+    const password = 'Attack-Strong-Pass-42';
+    await gh.api('POST', `/v1/orgs/${org.id}/users`, { ...scoped, body: { email: 'ann@atk.test', password } });
+    const trusted = await gh.api('POST', `/v1/orgs/${org.id}/trusted-issuers`, {
+      ...scoped,
+      body: { issuer: TRUSTED, jwks: { keys: [key.publicJwk, rsa.publicJwk] }, allowed_clients: [bearerApp.client_id] },
+    });
+    expect(trusted.status).toBe(201);
+    const audience = await gh.api('POST', `/v1/orgs/${org.id}/id-jag-audiences`, {
+      ...scoped,
+      body: { issuer: AUDIENCE, clients: [{ app_id: bearerApp.client_id, client_id: 'agent' }], scopes: ['a'] },
+    });
+    expect(audience.status).toBe(201);
+    userToken = (
+      await gh.api('POST', `/v1/orgs/${org.id}/users/login`, {
+        body: { client_id: bearerApp.client_id, email: 'ann@atk.test', password },
+      })
+    ).body.access_token;
     const bound = await fetch(`${gh.url}/oauth/token`, {
       method: 'POST',
       headers: {
@@ -80,7 +118,9 @@ describe('attacks on private_key_jwt and DPoP', () => {
       String(rsa.privateJwk.d),
       String(rsa.privateJwk.p),
       secretApp.client_secret,
+      bearerApp.client_secret,
       boundToken.split('.')[2]!,
+      userToken.split('.')[2]!,
     );
   });
   afterAll(() => gh?.close());
@@ -161,6 +201,29 @@ describe('attacks on private_key_jwt and DPoP', () => {
     ),
   );
 
+  const idJag = jws(
+    fc.record(
+      {
+        iss: fc.oneof(fc.constant(TRUSTED), anything),
+        sub: fc.oneof(fc.constantFrom('s1', 's2'), anything),
+        aud: fc.oneof(fc.constant('ISSUER'), anything),
+        client_id: fc.oneof(fc.constant('BEARERAPP'), anything),
+        jti: fc.oneof(fc.uuid(), anything),
+        iat: fc.oneof(fc.constant('NOW'), anything),
+        exp: fc.oneof(fc.constant('SOON'), anything),
+        resource: fc.oneof(fc.constant(RESOURCE), anything),
+        scope: fc.oneof(fc.constant('a'), anything),
+        email: fc.oneof(fc.constant('ann@atk.test'), anything),
+        email_verified: anything,
+      },
+      { requiredKeys: [] },
+    ),
+    fc.record(
+      { typ: fc.oneof(fc.constant('oauth-id-jag+jwt'), anything), alg: anything, kid: anything, crit: anything },
+      { requiredKeys: [] },
+    ),
+  );
+
   /** Fills the placeholders once the server's URL and the app are known. */
   const resolve = (token: string) => {
     const now = Math.floor(Date.now() / 1000);
@@ -172,9 +235,10 @@ describe('attacks on private_key_jwt and DPoP', () => {
     } catch {
       return token;
     }
-    if (!/KEYAPP|ISSUER|TOKEN|SOON|NOW|"ME"|ATH/.test(payload)) return token;
+    if (!/KEYAPP|BEARERAPP|ISSUER|TOKEN|SOON|NOW|"ME"|ATH/.test(payload)) return token;
     const filled = payload
       .replace(/"KEYAPP"/g, JSON.stringify(keyApp.client_id))
+      .replace(/"BEARERAPP"/g, JSON.stringify(bearerApp.client_id))
       .replace(/"ISSUER"/g, JSON.stringify(gh.url))
       .replace(/"TOKEN"/g, JSON.stringify(`${gh.url}/oauth/token`))
       .replace(/"ME"/g, JSON.stringify(`${gh.url}/v1/me`))
@@ -196,7 +260,23 @@ describe('attacks on private_key_jwt and DPoP', () => {
 
   /** A valid assertion or proof with one claim or header parameter changed (or dropped): each check in turn. */
   const mutation = fc.record({
-    field: fc.constantFrom('iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'htm', 'htu', 'ath', 'nonce'),
+    field: fc.constantFrom(
+      'iss',
+      'sub',
+      'aud',
+      'exp',
+      'iat',
+      'nbf',
+      'jti',
+      'htm',
+      'htu',
+      'ath',
+      'nonce',
+      'client_id',
+      'resource',
+      'scope',
+      'email_verified',
+    ),
     headerField: fc.constantFrom('alg', 'kid', 'typ', 'crit', 'jwk', 'x5u', 'jku'),
     inHeader: fc.boolean(),
     value: anything,
@@ -229,6 +309,29 @@ describe('attacks on private_key_jwt and DPoP', () => {
       m,
     ),
   );
+
+  const mutatedIdJag = mutation.map((m) => {
+    const now = Math.floor(Date.now() / 1000);
+    return mutate(
+      {
+        iss: TRUSTED,
+        sub: 's1',
+        aud: gh.url,
+        client_id: bearerApp.client_id,
+        jti: randomUUID(),
+        iat: now,
+        exp: now + 60,
+        resource: RESOURCE,
+        scope: 'a',
+        email: 'ann@atk.test',
+        email_verified: true,
+      },
+      { typ: 'oauth-id-jag+jwt' },
+      m,
+    );
+  });
+  const bearerBasic = () =>
+    `Basic ${Buffer.from(`${bearerApp.client_id}:${bearerApp.client_secret}`).toString('base64')}`;
 
   type Attack = { path: string; headers: Record<string, string>; body?: string; method: string };
   const attacks = fc.oneof(
@@ -286,8 +389,56 @@ describe('attacks on private_key_jwt and DPoP', () => {
       }),
   );
 
+  const idJagAttacks = fc.oneof(
+    fc
+      .record({
+        grant: fc.oneof(idJag, mutatedIdJag, mutatedIdJag),
+        scope: fc.option(fc.oneof(fc.constant('a'), fc.string({ maxLength: 40 }))),
+        resource: fc.option(fc.oneof(fc.constant(RESOURCE), fc.string({ maxLength: 40 }))),
+      })
+      .map(({ grant, scope, resource }): Attack => ({
+        method: 'POST',
+        path: '/oauth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: bearerBasic() },
+        body: new URLSearchParams({
+          grant_type: JWT_BEARER,
+          assertion: resolve(grant),
+          ...(scope !== null ? { scope } : {}),
+          ...(resource !== null ? { resource } : {}),
+        }).toString(),
+      })),
+    fc
+      .record({
+        subject: fc.constantFrom('user', 'bound', 'garbage', 'none'),
+        subjectType: fc.oneof(fc.constant(AT), fc.string({ maxLength: 60 })),
+        audience: fc.array(fc.oneof(fc.constant(AUDIENCE), fc.string({ maxLength: 60 })), { maxLength: 2 }),
+        resource: fc.option(fc.oneof(fc.constant(RESOURCE), fc.string({ maxLength: 60 }))),
+        scope: fc.option(fc.oneof(fc.constant('a'), fc.string({ maxLength: 40 }))),
+        actor: fc.boolean(),
+      })
+      .map(({ subject, subjectType, audience, resource, scope, actor }): Attack => {
+        const body = new URLSearchParams({
+          grant_type: EXCHANGE,
+          requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag',
+          subject_token_type: subjectType,
+        });
+        const token = { user: userToken, bound: boundToken, garbage: 'x.y.z', none: '' }[subject];
+        if (token) body.set('subject_token', token);
+        for (const a of audience) body.append('audience', a);
+        if (resource !== null) body.set('resource', resource);
+        if (scope !== null) body.set('scope', scope);
+        if (actor) body.set('actor_token', userToken);
+        return {
+          method: 'POST',
+          path: '/oauth/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: bearerBasic() },
+          body: body.toString(),
+        };
+      }),
+  );
+
   it(`answers generated assertion and proof attacks without a 5xx, a leak or a secret, and stays ready`, async () => {
-    const samples: Attack[] = fc.sample(attacks, { seed: SEED, numRuns: REQUESTS });
+    const samples: Attack[] = fc.sample(fc.oneof(attacks, attacks, idJagAttacks), { seed: SEED, numRuns: REQUESTS });
     const failures: string[] = [];
     const statuses: Record<number, number> = {};
     let next = 0;
@@ -310,6 +461,11 @@ describe('attacks on private_key_jwt and DPoP', () => {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     console.log(`[keys-attacks] seed ${SEED}: ${samples.length} requests, statuses ${JSON.stringify(statuses)}`);
+    // The ID-JAG surfaces were reached: refusals were audited on both sides.
+    const idJagRows = await gh.sql<{ action: string; n: number }>(
+      `SELECT action, count(*)::int AS n FROM audit_events WHERE action IN ('id_jag.rejected', 'id_jag.issued') GROUP BY action`,
+    );
+    expect(idJagRows.map((r) => r.action).sort()).toEqual(['id_jag.issued', 'id_jag.rejected']);
     expect(failures).toEqual([]);
     // Some generated requests are legitimate (a real signature over good claims); most are not.
     expect(statuses[401]! + (statuses[400] ?? 0)).toBeGreaterThan(samples.length / 2);

@@ -58,19 +58,30 @@ describe('OAuth client credentials', () => {
       revocation_endpoint: `${gh.url}/oauth/revoke`,
       introspection_endpoint: `${gh.url}/oauth/introspect`,
       grant_types_supported: expect.arrayContaining(['client_credentials', 'refresh_token']),
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      // `none`: public clients redeeming codes (docs/sign-in.md#clients).
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
       dpop_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'],
-      scopes_supported: ['gatehouse:revocations'],
+      // Resource scopes, OpenID Connect's, offline_access and Gatehouse's own (docs/client-registration.md#discovery).
+      scopes_supported: [
+        'email',
+        'gatehouse:revocations',
+        'invoices:read',
+        'invoices:write',
+        'offline_access',
+        'openid',
+        'profile',
+      ],
       access_token_signing_alg_values_supported: ['RS256'],
+      registration_endpoint: `${gh.url}/oauth/register`,
+      client_id_metadata_document_supported: true,
     });
     // The algorithm advertised is the one the JWKS keys and the tokens carry.
     const jwks = (await gh.api('GET', '/.well-known/jwks.json')).body as { keys: { alg: string }[] };
     expect(new Set(jwks.keys.map((k) => k.alg))).toEqual(
       new Set(rfc8414.body.access_token_signing_alg_values_supported),
     );
-    // One tenant's scopes are not shown to everyone.
-    expect(JSON.stringify(rfc8414.body)).not.toContain('invoices:read');
   });
 
   it('a stock client (openid-client) discovers the server and gets a token that verifies through the JWKS', async () => {
@@ -222,7 +233,11 @@ describe('OAuth client credentials', () => {
       'client_credentials',
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:token-exchange',
+      'authorization_code',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
     ]);
+    expect(schema.properties.assertion).toEqual(expect.objectContaining({ type: 'string' }));
+    expect(schema.properties.requested_token_type.enum).toContain('urn:ietf:params:oauth:token-type:id-jag');
     expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '429']));
   });
 

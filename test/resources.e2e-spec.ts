@@ -481,14 +481,14 @@ describe('registered resources', () => {
     it('defaults to dynamic registration off and metadata documents from any host', async () => {
       const r = await gh.api('GET', path(), { token: acmeAdmin });
       expect(r.body).toEqual({
-        dynamic_client_registration: { enabled: false },
+        dynamic_client_registration: { enabled: false, confidential_clients: false },
         client_id_metadata_documents: { policy: 'any', domains: [] },
       });
     });
 
     it('a PUT replaces the policy, validated and audited; another org is not found', async () => {
       const body = {
-        dynamic_client_registration: { enabled: true },
+        dynamic_client_registration: { enabled: true, confidential_clients: false },
         client_id_metadata_documents: { policy: 'domains', domains: ['agents.example', '*.clients.example'] },
       };
       const put = await gh.api('PUT', path(), { token: acmeAdmin, body });
@@ -500,9 +500,15 @@ describe('registered resources', () => {
       );
       expect(row.details).toMatchObject({
         dynamic_client_registration: true,
+        confidential_clients: false,
         client_id_metadata_documents: 'domains',
         domains: ['agents.example', '*.clients.example'],
-        previous: { dynamic_client_registration: false, client_id_metadata_documents: 'any', domains: [] },
+        previous: {
+          dynamic_client_registration: false,
+          confidential_clients: false,
+          client_id_metadata_documents: 'any',
+          domains: [],
+        },
       });
       for (const bad of [
         { ...body, client_id_metadata_documents: { policy: 'domains', domains: [] } },
@@ -514,7 +520,7 @@ describe('registered resources', () => {
       }
       const off = { dynamic_client_registration: { enabled: false }, client_id_metadata_documents: { policy: 'off' } };
       expect((await gh.api('PUT', path(), { token: admin, body: off })).body).toEqual({
-        ...off,
+        dynamic_client_registration: { enabled: false, confidential_clients: false },
         client_id_metadata_documents: { policy: 'off', domains: [] },
       });
       expect((await gh.api('GET', `/v1/orgs/${globex.id}/client-registration`, { token: acmeAdmin })).status).toBe(404);

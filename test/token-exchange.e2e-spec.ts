@@ -291,7 +291,7 @@ type App = { client_id: string; client_secret: string };
     await expectRefused(
       await exchange(specialist, ask(root, { requested_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' })),
       'invalid_request',
-      /Only/,
+      /requested_token_type must be/,
     );
     await expectRefused(
       await exchange(specialist, { ...ask(root), subject_token_type: 'urn:x' }),

@@ -69,3 +69,23 @@ export function perRequest(before, after, requests) {
   }
   return out;
 }
+
+/**
+ * Resident memory (VmRSS, MB) of a contender's server processes: `[{ pid, role, rss_mb }]`,
+ * the first pid of `pids` being the process the bench started (with several workers, the
+ * cluster primary; its children are the workers).
+ */
+export function residentMemory(pids) {
+  if (!HAS_PROC) return null;
+  const out = [];
+  for (const [i, pid] of pids.entries()) {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      if (!kb) continue; // a kernel thread or gone
+      out.push({ pid, role: i === 0 ? (pids.length > 1 ? 'primary' : 'process') : 'worker', rss_mb: Math.round(kb / 102.4) / 10 });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}

@@ -251,6 +251,80 @@ maybe('admin console in Chromium', () => {
     await page.getByText('No resources registered.').waitFor();
   });
 
+  it('trusts an identity provider and allows an authorization server for ID-JAGs (docs/id-jag.md)', async () => {
+    await page.getByLabel('Issuer', { exact: true }).fill('https://idp.acme-console.test');
+    await page.getByLabel('Keys').fill('{"keys": [');
+    await page.getByRole('button', { name: 'Trust identity provider' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/JWK Set as JSON/)
+      .first()
+      .waitFor();
+    await page.getByLabel('Keys').fill('https://idp.acme-console.test/jwks.json');
+    await page.getByLabel('Allowed applications').fill(client.client_id);
+    await page.getByRole('button', { name: 'Trust identity provider' }).click();
+    const row = page.getByRole('row', { name: /idp\.acme-console\.test/ });
+    await row.getByText(client.client_id).waitFor();
+
+    await page.getByLabel('Authorization server issuer').fill('https://notes.acme-console.test');
+    await page.getByLabel('Client ids there').fill(`${client.client_id} agent-at-notes`);
+    await page.getByLabel('Permissions they may assert').fill('notes:read notes:write');
+    await page.getByRole('button', { name: 'Allow authorization server' }).click();
+    await page
+      .getByRole('row', { name: /notes\.acme-console\.test/ })
+      .getByText('agent-at-notes')
+      .waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await axeSerious(page)).toEqual([]);
+
+    const issuers = await gh.api('GET', `/v1/orgs/${orgId}/trusted-issuers`, { token: apiToken });
+    expect(issuers.body.data).toEqual([
+      expect.objectContaining({
+        issuer: 'https://idp.acme-console.test',
+        jwks_uri: 'https://idp.acme-console.test/jwks.json',
+        allowed_clients: [client.client_id],
+      }),
+    ]);
+    const audiences = await gh.api('GET', `/v1/orgs/${orgId}/id-jag-audiences`, { token: apiToken });
+    expect(audiences.body.data).toEqual([
+      expect.objectContaining({
+        clients: [{ app_id: client.client_id, client_id: 'agent-at-notes' }],
+        scopes: ['notes:read', 'notes:write'],
+      }),
+    ]);
+
+    await page.getByRole('button', { name: 'Stop trusting https://idp.acme-console.test' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop trusting' }).click();
+    await page.getByText('No identity provider is trusted.').waitFor();
+    await page.getByRole('button', { name: 'Stop allowing https://notes.acme-console.test' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Stop allowing' }).click();
+    await page.getByText('No authorization server is allowed.').waitFor();
+  });
+
+  it('lists the self-registered clients the organization has seen and blocks one', async () => {
+    // What the resolver records when a metadata-document client signs in (docs/client-registration.md#blocking).
+    const clientId = 'https://agent.example.com/oauth/client.json';
+    await gh.sql(
+      `INSERT INTO org_external_clients (org_id, client_id, kind, client_name, redirect_uris, document_hash, first_seen_at, last_seen_at)
+       VALUES ($1, $2, 'metadata_document', 'Notes agent', ARRAY['http://127.0.0.1:33418/callback'], $3, now(), now())`,
+      [orgId, clientId, 'ab'.repeat(32)],
+    );
+    await visit(`/orgs/${orgId}`);
+    const row = page.getByRole('row', { name: /Notes agent/ });
+    await row.getByRole('cell', { name: '127.0.0.1:33418' }).waitFor();
+    await row.getByRole('cell', { name: 'allowed' }).waitFor();
+    await page.getByRole('heading', { name: 'Self-registered clients' }).scrollIntoViewIfNeeded();
+    await accessible('organization-self-registered-clients');
+    await row.getByRole('button', { name: 'Block Notes agent' }).click();
+    await row.getByRole('cell', { name: 'blocked' }).waitFor();
+    const listed = await gh.api('GET', `/v1/orgs/${orgId}/client-registration/clients`, { token: apiToken });
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ client_id: clientId, blocked_at: expect.any(String) }),
+    ]);
+    await row.getByRole('button', { name: 'Unblock Notes agent' }).click();
+    await row.getByRole('cell', { name: 'allowed' }).waitFor();
+  });
+
   it('revokes a user’s managed token from the users list', async () => {
     const login = await gh.api('POST', `/v1/orgs/${orgId}/users/login`, {
       body: { client_id: client.client_id, email: 'ada@acme.test', password: 'Lovelace-Analytical-1843' },

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -110,6 +113,8 @@ export async function startGatehouse(
     env?: Record<string, string>;
     clock?: Clock;
     accessGate?: AccessGate;
+    /** Trust anchors for the guarded fetcher's https (test/support/test-ca.ts). */
+    outboundCa?: string[];
     /** A PostgreSQL server of the test's own, one it will stop (test/support/own-postgres.ts). */
     pgServer?: string;
   } = {},
@@ -128,6 +133,8 @@ export async function startGatehouse(
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
+    // With no SMTP server, mail is written here (docs/sign-in-experience.md#mail), never into the work tree.
+    GATEHOUSE_MAIL_DIR: mkdtempSync(join(tmpdir(), 'gh-mail-')),
     ...(opts.redis && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     ...opts.env,
   };
@@ -139,7 +146,12 @@ export async function startGatehouse(
     },
   });
   const runtime = await prepareRuntime(loadConfig(env));
-  const app = await createGatehouseApp(runtime, { logStream, clock: opts.clock, accessGate: opts.accessGate });
+  const app = await createGatehouseApp(runtime, {
+    logStream,
+    clock: opts.clock,
+    accessGate: opts.accessGate,
+    outboundCa: opts.outboundCa,
+  });
   await app.listen({ port, host: '127.0.0.1' });
 
   const pg = new Client({ connectionString: db.url });

@@ -8,7 +8,7 @@ import { CredentialsModule, KEK } from '@gatehouse/credentials';
 import { DATABASE_URL, DbModule } from '@gatehouse/db';
 import { DirectoryModule } from '@gatehouse/directory';
 import { KeysModule } from '@gatehouse/keys';
-import { OAuthModule } from '@gatehouse/oauth';
+import { OAuthModule, OUTBOUND_CA } from '@gatehouse/oauth';
 import { RateLimitModule } from '@gatehouse/ratelimit';
 import { SignInModule } from '@gatehouse/signin';
 import { ACCESS_GATE, TokensModule, type AccessGate } from '@gatehouse/tokens';
@@ -30,11 +30,22 @@ import { KeysController } from './controllers/keys.controller';
 import { MeController } from './controllers/me.controller';
 import { OAuthController } from './controllers/oauth.controller';
 import { OrgsController } from './controllers/orgs.controller';
+import { RegistrationController } from './controllers/registration.controller';
 import { ClientRegistrationController, ResourcesController } from './controllers/resources.controller';
+import { IdJagAudiencesController, TrustedIssuersController } from './controllers/id-jag.controller';
 import { UsersController } from './controllers/users.controller';
+import { AccountLinksController } from './controllers/account-links.controller';
+import { MyMfaController, MyPasskeysController } from './controllers/my-factors.controller';
+import { BrandingController, SignInSettingsController } from './controllers/sign-in-settings.controller';
 import { ManagedTokensController } from './controllers/managed-tokens.controller';
 import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
+import { AuthorizeController } from './sign-in/authorize.controller';
+import { BRANDING_SOURCE, DefaultBranding } from './sign-in/branding';
+import { LogoutController } from './sign-in/logout.controller';
+import { PageRenderer } from './sign-in/page-renderer';
+import { SignInController } from './sign-in/sign-in.controller';
+import { UserInfoController } from './sign-in/userinfo.controller';
 import { ReadinessService } from './readiness.service';
 import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
 import { RevocationFeedService } from './revocations/revocation-feed.service';
@@ -50,13 +61,16 @@ export interface AppOptions {
    * gate here; by default the control layer decides (ControlAccessGate, docs/control.md).
    */
   accessGate?: AccessGate;
+  /** The guarded fetcher's https trust anchors (tests with their own CA; libs/oauth OUTBOUND_CA). */
+  outboundCa?: string[];
 }
 
 @Global()
 @Module({})
 class RuntimeModule {
-  static forRoot(rt: Runtime, clock: Clock, accessGate: AccessGate | undefined): DynamicModule {
+  static forRoot(rt: Runtime, clock: Clock, accessGate: AccessGate | undefined, ca?: string[]): DynamicModule {
     const providers = [
+      ...(ca ? [{ provide: OUTBOUND_CA, useValue: ca }] : []),
       { provide: GATEHOUSE_CONFIG, useValue: rt.config },
       accessGate
         ? { provide: ACCESS_GATE, useValue: accessGate }
@@ -75,7 +89,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        RuntimeModule.forRoot(rt, opts.clock ?? systemClock, opts.accessGate),
+        RuntimeModule.forRoot(rt, opts.clock ?? systemClock, opts.accessGate, opts.outboundCa),
         DbModule,
         CredentialsModule,
         AuditModule,
@@ -93,6 +107,7 @@ export class AppModule {
         HealthController,
         DiscoveryController,
         OAuthController,
+        RegistrationController,
         MeController,
         AdminAuthController,
         AdminsController,
@@ -101,6 +116,8 @@ export class AppModule {
         AppsController,
         ResourcesController,
         ClientRegistrationController,
+        TrustedIssuersController,
+        IdJagAudiencesController,
         UsersController,
         KeysController,
         RevocationsController,
@@ -113,8 +130,20 @@ export class AppModule {
         AuthzenController,
         ManagedTokensController,
         AnomaliesController,
+        SignInSettingsController,
+        BrandingController,
+        AccountLinksController,
+        MyMfaController,
+        AuthorizeController,
+        SignInController,
+        LogoutController,
+        UserInfoController,
+        MyPasskeysController,
       ],
       providers: [
+        PageRenderer,
+        // docs/sign-in.md#branding: a per-organization source replaces this binding.
+        { provide: BRANDING_SOURCE, useClass: DefaultBranding },
         BearerStrategy,
         ReadinessService,
         RevocationFeedRepository,

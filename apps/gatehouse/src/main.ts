@@ -1,20 +1,25 @@
-import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { Logger } from '@nestjs/common';
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, loadConfig, type GatehouseConfig } from '@gatehouse/core';
-import { createGatehouseApp } from './bootstrap';
 import { administratorExists, buildBanner } from './logging/banner';
 import { createRootLogger } from './logging/logger';
-import { serveMetrics } from './metrics/metrics';
+import { serveMetrics } from './metrics/serve-metrics';
 import { prepareRuntime } from './runtime';
 import { startTracing, stopTracing } from './telemetry/tracing';
+
+// docs/performance.md#memory-and-startup: Prisma's query compiler is WebAssembly; V8's
+// optimising tier for it held ~55 MB per process for no measurable gain on management
+// queries. Set before anything compiles it.
+setFlagsFromString('--liftoff-only');
 
 /**
  * Process entry. With GATEHOUSE_WORKERS > 1 (default: one per core) the primary prepares
  * the runtime once — embedded database, migrations, KEK — then forks workers that share
  * the listening port (node:cluster); a worker that dies is replaced. Workers find the
- * embedded database through its port record and never migrate.
+ * embedded database through its port record and never migrate. The primary never loads
+ * the server (Nest, Prisma, the routes): only what serves does
+ * (docs/performance.md#memory-and-startup).
  */
 async function main(): Promise<void> {
   let config: GatehouseConfig;
@@ -34,6 +39,12 @@ async function main(): Promise<void> {
 async function runServer(config: GatehouseConfig): Promise<void> {
   startTracing(); // docs/reliability.md#traces: off unless an OTLP endpoint or exporter is set
   const rt = await prepareRuntime(config, { migrate: cluster.isPrimary });
+  // One at a time: the server's modules load Nest through require(esm), which refuses a
+  // module that a concurrent import() is still loading.
+  await import('reflect-metadata');
+  const { createGatehouseApp } = await import('./bootstrap.js');
+  const { registry } = await import('./metrics/metrics.js');
+  const { Logger } = await import('@nestjs/common');
   const app = await createGatehouseApp(rt);
   const log = new Logger('Runtime');
   if (cluster.isPrimary) for (const note of rt.notes) log.log(note);
@@ -43,7 +54,8 @@ async function runServer(config: GatehouseConfig): Promise<void> {
     log.log({ urls: banner.urls, first_admin_command: banner.first_admin_command }, banner.text);
   }
   // docs/reliability.md#metrics: a port of their own, never the API's.
-  const metrics = cluster.isPrimary && config.metricsPort ? serveMetrics(config.metricsPort, config.host) : null;
+  const metrics =
+    cluster.isPrimary && config.metricsPort ? serveMetrics(config.metricsPort, config.host, registry) : null;
   onSignals(async (signal) => {
     log.log(`${signal}: shutting down`);
     metrics?.close();
@@ -67,8 +79,18 @@ async function runPrimary(config: GatehouseConfig): Promise<void> {
   const log = (msg: string) => logger.info(msg);
   for (const note of rt.notes) log(note);
   let stopping = false;
-  const fork = () => cluster.fork();
+  const forkedAt = new Map<number, number>();
+  const fork = () => forkedAt.set(cluster.fork().id, performance.now());
+  // docs/performance.md#memory-and-startup: a worker's start, fork to listening.
+  cluster.on('listening', (worker) => {
+    const at = forkedAt.get(worker.id);
+    if (at === undefined) return;
+    forkedAt.delete(worker.id);
+    // One line per worker is for the memory probe, not the newcomer: debug (docs/reliability.md#logs).
+    logger.debug(`worker ${worker.process.pid} listening after ${Math.round(performance.now() - at)} ms`);
+  });
   cluster.on('exit', (worker, code, signal) => {
+    forkedAt.delete(worker.id);
     if (stopping) return;
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
     setTimeout(fork, 500).unref();
@@ -84,7 +106,7 @@ async function runPrimary(config: GatehouseConfig): Promise<void> {
   });
   for (let i = 0; i < config.workers; i++) fork();
   // docs/reliability.md#metrics: the workers' registries, aggregated, on a port of their own.
-  const metrics = config.metricsPort ? serveMetrics(config.metricsPort, config.host) : null;
+  const metrics = config.metricsPort ? serveMetrics(config.metricsPort, config.host, null) : null;
   onSignals(async (signal) => {
     stopping = true;
     metrics?.close();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatehouseConfig } from '@gatehouse/core';
-import { migrate, startEmbeddedPostgres } from '@gatehouse/db';
+import { migrate, startEmbeddedPostgres } from '@gatehouse/db/runtime';
 
 /**
  * What the process needs before Nest starts: a database URL (given, or an embedded

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { inSpan, newId, type Tier } from '@gatehouse/core';
 import {
   beforeCommit,
+  databaseDeadline,
+  DatabaseDeadlineExceeded,
   PrismaService,
+  withDatabaseDeadline,
   SqlPool,
   SqlTransaction,
   type Tx,
@@ -85,7 +88,13 @@ export interface UnknownFlushOutcome {
  */
 @Injectable()
 export class AuditService {
-  private queue: { row: Prisma.AuditEventCreateManyInput; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private queue: {
+    row: Prisma.AuditEventCreateManyInput;
+    /** The waiting request's database deadline (request-deadline.ts in libs/db). */
+    deadline: number | null;
+    resolve: () => void;
+    reject: (err: unknown) => void;
+  }[] = [];
   private flushers = 0;
   /** Rows of open transactions (Prisma's or SqlPool's), written just before each commits. */
   private readonly pendingByTx = new WeakMap<object, Prisma.AuditEventCreateManyInput[]>();
@@ -111,8 +120,10 @@ export class AuditService {
       { 'gatehouse.audit_action': entry.action },
       () =>
         new Promise<void>((resolve, reject) => {
-          this.queue.push({ row: this.toRow(meta, entry), resolve, reject });
-          if (this.flushers < MAX_CONCURRENT_FLUSHES) void this.flush();
+          this.queue.push({ row: this.toRow(meta, entry), deadline: databaseDeadline(), resolve, reject });
+          // The flush serves every waiting request, not the one that started it: it runs under
+          // no request's deadline, and each batch under its own (below).
+          if (this.flushers < MAX_CONCURRENT_FLUSHES) void withDatabaseDeadline(null, () => this.flush());
         }),
     );
   }
@@ -131,14 +142,25 @@ export class AuditService {
     this.flushers++;
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, 1000);
+        // docs/reliability.md#every-request-answered-within-3-s: a row whose request is past
+        // its deadline is not written (its caller answers 503, and no row claims its token);
+        // the batch runs under the earliest deadline of those left.
+        const now = Date.now();
+        const taken = this.queue.splice(0, 1000);
+        for (const b of taken.filter((t) => t.deadline !== null && t.deadline <= now)) {
+          b.reject(new DatabaseDeadlineExceeded());
+        }
+        const batch = taken.filter((t) => t.deadline === null || t.deadline > now);
+        if (batch.length === 0) continue;
+        const deadlines = batch.map((b) => b.deadline).filter((d): d is number => d !== null);
+        const deadline = deadlines.length > 0 ? Math.min(...deadlines) : null;
         const started = process.hrtime.bigint();
         const flushed = (ok: boolean) => {
           const s = Number(process.hrtime.bigint() - started) / 1e9;
           for (const l of this.flushListeners) l(batch.length, s, ok);
         };
         try {
-          await this.insertMany(batch.map((b) => b.row));
+          await withDatabaseDeadline(deadline, () => this.insertMany(batch.map((b) => b.row)));
           flushed(true);
           for (const b of batch) b.resolve();
         } catch (err) {

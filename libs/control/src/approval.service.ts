@@ -1,11 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { Problems, type Principal } from '@gatehouse/core';
+import { newId, Problems, type Principal } from '@gatehouse/core';
 import { PrismaService } from '@gatehouse/db';
 import type { RequestMeta } from '@gatehouse/audit';
 import { ControlService } from './control.service';
+import { isOperator, type OperatorOwned } from './operator-owned';
 
 /** How long an approved request may be used (once) unless the operator says otherwise. */
 export const APPROVAL_USE_S = 600;
+
+/** The rule of an org admin's request for the operator to review operator-owned state. */
+export const OPERATOR_REVIEW_RULE = 'operator_review';
+
+/** How long such a request waits for the operator (docs/control.md#who-changes-what). */
+export const OPERATOR_REVIEW_PENDING_S = 7 * 24 * 3600;
+
+export interface ReviewRequestInput {
+  subject: Exclude<OperatorOwned, 'review'>;
+  /** The package (entitlements) or the pause (`pau_…`) the request is about. */
+  id?: string;
+  note: string;
+}
 
 interface ApprovalRow {
   id: string;
@@ -82,6 +96,46 @@ export class ApprovalService {
     return { data: rows.map((r) => view(r, now)) };
   }
 
+  /**
+   * An org administrator asks the operator to review operator-owned state
+   * (docs/control.md#who-changes-what): an approval request (rule `operator_review`) that the
+   * operator sees among the org's approvals and answers; the answer changes no state by
+   * itself — the operator changes it, as always, through the API.
+   */
+  async requestReview(actor: Principal, meta: RequestMeta, orgId: string, input: ReviewRequestInput) {
+    return this.prisma.transaction(async (tx) => {
+      if (input.subject === 'pause') {
+        const pause = input.id
+          ? await tx.governancePause.findFirst({ where: { id: input.id, orgId, resumedAt: null } })
+          : null;
+        if (!pause) throw Problems.notFound('pause');
+      }
+      const now = new Date();
+      const row = await tx.approvalRequest.create({
+        data: {
+          id: newId('approval'),
+          orgId,
+          decisionId: newId('decision'),
+          rule: OPERATOR_REVIEW_RULE,
+          subjectId: actor.id,
+          subjectTier: actor.tier,
+          actionName: 'control.review',
+          resourceType: input.subject,
+          resourceId: input.id ?? '',
+          requestedAt: now,
+          expiresAt: new Date(now.getTime() + OPERATOR_REVIEW_PENDING_S * 1000),
+          note: input.note,
+        },
+      });
+      await this.control.record(tx, meta, actor, orgId, 'control.review_requested', input.note, {
+        approval_id: row.id,
+        subject: input.subject,
+        ...(input.id ? { id: input.id } : {}),
+      });
+      return view(row, now);
+    });
+  }
+
   async decide(
     actor: Principal,
     meta: RequestMeta,
@@ -94,6 +148,18 @@ export class ApprovalService {
       const now = new Date();
       const before = await tx.approvalRequest.findFirst({ where: { id, orgId } });
       if (!before) throw Problems.notFound('approval request');
+      if (before.rule === OPERATOR_REVIEW_RULE && !isOperator(actor)) {
+        await this.control.requireOperator(
+          actor,
+          meta,
+          orgId,
+          'review',
+          verdict === 'approve' ? 'approval.approved' : 'approval.rejected',
+          {
+            approval_id: id,
+          },
+        );
+      }
       if (before.state !== 'pending') throw Problems.conflict(`This approval request is already ${before.state}.`);
       if (before.expiresAt <= now)
         throw Problems.conflict('This approval request has expired; the action must be requested again.');

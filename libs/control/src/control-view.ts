@@ -29,6 +29,9 @@ export function decisionView(state: OrgState | null, input: Parameters<typeof de
 export function controlView(s: OrgState, now: number) {
   return {
     org_id: s.orgId,
+    // docs/control.md#who-changes-what: what only the operator changes; an org admin asks
+    // for a review (POST …/control/review-requests).
+    operator_owned: ['contract', 'billing', 'entitlements', 'package_map'],
     contract: {
       status: s.contract.status,
       starts_at: iso(s.contract.startsAt),
@@ -57,6 +60,7 @@ export function controlView(s: OrgState, now: number) {
       reason: p.reason,
       paused_by: p.pausedBy,
       paused_at: new Date(p.pausedAt).toISOString(),
+      imposed_by: p.imposedBy ?? 'org_admin',
     })),
     package_map: toDoc(s.packageMap),
     approval_rules: { actions: [...s.approvalRules.actions], review_last_days: s.approvalRules.reviewLastDays },

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, Problems, type Clock, type Principal } from '@gatehouse/core';
+import { CLOCK, Problems, type Clock } from '@gatehouse/core';
 import { PrismaService, type Tx } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { controlView } from './control-view';
 import type { BillingStatus, ContractStatus } from './org-state';
 import { OrgStateRepository } from './org-state.repository';
 import { OfflineStop } from './offline-stop';
+import { changedBy, isOperator, operatorOwned, type ControlActor, type OperatorOwned } from './operator-owned';
 
 export interface ContractInput {
   status: ContractStatus;
@@ -27,13 +28,14 @@ export interface EntitlementInput {
   reason?: string;
 }
 
-/** Who changed control state: an administrator (or a user accepting the policy), or the Stripe integration. */
-export type ControlActor = Pick<Principal, 'id' | 'tier'> | { id: string; tier: 'system' };
+export type { ControlActor } from './operator-owned';
 
 /**
  * Contract, billing, entitlements and approval rules of one org (docs/control.md). The
  * caller has already placed the org (OrgAccess). Every change is one transaction with its
- * audit row, and the triggers tell every instance's cache at commit.
+ * audit row, and the triggers tell every instance's cache at commit. Contract, billing,
+ * entitlements and the package map are the operator's (docs/control.md#who-changes-what):
+ * an org administrator's change is refused with 403 `operator_owned` and a `failure` row.
  */
 @Injectable()
 export class ControlService {
@@ -52,6 +54,7 @@ export class ControlService {
   }
 
   async setContract(actor: ControlActor, meta: RequestMeta, orgId: string, input: ContractInput) {
+    await this.requireOperator(actor, meta, orgId, 'contract', 'control.contract.changed', { to: input.status });
     await this.prisma.transaction(async (tx) => {
       const before = await tx.orgControl.findUnique({ where: { orgId } });
       const data = {
@@ -74,6 +77,7 @@ export class ControlService {
   }
 
   async setBilling(actor: ControlActor, meta: RequestMeta, orgId: string, input: BillingInput, tx?: Tx) {
+    await this.requireOperator(actor, meta, orgId, 'billing', 'control.billing.changed', { to: input.status });
     const run = async (t: Tx) => {
       const before = await t.orgControl.findUnique({ where: { orgId } });
       const wasPastDue = before?.billingStatus === 'past_due';
@@ -104,6 +108,10 @@ export class ControlService {
     input: EntitlementInput,
     tx?: Tx,
   ) {
+    await this.requireOperator(actor, meta, orgId, 'entitlements', 'control.entitlement.changed', {
+      package: pkg,
+      status: input.status,
+    });
     const run = async (t: Tx) => {
       const data = {
         status: input.status,
@@ -127,6 +135,7 @@ export class ControlService {
   }
 
   async removeEntitlement(actor: ControlActor, meta: RequestMeta, orgId: string, pkg: string, reason?: string) {
+    await this.requireOperator(actor, meta, orgId, 'entitlements', 'control.entitlement.removed', { package: pkg });
     await this.prisma.transaction(async (tx) => {
       const { count } = await tx.orgEntitlement.deleteMany({ where: { orgId, package: pkg } });
       if (count === 0) throw Problems.notFound('entitlement');
@@ -158,12 +167,38 @@ export class ControlService {
     orgId: string,
     input: { scopes: Record<string, string>; routes: { route: string; package: string }[]; reason?: string },
   ) {
+    await this.requireOperator(actor, meta, orgId, 'package_map', 'control.package_map.changed', {});
     await this.prisma.transaction(async (tx) => {
       const packageMap = { scopes: input.scopes, routes: input.routes };
       await tx.orgControl.upsert({ where: { orgId }, create: { orgId, packageMap }, update: { packageMap } });
       await this.record(tx, meta, actor, orgId, 'control.package_map.changed', input.reason, packageMap);
     });
     return (await this.view(orgId)).package_map;
+  }
+
+  /**
+   * Refuses a change of operator-owned state by anyone but the operator, with a `failure` row
+   * of the change's action naming who tried (docs/control.md#who-changes-what).
+   */
+  async requireOperator(
+    actor: ControlActor,
+    meta: RequestMeta,
+    orgId: string,
+    what: OperatorOwned,
+    action: Parameters<AuditService['record']>[2]['action'],
+    details: Record<string, unknown>,
+  ): Promise<void> {
+    if (isOperator(actor)) return;
+    await this.audit.recordAlone(meta, {
+      action,
+      outcome: 'failure',
+      actor: { id: actor.id, tier: actor.tier },
+      orgId,
+      target: { type: 'organization', id: orgId },
+      reason: 'operator_owned',
+      details: { ...details, by: changedBy(actor) },
+    });
+    throw operatorOwned(what, orgId);
   }
 
   record(
@@ -182,7 +217,7 @@ export class ControlService {
       orgId,
       target: { type: 'organization', id: orgId },
       reason: reason ?? null,
-      details,
+      details: { ...details, by: changedBy(actor) },
     });
   }
 }

@@ -87,6 +87,7 @@ function toState(r: StateRow): OrgState {
       reason: p.reason!,
       pausedBy: p.paused_by!,
       pausedAt: ms(p.paused_at)!,
+      imposedBy: p.imposed_by ?? 'org_admin',
     })),
     apps: new Map(r.apps.map((a) => [a.id, { packages: a.packages ?? [], scopes: a.scopes ?? [] }])),
     packageMap: fromDoc(c.package_map),

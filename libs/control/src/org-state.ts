@@ -27,6 +27,8 @@ export interface PauseState {
   reason: string;
   pausedBy: string;
   pausedAt: number;
+  /** `operator` or `org_admin` (docs/control.md#who-changes-what); absent in older fixtures. */
+  imposedBy?: string;
 }
 
 export interface ApprovalState {

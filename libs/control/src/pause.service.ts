@@ -4,6 +4,7 @@ import { PrismaService } from '@gatehouse/db';
 import type { RequestMeta } from '@gatehouse/audit';
 import { ControlService, type ControlActor } from './control.service';
 import { OfflineStop } from './offline-stop';
+import { isOperator } from './operator-owned';
 import type { PauseTarget } from './org-state';
 
 export interface PauseView {
@@ -15,6 +16,8 @@ export interface PauseView {
   resumed_by: string | null;
   resumed_at: string | null;
   review_note: string | null;
+  /** `operator` or `org_admin`: who may resume it (docs/control.md#who-changes-what). */
+  imposed_by: string;
 }
 
 interface PauseRow {
@@ -27,6 +30,7 @@ interface PauseRow {
   resumedBy: string | null;
   resumedAt: Date | null;
   reviewNote: string | null;
+  imposedBy: string;
 }
 
 const view = (p: PauseRow): PauseView => ({
@@ -38,12 +42,14 @@ const view = (p: PauseRow): PauseView => ({
   resumed_by: p.resumedBy,
   resumed_at: p.resumedAt?.toISOString() ?? null,
   review_note: p.reviewNote,
+  imposed_by: p.imposedBy,
 });
 
 /**
  * Governance pauses (docs/control.md#pauses): on the whole org, one app, or one workflow or
- * step name; who paused, why and when. Resuming takes an operator and a review note. An org
- * or app pause also reaches offline verifiers (OfflineStop).
+ * step name; who paused, why and when. Resuming takes an administrator and a review note; a
+ * pause the operator imposed, the operator (docs/control.md#who-changes-what). An org or app
+ * pause also reaches offline verifiers (OfflineStop).
  */
 @Injectable()
 export class PauseService {
@@ -74,12 +80,14 @@ export class PauseService {
           targetId: type === 'org' ? null : id!,
           reason: input.reason,
           pausedBy: actor.id,
+          imposedBy: isOperator(actor) ? 'operator' : 'org_admin',
         },
       });
       await this.stop.sync(tx, orgId);
       await this.control.record(tx, meta, actor, orgId, 'control.paused', input.reason, {
         pause_id: row.id,
         target: view(row).target,
+        imposed_by: row.imposedBy,
       });
       return view(row);
     });
@@ -96,6 +104,13 @@ export class PauseService {
       const before = await tx.governancePause.findFirst({ where: { id: pauseId, orgId } });
       if (!before) throw Problems.notFound('pause');
       if (before.resumedAt) throw Problems.conflict('This pause has already been resumed.');
+      if (before.imposedBy === 'operator' && !isOperator(actor)) {
+        await this.control.requireOperator(actor, meta, orgId, 'pause', 'control.resumed', {
+          pause_id: pauseId,
+          target: view(before).target,
+          imposed_by: before.imposedBy,
+        });
+      }
       const row = await tx.governancePause.update({
         where: { id: pauseId },
         data: { resumedAt: new Date(), resumedBy: actor.id, reviewNote },
@@ -105,6 +120,7 @@ export class PauseService {
         pause_id: pauseId,
         target: view(row).target,
         review_note: reviewNote,
+        imposed_by: row.imposedBy,
       });
       return view(row);
     });

@@ -4,7 +4,13 @@
  * the app schema, the database check, discovery and the OpenAPI document; a method is
  * added here (e.g. `none` for public clients) and nowhere else.
  */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export const TOKEN_ENDPOINT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  // A public client (docs/sign-in.md#clients): it names itself with client_id and proves PKCE.
+  'none',
+] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
 /**

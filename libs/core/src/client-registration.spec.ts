@@ -3,7 +3,7 @@ import { CIMD_DOMAIN_PATTERN, DEFAULT_CLIENT_REGISTRATION, metadataDocumentHostA
 describe('client registration policy (docs/resources.md#client-registration)', () => {
   it('defaults: dynamic registration off, metadata documents from any host', () => {
     expect(DEFAULT_CLIENT_REGISTRATION).toEqual({
-      dynamic_client_registration: { enabled: false },
+      dynamic_client_registration: { enabled: false, confidential_clients: false },
       client_id_metadata_documents: { policy: 'any', domains: [] },
     });
     expect(metadataDocumentHostAllowed(DEFAULT_CLIENT_REGISTRATION.client_id_metadata_documents, 'x.test')).toBe(true);

@@ -8,7 +8,8 @@ export const CIMD_POLICIES = ['off', 'any', 'domains'] as const;
 export type CimdPolicy = (typeof CIMD_POLICIES)[number];
 
 export interface ClientRegistrationSettings {
-  dynamic_client_registration: { enabled: boolean };
+  /** `confidential_clients`: registered clients with a secret are admitted too (default: public only). */
+  dynamic_client_registration: { enabled: boolean; confidential_clients: boolean };
   client_id_metadata_documents: { policy: CimdPolicy; domains: string[] };
 }
 
@@ -21,7 +22,7 @@ export interface ClientRegistrationSettings {
  * consent page with the redirect host before anything is granted.
  */
 export const DEFAULT_CLIENT_REGISTRATION: Readonly<ClientRegistrationSettings> = Object.freeze({
-  dynamic_client_registration: Object.freeze({ enabled: false }),
+  dynamic_client_registration: Object.freeze({ enabled: false, confidential_clients: false }),
   client_id_metadata_documents: Object.freeze({
     policy: 'any' as const,
     domains: Object.freeze([]) as unknown as string[],

@@ -90,6 +90,33 @@ const envSchema = z.object({
   GATEHOUSE_CIMD_ALLOW_LOOPBACK: bool.optional(),
   /** docs/client-authentication.md#dpop: how old a DPoP proof's `iat` may be. */
   GATEHOUSE_DPOP_PROOF_MAX_AGE_S: int(10, 300).optional(),
+  /** docs/sign-in-experience.md#mail: the SMTP server; unset, mail is written to files. */
+  GATEHOUSE_SMTP_URL: z
+    .string()
+    .max(2048)
+    .refine((v) => /^smtps?:\/\/[^\s]+$/.test(v), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  GATEHOUSE_MAIL_FROM: z.string().min(3).max(320).optional(),
+  GATEHOUSE_MAIL_DIR: z.string().min(1).optional(),
+  /** docs/sign-in-experience.md#passkeys */
+  GATEHOUSE_WEBAUTHN_RP_ID: z
+    .string()
+    .regex(/^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a host name')
+    .optional(),
+  GATEHOUSE_WEBAUTHN_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'each must be an origin (scheme://host[:port])')).min(1))
+    .optional(),
+  /** docs/client-registration.md#expiry: days a dynamically registered client may go unused. */
+  GATEHOUSE_DCR_UNUSED_EXPIRY_DAYS: int(1, 3650).optional(),
+  /** docs/client-registration.md#dynamic-client-registration: registrations per address and hour. */
+  GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR: int(1, 100000).optional(),
 });
 
 export interface GatehouseConfig {
@@ -149,6 +176,19 @@ export interface GatehouseConfig {
   readonly cimdAllowLoopback: boolean;
   /** How old a DPoP proof may be (RFC 9449 §11.1), in seconds; its `jti` is remembered this long. */
   readonly dpopProofMaxAgeS: number;
+  /** Outbound mail (docs/sign-in-experience.md#mail). */
+  readonly mail: {
+    /** null: each message is written as an .eml file into `dir` and its path logged. */
+    readonly smtpUrl: string | null;
+    readonly from: string;
+    readonly dir: string;
+  };
+  /** WebAuthn relying party (docs/sign-in-experience.md#passkeys). */
+  readonly webauthn: { readonly rpId: string; readonly origins: readonly string[] };
+  /** A dynamically registered client unused this long (days) is gone (docs/client-registration.md#expiry). */
+  readonly dcrUnusedExpiryDays: number;
+  /** Registrations one source address may make an hour at /oauth/register. */
+  readonly dcrRateLimitPerHour: number;
 }
 
 export class ConfigError extends Error {
@@ -226,7 +266,38 @@ export function loadConfig(
     stripeWebhookSecret: e.GATEHOUSE_STRIPE_WEBHOOK_SECRET ?? null,
     cimdAllowLoopback: e.GATEHOUSE_CIMD_ALLOW_LOOPBACK ?? false,
     dpopProofMaxAgeS: e.GATEHOUSE_DPOP_PROOF_MAX_AGE_S ?? 60,
+    mail: Object.freeze({
+      smtpUrl: e.GATEHOUSE_SMTP_URL ?? null,
+      from: e.GATEHOUSE_MAIL_FROM ?? `Gatehouse <no-reply@${mailDomain(issuer)}>`,
+      dir: e.GATEHOUSE_MAIL_DIR ?? `${e.GATEHOUSE_DATA_DIR ?? `${cwd}/.gatehouse`}/mail`,
+    }),
+    webauthn: webauthnDefaults(issuer, e.GATEHOUSE_WEBAUTHN_RP_ID, e.GATEHOUSE_WEBAUTHN_ORIGINS),
+    dcrUnusedExpiryDays: e.GATEHOUSE_DCR_UNUSED_EXPIRY_DAYS ?? 30,
+    dcrRateLimitPerHour: e.GATEHOUSE_DCR_RATE_LIMIT_PER_HOUR ?? 20,
   });
+}
+
+/** The issuer's host as a mail domain (`localhost` for an IP address, which no mailbox has). */
+function mailDomain(issuer: string): string {
+  const host = new URL(issuer).hostname;
+  return /^[\d.]+$|^\[|:/.test(host) ? 'localhost' : host;
+}
+
+/**
+ * The WebAuthn RP ID and allowed origins: the issuer's host and origin unless set. Browsers
+ * refuse passkeys on an IP address, so an issuer on 127.0.0.1 (development) serves them on
+ * `localhost`, at the same port.
+ */
+function webauthnDefaults(
+  issuer: string,
+  rpId: string | undefined,
+  origins: string[] | undefined,
+): { rpId: string; origins: readonly string[] } {
+  const url = new URL(issuer);
+  const ip = /^[\d.]+$|^\[/.test(url.hostname);
+  const host = ip ? 'localhost' : url.hostname;
+  const origin = ip ? `${url.protocol}//localhost${url.port ? `:${url.port}` : ''}` : url.origin;
+  return Object.freeze({ rpId: rpId ?? host, origins: Object.freeze(origins ?? [origin]) });
 }
 
 /** A cluster seed as a URL: `host:port` becomes `redis://host:port`. */

@@ -30,7 +30,12 @@ export type ProblemCode =
   | 'rate_limited'
   | 'service_unavailable'
   | 'internal_error'
-  | 'invalid_dpop_proof';
+  | 'invalid_dpop_proof'
+  | 'operator_owned'
+  | 'link_invalid'
+  | 'signup_not_allowed'
+  | 'passkey_failed'
+  | 'factor_not_allowed';
 
 export interface FieldError {
   path: string;
@@ -137,7 +142,10 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'temporarily_unavailable'
   | 'invalid_dpop_proof'
-  | 'use_dpop_nonce';
+  | 'use_dpop_nonce'
+  | 'invalid_client_metadata'
+  | 'invalid_redirect_uri'
+  | 'invalid_token';
 
 export interface OAuthErrorOptions {
   /** Response headers (WWW-Authenticate, Retry-After). */
@@ -221,6 +229,21 @@ export class InvalidDpopProof extends OAuthError {
 export class UseDpopNonce extends OAuthError {
   readonly error = 'use_dpop_nonce';
   readonly status = 400;
+}
+/** RFC 7591 §3.2.2: a registration's metadata is refused. */
+export class InvalidClientMetadata extends OAuthError {
+  readonly error = 'invalid_client_metadata';
+  readonly status = 400;
+}
+/** RFC 7591 §3.2.2: a registration's `redirect_uris` are refused. */
+export class InvalidRedirectUri extends OAuthError {
+  readonly error = 'invalid_redirect_uri';
+  readonly status = 400;
+}
+/** RFC 7592 §2 / RFC 6750 §3.1: a registration access token that is missing, wrong or for another client. */
+export class InvalidToken extends OAuthError {
+  readonly error = 'invalid_token';
+  readonly status = 401;
 }
 export class ServerError extends OAuthError {
   readonly error = 'server_error';

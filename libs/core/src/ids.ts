@@ -24,6 +24,11 @@ export const ID_PREFIXES = {
   pause: 'pau',
   approval: 'apr',
   resource: 'res',
+  passkey: 'pky',
+  branding: 'brd',
+  trustedIssuer: 'tis',
+  idJagAudience: 'jaa',
+  dynamicClient: 'dcr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -8,4 +8,7 @@ export * from './failure-log';
 export * from './client-auth';
 export * from './resource-identifier';
 export * from './client-registration';
+export * from './redirect-uri';
+export * from './sign-in-settings';
+export * from './contrast';
 export * from './tracing';

@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { errorCode, runDetached } from '@gatehouse/core';
 import { Client } from 'pg';
 import { DB_TIMEOUTS } from './pool-options';
+import { databaseTimeLeft } from './request-deadline';
 import { DATABASE_URL } from './prisma.service';
 import { SqlPool } from './sql-pool';
 
@@ -28,6 +29,20 @@ export const CACHE_PROBE_CHANNEL = 'gatehouse_cache_probe';
 export const CACHE_LISTENER_APPLICATION_NAME = 'gatehouse-cache-listener';
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
 const TRUE = Promise.resolve(true);
+
+/** `sync`'s answer, or false (bypass the caches) once the current request's database deadline passes. */
+function withinDeadline(promise: Promise<boolean>): Promise<boolean> {
+  const left = databaseTimeLeft();
+  if (left === undefined) return promise;
+  if (left <= 0) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), left);
+    void promise.then((usable) => {
+      clearTimeout(timer);
+      resolve(usable);
+    });
+  });
+}
 
 /** A scope's barrier: the listening connection on which one of its reads has synced. */
 const scopes = new AsyncLocalStorage<{ synced: Client | null }>();
@@ -116,6 +131,9 @@ export class CacheListener implements OnModuleDestroy {
       this.nextSync = { promise, resolve };
       if (!this.syncInFlight) this.sendSync();
     }
+    // A request waits no longer than its database deadline: past it, it bypasses the caches
+    // (and its next database wait fails at once: 503; docs/reliability.md#every-request-answered-within-3-s).
+    promise = withinDeadline(promise);
     if (!scope) return promise;
     return promise.then((usable) => {
       if (usable) scope.synced = this.listener;

@@ -10,3 +10,4 @@ export type * from './generated/prisma/client';
 export { Prisma } from './generated/prisma/client';
 export * from './invalidating-cache';
 export * from './cache-listener';
+export * from './request-deadline';

@@ -103,10 +103,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     ) {
       return true;
     }
-    if (o.name === 'PrismaClientInitializationError') return true;
+    if (o.name === 'PrismaClientInitializationError' || o.name === 'DatabaseDeadlineExceeded') return true;
     if (
       typeof o.message === 'string' &&
-      /ECONNREFUSED|Connection terminated|connect ETIMEDOUT|Can't reach database|Query read timeout|Database circuit open|timeout exceeded when trying to connect|Unable to start a transaction in the given time|Client has encountered a connection error/i.test(
+      /ECONNREFUSED|Connection terminated|connect ETIMEDOUT|Can't reach database|Query read timeout|Database circuit open|timeout exceeded when trying to connect|Database request deadline exceeded|Unable to start a transaction in the given time|Client has encountered a connection error/i.test(
         o.message,
       )
     ) {

@@ -60,7 +60,8 @@ export function resolveClientAuth(
   return { state: { method, jwks, jwksUri }, issues };
 }
 
-function jwksUriProblem(value: string, allowLoopback: boolean): string | null {
+/** Why `value` cannot be a `jwks_uri` (https; http to a loopback host only when allowed), or null. */
+export function jwksUriProblem(value: string, allowLoopback: boolean): string | null {
   let url: URL;
   try {
     url = new URL(value);

@@ -13,6 +13,7 @@ import { isUniqueViolation, Prisma, PrismaService, type Tx } from '@gatehouse/db
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { resolveClientAuth, type ClientAuthInput, type ClientAuthState } from './app-client-auth';
 import { AppSecretService } from './app-secret.service';
+import { resolveSignInFields, SIGN_IN_DEFAULTS, type SignInFields, type SignInFieldsInput } from './app-sign-in';
 import { OrgAccess } from './org-access';
 import { ResourceRepository } from './resources/resource.repository';
 import { SessionTerminator } from './session-terminator';
@@ -23,7 +24,7 @@ export interface RateLimit {
   per_seconds: number;
 }
 
-export interface CreateAppInput extends ClientAuthInput {
+export interface CreateAppInput extends ClientAuthInput, SignInFieldsInput {
   name: string;
   scopes: string[];
   audiences?: string[];
@@ -65,6 +66,16 @@ export interface AppView {
   jwks_uri: string | null;
   dpop_bound_access_tokens: boolean;
   dpop_nonce_required: boolean;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  client_type: string;
+  require_pkce: boolean;
+  consent: string;
+  logo_uri: string | null;
+  client_uri: string | null;
+  policy_uri: string | null;
+  tos_uri: string | null;
+  password_login: boolean;
   disabled: boolean;
   created_at: string;
   updated_at: string;
@@ -98,6 +109,16 @@ interface AppRow {
   jwksUri: string | null;
   dpopBoundAccessTokens: boolean;
   dpopNonceRequired: boolean;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  clientType: string;
+  requirePkce: boolean;
+  consent: string;
+  logoUri: string | null;
+  clientUri: string | null;
+  policyUri: string | null;
+  tosUri: string | null;
+  passwordLogin: boolean;
   disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -122,6 +143,16 @@ const view = (a: AppRow): AppView => ({
   jwks_uri: a.jwksUri,
   dpop_bound_access_tokens: a.dpopBoundAccessTokens,
   dpop_nonce_required: a.dpopNonceRequired,
+  redirect_uris: a.redirectUris,
+  post_logout_redirect_uris: a.postLogoutRedirectUris,
+  client_type: a.clientType,
+  require_pkce: a.requirePkce,
+  consent: a.consent,
+  logo_uri: a.logoUri,
+  client_uri: a.clientUri,
+  policy_uri: a.policyUri,
+  tos_uri: a.tosUri,
+  password_login: a.passwordLogin,
   disabled: a.disabled,
   created_at: a.createdAt.toISOString(),
   updated_at: a.updatedAt.toISOString(),
@@ -152,7 +183,8 @@ export class AppService {
     input: CreateAppInput,
   ): Promise<AppView & { client_secret?: string; client_secret_id?: string }> {
     await this.access.resolve(actor, orgId);
-    const auth = this.clientAuth(null, input);
+    const grantTypes = input.grant_types ?? [...DEFAULT_APP_GRANT_TYPES];
+    const { auth, signIn } = this.clientSettings(null, SIGN_IN_DEFAULTS, input, grantTypes);
     const rate = input.rate_limit ?? APP_DEFAULTS.rate_limit;
     const tokenRate = input.token_rate_limit ?? APP_DEFAULTS.token_rate_limit;
     if (input.delegates) await this.requireSameOrgApps(orgId, input.delegates);
@@ -171,7 +203,7 @@ export class AppService {
             tokenRateLimitRequests: tokenRate.requests,
             tokenRateLimitPerSeconds: tokenRate.per_seconds,
             tokenTtlS: input.token_ttl_s ?? APP_DEFAULTS.token_ttl_s,
-            grantTypes: input.grant_types ?? [...DEFAULT_APP_GRANT_TYPES],
+            grantTypes,
             packages: input.packages ?? [],
             delegates: input.delegates ?? [],
             stepTokenTtlS: input.step_token_ttl_s ?? APP_DEFAULTS.step_token_ttl_s,
@@ -180,10 +212,14 @@ export class AppService {
             jwksUri: auth.jwksUri,
             dpopBoundAccessTokens: input.dpop_bound_access_tokens ?? false,
             dpopNonceRequired: input.dpop_nonce_required ?? false,
+            ...signIn,
           },
         });
-        // Keys instead of a secret: an app created for private_key_jwt never has one to leak.
-        const secret = auth.method === 'private_key_jwt' ? null : await this.secrets.add(tx, app.id, orgId);
+        // Keys instead of a secret, or a public client: such an app never has one to leak.
+        const secret =
+          auth.method === 'private_key_jwt' || auth.method === 'none'
+            ? null
+            : await this.secrets.add(tx, app.id, orgId);
         await this.audit.record(tx, meta, {
           action: 'app.created',
           outcome: 'success',
@@ -232,9 +268,11 @@ export class AppService {
   ): Promise<AppView> {
     await this.access.resolve(actor, orgId);
     const before = await this.find(orgId, appId);
-    const auth = this.clientAuth(
+    const { auth, signIn } = this.clientSettings(
       { method: before.tokenEndpointAuthMethod as TokenEndpointAuthMethod, jwks: before.jwks, jwksUri: before.jwksUri },
+      signInFields(before),
       input,
+      input.grant_types ?? before.grantTypes,
     );
     if (input.delegates) await this.requireSameOrgApps(orgId, input.delegates);
     // Disabling ends the app's tokens (and its users' tokens) issued up to now, here and at
@@ -263,6 +301,7 @@ export class AppService {
             jwksUri: auth.jwksUri,
             dpopBoundAccessTokens: input.dpop_bound_access_tokens,
             dpopNonceRequired: input.dpop_nonce_required,
+            ...signIn,
             disabled: input.disabled,
           },
         });
@@ -320,11 +359,26 @@ export class AppService {
     });
   }
 
-  /** The client authentication the app ends up with, or a 400 naming what is wrong. */
-  private clientAuth(current: ClientAuthState | null, input: ClientAuthInput): ClientAuthState {
+  /**
+   * The client authentication and browser sign-in settings the app ends up with, or a 400
+   * naming everything that is wrong (docs/sign-in.md#clients).
+   */
+  private clientSettings(
+    current: ClientAuthState | null,
+    currentSignIn: SignInFields,
+    input: ClientAuthInput & SignInFieldsInput,
+    grantTypes: readonly string[],
+  ): { auth: ClientAuthState; signIn: SignInFields } {
     const { state, issues } = resolveClientAuth(current, input, { allowLoopback: this.config.cimdAllowLoopback });
+    const signIn = resolveSignInFields(
+      currentSignIn,
+      input,
+      { method: state.method, methodGiven: input.token_endpoint_auth_method !== undefined },
+      grantTypes,
+    );
+    issues.push(...signIn.issues);
     if (issues.length) throw Problems.validation(issues);
-    return state;
+    return { auth: { ...state, method: signIn.method }, signIn: signIn.fields };
   }
 
   /** Delegates name applications of the same organization (another org's are "not found"). */
@@ -372,6 +426,7 @@ function permissionChanges(before: AppRow, after: AppRow): Record<string, unknow
     ['grant_types', before.grantTypes, after.grantTypes],
     ['packages', before.packages, after.packages],
     ['delegates', before.delegates, after.delegates],
+    ['redirect_uris', before.redirectUris, after.redirectUris],
   ] as const) {
     const added = b.filter((x) => !a.includes(x));
     const removed = a.filter((x) => !b.includes(x));
@@ -379,6 +434,21 @@ function permissionChanges(before: AppRow, after: AppRow): Record<string, unknow
   }
   if (before.disabled !== after.disabled) changes.disabled = { from: before.disabled, to: after.disabled };
   return Object.keys(changes).length ? changes : null;
+}
+
+function signInFields(a: AppRow): SignInFields {
+  return {
+    redirectUris: a.redirectUris,
+    postLogoutRedirectUris: a.postLogoutRedirectUris,
+    clientType: a.clientType as SignInFields['clientType'],
+    requirePkce: a.requirePkce,
+    consent: a.consent as SignInFields['consent'],
+    logoUri: a.logoUri,
+    clientUri: a.clientUri,
+    policyUri: a.policyUri,
+    tosUri: a.tosUri,
+    passwordLogin: a.passwordLogin,
+  };
 }
 
 /** A JSON column's value for Prisma: SQL NULL for null. */

@@ -12,6 +12,11 @@ import { AnomalyReviewService } from './anomaly-review.service';
 import { ClientRegistrationService } from './client-registration.service';
 import { ResourceRepository } from './resources/resource.repository';
 import { ResourceService } from './resources/resource.service';
+import { BrandingService } from './sign-in/branding.service';
+import { SignInSettingsService } from './sign-in/sign-in-settings.service';
+import { IdJagRepository } from './id-jag/id-jag.repository';
+import { IdJagSettingsService } from './id-jag/id-jag-settings.service';
+import { PasskeyService } from './sign-in/passkey.service';
 
 const services = [
   OrgAccess,
@@ -27,6 +32,11 @@ const services = [
   ResourceRepository,
   ResourceService,
   ClientRegistrationService,
+  SignInSettingsService,
+  BrandingService,
+  IdJagRepository,
+  IdJagSettingsService,
+  PasskeyService,
 ];
 
 @Module({ providers: services, exports: services })

@@ -12,6 +12,8 @@ export interface UserView {
   org_id: string;
   email: string;
   disabled: boolean;
+  email_verified: boolean;
+  mfa_active: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -21,6 +23,8 @@ interface UserRow {
   orgId: string;
   email: string;
   disabled: boolean;
+  emailVerified: boolean;
+  mfaActive: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -30,6 +34,8 @@ const view = (u: UserRow): UserView => ({
   org_id: u.orgId,
   email: u.email,
   disabled: u.disabled,
+  email_verified: u.emailVerified,
+  mfa_active: u.mfaActive,
   created_at: u.createdAt.toISOString(),
   updated_at: u.updatedAt.toISOString(),
 });
@@ -94,7 +100,7 @@ export class UserService {
     meta: RequestMeta,
     orgId: string,
     userId: string,
-    input: { password?: string; disabled?: boolean },
+    input: { password?: string; disabled?: boolean; email_verified?: boolean },
   ): Promise<UserView> {
     await this.access.resolve(actor, orgId);
     const existing = await this.find(orgId, userId);
@@ -110,7 +116,7 @@ export class UserService {
     return this.prisma.transaction(async (tx) => {
       const user = await tx.user.update({
         where: { id: userId, orgId },
-        data: { passwordHash, disabled: input.disabled },
+        data: { passwordHash, disabled: input.disabled, emailVerified: input.email_verified },
       });
       if (ending) {
         const why = input.password ? 'password_changed' : 'user_disabled';

@@ -40,6 +40,8 @@ export type AuthenticatedClient = Pick<
 > & {
   /** How it authenticated; `none`: a client that only named itself (a grant whose authentication is optional). */
   method: TokenEndpointAuthMethod | 'none';
+  /** A public client (docs/sign-in.md#clients): it has no credential, and naming itself is all it can do. */
+  publicClient: boolean;
 };
 
 interface ClientRow {
@@ -62,6 +64,17 @@ interface ClientRow {
   jwks_uri: string | null;
   dpop_bound_access_tokens: boolean;
   dpop_nonce_required: boolean;
+  name: string;
+  client_type: 'confidential' | 'public';
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  require_pkce: boolean;
+  consent: 'required' | 'first_party';
+  logo_uri: string | null;
+  client_uri: string | null;
+  policy_uri: string | null;
+  tos_uri: string | null;
+  password_login: boolean;
 }
 
 /**
@@ -228,6 +241,8 @@ export class ClientAuthenticator {
       `SELECT a.id, a.org_id, a.scopes, a.audiences, a.token_ttl_s, a.grant_types, a.delegates, a.step_token_ttl_s,
               a.disabled, o.name AS org_name, a.token_endpoint_auth_method, a.jwks, a.jwks_uri,
               a.dpop_bound_access_tokens, a.dpop_nonce_required,
+              a.name, a.client_type, a.redirect_uris, a.post_logout_redirect_uris, a.require_pkce, a.consent,
+              a.logo_uri, a.client_uri, a.policy_uri, a.tos_uri, a.password_login,
               a.token_rate_limit_requests, a.token_rate_limit_per_seconds,
               coalesce(json_agg(json_build_object('hash', s.secret_hash, 'expires_at', s.expires_at))
                        FILTER (WHERE s.id IS NOT NULL), '[]') AS secrets,
@@ -267,7 +282,31 @@ export class ClientAuthenticator {
       jwksUri: row.jwks_uri,
       dpopBound: row.dpop_bound_access_tokens,
       dpopNonceRequired: row.dpop_nonce_required,
+      signIn: {
+        name: row.name,
+        clientType: row.client_type,
+        redirectUris: row.redirect_uris,
+        postLogoutRedirectUris: row.post_logout_redirect_uris,
+        requirePkce: row.require_pkce,
+        consent: row.consent,
+        logoUri: row.logo_uri,
+        clientUri: row.client_uri,
+        policyUri: row.policy_uri,
+        tosUri: row.tos_uri,
+        passwordLogin: row.password_login,
+      },
     };
+  }
+
+  /**
+   * The live client `clientId` names, for the authorization endpoint, the sign-in pages and
+   * logout (no authentication there: the browser carries no client credential); null for an
+   * unknown, malformed or disabled one, and for one whose org is gone.
+   */
+  async lookup(clientId: string | undefined): Promise<ClientRecord | null> {
+    if (!clientId || !isId('app', clientId)) return null;
+    const app = await this.cache.get(clientId, (id) => this.load(id));
+    return app && appLiveness(app, app.orgId).live ? app : null;
   }
 
   /** RFC 6749 §5.2: an authenticated client not allowed this grant is unauthorized_client. */
@@ -311,6 +350,7 @@ function view(app: ClientRecord, method: AuthenticatedClient['method']): Authent
     dpopBound: app.dpopBound,
     dpopNonceRequired: app.dpopNonceRequired,
     method,
+    publicClient: app.signIn.clientType === 'public',
   };
 }
 

@@ -38,6 +38,34 @@ export interface ClientRecord {
   dpopBound: boolean;
   /** RFC 9449 §8: token requests need a server nonce in the proof. */
   dpopNonceRequired: boolean;
+  /** Browser sign-in (docs/sign-in.md#clients). */
+  signIn: ClientSignIn;
+}
+
+/** What the authorization endpoint, the sign-in pages and logout need of a client. */
+export interface ClientSignIn {
+  name: string;
+  clientType: 'confidential' | 'public';
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  requirePkce: boolean;
+  consent: 'required' | 'first_party';
+  logoUri: string | null;
+  clientUri: string | null;
+  policyUri: string | null;
+  tosUri: string | null;
+  passwordLogin: boolean;
+  /**
+   * A client that registered itself (docs/client-registration.md#consent): its redirect URIs are
+   * compared exactly (no loopback port freedom: they are what its document or registration
+   * says), and the consent page shows the redirect hosts and warns when all are loopback.
+   */
+  selfRegistered?: {
+    source: 'metadata_document' | 'dynamic';
+    redirectHosts: string[];
+    allRedirectsLoopback: boolean;
+    documentHash: string | null;
+  };
 }
 
 /**
@@ -92,6 +120,9 @@ function freeze(record: ClientRecord): ClientRecord {
     Object.freeze(list);
   }
   if (record.keys) Object.freeze(record.keys);
+  Object.freeze(record.signIn.redirectUris);
+  Object.freeze(record.signIn.postLogoutRedirectUris);
+  Object.freeze(record.signIn);
   for (const r of record.resources) Object.freeze(Object.freeze(r).scopes);
   Object.freeze(record.resources);
   return Object.freeze(record);

@@ -1,6 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '@gatehouse/audit';
-import { InvalidRequest, ProblemError, TemporarilyUnavailable } from '@gatehouse/core';
+import {
+  GATEHOUSE_CONFIG,
+  InvalidRequest,
+  ProblemError,
+  TemporarilyUnavailable,
+  type GatehouseConfig,
+} from '@gatehouse/core';
 import {
   AccessTokenVerifier,
   GatedAccess,
@@ -8,7 +14,7 @@ import {
   actorIds,
   type AccessTokenClaims,
 } from '@gatehouse/tokens';
-import { ClientAuthenticator } from './client-authenticator';
+import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
 import type { TokenRequest } from './grant';
 
 export type IntrospectionResponse =
@@ -19,8 +25,12 @@ export type IntrospectionResponse =
  * RFC 7662 introspection, for authenticated clients, with the same rules as every bearer
  * route: signature, expiry, revocation (the token, its ancestors, its principal), a live
  * principal, and the access gate. A token of another org than the caller's is
- * `{"active": false}` like any dead token — nothing else is said. A token the gate stops is
- * inactive too, with the reason for the resource server that asked (docs/control.md).
+ * `{"active": false}` like any dead token — nothing else is said. A token bound to a
+ * registered resource (RFC 8707 `aud`) is answered truly only to the client it was issued to
+ * and to the org's apps that name the resource in their `audiences` (its resource servers);
+ * to anyone else it is `{"active": false}` too (docs/resources.md#introspection). A token
+ * the gate stops is inactive too, with the reason for the resource server that asked
+ * (docs/control.md).
  *
  * When the answer cannot be decided (the database or the revocation state unreachable),
  * the answer is 503 with Retry-After, never a silent `active: false`, and the cause is logged.
@@ -35,6 +45,7 @@ export class IntrospectionEndpoint {
     private readonly principals: PrincipalResolver,
     private readonly access: GatedAccess,
     private readonly audit: AuditService,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
   async introspect(req: TokenRequest): Promise<IntrospectionResponse> {
@@ -42,14 +53,21 @@ export class IntrospectionEndpoint {
     const token = req.params.get('token');
     if (!token) throw new InvalidRequest('token is required.');
     const claims = await this.liveClaims(token);
-    if (!claims || claims.org_id !== caller.orgId) {
+    const hidden = !claims
+      ? 'inactive token'
+      : claims.org_id !== caller.orgId
+        ? 'token of another organization'
+        : !this.mayIntrospect(caller, claims)
+          ? 'token for another audience'
+          : null;
+    if (!claims || hidden) {
       await this.audit.recordAlone(req.meta, {
         action: 'token.introspected',
         outcome: 'failure',
         actor: { id: caller.id, tier: 'app' },
         orgId: caller.orgId,
         jti: claims?.jti ?? null,
-        reason: claims ? 'token of another organization' : 'inactive token',
+        reason: hidden,
       });
       return { active: false };
     }
@@ -74,10 +92,22 @@ export class IntrospectionEndpoint {
     };
   }
 
+  /**
+   * docs/resources.md#introspection: a token for the default audience, any app of its org; a
+   * token bound to a registered resource, the client it was issued to and the apps that name
+   * the resource among their `audiences`.
+   */
+  private mayIntrospect(caller: AuthenticatedClient, claims: AccessTokenClaims): boolean {
+    const bound = [claims.aud].flat().filter((a) => a !== this.config.audience);
+    if (bound.length === 0) return true;
+    return caller.id === claims.client_id || bound.some((a) => caller.audiences.includes(a));
+  }
+
   /** The claims of a live token; null for a token that is not (bad, expired, revoked, principal gone). */
   private async liveClaims(token: string): Promise<AccessTokenClaims | null> {
     try {
-      const claims = await this.verifier.verify(token);
+      // Any audience of ours: who may see an audience-bound token is decided by mayIntrospect.
+      const claims = await this.verifier.verify(token, { anyAudience: true });
       await this.principals.resolve(claims);
       return claims;
     } catch (err) {

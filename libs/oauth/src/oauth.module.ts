@@ -15,25 +15,50 @@ import { ExchangeTokens } from './token-exchange/subject-token';
 import { ManagedExchange } from './token-exchange/managed-exchange';
 import { TokenExchangeGrant } from './token-exchange/token-exchange.grant';
 import { ResourceLookup } from './resources/resource-lookup';
+import { AuthorizationCodeGrant } from './authorization-code/authorization-code.grant';
+import { AuthorizationCodes } from './authorization-code/authorization-code.repository';
+import { IdJagExchange } from './id-jag/id-jag-exchange';
+import { IdJagStore } from './id-jag/id-jag-store';
+import { IssuerSignature } from './id-jag/issuer-signature';
+import { JwtBearerGrant } from './id-jag/jwt-bearer.grant';
+import { ClientResolver } from './clients/client-resolver';
+import { DynamicRegistration } from './clients/dynamic-registration';
+import { MetadataDocuments } from './clients/metadata-documents';
+import { SelfRegisteredClients } from './clients/self-registered-clients.repository';
+
+/**
+ * Trust anchors for the guarded fetcher's https, replacing Node's; bound only by tests of an
+ * in-process Gatehouse (AppOptions.outboundCa). Operators add a CA with NODE_EXTRA_CA_CERTS.
+ */
+export const OUTBOUND_CA = Symbol('OUTBOUND_CA');
 
 /** Register a new grant here: list its class in `grants`. */
-const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
+const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant, AuthorizationCodeGrant, JwtBearerGrant];
 
 @Module({
   providers: [
     // The one outbound fetcher for client-supplied URLs (docs/client-authentication.md#the-guarded-fetcher).
     {
       provide: GuardedFetcher,
-      inject: [GATEHOUSE_CONFIG],
-      useFactory: (config: GatehouseConfig) => new GuardedFetcher({ allowLoopback: config.cimdAllowLoopback }),
+      inject: [GATEHOUSE_CONFIG, { token: OUTBOUND_CA, optional: true }],
+      useFactory: (config: GatehouseConfig, ca?: string[]) =>
+        new GuardedFetcher({ allowLoopback: config.cimdAllowLoopback, ...(ca ? { ca } : {}) }),
     },
     ClientKeySource,
     ClientAssertions,
+    SelfRegisteredClients,
+    MetadataDocuments,
+    ClientResolver,
+    DynamicRegistration,
     ClientCache,
     ResourceLookup,
     ExchangeTokens,
     ManagedExchange,
+    IdJagStore,
+    IssuerSignature,
+    IdJagExchange,
     ClientAuthenticator,
+    AuthorizationCodes,
     ...grants,
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },
     TokenEndpoint,
@@ -42,12 +67,15 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant];
   ],
   exports: [
     TokenEndpoint,
+    AuthorizationCodes,
     ClientAuthenticator,
     ClientCache,
     ResourceLookup,
     RevocationEndpoint,
     IntrospectionEndpoint,
     GuardedFetcher,
+    ClientResolver,
+    DynamicRegistration,
   ],
 })
 export class OAuthModule {}

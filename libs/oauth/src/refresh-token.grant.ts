@@ -10,6 +10,7 @@ import {
 import type { SqlTransaction } from '@gatehouse/db';
 import { SessionRotation, userLiveness, type RefreshFamilyInfo, type Renewal } from '@gatehouse/tokens';
 import type { AuthenticatedClient } from './client-authenticator';
+import { OIDC_SCOPES } from './authorization/authorization-request';
 import type { GrantHandler, GrantRequest, TokenResponse } from './grant';
 import { capLifetime, resolveResource, selectResourceScopes } from './resources/resolve-resource';
 
@@ -104,7 +105,10 @@ export class RefreshTokenGrant implements GrantHandler {
       defaultAudience: this.config.audience,
     });
     if (!target.ok) throw new InvalidTarget(target.description, { detail: target.rule });
-    const held = family.scope.split(' ').filter((s) => app.scopes.includes(s));
+    // The OpenID Connect scopes are about the person, not the app: a browser sign-in's session keeps them.
+    const held = family.scope
+      .split(' ')
+      .filter((s) => app.scopes.includes(s) || (OIDC_SCOPES as readonly string[]).includes(s));
     const scopes = selectResourceScopes(scope, held, target.resource);
     const ttlS = capLifetime(app.tokenTtlS, target.resource);
     return {

@@ -46,7 +46,9 @@ export class RevocationEndpoint {
       });
       return;
     }
-    const claims = await this.verifier.verifySignatureAndClaims(token).catch(() => null);
+    // Any audience of ours: a client revokes its tokens for a registered resource too
+    // (RFC 8707; docs/resources.md#introspection).
+    const claims = await this.verifier.verifySignatureAndClaims(token, { anyAudience: true }).catch(() => null);
     if (!claims) return; // unknown, forged or expired: nothing to revoke
     if (claims.client_id !== client.id) throw notYours();
     await this.revocations.revoke(claims.jti, new Date(claims.exp * 1000), client.id);

@@ -7,6 +7,9 @@ import { PasswordHasher } from '@gatehouse/credentials';
 import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
 import { RefreshTokenService, TokenIssuer, appLiveness, userLiveness } from '@gatehouse/tokens';
 import { SignInInteractionRepository, type SignInInteraction } from './interactions/sign-in-interaction.repository';
+import { SignInSettingsService } from '@gatehouse/directory';
+import type { Tx } from '@gatehouse/db';
+import { secondFactorStep, type SecondFactorStep } from './user-flows/second-factor';
 
 export interface UserTokens {
   access_token: string;
@@ -14,7 +17,35 @@ export interface UserTokens {
   expires_in: number;
   refresh_token: string;
   scope: string;
+  /** Recovery codes of a TOTP factor enrolled during this sign-in: shown once. */
+  recovery_codes?: string[];
 }
+
+/** The answer of a first factor that needs a second (docs/sign-in-experience.md#second-factors). */
+export interface SecondFactorRequired {
+  mfa_token: string;
+  expires_in: number;
+  /** What the step accepts (verify) or what the user may enrol (enrolment). */
+  methods: string[];
+  mfa_enrollment_required?: true;
+}
+
+/** How long a user `mfa_token` lives, like the administrators'. */
+export const USER_MFA_TTL_S = 300;
+
+/** Everything the transaction of a sign-in may need to do besides issuing: spend a handle, a code. */
+export interface SignInCompletion {
+  /** RFC 8176 methods of this sign-in. */
+  amr: string[];
+  /** Runs first in the sign-in's transaction; returns false when what it spends was spent already. */
+  inTx?: (tx: Tx) => Promise<boolean>;
+  /** Audit detail of the factor used (`totp`, `recovery_code`, `passkey`). */
+  factor?: string;
+  recoveryCodes?: string[];
+}
+
+/** Thrown inside a sign-in's transaction when a racing request spent its handle or code first. */
+export class SignInSpent extends Error {}
 
 /**
  * Brute-force limits on user sign-in (docs/design.md §6): per account and per source
@@ -73,13 +104,14 @@ export class UserAuthService {
     private readonly refreshTokens: RefreshTokenService,
     private readonly policy: PolicyService,
     private readonly interactions: SignInInteractionRepository,
+    private readonly settings: SignInSettingsService,
   ) {}
 
   async login(
     meta: RequestMeta,
     orgId: string,
     input: { client_id: string; email: string; password: string },
-  ): Promise<UserTokens> {
+  ): Promise<UserTokens | SecondFactorRequired> {
     for (const [key, policy] of [
       [`user-login:acct:${orgId}:${input.email}`, USER_LOGIN_PER_ACCOUNT],
       [`user-login:addr:${meta.sourceIp ?? 'unknown'}`, USER_LOGIN_PER_ADDRESS],
@@ -110,7 +142,71 @@ export class UserAuthService {
       });
       throw Problems.invalidCredentials();
     }
-    return this.signIn(meta, org, app, user.id);
+    const step = await this.secondFactor(orgId, user, 'pwd');
+    if (step.step !== 'none') return this.offerSecondFactor(meta, orgId, app.id, user.id, step, ['pwd']);
+    return this.signIn(meta, org, app, user.id, { amr: ['pwd'] });
+  }
+
+  /** The second-factor step a first factor leads to (docs/sign-in-experience.md#second-factors). */
+  async secondFactor(
+    orgId: string,
+    user: { id: string; mfaActive: boolean },
+    firstFactor: 'pwd' | 'passkey',
+  ): Promise<SecondFactorStep> {
+    const settings = await this.settings.effective(orgId);
+    const passkeys = await this.prisma.passkey.count({ where: { userId: user.id } });
+    return secondFactorStep(settings, { mfaActive: user.mfaActive, passkeys }, firstFactor);
+  }
+
+  /** A fresh single-use `mfa_token` (a `user_mfa` interaction) for the step, and what it accepts. */
+  async offerSecondFactor(
+    meta: RequestMeta,
+    orgId: string,
+    clientId: string,
+    userId: string,
+    step: Exclude<SecondFactorStep, { step: 'none' }>,
+    amr: string[],
+  ): Promise<SecondFactorRequired> {
+    const { handle } = await this.interactions.create({
+      kind: 'user_mfa',
+      subjectId: userId,
+      orgId,
+      clientId,
+      stepsDone: ['password'],
+      params: { amr, methods: step.methods, enrol: step.step === 'enrol' },
+      ttlS: USER_MFA_TTL_S,
+    });
+    await this.audit.recordAlone(meta, {
+      action: 'user.login.second_factor_required',
+      outcome: 'success',
+      actor: { id: userId, tier: 'user' },
+      orgId,
+      details: { client_id: clientId, step: step.step, methods: step.methods },
+    });
+    return {
+      mfa_token: handle,
+      expires_in: USER_MFA_TTL_S,
+      methods: step.methods,
+      ...(step.step === 'enrol' ? { mfa_enrollment_required: true as const } : {}),
+    };
+  }
+
+  /**
+   * Finishes a sign-in whose factors were checked elsewhere (the MFA step, a passkey): the
+   * org, the app and the user must still be live; then the same transaction as `login`.
+   */
+  async completeSignIn(
+    meta: RequestMeta,
+    orgId: string,
+    clientId: string,
+    userId: string,
+    completion: SignInCompletion,
+  ): Promise<UserTokens> {
+    const org = await this.prisma.organization.findUnique({ where: { id: orgId }, select: { id: true, name: true } });
+    const app = await this.findApp(clientId);
+    const user = await this.prisma.user.findUnique({ where: { id: userId } });
+    if (!org || !app || !userLiveness(user, app, orgId).live) throw invalidClient();
+    return this.signIn(meta, org, app, userId, completion);
   }
 
   /**
@@ -164,7 +260,7 @@ export class UserAuthService {
       if (err instanceof PolicyTokenSpent) throw await refuse('unknown, spent or expired policy_token');
       throw err;
     }
-    return this.signIn(meta, org, app!, challenge.userId);
+    return this.signIn(meta, org, app!, challenge.userId, { amr: ['pwd'] });
   }
 
   private async limit(meta: RequestMeta, key: string, policy: RateLimitPolicy, orgId: string): Promise<void> {
@@ -193,10 +289,12 @@ export class UserAuthService {
     org: { id: string; name: string },
     app: SignInApp,
     userId: string,
+    completion: SignInCompletion,
   ): Promise<UserTokens> {
     const orgId = org.id;
     try {
       return await this.prisma.transaction(async (tx) => {
+        if (completion.inTx && !(await completion.inTx(tx))) throw new SignInSpent();
         const started = await this.refreshTokens.start(tx, {
           tier: 'user',
           subjectId: userId,
@@ -209,7 +307,11 @@ export class UserAuthService {
           outcome: 'success',
           actor: { id: userId, tier: 'user' },
           orgId,
-          details: { client_id: app.id },
+          details: {
+            client_id: app.id,
+            amr: completion.amr,
+            ...(completion.factor ? { factor: completion.factor } : {}),
+          },
         });
         const { response } = await this.issuer.issue(
           meta,
@@ -220,6 +322,7 @@ export class UserAuthService {
             ttlS: app.tokenTtlS,
             mayAct: app.delegates,
             authTime: epochSeconds(started.createdAt),
+            amr: completion.amr,
             refreshToken: started.refreshToken,
             audit: {
               action: 'token.issued',
@@ -235,7 +338,8 @@ export class UserAuthService {
           },
           tx,
         );
-        return response as UserTokens;
+        const tokens = response as UserTokens;
+        return completion.recoveryCodes ? { ...tokens, recovery_codes: completion.recoveryCodes } : tokens;
       });
     } catch (err) {
       if (!(err instanceof AccessStoppedError) || err.decision.reason !== POLICY_NOT_ACCEPTED) throw err;

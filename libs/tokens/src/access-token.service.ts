@@ -1,4 +1,4 @@
-import { sign, type KeyObject } from 'node:crypto';
+import { createHash, sign, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   CLOCK,
@@ -27,6 +27,8 @@ export interface MintInput {
   mayAct?: readonly string[];
   /** RFC 9068 §2.2.1 `auth_time`: the sign-in this token descends from (epoch seconds). */
   authTime?: number;
+  /** RFC 8176 `amr` (docs/sign-in-experience.md#amr): set on the token of a sign-in. */
+  amr?: readonly string[];
   /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
   dpopJkt?: string;
 }
@@ -69,6 +71,59 @@ export class AccessTokenService {
   }
 
   /**
+   * An identity assertion signed with the current key (docs/id-jag.md#gatehouse-as-the-identity-provider),
+   * for TokenIssuer only, like {@link prepare}: the claims now, the signature later.
+   */
+  prepareAssertion(input: AssertionInput): PreparedAssertion {
+    const signer = this.keys.currentSigner();
+    const now = epochSeconds(this.clock.now());
+    const jti = newId('token');
+    const exp = now + input.ttlS;
+    const claims = {
+      ...input.claims,
+      iss: this.config.issuer,
+      sub: input.sub,
+      aud: input.audience,
+      iat: now,
+      exp,
+      jti,
+    };
+    const header = { alg: 'RS256', typ: input.typ, kid: signer.kid };
+    return {
+      jti,
+      claims,
+      sign: async () => {
+        const signingInput = `${b64(header)}.${b64(claims)}`;
+        const signature = await signOffLoop(Buffer.from(signingInput), signer.key);
+        return { token: `${signingInput}.${signature}`, kid: signer.kid, expiresIn: exp - now };
+      },
+    };
+  }
+
+  /**
+   * An ID token (OIDC Core §2): RS256 with the current key, `typ: JWT` — never `at+jwt`, so
+   * no verifier of Gatehouse or `libs/verifier` accepts it as an access token. Its one caller
+   * is TokenIssuer, after the access token it describes is signed (`at_hash`).
+   */
+  async signIdToken(
+    input: Omit<IdTokenClaims, 'iss' | 'iat' | 'exp' | 'at_hash'> & { accessToken: string; ttlS: number },
+  ): Promise<{ token: string; claims: IdTokenClaims }> {
+    const signer = this.keys.currentSigner();
+    const now = epochSeconds(this.clock.now());
+    const { accessToken, ttlS, ...rest } = input;
+    const claims = {
+      iss: this.config.issuer,
+      ...(rest as Omit<IdTokenClaims, 'iss' | 'iat' | 'exp' | 'at_hash'>),
+      iat: now,
+      exp: now + ttlS,
+      at_hash: atHash(accessToken),
+    } as IdTokenClaims;
+    const header = { alg: 'RS256', typ: 'JWT', kid: signer.kid };
+    const signingInput = `${b64(header)}.${b64(claims)}`;
+    return { token: `${signingInput}.${await signOffLoop(Buffer.from(signingInput), signer.key)}`, claims };
+  }
+
+  /**
    * The token's claims, decided now (jti, exp, the signing key), and the signature for
    * later: TokenIssuer sends the audit row, which needs only the claims, before it signs,
    * so the signature is computed while the row commits (docs/performance.md#overlapped-waits).
@@ -95,6 +150,7 @@ export class AccessTokenService {
       ...(input.org ? { org: input.org.name, org_id: input.org.id } : {}),
       ...(d ? { act: d.act, ...(d.step !== undefined ? { step: d.step } : {}), parent_jti: d.parentJti } : {}),
       ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
+      ...(input.amr?.length ? { amr: [...input.amr] } : {}),
       ...(input.mayAct?.length
         ? { may_act: { sub: input.mayAct.length === 1 ? input.mayAct[0] : [...input.mayAct] } }
         : {}),
@@ -111,6 +167,46 @@ export class AccessTokenService {
       },
     };
   }
+}
+
+/** A signed JWT that is not an access token (an ID-JAG): its own `typ`, its own claims. */
+export interface AssertionInput {
+  /** The JWS `typ` (RFC 8725 §3.11: explicit typing keeps it from passing for an access token). */
+  typ: string;
+  sub: string;
+  audience: string;
+  ttlS: number;
+  /** Claims besides iss, sub, aud, iat, exp and jti, which are set here. */
+  claims: Record<string, unknown>;
+}
+
+export interface PreparedAssertion {
+  jti: string;
+  claims: Record<string, unknown> & { exp: number; iat: number };
+  sign(): Promise<{ token: string; kid: string; expiresIn: number }>;
+}
+
+/** OIDC Core §2 ID token claims (docs/sign-in.md#the-id-token). */
+export interface IdTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string;
+  azp: string;
+  exp: number;
+  iat: number;
+  auth_time: number;
+  nonce?: string;
+  acr: string;
+  amr: string[];
+  sid: string;
+  at_hash: string;
+  [claim: string]: unknown;
+}
+
+/** OIDC Core §3.1.3.6 `at_hash`: the left half of SHA-256 of the access token, base64url. */
+export function atHash(accessToken: string): string {
+  const digest = createHash('sha256').update(accessToken, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 
 /** RS256 over `data`, computed on the thread pool (node:crypto's `sign` with a callback). */

@@ -6,6 +6,8 @@ import ts from 'typescript';
 const ROOT = join(__dirname, '..', '..', '..');
 const SIGNER = join(ROOT, 'libs/tokens/src/access-token.service.ts');
 const ISSUER = join(ROOT, 'libs/tokens/src/token-issuer.ts');
+/** Every AccessTokenService method that signs (or prepares a signature). */
+const SIGNER_METHODS = ['mint', 'prepare', 'prepareAssertion', 'signIdToken'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -18,7 +20,7 @@ function sources(dir: string): string[] {
 
 /**
  * Every place outside the signer itself and TokenIssuer that refers to
- * `AccessTokenService.mint` or `.prepare`, found by the type checker, not by the text: a
+ * `AccessTokenService.mint`, `.prepare`, `.prepareAssertion` or `.signIdToken`, found by the type checker, not by the text: a
  * renamed import, a destructured or stored method (`const { mint: m } = svc`), an element
  * access (`svc['prepare']`), `.bind`/`.call` or a subclass all resolve to the same symbol.
  */
@@ -40,11 +42,15 @@ function signerReferences(files: string[]): string[] {
   signer.forEachChild(function find(node): void {
     if (ts.isClassDeclaration(node) && node.name?.text === 'AccessTokenService')
       for (const member of node.members)
-        if (ts.isMethodDeclaration(member) && ['mint', 'prepare'].includes(member.name.getText(signer)))
+        if (
+          ts.isMethodDeclaration(member) &&
+          SIGNER_METHODS.includes(member.name.getText(signer))
+        )
           targets.add(checker.getSymbolAtLocation(member.name)!);
     node.forEachChild(find);
   });
-  if (targets.size !== 2) throw new Error('AccessTokenService.mint/prepare not found: update this check');
+  if (targets.size !== SIGNER_METHODS.length)
+    throw new Error(`AccessTokenService.${SIGNER_METHODS.join('/')} not all found: update this check`);
 
   const resolve = (symbol: ts.Symbol | undefined): ts.Symbol | undefined =>
     symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
@@ -83,7 +89,7 @@ describe('the signer has exactly one caller', () => {
   const escapes = join(dir, 'escapes.ts');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('only token-issuer.ts refers to AccessTokenService.mint or .prepare outside tests, however it is named', () => {
+  it('only token-issuer.ts refers to AccessTokenService.mint, .prepare, .prepareAssertion or .signIdToken outside tests, however it is named', () => {
     // Six ways around a textual `.mint(` search, each of which the check must catch.
     writeFileSync(
       escapes,

@@ -3,7 +3,7 @@ import { AuditService, type AuditAction, type RequestMeta } from '@gatehouse/aud
 import { AccessStoppedError, type IssuanceKind, type Tier } from '@gatehouse/core';
 import type { SqlTransaction, Tx } from '@gatehouse/db';
 import type { AccessTokenClaims, ActClaim } from '@gatehouse/verifier';
-import { AccessTokenService, type MintedToken } from './access-token.service';
+import { AccessTokenService, type AssertionInput, type MintedToken } from './access-token.service';
 import { GatedAccess } from './gated-access';
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -11,12 +11,28 @@ export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token'
 /** The body of a successful token response (RFC 6749 §5.1; RFC 8693 §2.2.1 adds `issued_token_type`). */
 export interface TokenResponse {
   access_token: string;
-  /** RFC 9449 §5: `DPoP` for a token bound to a DPoP key. */
-  token_type: 'Bearer' | 'DPoP';
+  /**
+   * RFC 9449 §5: `DPoP` for a token bound to a DPoP key; RFC 8693 §2.2.1 `N_A` for what is not
+   * an access token (an ID-JAG, docs/id-jag.md).
+   */
+  token_type: 'Bearer' | 'DPoP' | 'N_A';
   expires_in: number;
   scope: string;
   refresh_token?: string;
   issued_token_type?: string;
+  /** OIDC Core §3.1.3.3: with the `openid` scope (the authorization code grant). */
+  id_token?: string;
+}
+
+/** What an ID token says besides what the access token fixes (OIDC Core §2; docs/sign-in.md#the-id-token). */
+export interface IdTokenRequest {
+  authTime: number;
+  nonce: string | null;
+  acr: string;
+  amr: string[];
+  sid: string;
+  /** Claims by scope (`email`, `name`, …), already selected. */
+  claims: Record<string, unknown>;
 }
 
 /** The principal a token is for. */
@@ -51,6 +67,8 @@ export interface IssueRequest {
   mayAct?: readonly string[];
   /** RFC 9068 §2.2.1 `auth_time` (epoch seconds): user sign-in and refresh. */
   authTime?: number;
+  /** RFC 8176 `amr` of a sign-in (docs/sign-in-experience.md#amr). */
+  amr?: readonly string[];
   /** The refresh token that goes with this access token, already stored by the caller. */
   refreshToken?: string;
   /** Sets `issued_token_type` in the response (token exchange). */
@@ -60,6 +78,8 @@ export interface IssueRequest {
    * (`cnf.jkt`) and answered as `token_type: DPoP`.
    */
   dpop?: { jkt: string };
+  /** Mint an ID token for the client too (audience `subject.clientId`). */
+  idToken?: IdTokenRequest;
   audit: {
     action: Extract<AuditAction, 'token.issued' | 'token.refreshed' | 'token.exchanged'>;
     actor?: { id: string; tier: Tier };
@@ -67,6 +87,28 @@ export interface IssueRequest {
     /** The row's details; a function when they name what the mint decided (`aud`, `exp`). */
     details: Record<string, unknown> | ((claims: AccessTokenClaims) => Record<string, unknown>);
   };
+}
+
+/** An identity assertion to issue (docs/id-jag.md#gatehouse-as-the-identity-provider). */
+export interface AssertionRequest {
+  kind: IssuanceKind;
+  /** The user it vouches for, and the app that asks. */
+  subject: TokenSubject & { tier: 'user' };
+  /** What the assertion grants, for the access gate (foreign scopes, never Gatehouse's). */
+  scopes: readonly string[];
+  assertion: Omit<AssertionInput, 'sub'>;
+  audit: {
+    action: Extract<AuditAction, 'id_jag.issued'>;
+    actor: { id: string; tier: Tier };
+    details: (claims: Record<string, unknown>) => Record<string, unknown>;
+  };
+}
+
+export interface IssuedAssertion {
+  token: string;
+  jti: string;
+  expiresIn: number;
+  claims: Record<string, unknown>;
 }
 
 export interface IssuedToken {
@@ -116,6 +158,7 @@ export class TokenIssuer {
       delegation: req.delegation,
       mayAct: req.mayAct,
       authTime: req.authTime,
+      amr: req.amr,
       dpopJkt: req.dpop?.jkt,
     });
     const details = typeof req.audit.details === 'function' ? req.audit.details(prepared.claims) : req.audit.details;
@@ -126,7 +169,11 @@ export class TokenIssuer {
       orgId: subject.org?.id ?? null,
       target: req.audit.target ?? null,
       jti: prepared.jti,
-      details: req.dpop ? { ...details, dpop_jkt: req.dpop.jkt } : details,
+      details: {
+        ...details,
+        ...(req.dpop ? { dpop_jkt: req.dpop.jkt } : {}),
+        ...(req.idToken ? { id_token: true, sid: req.idToken.sid } : {}),
+      },
     };
     // The row needs only the claims: it is written while the thread pool signs
     // (docs/performance.md#overlapped-waits). The token leaves only once both are done; a row
@@ -136,6 +183,7 @@ export class TokenIssuer {
       prepared.sign(),
       tx ? this.audit.record(tx, meta, entry) : this.audit.recordGrouped(meta, entry),
     ]);
+    const idToken = req.idToken ? await this.mintIdToken(req, minted) : undefined;
     return {
       minted,
       response: {
@@ -145,8 +193,59 @@ export class TokenIssuer {
         scope: minted.claims.scope,
         ...(req.refreshToken ? { refresh_token: req.refreshToken } : {}),
         ...(req.issuedTokenType ? { issued_token_type: req.issuedTokenType } : {}),
+        ...(idToken ? { id_token: idToken } : {}),
       },
     };
+  }
+
+  /**
+   * An identity assertion (an ID-JAG) under the same discipline as an access token: the gate
+   * decides for its user, the audit row is written while the signature is computed, and the
+   * assertion leaves only once both are done. The row names the assertion by `jti`, never
+   * holds it.
+   */
+  async issueAssertion(meta: RequestMeta, req: AssertionRequest): Promise<IssuedAssertion> {
+    const { subject } = req;
+    const decision = await this.access.decide(meta, {
+      point: 'issuance',
+      subject: { tier: subject.tier, id: subject.id, orgId: subject.org?.id, clientId: subject.clientId },
+      scopes: req.scopes,
+      grantType: req.kind,
+    });
+    if (decision.outcome !== 'allow') throw new AccessStoppedError(decision);
+    const prepared = this.tokens.prepareAssertion({ ...req.assertion, sub: subject.id });
+    const entry = {
+      action: req.audit.action,
+      outcome: 'success' as const,
+      actor: req.audit.actor,
+      orgId: subject.org?.id ?? null,
+      target: { type: 'user', id: subject.id },
+      jti: prepared.jti,
+      details: req.audit.details(prepared.claims),
+    };
+    const [signed] = await Promise.all([prepared.sign(), this.audit.recordGrouped(meta, entry)]);
+    return { token: signed.token, jti: prepared.jti, expiresIn: signed.expiresIn, claims: prepared.claims };
+  }
+
+  /** The ID token that goes with `minted`, to the client it was issued to; covered by the same audit row. */
+  private async mintIdToken(req: IssueRequest, minted: MintedToken): Promise<string> {
+    const id = req.idToken!;
+    const clientId = req.subject.clientId;
+    if (!clientId) throw new Error('an ID token needs the client it is issued to');
+    const { token } = await this.tokens.signIdToken({
+      ...id.claims,
+      sub: req.subject.id,
+      aud: clientId,
+      azp: clientId,
+      auth_time: id.authTime,
+      ...(id.nonce !== null ? { nonce: id.nonce } : {}),
+      acr: id.acr,
+      amr: id.amr,
+      sid: id.sid,
+      accessToken: minted.token,
+      ttlS: minted.expiresIn,
+    });
+    return token;
   }
 }
 

@@ -48,6 +48,8 @@ export interface AccessTokenClaims {
   parent_jti?: string;
   /** RFC 9068 §2.2.1: when the user signed in (epoch seconds), kept across refreshes; user tokens. */
   auth_time?: number;
+  /** RFC 8176 authentication methods of the sign-in (`pwd`, `otp`, `hwk`, `user`, `mfa`); sign-in tokens only. */
+  amr?: string[];
   /**
    * RFC 8693 §4.4: who may exchange this token for a delegated one — the client ids an
    * application names in its `delegates` (one id, or a list of them).

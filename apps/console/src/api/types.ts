@@ -131,3 +131,24 @@ export type Inspection =
       principal: { live: true } | { live: false; reason: string };
       decision: Decision;
     };
+
+/** docs/id-jag.md#trusted-issuers */
+export interface TrustedIssuer {
+  id: string;
+  org_id: string;
+  issuer: string;
+  jwks: { keys: Record<string, unknown>[] } | null;
+  jwks_uri: string | null;
+  allowed_clients: string[];
+  created_at: string;
+}
+
+/** docs/id-jag.md#audiences */
+export interface IdJagAudience {
+  id: string;
+  org_id: string;
+  issuer: string;
+  clients: { app_id: string; client_id: string }[];
+  scopes: string[];
+  created_at: string;
+}

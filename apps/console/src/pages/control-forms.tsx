@@ -1,36 +1,95 @@
 import { useState } from 'react';
 import { api, seg } from '../api/client';
 import { AsyncForm, Field } from '../components/ui';
+import { useMe } from '../session';
 
 const CONTRACT = ['active', 'suspended', 'expired'];
 const BILLING = ['trialing', 'active', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'paused'];
 
-/** Changes to an org's control state (docs/console.md#control-layer); each is audited with its reason. */
+/**
+ * Changes to an org's control state (docs/console.md#control-layer); each is audited with its
+ * reason. Contract, billing and entitlements are the operator's (docs/control.md#who-changes-what):
+ * a platform admin changes them here; an org admin asks the operator for a review instead.
+ */
 export function ControlForms({ base, onChange }: { base: string; onChange: () => void }) {
+  const me = useMe();
   return (
     <div className="grid">
-      <StatusForm
-        label="Change the contract"
-        field="Contract status"
-        submit="Set contract status"
-        options={CONTRACT}
-        initial="suspended"
-        onSubmit={(status, reason) => api('PUT', `${base}/contract`, { status, ...reason })}
-        onDone={onChange}
-      />
-      <StatusForm
-        label="Change the billing state"
-        field="Billing status"
-        submit="Set billing status"
-        options={BILLING}
-        initial="past_due"
-        onSubmit={(status, reason) => api('PUT', `${base}/billing`, { status, ...reason })}
-        onDone={onChange}
-      />
-      <EntitlementForm base={base} onChange={onChange} />
+      {me.role === 'platform' ? (
+        <>
+          <StatusForm
+            label="Change the contract"
+            field="Contract status"
+            submit="Set contract status"
+            options={CONTRACT}
+            initial="suspended"
+            onSubmit={(status, reason) => api('PUT', `${base}/contract`, { status, ...reason })}
+            onDone={onChange}
+          />
+          <StatusForm
+            label="Change the billing state"
+            field="Billing status"
+            submit="Set billing status"
+            options={BILLING}
+            initial="past_due"
+            onSubmit={(status, reason) => api('PUT', `${base}/billing`, { status, ...reason })}
+            onDone={onChange}
+          />
+          <EntitlementForm base={base} onChange={onChange} />
+        </>
+      ) : (
+        <ReviewRequestForm base={base} onChange={onChange} />
+      )}
       <PolicyForm base={base} onChange={onChange} />
       <PauseForm base={base} onChange={onChange} />
     </div>
+  );
+}
+
+const REVIEW_SUBJECTS = ['contract', 'billing', 'entitlements', 'package_map', 'pause'];
+
+/** An org admin's request for the operator to review operator-owned state. */
+function ReviewRequestForm({ base, onChange }: { base: string; onChange: () => void }) {
+  const [subject, setSubject] = useState('contract');
+  const [target, setTarget] = useState('');
+  const [note, setNote] = useState('');
+  return (
+    <AsyncForm
+      label="Ask the operator for a review"
+      submit="Ask for a review"
+      onSubmit={async () => {
+        await api('POST', `${base}/control/review-requests`, {
+          subject,
+          ...(target.trim() ? { id: target.trim() } : {}),
+          note,
+        });
+        setNote('');
+        onChange();
+      }}
+    >
+      <p>Contract, billing and entitlements are changed by the operator; ask for a review here.</p>
+      <Field label="Review of">
+        {(id) => (
+          <select id={id} value={subject} onChange={(e) => setSubject(e.target.value)}>
+            {REVIEW_SUBJECTS.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {(subject === 'pause' || subject === 'entitlements') && (
+        <Field label={subject === 'pause' ? 'Pause ID' : 'Package'}>
+          {(id) => (
+            <input id={id} required={subject === 'pause'} value={target} onChange={(e) => setTarget(e.target.value)} />
+          )}
+        </Field>
+      )}
+      <Field label="What the operator should know">
+        {(id) => <input id={id} required value={note} onChange={(e) => setNote(e.target.value)} />}
+      </Field>
+    </AsyncForm>
   );
 }
 

@@ -5,11 +5,13 @@ import { ControlForms, ResumeForm } from './control-forms';
 import { DecisionView, toDecision } from '../components/decision';
 import { Facts } from '../components/facts';
 import { useAsync } from '../hooks';
+import { useMe } from '../session';
 
 type ControlState = Record<string, unknown> & { decision?: unknown; pauses?: unknown };
 
 interface Pause {
   id: string;
+  imposed_by?: string;
   [field: string]: unknown;
 }
 
@@ -55,6 +57,7 @@ export function ControlPanel({ orgId }: { orgId: string }) {
 }
 
 function ControlDetails({ base, data, onChange }: { base: string; data: ControlState; onChange: () => void }) {
+  const me = useMe();
   const decision = toDecision(data.decision);
   const pauses = (Array.isArray(data.pauses) ? data.pauses : []) as Pause[];
   const { decision: _d, pauses: _p, ...rest } = data;
@@ -70,7 +73,10 @@ function ControlDetails({ base, data, onChange }: { base: string; data: ControlS
         {pauses.map((p) => (
           <li key={p.id}>
             <Facts value={p} />
-            <ResumeForm base={base} pauseId={p.id} onChange={onChange} />
+            {/* docs/control.md#who-changes-what: an operator's pause is the operator's to resume. */}
+            {(me.role === 'platform' || p.imposed_by !== 'operator') && (
+              <ResumeForm base={base} pauseId={p.id} onChange={onChange} />
+            )}
           </li>
         ))}
       </ul>

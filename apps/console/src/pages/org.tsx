@@ -6,10 +6,12 @@ import { useAsync } from '../hooks';
 import { navigate } from '../router';
 import { AppsPanel } from './apps-panel';
 import { ControlPanel } from './control-panel';
+import { IdJagPanel } from './id-jag-panel';
 import { ResourcesPanel } from './resources-panel';
+import { SelfRegisteredClientsPanel } from './self-registered-clients-panel';
 import { UsersPanel } from './users-panel';
 
-/** One organization: its settings, resources, applications, users and control-layer state. */
+/** One organization: its settings, resources, applications, users, ID-JAG trust and control-layer state. */
 export function OrgPage({ orgId }: { orgId: string }) {
   const org = useAsync(() => api<Org>('GET', `/v1/orgs/${seg(orgId)}`), [orgId]);
   if (org.state === 'loading') return <Loading what="Loading organization" />;
@@ -19,7 +21,9 @@ export function OrgPage({ orgId }: { orgId: string }) {
       <OrgSettings org={org.data} onSaved={org.reload} />
       <ResourcesPanel orgId={orgId} />
       <AppsPanel orgId={orgId} />
+      <SelfRegisteredClientsPanel orgId={orgId} />
       <UsersPanel orgId={orgId} />
+      <IdJagPanel orgId={orgId} />
       <ControlPanel orgId={orgId} />
     </>
   );

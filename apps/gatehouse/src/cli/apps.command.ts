@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { NO_REQUEST } from '@gatehouse/audit';
 import {
   DEFAULT_TOKEN_RATE_LIMIT,
+  GRANT_TYPES,
   TOKEN_ENDPOINT_AUTH_METHODS,
   type AdminPrincipal,
   type loadConfig,
@@ -17,6 +18,9 @@ export const APPS_USAGE = `  apps create --org ORG_ID --name NAME --scope S [--s
               [--jwks-file FILE | --jwks-uri URL] [--dpop-bound true|false] [--dpop-nonce-required true|false] [--json]
   apps update --org ORG_ID --app APP_ID [--auth-method M] [--jwks-file FILE | --jwks-uri URL | --clear-keys]
               [--dpop-bound true|false] [--dpop-nonce-required true|false] [--json]
+      both also take the browser sign-in settings (docs/sign-in.md#clients): [--grant G]…
+              [--redirect-uri URI]… [--post-logout-redirect-uri URI]… [--client-type confidential|public]
+              [--consent required|first_party] [--password-login true|false]
       register an application, or change how it authenticates (docs/client-authentication.md):
       M is ${TOKEN_ENDPOINT_AUTH_METHODS.join(' | ')}; FILE holds a public JWK Set; a private_key_jwt
       app gets no client secret. Audited with actor "cli"`;
@@ -50,6 +54,12 @@ export async function appsCommand(config: Config, sub: string, args: string[], i
       'clear-keys': { type: 'boolean', default: false },
       'dpop-bound': { type: 'string' },
       'dpop-nonce-required': { type: 'string' },
+      grant: { type: 'string', multiple: true },
+      'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'client-type': { type: 'string' },
+      consent: { type: 'string' },
+      'password-login': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     strict: true,
@@ -64,7 +74,7 @@ export async function appsCommand(config: Config, sub: string, args: string[], i
   if (method !== undefined && !(TOKEN_ENDPOINT_AUTH_METHODS as readonly string[]).includes(method)) {
     return fail(`--auth-method must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`);
   }
-  const flag = (name: 'dpop-bound' | 'dpop-nonce-required'): boolean | undefined | null => {
+  const flag = (name: 'dpop-bound' | 'dpop-nonce-required' | 'password-login'): boolean | undefined | null => {
     const v = values[name];
     if (v === undefined) return undefined;
     if (v === 'true') return true;
@@ -75,6 +85,25 @@ export async function appsCommand(config: Config, sub: string, args: string[], i
   const nonceRequired = flag('dpop-nonce-required');
   if (dpopBound === null || nonceRequired === null)
     return fail('--dpop-bound and --dpop-nonce-required take true or false');
+  const passwordLogin = flag('password-login');
+  if (passwordLogin === null) return fail('--password-login takes true or false');
+  if (values['client-type'] !== undefined && !['confidential', 'public'].includes(values['client-type'])) {
+    return fail('--client-type must be confidential or public');
+  }
+  if (values.consent !== undefined && !['required', 'first_party'].includes(values.consent)) {
+    return fail('--consent must be required or first_party');
+  }
+  if (values.grant && values.grant.some((g) => !(GRANT_TYPES as readonly string[]).includes(g))) {
+    return fail(`--grant must be one of ${GRANT_TYPES.join(', ')}`);
+  }
+  const signIn = {
+    ...(values.grant ? { grant_types: values.grant } : {}),
+    ...(values['redirect-uri'] ? { redirect_uris: values['redirect-uri'] } : {}),
+    ...(values['post-logout-redirect-uri'] ? { post_logout_redirect_uris: values['post-logout-redirect-uri'] } : {}),
+    ...(values['client-type'] ? { client_type: values['client-type'] } : {}),
+    ...(values.consent ? { consent: values.consent } : {}),
+    ...(passwordLogin !== undefined ? { password_login: passwordLogin } : {}),
+  };
   if ([values['jwks-file'], values['jwks-uri'], values['clear-keys'] || undefined].filter(Boolean).length > 1) {
     return fail('give one of --jwks-file, --jwks-uri, --clear-keys');
   }
@@ -93,6 +122,7 @@ export async function appsCommand(config: Config, sub: string, args: string[], i
     ...(values['clear-keys'] ? { jwks: null, jwks_uri: null } : {}),
     ...(dpopBound !== undefined ? { dpop_bound_access_tokens: dpopBound } : {}),
     ...(nonceRequired !== undefined ? { dpop_nonce_required: nonceRequired } : {}),
+    ...signIn,
   };
   if (sub === 'create' && (!values.name || !values.scope?.length)) return fail('create needs --name and --scope');
   if (sub === 'update' && !values.app) return fail('update needs --app');
@@ -117,6 +147,7 @@ export async function appsCommand(config: Config, sub: string, args: string[], i
           (result.jwks_uri ? ` with keys from ${result.jwks_uri}` : result.jwks ? ' with registered keys' : ''),
         `DPoP: ${result.dpop_bound_access_tokens ? 'required' : 'optional'}` +
           (result.dpop_nonce_required ? ', server nonce required' : ''),
+        `sign-in: ${result.client_type} client, redirect URIs: ${result.redirect_uris.join(' ') || 'none'}`,
       ];
       const secret = (result as { client_secret?: string }).client_secret;
       if (secret) lines.push(`client secret:  ${secret}`, 'It is shown once; store it now.');

@@ -10,6 +10,8 @@ import { withContext } from './context';
 import { APPS_USAGE, appsCommand } from './apps.command';
 import { CONTROL_USAGE, controlCommand } from './control.command';
 import { RESOURCES_USAGE, resourcesCommand } from './resources.command';
+import { SIGN_IN_USAGE, signInCommand } from './sign-in.command';
+import { ID_JAG_USAGE, idJagCommand } from './id-jag.command';
 
 export interface CliIo {
   out(text: string): void;
@@ -35,7 +37,9 @@ const USAGE = `usage: gatehouse <command>
       apply the committed database migrations
 ${APPS_USAGE}
 ${RESOURCES_USAGE}
+${ID_JAG_USAGE}
 ${CONTROL_USAGE}
+${SIGN_IN_USAGE}
 
 Configuration comes from the same environment as the server (DATABASE_URL, GATEHOUSE_KEK,
 …); with none, the embedded database in ./.gatehouse is used (started if not running).`;
@@ -61,6 +65,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (command === 'control' && sub) return await controlCommand(config, sub, rest, io);
     if (command === 'apps' && sub) return await appsCommand(config, sub, rest, io);
     if (command === 'resources' && sub) return await resourcesCommand(config, sub, rest, io);
+    if ((command === 'sign-in-settings' || command === 'branding') && sub) {
+      return await signInCommand(config, command, sub, rest, io);
+    }
+    if ((command === 'trusted-issuers' || command === 'id-jag-audiences') && sub) {
+      return await idJagCommand(config, command, sub, rest, io);
+    }
     if (command === 'migrate') {
       const rt = await prepareRuntime(config, { migrate: false });
       try {

@@ -31,7 +31,7 @@ const HIDDEN = 'The token is not valid, or it belongs to an organization you can
  * What the console's token inspector shows (docs/console.md#token-inspector): the token's
  * verified claims, its delegation chain, whether it is revoked, whether its principal is
  * still live, and the access gate's decision for it now. A token the caller may not see is
- * answered exactly like an invalid one.
+ * answered exactly like an invalid one; to an org admin, every invalid one answers the same.
  */
 @Injectable()
 export class TokenInspectionService {
@@ -45,10 +45,14 @@ export class TokenInspectionService {
   async inspect(meta: RequestMeta, admin: AdminPrincipal, token: string): Promise<TokenInspection> {
     let claims;
     try {
-      claims = await this.verifier.verifySignatureAndClaims(token);
+      // A token for a registered resource (RFC 8707 `aud`) is one of ours too.
+      claims = await this.verifier.verifySignatureAndClaims(token, { anyAudience: true });
     } catch (err) {
+      // An org admin gets one answer for every token it cannot inspect: a forged, expired or
+      // malformed one reads exactly like another org's genuine token, so the answer never
+      // tells it that a token it cannot see is real (docs/console.md#token-inspector).
       if (err instanceof ProblemError && err.code === 'invalid_token')
-        return { valid: false, error: err.detail ?? HIDDEN };
+        return { valid: false, error: admin.role === 'platform' ? (err.detail ?? HIDDEN) : HIDDEN };
       throw err;
     }
     if (!mayInspect(admin, claims)) return { valid: false, error: HIDDEN };

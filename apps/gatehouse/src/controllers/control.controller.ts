@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
-import { ControlService, reasonTable, SimulationService } from '@gatehouse/control';
-import type { Principal } from '@gatehouse/core';
+import { ApprovalService, ControlService, reasonTable, SimulationService } from '@gatehouse/control';
+import { Problems, type Principal } from '@gatehouse/core';
 import { OrgAccess } from '@gatehouse/directory';
 import type { z } from 'zod';
 import {
@@ -13,6 +13,7 @@ import {
   putContract,
   putEntitlement,
   putPackageMap,
+  reviewRequest,
   simulate,
 } from '../http/control-schemas';
 import { OrgId } from '../http/id.pipe';
@@ -29,6 +30,7 @@ export class ControlController {
     private readonly access: OrgAccess,
     private readonly control: ControlService,
     private readonly simulation: SimulationService,
+    private readonly approvals: ApprovalService,
   ) {}
 
   /** The whole state and the decision it implies now. */
@@ -49,6 +51,24 @@ export class ControlController {
   ) {
     await this.access.resolve(p, orgId);
     return this.simulation.run(orgId, body);
+  }
+
+  /**
+   * An org admin asks the operator to review operator-owned state (contract, billing,
+   * entitlements, package map, a pause the operator imposed): 201 with the approval request
+   * the operator sees in `GET …/approvals` (docs/control.md#who-changes-what).
+   */
+  @Post('control/review-requests')
+  @ApiBody({ schema: jsonSchema(reviewRequest) })
+  async requestReview(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(reviewRequest)) body: z.infer<typeof reviewRequest>,
+  ) {
+    await this.access.resolve(p, orgId);
+    if (p.tier !== 'admin') throw Problems.forbidden('Only an administrator of the organization asks for a review.');
+    return this.approvals.requestReview(p, meta, orgId, body);
   }
 
   @Put('contract')

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { OrgId, ResourceId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
 import { Caller, Meta } from '../http/request-meta.decorator';
-import { clientRegistration, createResource, pageQuery, updateResource } from '../http/schemas';
+import { clientRegistration, createResource, externalClientRef, pageQuery, updateResource } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 
 /** Registered resources of an organization (docs/resources.md). */
@@ -94,5 +94,35 @@ export class ClientRegistrationController {
     @Body(new ZodPipe(clientRegistration)) body: z.infer<typeof clientRegistration>,
   ) {
     return this.registration.put(p, meta, orgId, body);
+  }
+
+  /** The self-registered clients the org has seen, consented to or blocked. */
+  @Get('clients')
+  clients(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string) {
+    return this.registration.listClients(p, orgId);
+  }
+
+  @Post('clients/block')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(externalClientRef) })
+  block(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(externalClientRef)) body: z.infer<typeof externalClientRef>,
+  ) {
+    return this.registration.block(p, meta, orgId, body.client_id);
+  }
+
+  @Post('clients/unblock')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(externalClientRef) })
+  unblock(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(externalClientRef)) body: z.infer<typeof externalClientRef>,
+  ) {
+    return this.registration.unblock(p, meta, orgId, body.client_id);
   }
 }

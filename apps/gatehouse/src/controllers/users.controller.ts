@@ -2,15 +2,17 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
-import { PrincipalRevocationService, UserService } from '@gatehouse/directory';
-import { UserAuthService } from '@gatehouse/signin';
+import { PasskeyService, PrincipalRevocationService, UserService } from '@gatehouse/directory';
+import { PasskeyFlows, UserAuthService, UserMfaStep } from '@gatehouse/signin';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { z } from 'zod';
-import { OrgId, UserId } from '../http/id.pipe';
+import { OrgId, PasskeyId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
 import { Public } from '../http/public.decorator';
 import { Caller, Meta } from '../http/request-meta.decorator';
 import { createUser, searchPageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
+import { mfaToken, passkeyLogin, passkeyLoginOptions, userLoginMfa } from '../http/sign-in-schemas';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -20,6 +22,9 @@ export class UsersController {
     private readonly users: UserService,
     private readonly auth: UserAuthService,
     private readonly revocations: PrincipalRevocationService,
+    private readonly mfa: UserMfaStep,
+    private readonly passkeyFlows: PasskeyFlows,
+    private readonly passkeys: PasskeyService,
   ) {}
 
   /** User sign-in through one of the org's apps → user access token + refresh token. */
@@ -50,6 +55,116 @@ export class UsersController {
     @Body(new ZodPipe(userLoginPolicy)) body: z.infer<typeof userLoginPolicy>,
   ) {
     return this.auth.completePolicyStep(meta, orgId, body);
+  }
+
+  /**
+   * The second step (docs/sign-in-experience.md#mfa-for-users): the `mfa_token` a sign-in
+   * answered with and a TOTP code or a recovery code → the same tokens as a sign-in (plus
+   * `recovery_codes`, once, when the step enrolled the factor).
+   */
+  @Public()
+  @Post('login/mfa')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(userLoginMfa) })
+  loginMfa(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(userLoginMfa)) body: z.infer<typeof userLoginMfa>,
+  ) {
+    if ('passkey_registration' in body) {
+      const passkey_registration = body.passkey_registration as unknown as RegistrationResponseJSON;
+      return this.passkeyFlows.enrolAndSignIn(meta, orgId, { mfa_token: body.mfa_token, passkey_registration });
+    }
+    if ('passkey' in body) {
+      const passkey = body.passkey as unknown as AuthenticationResponseJSON;
+      return this.passkeyFlows.secondFactor(meta, orgId, { mfa_token: body.mfa_token, passkey });
+    }
+    return this.mfa.complete(meta, orgId, body);
+  }
+
+  /** The second step with a passkey: a challenge for the user's passkeys (docs/sign-in-experience.md#passkeys). */
+  @Public()
+  @Post('login/mfa/passkey-options')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(mfaToken) })
+  loginMfaPasskeyOptions(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(mfaToken)) body: z.infer<typeof mfaToken>,
+  ) {
+    return this.passkeyFlows.secondFactorOptions(meta, orgId, body.mfa_token);
+  }
+
+  /** An enrolment step that allows passkeys: registration options for the signing-in user. */
+  @Public()
+  @Post('login/mfa/passkey-registration-options')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(mfaToken) })
+  loginMfaPasskeyRegistrationOptions(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(mfaToken)) body: z.infer<typeof mfaToken>,
+  ) {
+    return this.passkeyFlows.enrolmentOptions(meta, orgId, body.mfa_token);
+  }
+
+  /** A passkey as the first factor, step 1: a challenge for any of the org's discoverable passkeys. */
+  @Public()
+  @Post('login/passkey/options')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(passkeyLoginOptions) })
+  passkeyOptions(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(passkeyLoginOptions)) body: z.infer<typeof passkeyLoginOptions>,
+  ) {
+    return this.passkeyFlows.signInOptions(meta, orgId, body.client_id);
+  }
+
+  /** A passkey as the first factor, step 2: the assertion → the tokens of a sign-in. */
+  @Public()
+  @Post('login/passkey')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(passkeyLogin) })
+  passkeyLogin(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(passkeyLogin)) body: z.infer<typeof passkeyLogin>,
+  ) {
+    const response = body.response as unknown as AuthenticationResponseJSON;
+    return this.passkeyFlows.signIn(meta, orgId, { client_id: body.client_id, response });
+  }
+
+  /** A user's passkeys, for the org's admins (docs/sign-in-experience.md#passkeys). */
+  @Get(':userId/passkeys')
+  listPasskeys(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('userId', UserId) userId: string) {
+    return this.passkeys.listForUser(p, orgId, userId);
+  }
+
+  /** An org admin removes a user's passkey (a lost device). */
+  @Delete(':userId/passkeys/:passkeyId')
+  @HttpCode(204)
+  async removePasskey(
+    @Caller() p: Principal,
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Param('userId', UserId) userId: string,
+    @Param('passkeyId', PasskeyId) passkeyId: string,
+  ) {
+    await this.passkeys.removeForUser(p, meta, orgId, userId, passkeyId);
+  }
+
+  /** During an enrolment step: a TOTP seed and its QR code, activated by the first code at `login/mfa`. */
+  @Public()
+  @Post('login/mfa/enroll')
+  @HttpCode(200)
+  @ApiBody({ schema: jsonSchema(mfaToken) })
+  loginMfaEnroll(
+    @Meta() meta: RequestMeta,
+    @Param('orgId', OrgId) orgId: string,
+    @Body(new ZodPipe(mfaToken)) body: z.infer<typeof mfaToken>,
+  ) {
+    return this.mfa.enroll(meta, orgId, body.mfa_token);
   }
 
   @Post()

@@ -129,3 +129,15 @@ export const simulate = z.strictObject({
     .max(100)
     .optional(),
 });
+
+/** An org admin's request for the operator to review operator-owned state (docs/control.md#who-changes-what). */
+export const reviewRequest = z
+  .strictObject({
+    subject: z.enum(['contract', 'billing', 'entitlements', 'package_map', 'pause']),
+    id: z.union([packageName, z.string().regex(/^pau_[0-9A-HJKMNP-TV-Z]{26}$/, 'a pause id (pau_…)')]).optional(),
+    note: text(2000),
+  })
+  .refine((b) => b.subject !== 'pause' || b.id?.startsWith('pau_'), {
+    path: ['id'],
+    message: 'a pause review names the pause (pau_…)',
+  });

@@ -7,12 +7,13 @@ export class FormBody {
 }
 
 /**
- * application/x-www-form-urlencoded, for the OAuth protocol endpoints only (RFC 6749 §3.2);
- * the management API stays JSON-only.
+ * application/x-www-form-urlencoded, for the OAuth protocol endpoints (RFC 6749 §3.2) and the
+ * hosted sign-in pages only; the management API stays JSON-only.
  */
 export function registerFormParser(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
-    if (!req.url.startsWith('/oauth/')) {
+    // The hosted sign-in pages post forms too (docs/sign-in.md#pages).
+    if (!req.url.startsWith('/oauth/') && !req.url.startsWith('/sign-in/')) {
       done(Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 }), undefined);
       return;
     }

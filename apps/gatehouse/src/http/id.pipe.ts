@@ -21,3 +21,6 @@ export const SecretId = new IdPipe('secret', 'secret');
 export const PauseId = new IdPipe('pause', 'pause');
 export const ApprovalId = new IdPipe('approval', 'approval request');
 export const ResourceId = new IdPipe('resource', 'resource');
+export const TrustedIssuerId = new IdPipe('trustedIssuer', 'trusted issuer');
+export const IdJagAudienceId = new IdPipe('idJagAudience', 'ID-JAG audience');
+export const PasskeyId = new IdPipe('passkey', 'passkey');

@@ -2,6 +2,7 @@ import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendOAuthError } from './oauth-error.filter';
 import { sendProblem } from './problem';
+import { isBrowserRoute, sendErrorPage } from '../sign-in/page-errors';
 
 /**
  * Management-API errors as application/problem+json (RFC 9457). What fails before a
@@ -14,7 +15,11 @@ export class ProblemFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const req = http.getRequest<FastifyRequest>();
-    if (req.url.startsWith('/oauth/')) sendOAuthError(req, http.getResponse<FastifyReply>(), err);
+    // A browser is never shown JSON (docs/sign-in.md#errors).
+    if (isBrowserRoute(req.url)) sendErrorPage(req, http.getResponse<FastifyReply>(), err);
+    // UserInfo is a bearer route (RFC 6750): its refusals keep their status and WWW-Authenticate.
+    else if (req.url.startsWith('/oauth/') && !req.url.startsWith('/oauth/userinfo'))
+      sendOAuthError(req, http.getResponse<FastifyReply>(), err);
     else sendProblem(req, http.getResponse<FastifyReply>(), err);
   }
 }

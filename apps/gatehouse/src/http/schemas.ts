@@ -1,4 +1,6 @@
 import {
+  CLIENT_TYPES,
+  CONSENT_MODES,
   CIMD_DOMAIN_PATTERN,
   CIMD_POLICIES,
   GRANT_TYPES,
@@ -96,6 +98,33 @@ const clientAuthFields = {
   dpop_nonce_required: z.boolean().describe('RFC 9449 §8: DPoP proofs must carry the server nonce').optional(),
 };
 
+/** Browser sign-in (docs/sign-in.md#clients); URIs are checked by the service. */
+const uriList = z
+  .array(text().min(1).max(2048))
+  .max(20)
+  .refine((a) => new Set(a).size === a.length, 'must not repeat a URI');
+const pageUri = text().max(2048);
+const signInFields = {
+  redirect_uris: uriList
+    .describe('Exact-match redirect URIs: https, or http to a loopback host (any port for public clients)')
+    .optional(),
+  post_logout_redirect_uris: uriList.describe('Exact-match targets of RP-initiated logout').optional(),
+  client_type: z.enum(CLIENT_TYPES).describe('public: no secret, token_endpoint_auth_method none, PKCE').optional(),
+  require_pkce: z.boolean().describe('Default true; always true for public clients').optional(),
+  consent: z.enum(CONSENT_MODES).describe('first_party apps skip the consent page').optional(),
+  password_login: z
+    .boolean()
+    .describe('Opt in to the legacy POST /v1/orgs/{orgId}/users/login (default false for new apps)')
+    .optional(),
+};
+const pageUris = (nullable: boolean) =>
+  Object.fromEntries(
+    ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri'].map((k) => [
+      k,
+      (nullable ? pageUri.nullable() : pageUri).describe('https URL shown on the consent page').optional(),
+    ]),
+  ) as Record<'logo_uri' | 'client_uri' | 'policy_uri' | 'tos_uri', z.ZodOptional<z.ZodNullable<typeof pageUri>>>;
+
 export const createApp = z.strictObject({
   name: appName,
   scopes,
@@ -110,6 +139,8 @@ export const createApp = z.strictObject({
   ...clientAuthFields,
   jwks: jwks.optional(),
   jwks_uri: jwksUri.optional(),
+  ...signInFields,
+  ...pageUris(false),
 });
 
 export const updateApp = z
@@ -127,6 +158,8 @@ export const updateApp = z
     ...clientAuthFields,
     jwks: jwks.nullable().optional(),
     jwks_uri: jwksUri.nullable().optional(),
+    ...signInFields,
+    ...pageUris(true),
     disabled: z.boolean().optional(),
   })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
@@ -170,7 +203,10 @@ export const updateResource = z
 /** `PUT /v1/orgs/{orgId}/client-registration` (docs/resources.md#client-registration): the whole policy. */
 export const clientRegistration = z
   .strictObject({
-    dynamic_client_registration: z.strictObject({ enabled: z.boolean() }),
+    dynamic_client_registration: z.strictObject({
+      enabled: z.boolean(),
+      confidential_clients: z.boolean().default(false),
+    }),
     client_id_metadata_documents: z.strictObject({
       policy: z.enum(CIMD_POLICIES),
       domains: z
@@ -183,6 +219,14 @@ export const clientRegistration = z
     (o) => o.client_id_metadata_documents.policy !== 'domains' || o.client_id_metadata_documents.domains.length > 0,
     { message: 'policy "domains" needs at least one domain', path: ['client_id_metadata_documents', 'domains'] },
   );
+
+/** A self-registered client to block or unblock (docs/client-registration.md#blocking). */
+export const externalClientRef = z.strictObject({
+  client_id: z
+    .string()
+    .max(2048)
+    .regex(/^(https?:\/\/\S+|dcr_[0-9A-HJKMNP-TV-Z]{26})$/, 'a metadata-document URL or a dcr_ client id'),
+});
 
 /** Body is optional: an empty POST rotates without touching the existing secrets' expiry. */
 export const createSecret = z
@@ -197,11 +241,16 @@ export const createSecret = z
   .optional()
   .transform((v) => v ?? {});
 
-const password = text().min(1).max(1024);
+export const password = text().min(1).max(1024);
 
 export const createUser = z.strictObject({ email, password });
 export const updateUser = z
-  .strictObject({ password: password.optional(), disabled: z.boolean().optional() })
+  .strictObject({
+    password: password.optional(),
+    disabled: z.boolean().optional(),
+    /** docs/sign-in-experience.md#self-sign-up: org admins may vouch for an address. */
+    email_verified: z.boolean().optional(),
+  })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 
 export const userLogin = z.strictObject({ client_id: text().min(1).max(64), email, password });
@@ -300,3 +349,44 @@ export const anomalySettings = z.strictObject({
 });
 
 export const anomalyPolicy = z.strictObject({ auto_suspend: z.boolean() });
+
+/** An application id of the org (the service checks that it is one). */
+const appIdField = z.string().regex(/^app_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an application id');
+const issuerField = text()
+  .min(1)
+  .max(2048)
+  .describe('The other server’s issuer identifier (RFC 8414 §2), exactly as it publishes it');
+
+/** `POST /v1/orgs/{orgId}/trusted-issuers` (docs/id-jag.md#trusted-issuers). */
+export const createTrustedIssuer = z.strictObject({
+  issuer: issuerField,
+  jwks: jwks.optional(),
+  jwks_uri: jwksUri.optional(),
+  allowed_clients: z
+    .array(appIdField)
+    .max(100)
+    .refine((a) => new Set(a).size === a.length, 'must not repeat an application')
+    .describe('Applications of this organization that may present grants of this issuer'),
+});
+
+/** RFC 6749 §3.3 scope-token: another server's scopes, whose own syntax Gatehouse does not know. */
+const foreignScope = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, 'must be an RFC 6749 §3.3 scope token');
+
+/** `POST /v1/orgs/{orgId}/id-jag-audiences` (docs/id-jag.md#audiences). */
+export const createIdJagAudience = z.strictObject({
+  issuer: issuerField,
+  clients: z
+    .array(
+      z.strictObject({
+        app_id: appIdField,
+        client_id: text().min(1).max(255).describe('The client_id this app has at that server'),
+      }),
+    )
+    .min(1)
+    .max(100),
+  scopes: z
+    .array(foreignScope)
+    .max(100)
+    .default([])
+    .describe('Scopes the apps may ask to assert; none: grants carry no scope'),
+});

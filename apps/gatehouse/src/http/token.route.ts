@@ -60,7 +60,9 @@ export const tokenRouteOpenApi = {
       '(client_assertion_type + client_assertion, RFC 7523), exactly one per request, as the app registered. ' +
       'An optional DPoP proof header (RFC 9449) binds the token to the client key: token_type DPoP, cnf.jkt ' +
       '(docs/client-authentication.md). ' +
-      'Token exchange (RFC 8693) issues per-step tokens with an `act` chain, `step` and `parent_jti` (docs/design.md §3). ' +
+      'Token exchange (RFC 8693) issues per-step tokens with an `act` chain, `step` and `parent_jti` (docs/design.md §3), ' +
+      'or, with requested_token_type id-jag, an ID-JAG for another authorization server the org allowed (token_type N_A). ' +
+      'The jwt-bearer grant (RFC 7523) takes an ID-JAG of a trusted issuer as `assertion` (docs/id-jag.md). ' +
       'A request the access gate stops is 403 access_denied with `reason`, `recovery` and `decision_id`.',
     requestBody: {
       required: true,
@@ -85,12 +87,20 @@ export const tokenRouteOpenApi = {
               subject_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:access_token'] },
               actor_token: { type: 'string', description: 'RFC 8693 §2.1: a token of the caller naming who acts' },
               actor_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:access_token'] },
-              requested_token_type: { type: 'string', enum: ['urn:ietf:params:oauth:token-type:access_token'] },
+              requested_token_type: {
+                type: 'string',
+                enum: ['urn:ietf:params:oauth:token-type:access_token', 'urn:ietf:params:oauth:token-type:id-jag'],
+              },
               audience: {
                 type: 'string',
                 description:
                   'RFC 8693 token exchange: a registered resource’s identifier, like `resource` ' +
-                  '(may repeat; a step token names exactly one)',
+                  '(may repeat; a step token names exactly one); for an ID-JAG, the other server’s issuer, once',
+              },
+              assertion: {
+                type: 'string',
+                description:
+                  'jwt-bearer grant (RFC 7523 §2.1): an ID-JAG (typ oauth-id-jag+jwt) of an issuer the org trusts for this client',
               },
               step: {
                 type: 'string',

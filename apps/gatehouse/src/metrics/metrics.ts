@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { FormBody } from '../http/form-body';
@@ -139,23 +138,4 @@ export function instrument(fastify: FastifyInstance): void {
     }
     done();
   });
-}
-
-/** Serves the metrics on their own port; in a cluster primary, the workers' aggregated. */
-export function serveMetrics(port: number, host: string): Server {
-  const aggregator = cluster.isPrimary && cluster.workers && Object.keys(cluster.workers).length > 0;
-  const agg = new AggregatorRegistry();
-  const server = createServer((req, res) => {
-    if (req.url?.split('?')[0] !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404).end();
-      return;
-    }
-    const text = aggregator ? agg.clusterMetrics() : registry.metrics();
-    text.then(
-      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
-      () => res.writeHead(503).end(),
-    );
-  });
-  server.listen(port, host);
-  return server;
 }

@@ -49,7 +49,8 @@ export class CachedDocuments<T> {
   constructor(
     private readonly fetcher: Pick<GuardedFetcher, 'fetch'>,
     private readonly fetchOptions: GuardedFetchOptions,
-    private readonly parse: (res: GuardedResponse) => T,
+    /** Turns a response into the document; what it throws is a failure like the fetcher's. */
+    private readonly parse: (res: GuardedResponse, url: string) => T,
     private readonly policy: CachePolicy,
     private readonly now: () => number = Date.now,
   ) {}
@@ -96,7 +97,7 @@ export class CachedDocuments<T> {
         ...this.fetchOptions,
         ...(entry.etag && entry.value !== undefined ? { etag: entry.etag } : {}),
       });
-      const value = res.status === 304 && entry.value !== undefined ? entry.value : this.parse(res);
+      const value = res.status === 304 && entry.value !== undefined ? entry.value : this.parse(res, url);
       entry.value = value;
       entry.etag = res.headers.etag;
       entry.freshUntil = this.now() + this.freshnessS(res.headers['cache-control']) * 1000;

@@ -46,6 +46,12 @@ export interface GuardedFetchPolicy {
    * them, for development and tests. Never in production.
    */
   allowLoopback: boolean;
+  /**
+   * The certificates https is verified against, replacing Node's (which NODE_EXTRA_CA_CERTS
+   * extends: operators use that). Tests of an in-process Gatehouse pass Node's roots plus
+   * their own CA here, because NODE_EXTRA_CA_CERTS is read only when a process starts.
+   */
+  ca?: string[];
   /** Name resolution (default: the system resolver, every address); tests supply their own. */
   resolve?: (hostname: string) => Promise<{ address: string; family: number }[]>;
 }
@@ -175,6 +181,7 @@ export class GuardedFetcher {
           method: 'GET',
           agent: false,
           lookup,
+          ...(this.policy.ca ? { ca: this.policy.ca } : {}),
           headers: {
             accept: options.accept ?? 'application/json',
             'user-agent': 'Gatehouse',

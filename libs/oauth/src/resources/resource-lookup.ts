@@ -46,6 +46,18 @@ export class ResourceLookup {
     return rows.length === 1 ? describe(rows[0]) : null;
   }
 
+  /**
+   * Every scope name a registered (not legacy) resource declares, sorted, at most 1000: the
+   * authorization server metadata's `scopes_supported` (docs/client-registration.md#discovery).
+   */
+  async declaredScopeNames(): Promise<string[]> {
+    const rows = await this.sql.query<{ name: string }>(
+      `SELECT DISTINCT e ->> 'name' AS name FROM resources r, jsonb_array_elements(r.scopes) e
+        WHERE NOT r.legacy ORDER BY 1 LIMIT 1000`,
+    );
+    return rows.map((r) => r.name);
+  }
+
   /** The resource `identifier` names in `orgId`, or null (another org's is not found). */
   async inOrg(orgId: string, identifier: string): Promise<ResourceDescription | null> {
     if (!identifier || identifier.length > MAX_RESOURCE_IDENTIFIER_LENGTH) return null;

@@ -3,6 +3,7 @@ import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import {
   CLOCK,
   GATEHOUSE_CONFIG,
+  ID_JAG_TOKEN_TYPE,
   InvalidRequest,
   InvalidScope,
   InvalidTarget,
@@ -27,6 +28,7 @@ import { ResourceLookup } from '../resources/resource-lookup';
 import type { RegisteredResource } from '../resources/resolve-resource';
 import { attenuate, type DelegationRefusal } from './delegation';
 import { ManagedExchange } from './managed-exchange';
+import { IdJagExchange } from '../id-jag/id-jag-exchange';
 import { ACCESS_TOKEN_TYPE, ExchangeTokens, type VerifiedToken } from './subject-token';
 
 /** RFC 8693 extension (docs/design.md §3): the workflow step a step token serves. */
@@ -62,6 +64,7 @@ export class TokenExchangeGrant implements GrantHandler {
   constructor(
     private readonly tokens: ExchangeTokens,
     private readonly managed: ManagedExchange,
+    private readonly idJag: IdJagExchange,
     private readonly issuer: TokenIssuer,
     private readonly lineage: DelegationLineage,
     private readonly revocations: TokenRevocationService,
@@ -75,6 +78,8 @@ export class TokenExchangeGrant implements GrantHandler {
   async handle(req: GrantRequest): Promise<TokenResponse> {
     // docs/managed-tokens.md#exchange: a host trading a user's managed token.
     if (req.params.get('subject_token_type') === MANAGED_TOKEN_TYPE) return this.managed.handle(req);
+    // docs/id-jag.md#gatehouse-as-the-identity-provider: a grant for another authorization server.
+    if (req.params.get('requested_token_type') === ID_JAG_TOKEN_TYPE) return this.idJag.handle(req);
     let subject: VerifiedToken | undefined;
     try {
       const { params, client } = req;
@@ -192,7 +197,7 @@ export class TokenExchangeGrant implements GrantHandler {
     }
     const requested = params.get('requested_token_type');
     if (requested !== undefined && requested !== ACCESS_TOKEN_TYPE) {
-      throw new InvalidRequest(`Only ${ACCESS_TOKEN_TYPE} is issued.`);
+      throw new InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE} or ${ID_JAG_TOKEN_TYPE}.`);
     }
     const step = params.get('step');
     if (step === undefined || !STEP.test(step)) {

@@ -131,6 +131,20 @@ export class SignInInteractionRepository {
   }
 
   /**
+   * Merges `patch` into the parked params of a live interaction (the identifier a sign-in
+   * page collected, say); null when the interaction is not live.
+   */
+  async mergeParams(id: string, patch: JsonObject, db: Db = this.prisma): Promise<SignInInteraction | null> {
+    const rows = await db.$queryRaw<Row[]>`
+      UPDATE sign_in_interactions SET params = params || ${JSON.stringify(patch)}::jsonb
+       WHERE id = ${id} AND consumed_at IS NULL AND expires_at > ${this.clock.now()}
+      RETURNING id, kind, subject_id AS "subjectId", org_id AS "orgId", client_id AS "clientId",
+                steps_done AS "stepsDone", params, expires_at AS "expiresAt", consumed_at AS "consumedAt",
+                created_at AS "createdAt"`;
+    return rows[0] ? toInteraction(rows[0]) : null;
+  }
+
+  /**
    * Consumes a live interaction: true for exactly one caller, however many race (a
    * conditional UPDATE, re-checked by PostgreSQL under the row lock); false once it is
    * consumed or expired. Run it in the transaction of what the consumption buys, so
@@ -143,6 +157,19 @@ export class SignInInteractionRepository {
       data: { consumedAt: now },
     });
     return spent.count === 1;
+  }
+
+  /**
+   * Consumes every live interaction of `kind` about `subjectId` (a newer reset link makes
+   * the older ones dead; a password reset ends a pending `user_mfa`). Returns how many.
+   */
+  async consumeAllFor(kind: InteractionKind, subjectId: string, db: Db = this.prisma): Promise<number> {
+    const now = this.clock.now();
+    const spent = await db.signInInteraction.updateMany({
+      where: { kind, subjectId, consumedAt: null, expiresAt: { gt: now } },
+      data: { consumedAt: now },
+    });
+    return spent.count;
   }
 }
 

@@ -1,0 +1,202 @@
+import type { ClientView, PageView } from '@gatehouse/signin';
+import type { Branding } from '../branding';
+import { html, type Html } from '../html';
+import { layout } from '../layout';
+import type { Messages } from '../messages/en';
+
+/**
+ * One renderer per page (docs/sign-in.md#pages): semantic HTML, one primary action per step,
+ * `autocomplete` that password managers understand, every POST with the interaction's CSRF
+ * token. A factor's page is found by its step in FACTOR_PAGES; a new factor adds its renderer.
+ */
+export interface PageContext {
+  m: Messages;
+  branding: Branding;
+  csrf: string;
+}
+
+const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}" />`;
+
+function clientHeader(m: Messages, client: ClientView): Html {
+  return html`${client.logoUri ? html`<img class="logo" src="${client.logoUri}" alt="" />` : null}
+    <h1>${m.signInTitle}</h1>
+    <p>${m.signInTo(client.name)}</p>`;
+}
+
+function cancelForm(ctx: PageContext): Html {
+  return html`<form method="post" action="/sign-in/cancel">
+    ${csrfField(ctx.csrf)}<button type="submit" class="secondary">${ctx.m.cancel}</button>
+  </form>`;
+}
+
+export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: 'identify' }>, invalid = false): string {
+  const { m } = ctx;
+  return layout(
+    m,
+    ctx.branding,
+    m.signInTitle,
+    html`${clientHeader(m, view.client)}
+      ${invalid ? html`<p class="error" role="alert" id="email-error">${m.invalidEmail}</p>` : null}
+      <form method="post" action="/sign-in/identify">
+        ${csrfField(ctx.csrf)}
+        <label for="email">${m.emailLabel}</label>
+        <input
+          id="email"
+          name="email"
+          type="email"
+          autocomplete="username"
+          required
+          autofocus
+          spellcheck="false"
+          value="${view.loginHint ?? ''}"
+          ${invalid ? html` aria-describedby="email-error" aria-invalid="true"` : null}
+        />
+        <button type="submit">${m.continue}</button>
+      </form>
+      ${cancelForm(ctx)}`,
+  );
+}
+
+function passwordPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>): string {
+  const { m } = ctx;
+  const error = view.error === 'rate_limited' ? m.rateLimited : view.error ? m.invalidCredentials : null;
+  return layout(
+    m,
+    ctx.branding,
+    m.signInTitle,
+    html`${clientHeader(m, view.client)}
+      ${error ? html`<p class="error" role="alert" id="password-error">${error}</p>` : null}
+      <form method="post" action="/sign-in/password">
+        ${csrfField(ctx.csrf)}
+        <label for="username">${m.emailLabel}</label>
+        <input id="username" name="username" type="email" autocomplete="username" value="${view.email}" readonly />
+        <label for="password">${m.passwordLabel}</label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autocomplete="current-password"
+          required
+          autofocus${error ? html` aria-describedby="password-error" aria-invalid="true"` : null}
+        />
+        <button type="submit">${m.signIn}</button>
+      </form>
+      ${cancelForm(ctx)}`,
+  );
+}
+
+/** The page of each factor, by its step. */
+export const FACTOR_PAGES: Record<string, (ctx: PageContext, view: Extract<PageView, { page: 'factor' }>) => string> = {
+  password: passwordPage,
+};
+
+export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'consent' }>): string {
+  const { m } = ctx;
+  const c = view.client;
+  const scopeText = (s: string) => m.scopes[s] ?? m.appScope(s);
+  const links = [
+    c.clientUri ? html`<a href="${c.clientUri}">${m.consentHome}</a>` : null,
+    c.policyUri ? html`<a href="${c.policyUri}">${m.consentPolicy}</a>` : null,
+    c.tosUri ? html`<a href="${c.tosUri}">${m.consentTerms}</a>` : null,
+  ].filter((l): l is Html => l !== null);
+  return layout(
+    m,
+    ctx.branding,
+    m.consentTitle,
+    html`${c.logoUri ? html`<img class="logo" src="${c.logoUri}" alt="" />` : null}
+      <h1>${m.consentTitle}</h1>
+      <p>${m.consentIntro(c.name)}</p>
+      <ul class="scopes">
+        ${view.scopes.map((s) => html`<li>${scopeText(s)}</li>`)}
+      </ul>
+      <dl>
+        <dt>${m.consentClientId}</dt>
+        <dd>${c.clientId}</dd>
+        <dt>${m.consentRedirect}</dt>
+        <dd>${c.redirectHost}</dd>
+        ${
+          view.resource
+            ? html`<dt>${m.consentResource}</dt>
+                <dd>${view.resource}</dd>`
+            : null
+        }
+      </dl>
+      ${links.length ? html`<p class="muted">${links.map((l, i) => html`${i ? ' · ' : ''}${l}`)}</p>` : null}
+      <div class="actions">
+        <form method="post" action="/sign-in/consent">
+          ${csrfField(ctx.csrf)}<input type="hidden" name="decision" value="deny" /><button
+            type="submit"
+            class="secondary"
+          >
+            ${m.consentDeny}
+          </button>
+        </form>
+        <form method="post" action="/sign-in/consent">
+          ${csrfField(ctx.csrf)}<input type="hidden" name="decision" value="allow" /><button type="submit">
+            ${m.consentAllow}
+          </button>
+        </form>
+      </div>`,
+  );
+}
+
+export function errorPage(m: Messages, branding: Branding, key: string, requestId: string, detail?: string): string {
+  return layout(
+    m,
+    branding,
+    m.errorTitle,
+    html`<h1>${m.errorTitle}</h1>
+      <p>${m.errors[key] ?? m.errors.internal}</p>
+      ${detail ? html`<p class="muted">${detail}</p>` : null}
+      <dl>
+        <dt>${m.errorRequestId}</dt>
+        <dd>${requestId}</dd>
+      </dl>
+      <p class="muted">${m.errorHelp}</p>`,
+  );
+}
+
+export function stoppedPage(
+  m: Messages,
+  branding: Branding,
+  s: { message: string; recovery: string; decisionId: string; back: string | null },
+): string {
+  return layout(
+    m,
+    branding,
+    m.stoppedTitle,
+    html`<h1>${m.stoppedTitle}</h1>
+      <p>${s.message}</p>
+      <p>${s.recovery}</p>
+      <dl>
+        <dt>${m.stoppedDecision}</dt>
+        <dd>${s.decisionId}</dd>
+      </dl>
+      ${s.back ? html`<p><a href="${s.back}">${m.backToApp}</a></p>` : null}`,
+  );
+}
+
+/** RFC 6749 §4.1.2 via OAuth 2.0 Form Post Response Mode: a form the script (or the person) submits. */
+export function formPostPage(m: Messages, branding: Branding, action: string, params: Record<string, string>): string {
+  return layout(
+    m,
+    branding,
+    m.redirecting,
+    html`<h1>${m.redirecting}</h1>
+      <form id="form-post" method="post" action="${action}">
+        ${Object.entries(params).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}
+        <button type="submit">${m.redirecting}</button>
+      </form>`,
+    { script: true },
+  );
+}
+
+export function signedOutPage(m: Messages, branding: Branding): string {
+  return layout(
+    m,
+    branding,
+    m.signedOutTitle,
+    html`<h1>${m.signedOutTitle}</h1>
+      <p>${m.signedOut}</p>`,
+  );
+}

@@ -1,0 +1,2 @@
+export * from './authorization-request';
+export * from './authorization-checks';

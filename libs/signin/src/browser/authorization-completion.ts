@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import { GATEHOUSE_CONFIG, type GatehouseConfig, type StoppedDecision } from '@gatehouse/core';
+import { PrismaService } from '@gatehouse/db';
+import { AuthorizationCodes, type AuthorizationRequest, type ClientRecord } from '@gatehouse/oauth';
+import { GatedAccess } from '@gatehouse/tokens';
+import { SignInInteractionRepository } from '../interactions/sign-in-interaction.repository';
+import { respond, type AuthorizationResponse } from './authorization-response';
+import { BrowserSessions, type BrowserSession } from './browser-sessions';
+import { Consents } from './consents';
+
+/** Who the sign-in ended with: a session already open, or a new sign-in with how it was proved. */
+export type SignedIn = { session: BrowserSession } | { userId: string; amr: string[] };
+
+export type Completion =
+  | { kind: 'done'; response: AuthorizationResponse; sessionCookie?: string }
+  | { kind: 'stopped'; decision: StoppedDecision; response: AuthorizationResponse }
+  | { kind: 'expired' };
+
+/**
+ * The end of every successful sign-in (docs/sign-in.md#the-flow): the access gate decides for
+ * the user (a stopped org, an unaccepted policy: a page with the reason, never a code); then,
+ * in one transaction, the interaction is consumed, the session started (a new sign-in), the
+ * consent remembered (when given), the code stored and the `authorization.granted` row
+ * written. The pages never mint tokens: the client redeems the code at /oauth/token.
+ */
+@Injectable()
+export class AuthorizationCompletion {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly codes: AuthorizationCodes,
+    private readonly sessions: BrowserSessions,
+    private readonly consents: Consents,
+    private readonly interactions: SignInInteractionRepository,
+    private readonly gate: GatedAccess,
+    private readonly audit: AuditService,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
+  ) {}
+
+  async complete(
+    meta: RequestMeta,
+    request: AuthorizationRequest,
+    client: ClientRecord,
+    who: SignedIn,
+    opts: { interactionId?: string; consentGiven?: boolean } = {},
+  ): Promise<Completion> {
+    const userId = 'session' in who ? who.session.userId : who.userId;
+    const decision = await this.gate.decide(meta, {
+      point: 'issuance',
+      subject: { tier: 'user', id: userId, orgId: client.orgId, clientId: client.id },
+      scopes: request.scopes,
+      grantType: 'authorization_code',
+    });
+    if (decision.outcome !== 'allow') {
+      if (opts.interactionId) await this.interactions.consume(opts.interactionId);
+      await this.audit.recordAlone(meta, {
+        action: 'authorization.denied',
+        outcome: 'failure',
+        actor: { id: userId, tier: 'user' },
+        orgId: client.orgId,
+        target: { type: 'application', id: client.id },
+        reason: decision.reason,
+        details: { client_id: client.id, decision_id: decision.decisionId },
+      });
+      return {
+        kind: 'stopped',
+        decision,
+        response: this.respond(request, {
+          error: 'access_denied',
+          error_description: decision.message,
+        }),
+      };
+    }
+    const result = await this.prisma.transaction(async (tx) => {
+      if (opts.interactionId && !(await this.interactions.consume(opts.interactionId, tx))) return null;
+      let session: BrowserSession;
+      let sessionCookie: string | undefined;
+      if ('session' in who) session = who.session;
+      else {
+        const started = await this.sessions.start(tx, meta, {
+          userId,
+          orgId: client.orgId,
+          amr: who.amr,
+          clientId: client.id,
+        });
+        session = started.session;
+        sessionCookie = started.cookie;
+        await this.audit.record(tx, meta, {
+          action: 'user.login',
+          outcome: 'success',
+          actor: { id: userId, tier: 'user' },
+          orgId: client.orgId,
+          details: { client_id: client.id, via: 'browser', amr: who.amr },
+        });
+      }
+      if (opts.consentGiven) {
+        await this.consents.grant(tx, meta, {
+          orgId: client.orgId,
+          userId,
+          clientId: client.id,
+          resource: request.resource,
+          scopes: request.scopes,
+        });
+      }
+      const code = await this.codes.create(
+        {
+          clientId: client.id,
+          orgId: client.orgId,
+          userId,
+          redirectUri: request.redirectUri,
+          codeChallenge: request.codeChallenge,
+          codeChallengeMethod: request.codeChallengeMethod,
+          nonce: request.nonce,
+          scopes: request.scopes,
+          resource: request.resource,
+          authTime: session.authTime,
+          sid: session.id,
+          amr: session.amr,
+        },
+        tx,
+      );
+      await this.audit.record(tx, meta, {
+        action: 'authorization.granted',
+        outcome: 'success',
+        actor: { id: userId, tier: 'user' },
+        orgId: client.orgId,
+        target: { type: 'application', id: client.id },
+        details: {
+          client_id: client.id,
+          scope: request.scopes.join(' '),
+          sid: session.id,
+          ...(request.resource ? { resource: request.resource } : {}),
+          sso: 'session' in who,
+        },
+      });
+      return { code, sessionCookie };
+    });
+    if (!result) return { kind: 'expired' };
+    return {
+      kind: 'done',
+      response: this.respond(request, { code: result.code }),
+      ...(result.sessionCookie ? { sessionCookie: result.sessionCookie } : {}),
+    };
+  }
+
+  /** A response to the client for a checked request. */
+  respond(request: AuthorizationRequest, params: Record<string, string>): AuthorizationResponse {
+    return respond(request.redirectUri, request.responseMode, this.config.issuer, request.state, params);
+  }
+}

@@ -1,0 +1,36 @@
+import type { RequestMeta } from '@gatehouse/audit';
+import type { SignInStep } from '../../interactions/interaction-kinds';
+
+/** What a factor knows of the sign-in it is a step of. */
+export interface FactorContext {
+  meta: RequestMeta;
+  orgId: string;
+  clientId: string;
+  /** The identifier the person typed (lower case), once the identify step is done. */
+  email: string;
+  /** The user, once a factor has named them. */
+  subjectId: string | null;
+}
+
+export type FactorResult =
+  | { ok: true; subjectId: string; amr: readonly string[] }
+  | { ok: false; error: 'invalid_credentials' }
+  | { ok: false; error: 'rate_limited'; retryAfterS: number };
+
+/**
+ * One way of proving who you are, as one class (docs/sign-in.md#factors), the shape of
+ * logto's `classes/verifications/*`: the flow asks each registered factor, in order, whether
+ * it applies to this sign-in and is not done yet; the page for its `step` collects the form;
+ * `verify` decides. Adding a factor (TOTP, passkeys) is a class, its page, and one entry in
+ * SIGN_IN_FACTORS — the flow and the other factors do not change.
+ */
+export interface SignInFactor {
+  readonly step: SignInStep;
+  /** The form fields the factor's page posts (anything else is ignored). */
+  readonly fields: readonly string[];
+  applies(ctx: FactorContext): Promise<boolean>;
+  verify(ctx: FactorContext, form: Readonly<Record<string, string>>): Promise<FactorResult>;
+}
+
+/** The registered factors, in the order a sign-in asks for them. */
+export const SIGN_IN_FACTORS = Symbol('gatehouse.sign-in-factors');

@@ -1,0 +1,151 @@
+import {
+  cliCreateAdmin,
+  hasRedis,
+  loginAdmin,
+  runGatehouseCli,
+  startGatehouse,
+  type TestGatehouse,
+} from './support/gatehouse';
+
+/**
+ * Clients that sign people in (docs/sign-in.md#clients): redirect URIs, public clients,
+ * PKCE, consent, the legacy password opt-in, through the API and the CLI, with problem+json
+ * refusals naming each field.
+ */
+describe('sign-in clients', () => {
+  let gh: TestGatehouse;
+  let admin: string;
+  let orgId: string;
+  const createApp = (body: Record<string, unknown>) =>
+    gh.api('POST', `/v1/orgs/${orgId}/apps`, { token: admin, body: { scopes: ['notes:read'], ...body } });
+
+  beforeAll(async () => {
+    gh = await startGatehouse({ redis: hasRedis() });
+    admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
+    orgId = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'clients', display_name: 'C' } })).body.id;
+  });
+  afterAll(() => gh?.close());
+
+  it('a new app is confidential, requires PKCE, asks consent and has no legacy password login', async () => {
+    const res = await createApp({ name: 'plain' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      redirect_uris: [],
+      post_logout_redirect_uris: [],
+      client_type: 'confidential',
+      require_pkce: true,
+      consent: 'required',
+      password_login: false,
+      logo_uri: null,
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    expect(res.body.client_secret).toMatch(/^ghs_/);
+  });
+
+  it('a web app registers redirect URIs and the authorization_code grant', async () => {
+    const res = await createApp({
+      name: 'web',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: ['https://web.example/cb', 'http://localhost:3000/cb'],
+      post_logout_redirect_uris: ['https://web.example/'],
+      consent: 'first_party',
+      logo_uri: 'https://web.example/logo.png',
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: ['https://web.example/cb', 'http://localhost:3000/cb'],
+      consent: 'first_party',
+    });
+    const audit = await gh.sql<{ details: { changed: string[]; redirect_uris?: unknown } }>(
+      `SELECT details FROM audit_events WHERE action = 'app.permissions.changed' AND target_id = $1`,
+      [res.body.client_id],
+    );
+    expect(audit).toHaveLength(0);
+    const patched = await gh.api('PATCH', `/v1/orgs/${orgId}/apps/${res.body.client_id}`, {
+      token: admin,
+      body: { redirect_uris: ['https://web.example/callback'] },
+    });
+    expect(patched.status).toBe(200);
+    const changed = await gh.sql<{ details: Record<string, unknown> }>(
+      `SELECT details FROM audit_events WHERE action = 'app.permissions.changed' AND target_id = $1`,
+      [res.body.client_id],
+    );
+    expect(changed[0].details.redirect_uris).toEqual({
+      added: ['https://web.example/callback'],
+      removed: ['https://web.example/cb', 'http://localhost:3000/cb'],
+    });
+  });
+
+  it('a public client gets no secret, authenticates with none and always requires PKCE', async () => {
+    const res = await createApp({
+      name: 'spa',
+      client_type: 'public',
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: ['https://spa.example/cb'],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ client_type: 'public', token_endpoint_auth_method: 'none', require_pkce: true });
+    expect(res.body.client_secret).toBeUndefined();
+    const off = await gh.api('PATCH', `/v1/orgs/${orgId}/apps/${res.body.client_id}`, {
+      token: admin,
+      body: { require_pkce: false },
+    });
+    expect(off.status).toBe(400);
+    expect(off.body.errors).toEqual([{ path: 'require_pkce', message: expect.stringMatching(/always requires PKCE/) }]);
+  });
+
+  it('refuses what cannot be used safely, naming each field', async () => {
+    const res = await createApp({
+      name: 'bad',
+      grant_types: ['authorization_code'],
+      redirect_uris: ['http://web.example/cb', 'https://web.example/cb#frag', 'not a url'],
+      logo_uri: 'http://web.example/logo.png',
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([
+      'redirect_uris[0]',
+      'redirect_uris[1]',
+      'redirect_uris[2]',
+      'logo_uri',
+    ]);
+    const noUri = await createApp({ name: 'nouri', grant_types: ['authorization_code'] });
+    expect(noUri.status).toBe(400);
+    expect(noUri.body.errors).toEqual([{ path: 'redirect_uris', message: expect.stringMatching(/at least one/) }]);
+    const noneConfidential = await createApp({ name: 'none', token_endpoint_auth_method: 'none' });
+    expect(noneConfidential.status).toBe(400);
+    const publicWithSecret = await createApp({
+      name: 'pub',
+      client_type: 'public',
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+    expect(publicWithSecret.status).toBe(400);
+  });
+
+  it('the CLI registers a public native app with a loopback redirect', async () => {
+    const { code, out, err } = await runGatehouseCli(gh, [
+      'apps',
+      'create',
+      '--org',
+      orgId,
+      '--name',
+      'cli-native',
+      '--scope',
+      'notes:read',
+      '--client-type',
+      'public',
+      '--grant',
+      'authorization_code',
+      '--redirect-uri',
+      'http://127.0.0.1/callback',
+      '--json',
+    ]);
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(JSON.parse(out.join('\n'))).toMatchObject({
+      client_type: 'public',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: ['http://127.0.0.1/callback'],
+    });
+  });
+});
