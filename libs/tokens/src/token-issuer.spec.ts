@@ -42,10 +42,7 @@ function signerReferences(files: string[]): string[] {
   signer.forEachChild(function find(node): void {
     if (ts.isClassDeclaration(node) && node.name?.text === 'AccessTokenService')
       for (const member of node.members)
-        if (
-          ts.isMethodDeclaration(member) &&
-          SIGNER_METHODS.includes(member.name.getText(signer))
-        )
+        if (ts.isMethodDeclaration(member) && SIGNER_METHODS.includes(member.name.getText(signer)))
           targets.add(checker.getSymbolAtLocation(member.name)!);
     node.forEachChild(find);
   });
