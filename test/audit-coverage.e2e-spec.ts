@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
+import { Client } from 'pg';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 import { assertionClaims, signJwt, testKey, unsignedJwt } from './support/jose-keys';
 import { SwitchableGate } from './support/switchable-gate';
@@ -225,6 +226,26 @@ describe('every documented audit action is produced and found through GET /v1/au
     expect((await form('/oauth/token', app, { grant_type: 'client_credentials' })).status).toBe(403);
     gate.stop = { ...gate.stop!, outcome: 'review', approvalId: 'apr_test' };
     expect((await form('/oauth/token', app, { grant_type: 'client_credentials' })).body.approval_id).toBe('apr_test');
+    gate.reset();
+
+    // token.withheld (docs/control.md#live): the token's audit INSERT is held behind the chain
+    // head's lock; meanwhile the gate turns to a stop and a change to a cached table commits;
+    // the issuer sees the raced epoch, decides again and withholds the token.
+    const holder = new Client({ connectionString: gh.db.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    const [{ pid }] = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [{ pid: number }];
+    await holder.query('SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE');
+    const raced = form('/oauth/token', app, { grant_type: 'client_credentials' });
+    for (let i = 0; i < 400; i++) {
+      if ((await gh.sql(`SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [pid])).length) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    gate.denyAll();
+    await gh.sql(`UPDATE organizations SET display_name = display_name WHERE id = $1`, [org.id]);
+    await holder.query('COMMIT');
+    await holder.end();
+    expect((await raced).status).toBe(403);
     gate.reset();
 
     // token.exchanged: the app, granted token exchange, narrows its own token for one step.

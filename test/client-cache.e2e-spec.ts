@@ -208,7 +208,7 @@ describe('client lookup cache', () => {
     expect(next?.disabled).toBe(true);
   });
 
-  it('shares one listening connection per instance, and one sync round trip per token request', async () => {
+  it('shares one listening connection per instance; one sync round trip per introspection, none per client-credentials token', async () => {
     const app = await newApp();
     await warm(app);
     expect((await token(app, {}, app.client_secret, other.url)).status).toBe(200);
@@ -220,10 +220,23 @@ describe('client lookup cache', () => {
         )
       )[0].n;
     await waitFor(async () => (await listeners()) === 2);
-    // A client-credentials request reads the client cache and the control layer's org cache.
+    // A client-credentials request reads the client cache and the control layer's org cache
+    // without a sync: its audit INSERT confirms them (docs/control.md#live).
     const listener = gh.app.get(CacheListener);
     const before = listener.roundTrips;
-    expect((await token(app)).status).toBe(200);
+    const issued = await token(app);
+    expect(issued.status).toBe(200);
+    expect(listener.roundTrips).toBe(before);
+    // Introspection reads the same caches behind one shared sync.
+    const introspected = await fetch(`${gh.url}/oauth/introspect`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ token: issued.body.access_token! }).toString(),
+    });
+    expect(((await introspected.json()) as { active: boolean }).active).toBe(true);
     expect(listener.roundTrips).toBe(before + 1);
     expect(await listeners()).toBe(2);
   });

@@ -27,7 +27,8 @@ describe('discovery with PostgreSQL stopped', () => {
     expect(res.body).toMatchObject({
       issuer: gh.url,
       registration_endpoint: `${gh.url}/oauth/register`,
-      scopes_supported: ['gatehouse:revocations', 'offline_access'],
+      // OpenID Connect's scopes and the revocation feed's (no resource's: they need the database).
+      scopes_supported: ['email', 'gatehouse:revocations', 'offline_access', 'openid', 'profile'],
     });
   });
 });

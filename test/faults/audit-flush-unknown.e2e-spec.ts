@@ -41,7 +41,7 @@ describe('audit flush with an unknown outcome', () => {
     let killed = false;
     for (let i = 0; i < 100 && !killed; i++) {
       const rows = await gh.sql<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'INSERT INTO audit_events%' AND wait_event_type = 'Lock'`,
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%INSERT INTO audit_events%' AND wait_event_type = 'Lock'`,
       );
       for (const r of rows) killed = (await gh.sql(`SELECT pg_terminate_backend($1)`, [r.pid])).length > 0;
       if (!killed) await new Promise((r) => setTimeout(r, 50));

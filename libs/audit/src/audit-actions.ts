@@ -15,6 +15,7 @@ export const AUDIT_ACTIONS = [
   'token.refreshed',
   'token.refresh_reuse_detected',
   'token.exchanged',
+  'token.withheld',
   'token.revoked',
   'token.introspected',
   'token.rejected',

@@ -10,6 +10,7 @@ import {
   SqlTransaction,
   type Tx,
   type Prisma,
+  isDatabaseUnavailable,
   isOpenTransaction,
 } from '@gatehouse/db';
 import type { AuditAction } from './audit-actions';
@@ -61,6 +62,18 @@ const AUDIT_INSERT =
   `AS u(${AUDIT_COLUMNS.map((_, i) => `c${i + 1}`).join(', ')})`;
 
 /**
+ * The group commit's INSERT also reads the invalidation epoch (docs/control.md#live), FOR
+ * SHARE: no change to a cached table can commit between this read and the flush's commit,
+ * so the epoch covers every change committed before the tokens of the batch leave. The
+ * INSERT runs first (the sub-select is an init plan evaluated before the row is locked), so
+ * the chain head's lock is taken before the epoch's, in the order a changing transaction
+ * takes them.
+ */
+const AUDIT_INSERT_WITH_EPOCH =
+  `WITH ins AS (${AUDIT_INSERT} RETURNING 1) ` +
+  `SELECT n::text AS n FROM cache_epoch WHERE id = 1 AND (SELECT count(*) FROM ins) >= 0 FOR SHARE`;
+
+/**
  * Batches in flight at once: one. Rows that arrive while a flush commits wait for the next,
  * which takes them all: 3.8 rows a flush at the bench's 10 connections instead of 1.8 with
  * three in flight, PostgreSQL's CPU per token 157 → 85 µs, tokens/s 1.19 × (a token's
@@ -92,7 +105,7 @@ export class AuditService {
     row: Prisma.AuditEventCreateManyInput;
     /** The waiting request's database deadline (request-deadline.ts in libs/db). */
     deadline: number | null;
-    resolve: () => void;
+    resolve: (epoch: number | null) => void;
     reject: (err: unknown) => void;
   }[] = [];
   private flushers = 0;
@@ -111,15 +124,16 @@ export class AuditService {
    * client-credentials grant): rows queued while INSERTs are in flight go out together in
    * the next, one commit — one WAL flush — for many requests. Each caller's promise
    * resolves only after its row has committed, so the response still waits for its audit
-   * row (docs/design.md §8). At low load a row is written at once, alone.
+   * row (docs/design.md §8). At low load a row is written at once, alone. Resolves with the
+   * invalidation epoch the flush observed (null if the database has none).
    */
-  recordGrouped(meta: RequestMeta, entry: AuditEntry): Promise<void> {
+  recordGrouped(meta: RequestMeta, entry: AuditEntry): Promise<number | null> {
     // docs/reliability.md#traces: from queueing the row to its commit, as a child span.
     return inSpan(
       'audit flush',
       { 'gatehouse.audit_action': entry.action },
       () =>
-        new Promise<void>((resolve, reject) => {
+        new Promise<number | null>((resolve, reject) => {
           this.queue.push({ row: this.toRow(meta, entry), deadline: databaseDeadline(), resolve, reject });
           // The flush serves every waiting request, not the one that started it: it runs under
           // no request's deadline, and each batch under its own (below).
@@ -160,9 +174,9 @@ export class AuditService {
           for (const l of this.flushListeners) l(batch.length, s, ok);
         };
         try {
-          await withDatabaseDeadline(deadline, () => this.insertMany(batch.map((b) => b.row)));
+          const epoch = await withDatabaseDeadline(deadline, () => this.insertGrouped(batch.map((b) => b.row)));
           flushed(true);
-          for (const b of batch) b.resolve();
+          for (const b of batch) b.resolve(epoch);
         } catch (err) {
           flushed(false);
           // Tell the revocation state first: by the time a caller answers 503, its token is dead.
@@ -171,6 +185,10 @@ export class AuditService {
             err,
           );
           for (const b of batch) b.reject(err);
+          // docs/reliability.md#postgresql-hung: rows queued behind a flush that found the
+          // database unreachable or hung are not sent into the same wait (each would add a
+          // query timeout to its request's answer): never written, they fail at once.
+          if (isDatabaseUnavailable(err)) for (const b of this.queue.splice(0)) b.reject(err);
         }
       }
     } finally {
@@ -263,6 +281,18 @@ export class AuditService {
   ): Promise<void> {
     const columns = AUDIT_COLUMNS.map(([, field]) => rows.map((r) => field(r) ?? null));
     await query(AUDIT_INSERT, columns, 'gatehouse_audit_insert');
+  }
+
+  /** The group commit's flush: insertMany's statement, and the epoch it held (AUDIT_INSERT_WITH_EPOCH). */
+  private async insertGrouped(rows: Prisma.AuditEventCreateManyInput[]): Promise<number | null> {
+    const columns = AUDIT_COLUMNS.map(([, field]) => rows.map((r) => field(r) ?? null));
+    const result = await this.sql.query<{ n: string }>(
+      AUDIT_INSERT_WITH_EPOCH,
+      columns,
+      'gatehouse_audit_insert_epoch',
+    );
+    const n = Number(result[0]?.n);
+    return Number.isSafeInteger(n) ? n : null;
   }
 
   private toRow(meta: RequestMeta, e: AuditEntry): Prisma.AuditEventCreateInput & Prisma.AuditEventCreateManyInput {

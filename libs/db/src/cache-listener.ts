@@ -25,6 +25,10 @@ const SYNC_TIMEOUT_MS = DB_TIMEOUTS.connectMs;
 const PROBE_TIMEOUT_MS = 3_000;
 /** The probe's own channel, so that no cache sees it. */
 export const CACHE_PROBE_CHANNEL = 'gatehouse_cache_probe';
+/** Where every committed change to a cached table announces the invalidation epoch it took (migration 20261208223000_cache_epoch). */
+export const CACHE_EPOCH_CHANNEL = 'gatehouse_cache_epoch';
+/** The epoch as of a statement: every change committed before it has a number up to this. */
+export const CACHE_EPOCH_QUERY = 'SELECT n::text AS n FROM cache_epoch WHERE id = 1';
 /** The listening connection, found by this name in pg_stat_activity. */
 export const CACHE_LISTENER_APPLICATION_NAME = 'gatehouse-cache-listener';
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -44,8 +48,19 @@ function withinDeadline(promise: Promise<boolean>): Promise<boolean> {
   });
 }
 
-/** A scope's barrier: the listening connection on which one of its reads has synced. */
-const scopes = new AsyncLocalStorage<{ synced: Client | null }>();
+/**
+ * A scope's barrier: the listening connection on which one of its reads has synced. A
+ * deferred scope does not sync before its reads: it records the epoch its first read was
+ * served at (`epoch`, null before the first read or while it is unknown), and the issuer
+ * confirms that epoch against the one its audit INSERT observed (docs/control.md#live).
+ */
+interface Scope {
+  synced: Client | null;
+  deferred: boolean;
+  /** The listener's epoch when the scope's first read was served; -1: a read that could not be confirmed. */
+  epoch: number | null;
+}
+const scopes = new AsyncLocalStorage<Scope>();
 
 /**
  * The one LISTEN connection of a process, shared by every invalidating cache
@@ -78,6 +93,8 @@ export class CacheListener implements OnModuleDestroy {
   private syncInFlight = false;
   private readonly probes = new Map<string, () => void>();
   private syncs = 0;
+  /** The highest invalidation epoch delivered on the current connection (null: not read yet). */
+  private appliedEpoch: number | null = null;
 
   constructor(
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
@@ -113,17 +130,72 @@ export class CacheListener implements OnModuleDestroy {
    * cached table could miss it until its notification arrives (docs/control.md#live).
    */
   shareSync<R>(fn: () => R): R {
-    return scopes.getStore() ? fn() : scopes.run({ synced: null }, fn);
+    return scopes.getStore() ? fn() : scopes.run({ synced: null, deferred: false, epoch: null }, fn);
+  }
+
+  /**
+   * Turns the current scope into a deferred one before its first read: its reads are served
+   * from the caches as they are, without a round trip, and the scope remembers the epoch they
+   * were served at. Only for a request whose every outcome is then either confirmed
+   * (`confirm`, against the epoch its audit INSERT observed) or re-decided after a sync
+   * (`resync`): the client-credentials grant (docs/control.md#live). False: no scope, or it
+   * has read already.
+   */
+  defer(): boolean {
+    const scope = scopes.getStore();
+    if (!scope || scope.synced || scope.epoch !== null) return false;
+    scope.deferred = true;
+    return true;
+  }
+
+  /**
+   * Whether every change committed before the epoch `observed` (read by an audit INSERT that
+   * held it until commit) had been applied when the current deferred scope read the caches.
+   * True for a scope that synced (or never read), which saw every change committed before it
+   * began; a deferred scope needs its recorded epoch to be at least `observed`.
+   */
+  confirm(observed: number | null): boolean {
+    const scope = scopes.getStore();
+    if (!scope?.deferred || scope.synced) return true;
+    if (scope.epoch === null) return true;
+    return observed !== null && scope.epoch >= 0 && scope.epoch >= observed;
+  }
+
+  /**
+   * In a deferred scope whose reads were served without a sync: syncs now, turns the scope
+   * into a synced one (its later reads see every change committed before this call) and
+   * answers true — the caller decides again what it decided from those reads. False when
+   * there is nothing to redo (no deferred read).
+   */
+  async resync(): Promise<boolean> {
+    const scope = scopes.getStore();
+    if (!scope?.deferred || scope.synced || scope.epoch === null) return false;
+    scope.deferred = false;
+    scope.epoch = null;
+    await this.sync();
+    return true;
+  }
+
+  /** The last epoch this process has applied (null while unknown: not listening, or not read yet). */
+  get epoch(): number | null {
+    return this.listener ? this.appliedEpoch : null;
   }
 
   /** Resolves once every change committed before the call (or its scope) has been applied (false: bypass the caches). */
   sync(): Promise<boolean> {
     if (!this.listener) {
       this.listen();
+      const scope = scopes.getStore();
+      // Read from PostgreSQL directly, after the scope began: as fresh as a sync.
+      if (scope?.deferred && scope.epoch === null) scope.deferred = false;
       return Promise.resolve(false);
     }
     const scope = scopes.getStore();
     if (scope?.synced && scope.synced === this.listener) return TRUE;
+    if (scope?.deferred) {
+      scope.epoch ??= this.appliedEpoch ?? -1;
+      return TRUE;
+    }
     let promise = this.nextSync?.promise;
     if (!promise) {
       let resolve!: (usable: boolean) => void;
@@ -181,9 +253,13 @@ export class CacheListener implements OnModuleDestroy {
     this.syncInFlight = true;
     this.syncs++;
     client
-      .query('SELECT 1')
+      .query<{ n: string }>(CACHE_EPOCH_QUERY)
       .then(
-        () => batch.resolve(this.listener === client),
+        (r) => {
+          // Every notification committed before this statement has been delivered (and applied) by now.
+          if (this.listener === client) this.applyEpoch(r.rows[0]?.n);
+          batch.resolve(this.listener === client);
+        },
         (err: unknown) => {
           batch.resolve(false);
           this.lost(client, err);
@@ -195,9 +271,19 @@ export class CacheListener implements OnModuleDestroy {
       });
   }
 
+  private applyEpoch(value: string | undefined): void {
+    const n = Number(value);
+    if (Number.isSafeInteger(n) && (this.appliedEpoch === null || n > this.appliedEpoch)) this.appliedEpoch = n;
+  }
+
   private onNotification(channel: string, payload: string | undefined): void {
     if (channel === CACHE_PROBE_CHANNEL) {
       if (payload) this.probes.get(payload)?.();
+      return;
+    }
+    if (channel === CACHE_EPOCH_CHANNEL) {
+      // After the transaction's own invalidations: they were queued first, at its statements.
+      this.applyEpoch(payload);
       return;
     }
     for (const subscriber of this.channels.get(channel) ?? []) subscriber.notify(payload);
@@ -205,6 +291,7 @@ export class CacheListener implements OnModuleDestroy {
 
   private drop(): void {
     this.listener = null;
+    this.appliedEpoch = null;
     for (const subscribers of this.channels.values()) for (const s of subscribers) s.reset();
   }
 
@@ -242,16 +329,21 @@ export class CacheListener implements OnModuleDestroy {
     });
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('connection ended')));
-    const statements = [...this.channels.keys(), CACHE_PROBE_CHANNEL].map((c) => `LISTEN ${c};`).join(' ');
+    const statements = [...this.channels.keys(), CACHE_PROBE_CHANNEL, CACHE_EPOCH_CHANNEL]
+      .map((c) => `LISTEN ${c};`)
+      .join(' ');
     client
       .connect()
       .then(() => client.query(statements))
       .then(() => this.probe())
+      // Listening already: a change committed after this read announces a higher epoch.
+      .then(() => client.query<{ n: string }>(CACHE_EPOCH_QUERY).catch(() => ({ rows: [] as { n: string }[] })))
       .then(
-        () => {
+        (r) => {
           if (this.current !== client) return;
           this.drop();
           this.listener = client;
+          this.applyEpoch(r.rows[0]?.n);
           if (this.failures > 0)
             this.log.warn({ event: 'cache_listen_resumed' }, 'listening again; the caches are in use again');
           this.failures = 0;

@@ -14,6 +14,16 @@ export function withDatabaseDeadline<T>(deadline: number | null, fn: () => T): T
   return deadlines.run({ deadline }, fn);
 }
 
+/**
+ * Starts the current request's database deadline afresh after CPU work of its own that is
+ * not a wait on the database (generating an RSA key on demand: seconds at 4096 bits), so
+ * that work does not eat the budget of the statements that follow it.
+ */
+export function restartDatabaseDeadline(budgetMs: number): void {
+  const store = deadlines.getStore();
+  if (store && store.deadline !== null) store.deadline = Date.now() + budgetMs;
+}
+
 /** The current request's deadline (epoch ms), or null outside a request. */
 export function databaseDeadline(): number | null {
   return deadlines.getStore()?.deadline ?? null;

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEHOUSE_CONFIG, newId, type GatehouseConfig } from '@gatehouse/core';
 import { SecretBox } from '@gatehouse/credentials';
+import { DB_TIMEOUTS, restartDatabaseDeadline } from '@gatehouse/db';
 import type { JWK } from 'jose';
 import type { NewSigningKey } from './signing-key.repository';
 
@@ -18,6 +19,9 @@ export class SigningKeyGenerator {
 
   async generate(state: 'next' | 'current', now: Date): Promise<NewSigningKey> {
     const { publicKey, privateKey } = await generateKeyPairAsync('rsa', { modulusLength: this.config.rsaBits });
+    // An on-demand rotation generates inside a request: the key's CPU time is not a database
+    // wait (docs/reliability.md#every-request-answered-within-3-s).
+    restartDatabaseDeadline(DB_TIMEOUTS.requestMs);
     const kid = newId('key');
     const jwk = publicKey.export({ format: 'jwk' }) as JWK;
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;

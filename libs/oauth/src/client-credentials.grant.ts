@@ -16,13 +16,14 @@ export class ClientCredentialsGrant implements GrantHandler {
   readonly grantType = 'client_credentials';
   readonly parameters = [{ name: 'scope' }, { name: 'resource' }] as const;
   readonly clientAuthentication = 'required';
+  readonly confirmedAtIssue = true;
 
   constructor(
     private readonly issuer: TokenIssuer,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
-  async handle({ params, client, meta, dpop }: GrantRequest): Promise<TokenResponse> {
+  async handle({ params, client, meta, dpop, recheck }: GrantRequest): Promise<TokenResponse> {
     const resource = params.get('resource');
     const target = resolveResource({
       requested: resource === undefined ? [] : [resource],
@@ -41,6 +42,7 @@ export class ClientCredentialsGrant implements GrantHandler {
       audience: target.resource ? target.audience : undefined,
       mayAct: client.delegates,
       dpop,
+      recheck,
       audit: {
         action: 'token.issued',
         target: { type: 'application', id: client.id },

@@ -41,6 +41,11 @@ export interface GrantRequest {
    * grant binds what it issues to it (`dpop` of the issue request); absent: a bearer token.
    */
   dpop?: { jkt: string };
+  /**
+   * Authenticates the client again and checks it may still use the grant; the issuer calls it
+   * when a change raced a request that read the caches without a sync (docs/control.md#live).
+   */
+  recheck: () => Promise<void>;
 }
 
 /**
@@ -60,6 +65,12 @@ export interface GrantHandler {
    * sends a secret is still authenticated in full.
    */
   readonly clientAuthentication: 'required' | 'optional';
+  /**
+   * The grant issues through the group commit and passes `recheck` to the issuer, so its
+   * request may read the caches without a sync round trip: the issuer confirms what it read
+   * by the epoch the token's audit INSERT held (docs/control.md#live).
+   */
+  readonly confirmedAtIssue?: boolean;
   handle(request: GrantRequest): Promise<TokenResponse>;
 }
 

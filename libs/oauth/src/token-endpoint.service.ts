@@ -4,10 +4,12 @@ import {
   inSpan,
   InvalidDpopProof,
   InvalidRequest,
+  OAuthError,
   UnsupportedGrantType,
   UseDpopNonce,
   type GatehouseConfig,
 } from '@gatehouse/core';
+import { CacheListener } from '@gatehouse/db';
 import { DpopProofs, DpopRefused, type TokenResponse } from '@gatehouse/tokens';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
 import { GRANT_HANDLERS, type GrantHandler, type TokenRequest } from './grant';
@@ -29,6 +31,7 @@ export class TokenEndpoint {
     @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
     private readonly clients: ClientAuthenticator,
     private readonly proofs: DpopProofs,
+    private readonly caches: CacheListener,
     @Inject(GATEHOUSE_CONFIG) config: GatehouseConfig,
   ) {
     this.byType = new Map(handlers.map((grant) => [grant.grantType, { grant, rules: parameterRules(grant) }]));
@@ -48,15 +51,38 @@ export class TokenEndpoint {
     const entry = this.byType.get(grantType);
     if (!entry) throw new UnsupportedGrantType('This grant type is not supported.');
     const params = applyParameterRules(req.params, entry.rules);
+    // docs/control.md#live: a grant confirmed at issue reads the caches without a sync. A
+    // refusal decided on such reads is decided again after one (the issuer handles a raced allow).
+    if (!entry.grant.confirmedAtIssue || !this.caches.defer()) return this.run(req, entry.grant, grantType, params);
+    try {
+      return await this.run(req, entry.grant, grantType, params);
+    } catch (err) {
+      // Refusals only: an unavailable database or a rate-limit answer is not made twice.
+      const refusal = err instanceof OAuthError && err.status >= 400 && err.status < 429;
+      if (refusal && (await this.caches.resync())) return this.run(req, entry.grant, grantType, params);
+      throw err;
+    }
+  }
+
+  private async run(
+    req: TokenRequest,
+    grant: GrantHandler,
+    grantType: string,
+    params: ReturnType<typeof applyParameterRules>,
+  ): Promise<TokenResponse> {
     const client =
-      entry.grant.clientAuthentication === 'optional' && !this.clients.presentsCredentials(req)
+      grant.clientAuthentication === 'optional' && !this.clients.presentsCredentials(req)
         ? await this.clients.identify(req)
         : await this.clients.authenticate(req);
     this.clients.requireGrant(client.grantTypes, grantType);
     const dpop = await this.proof(req, client);
+    const recheck = async () => {
+      const again = await this.clients.authenticate(req, { countTokenRate: false });
+      this.clients.requireGrant(again.grantTypes, grantType);
+    };
     // docs/reliability.md#traces: the grant as a child span of the request.
     return inSpan(`grant ${grantType}`, { 'gatehouse.grant_type': grantType, 'gatehouse.client_id': client.id }, () =>
-      entry.grant.handle({ params, client, meta: req.meta, ...(dpop ? { dpop } : {}) }),
+      grant.handle({ params, client, meta: req.meta, recheck, ...(dpop ? { dpop } : {}) }),
     );
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { inSpan } from '@gatehouse/core';
+import { CacheListener } from '@gatehouse/db';
 import {
   ACCESS_GATE,
   type AccessDecision,
@@ -25,6 +26,7 @@ export class GatedAccess {
     @Inject(ACCESS_GATE) private readonly gate: AccessGate,
     private readonly audit: AuditService,
     private readonly anomalies: AnomalyDetector,
+    private readonly caches: CacheListener,
   ) {}
 
   /** Told of every decision (the app's metrics count them by point, outcome and reason). */
@@ -43,7 +45,10 @@ export class GatedAccess {
   }
 
   private async decideNow(meta: RequestMeta, request: AccessRequest): Promise<AccessDecision> {
-    const decision = await this.gate.check(request);
+    let decision = await this.gate.check(request);
+    // A stop read from caches that were not synced (docs/control.md#live) is decided again on
+    // fresh state before it is recorded or answered.
+    if (decision.outcome !== 'allow' && (await this.caches.resync())) decision = await this.gate.check(request);
     for (const observe of this.observers) observe(request, decision);
     if (decision.outcome !== 'allow') {
       await this.record(meta, request, decision);
@@ -54,7 +59,7 @@ export class GatedAccess {
     return decision;
   }
 
-  private record(meta: RequestMeta, request: AccessRequest, d: AccessStopped): Promise<void> {
+  private record(meta: RequestMeta, request: AccessRequest, d: AccessStopped): Promise<unknown> {
     const { subject } = request;
     return this.audit.recordGrouped(meta, {
       action: d.outcome === 'review' ? 'access.review' : 'access.denied',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditAction, type RequestMeta } from '@gatehouse/audit';
 import { AccessStoppedError, type IssuanceKind, type Tier } from '@gatehouse/core';
-import type { SqlTransaction, Tx } from '@gatehouse/db';
+import { CacheListener, type SqlTransaction, type Tx } from '@gatehouse/db';
 import type { AccessTokenClaims, ActClaim } from '@gatehouse/verifier';
 import { AccessTokenService, type AssertionInput, type MintedToken } from './access-token.service';
 import { GatedAccess } from './gated-access';
@@ -78,6 +78,13 @@ export interface IssueRequest {
    * (`cnf.jkt`) and answered as `token_type: DPoP`.
    */
   dpop?: { jkt: string };
+  /**
+   * Checks again, after a sync, what the request decided before the issuer from the caches
+   * (the client's authentication); throws the refusal. Called only when the token's audit
+   * INSERT shows a change that the caches had not applied when the request read them
+   * (docs/control.md#live).
+   */
+  recheck?: () => Promise<void>;
   /** Mint an ID token for the client too (audience `subject.clientId`). */
   idToken?: IdTokenRequest;
   audit: {
@@ -133,18 +140,20 @@ export class TokenIssuer {
     private readonly tokens: AccessTokenService,
     private readonly access: GatedAccess,
     private readonly audit: AuditService,
+    private readonly caches: CacheListener,
   ) {}
 
   async issue(meta: RequestMeta, req: IssueRequest, tx?: Tx | SqlTransaction): Promise<IssuedToken> {
     const { subject } = req;
-    const decision = await this.access.decide(meta, {
-      point: 'issuance',
+    const accessRequest = {
+      point: 'issuance' as const,
       subject: { tier: subject.tier, id: subject.id, orgId: subject.org?.id, clientId: subject.clientId },
       scopes: req.scopes,
       grantType: req.kind,
       step: req.delegation?.step,
       actors: req.delegation ? actorIds(req.delegation.act) : undefined,
-    });
+    };
+    const decision = await this.access.decide(meta, accessRequest);
     if (decision.outcome !== 'allow') throw new AccessStoppedError(decision);
 
     const prepared = this.tokens.prepare({
@@ -179,10 +188,15 @@ export class TokenIssuer {
     // (docs/performance.md#overlapped-waits). The token leaves only once both are done; a row
     // whose signature then failed names a token nobody received, never the reverse. In a
     // transaction the row commits with the caller's change, after this returns.
-    const [minted] = await Promise.all([
+    const [minted, epoch] = await Promise.all([
       prepared.sign(),
-      tx ? this.audit.record(tx, meta, entry) : this.audit.recordGrouped(meta, entry),
+      tx ? this.audit.record(tx, meta, entry).then(() => null) : this.audit.recordGrouped(meta, entry),
     ]);
+    // docs/control.md#live: a request that read the caches without a sync (client credentials)
+    // is confirmed here, by the invalidation epoch its audit INSERT held to commit. In the rare
+    // case a change had not reached the caches when the request read them, it is decided again
+    // on fresh state, and a stop withholds the token — recorded, since its row is committed.
+    if (!tx && !this.caches.confirm(epoch)) await this.decideAgain(meta, req, accessRequest, entry);
     const idToken = req.idToken ? await this.mintIdToken(req, minted) : undefined;
     return {
       minted,
@@ -196,6 +210,46 @@ export class TokenIssuer {
         ...(idToken ? { id_token: idToken } : {}),
       },
     };
+  }
+
+  /**
+   * After a sync: the client again (the grant's `recheck`) and the access gate again. On a
+   * refusal the token, already signed and its `token.issued` row committed, is not sent:
+   * `token.withheld` names it and why (docs/audit-events.md), and the refusal is thrown.
+   */
+  private async decideAgain(
+    meta: RequestMeta,
+    req: IssueRequest,
+    accessRequest: Parameters<GatedAccess['decide']>[1],
+    issued: IssuedEntry,
+  ): Promise<void> {
+    await this.caches.resync();
+    const withhold = (reason: string, details: Record<string, unknown>) =>
+      this.audit.recordGrouped(meta, {
+        action: 'token.withheld',
+        outcome: 'failure',
+        actor: issued.actor,
+        orgId: issued.orgId,
+        target: issued.target,
+        jti: issued.jti,
+        reason,
+        details: { grant_type: req.kind, ...details },
+      });
+    try {
+      await req.recheck?.();
+    } catch (err) {
+      await withhold('the client was refused on a change that raced the request', {
+        error: (err as { error?: string })?.error ?? 'server_error',
+      });
+      throw err;
+    }
+    const decision = await this.access.decide(meta, accessRequest);
+    if (decision.outcome === 'allow') return;
+    await withhold('the access gate stopped the principal on a change that raced the request', {
+      stop_reason: decision.reason,
+      decision_id: decision.decisionId,
+    });
+    throw new AccessStoppedError(decision);
   }
 
   /**
@@ -248,6 +302,14 @@ export class TokenIssuer {
     return token;
   }
 }
+
+/** The audit row of a token that was minted and recorded but never sent. */
+type IssuedEntry = {
+  actor: { id: string; tier: Tier };
+  orgId: string | null;
+  target: { type: string; id: string } | null;
+  jti: string;
+};
 
 /** The actor chain as ids, outermost (most recent) first (RFC 8693 §4.1). */
 export function actorIds(act: ActClaim | undefined): string[] {
