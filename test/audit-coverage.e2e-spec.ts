@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'otplib';
 import { Client } from 'pg';
+import { browserSignInJourney } from './support/browser-sign-in-journey';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse, clientPost } from './support/gatehouse';
 import { assertionClaims, signJwt, testKey, unsignedJwt } from './support/jose-keys';
 import { SwitchableGate } from './support/switchable-gate';
@@ -426,6 +427,9 @@ describe('every documented audit action is produced and found through GET /v1/au
 
     // The sign-in experience (docs/sign-in-experience.md).
     await signInExperienceJourney(gh, admin);
+
+    // Browser sign-in (docs/sign-in.md).
+    await browserSignInJourney(gh, admin);
 
     // Deletions.
     expect((await gh.api('DELETE', `/v1/orgs/${org.id}/users/${user.id}`, { token: admin })).status).toBe(204);

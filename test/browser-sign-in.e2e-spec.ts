@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
+import { registry } from '../apps/gatehouse/src/metrics/metrics';
 import { CookieBrowser, type PageResponse } from './support/cookie-browser';
 import { cliCreateAdmin, hasRedis, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 
@@ -50,9 +51,17 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
     gh = await startGatehouse({ redis: hasRedis() });
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     orgId = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body.id;
-    expect((await gh.api('POST', `/v1/orgs/${orgId}/users`, { token: admin, body: { email, password } })).status).toBe(
-      201,
-    );
+    const user = await gh.api('POST', `/v1/orgs/${orgId}/users`, {
+      token: admin,
+      body: { email, password, name: 'Ada Lovelace', given_name: 'Ada', family_name: 'Lovelace', locale: 'en-GB' },
+    });
+    expect(user.status).toBe(201);
+    expect(user.body).toMatchObject({
+      name: 'Ada Lovelace',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      locale: 'en-GB',
+    });
     const create = async (body: Record<string, unknown>) => {
       const res = await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
         token: admin,
@@ -114,6 +123,7 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
     expect(first.body).not.toMatch(/<script(?![^>]*src=)|style=/);
     const back = await signIn(browser, url);
     const callback = new URL(back.url);
+    const handles = [...browser.jar.values()];
     expect(callback.searchParams.get('iss')).toBe(gh.url);
     expect(callback.searchParams.get('state')).toBe(state);
     // The session cookie: host-only, HttpOnly, SameSite=Lax, Path=/.
@@ -153,7 +163,18 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
     expect(claims.at_hash).toBe(atHash);
 
     const info = await oidc.fetchUserInfo(c, tokens.access_token, claims.sub);
-    expect(info).toEqual({ sub: claims.sub, email, email_verified: false, org: 'acme', org_id: orgId });
+    expect(info).toEqual({
+      sub: claims.sub,
+      email,
+      email_verified: false,
+      name: 'Ada Lovelace',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      locale: 'en-GB',
+      org: 'acme',
+      org_id: orgId,
+    });
+    expect(claims).toMatchObject({ name: 'Ada Lovelace', locale: 'en-GB' });
 
     const refreshed = await oidc.refreshTokenGrant(c, tokens.refresh_token!);
     expect(decodeJwt(refreshed.access_token).scope).toBe('openid email profile notes:read');
@@ -188,6 +209,21 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
       'session.ended',
     ])
       expect(actions).toContain(a);
+    // No secret of the flow in a log line or an audit row: the code, the session and
+    // interaction cookies, the tokens, the password.
+    const secrets = [
+      callback.searchParams.get('code')!,
+      ...handles,
+      tokens.access_token,
+      tokens.refresh_token!,
+      tokens.id_token!,
+      password,
+    ];
+    const audit = JSON.stringify(await gh.sql(`SELECT * FROM audit_events`));
+    for (const secret of secrets) {
+      expect(gh.logs.filter((l) => l.includes(secret))).toEqual([]);
+      expect(audit.includes(secret)).toBe(false);
+    }
     const verified = await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(`${gh.url}/.well-known/jwks.json`)), {
       issuer: gh.url,
       audience: web.client_id,
@@ -225,6 +261,10 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
     const t2 = await oidc.authorizationCodeGrant(c2, new URL(sso.url), { pkceCodeVerifier: v2, expectedState: 's2' });
     expect(t2.claims()!.sid).toBe(t1.claims()!.sid);
     expect(t2.claims()!.auth_time).toBe(t1.claims()!.auth_time);
+    // Counted: the pages shown for the first app, the SSO answer for the second.
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/gatehouse_authorization_requests_total\{outcome="sign_in"\} [1-9]/);
+    expect(metrics).toMatch(/gatehouse_authorization_requests_total\{outcome="code"\} [1-9]/);
 
     // max_age: a fresh session passes (openid-client checks auth_time against it).
     const v3 = oidc.randomPKCECodeVerifier();

@@ -123,6 +123,21 @@ describe('sign-in clients', () => {
     expect(publicWithSecret.status).toBe(400);
   });
 
+  it('the legacy password endpoint answers with Deprecation and a Link to the migration guide', async () => {
+    const app = await createApp({ name: 'legacy', password_login: true });
+    const email = 'legacy@example.test';
+    const password = 'Lantern-Quiet-Harbor-77';
+    await gh.api('POST', `/v1/orgs/${orgId}/users`, { token: admin, body: { email, password } });
+    for (const pw of [password, 'wrong-password-123']) {
+      const res = await gh.api('POST', `/v1/orgs/${orgId}/users/login`, {
+        body: { client_id: app.body.client_id, email, password: pw },
+      });
+      expect(res.status).toBe(pw === password ? 200 : 401);
+      expect(res.headers.get('deprecation')).toBe('@1796688000');
+      expect(res.headers.get('link')).toMatch(/#migrating-from-the-password-endpoint>; rel="deprecation"/);
+    }
+  });
+
   it('the CLI registers a public native app with a loopback redirect', async () => {
     const { code, out, err } = await runGatehouseCli(gh, [
       'apps',

@@ -46,6 +46,7 @@ import { LogoutController } from './sign-in/logout.controller';
 import { PageRenderer } from './sign-in/page-renderer';
 import { SignInController } from './sign-in/sign-in.controller';
 import { UserInfoController } from './sign-in/userinfo.controller';
+import { MyConsentsController } from './sign-in/my-consents.controller';
 import { ReadinessService } from './readiness.service';
 import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
 import { RevocationFeedService } from './revocations/revocation-feed.service';
@@ -130,14 +131,15 @@ export class AppModule {
         AuthzenController,
         ManagedTokensController,
         AnomaliesController,
-        SignInSettingsController,
-        BrandingController,
-        AccountLinksController,
-        MyMfaController,
         AuthorizeController,
         SignInController,
         LogoutController,
         UserInfoController,
+        MyConsentsController,
+        SignInSettingsController,
+        BrandingController,
+        AccountLinksController,
+        MyMfaController,
         MyPasskeysController,
       ],
       providers: [

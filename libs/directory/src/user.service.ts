@@ -13,6 +13,11 @@ export interface UserView {
   email: string;
   disabled: boolean;
   email_verified: boolean;
+  /** OIDC Core §5.1 profile claims (docs/sign-in.md#claims). */
+  name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  locale: string | null;
   mfa_active: boolean;
   created_at: string;
   updated_at: string;
@@ -24,6 +29,10 @@ interface UserRow {
   email: string;
   disabled: boolean;
   emailVerified: boolean;
+  name: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  locale: string | null;
   mfaActive: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -35,10 +44,26 @@ const view = (u: UserRow): UserView => ({
   email: u.email,
   disabled: u.disabled,
   email_verified: u.emailVerified,
+  name: u.name,
+  given_name: u.givenName,
+  family_name: u.familyName,
+  locale: u.locale,
   mfa_active: u.mfaActive,
   created_at: u.createdAt.toISOString(),
   updated_at: u.updatedAt.toISOString(),
 });
+
+/** The profile fields of a create or update; null clears one. */
+export interface UserProfileInput {
+  name?: string | null;
+  given_name?: string | null;
+  family_name?: string | null;
+  locale?: string | null;
+}
+
+function profile(input: UserProfileInput) {
+  return { name: input.name, givenName: input.given_name, familyName: input.family_name, locale: input.locale };
+}
 
 /** Users of an org. Queries are always scoped by the org the route named. */
 @Injectable()
@@ -55,7 +80,7 @@ export class UserService {
     actor: Principal,
     meta: RequestMeta,
     orgId: string,
-    input: { email: string; password: string },
+    input: { email: string; password: string } & UserProfileInput,
   ): Promise<UserView> {
     await this.access.resolve(actor, orgId);
     const weakness = passwordWeakness(input.password, input.email);
@@ -63,7 +88,9 @@ export class UserService {
     const passwordHash = await this.passwords.hash(input.password);
     try {
       return await this.prisma.transaction(async (tx) => {
-        const user = await tx.user.create({ data: { id: newId('user'), orgId, email: input.email, passwordHash } });
+        const user = await tx.user.create({
+          data: { id: newId('user'), orgId, email: input.email, passwordHash, ...profile(input) },
+        });
         await this.audit.record(tx, meta, {
           action: 'user.created',
           outcome: 'success',
@@ -96,7 +123,7 @@ export class UserService {
     meta: RequestMeta,
     orgId: string,
     userId: string,
-    input: { password?: string; disabled?: boolean; email_verified?: boolean },
+    input: { password?: string; disabled?: boolean; email_verified?: boolean } & UserProfileInput,
   ): Promise<UserView> {
     await this.access.resolve(actor, orgId);
     const existing = await this.find(orgId, userId);
@@ -112,7 +139,7 @@ export class UserService {
     return this.prisma.transaction(async (tx) => {
       const user = await tx.user.update({
         where: { id: userId, orgId },
-        data: { passwordHash, disabled: input.disabled, emailVerified: input.email_verified },
+        data: { passwordHash, disabled: input.disabled, emailVerified: input.email_verified, ...profile(input) },
       });
       if (ending) {
         const why = input.password ? 'password_changed' : 'user_disabled';

@@ -181,7 +181,7 @@ export class TokenIssuer {
       details: {
         ...details,
         ...(req.dpop ? { dpop_jkt: req.dpop.jkt } : {}),
-        ...(req.idToken ? { id_token: true, sid: req.idToken.sid } : {}),
+        ...(req.idToken ? { openid: true, sid: req.idToken.sid } : {}),
       },
     };
     // The row needs only the claims: it is written while the thread pool signs

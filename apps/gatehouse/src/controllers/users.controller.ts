@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
@@ -14,6 +15,12 @@ import { createUser, pageQuery, updateUser, userLogin, userLoginPolicy } from '.
 import { ZodPipe } from '../http/zod.pipe';
 import { mfaToken, passkeyLogin, passkeyLoginOptions, userLoginMfa } from '../http/sign-in-schemas';
 
+/** RFC 9745 `Deprecation` (since browser sign-in, 2026-12-08) and RFC 8288 `Link` to the migration guide. */
+export const LEGACY_PASSWORD_HEADERS: Readonly<Record<string, string>> = {
+  deprecation: '@1796688000',
+  link: '<https://github.com/gatehouse/gatehouse#migrating-from-the-password-endpoint>; rel="deprecation"; type="text/html"',
+};
+
 @ApiTags('users')
 @ApiBearerAuth()
 @Controller('v1/orgs/:orgId/users')
@@ -27,7 +34,11 @@ export class UsersController {
     private readonly passkeys: PasskeyService,
   ) {}
 
-  /** User sign-in through one of the org's apps → user access token + refresh token. */
+  /**
+   * User sign-in through one of the org's apps → user access token + refresh token. The
+   * legacy password endpoint (docs/sign-in.md#the-legacy-password-endpoint): every answer,
+   * refusals included, carries `Deprecation` (RFC 9745) and a `Link` to the migration guide.
+   */
   @Public()
   @Post('login')
   @HttpCode(200)
@@ -36,7 +47,9 @@ export class UsersController {
     @Meta() meta: RequestMeta,
     @Param('orgId', OrgId) orgId: string,
     @Body(new ZodPipe(userLogin)) body: z.infer<typeof userLogin>,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    void reply.headers(LEGACY_PASSWORD_HEADERS);
     return this.auth.login(meta, orgId, body);
   }
 

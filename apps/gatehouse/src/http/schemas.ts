@@ -243,13 +243,26 @@ export const createSecret = z
 
 export const password = text().min(1).max(1024);
 
-export const createUser = z.strictObject({ email, password });
+/** OIDC Core §5.1 profile claims (docs/sign-in.md#claims); null clears one on update. */
+const profileName = text().trim().min(1).max(200);
+const locale = z
+  .string()
+  .regex(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, 'is not a BCP 47 language tag')
+  .max(35);
+const profileFields = (nullable: boolean) => ({
+  name: (nullable ? profileName.nullable() : profileName).optional(),
+  given_name: (nullable ? profileName.nullable() : profileName).optional(),
+  family_name: (nullable ? profileName.nullable() : profileName).optional(),
+  locale: (nullable ? locale.nullable() : locale).optional(),
+});
+export const createUser = z.strictObject({ email, password, ...profileFields(false) });
 export const updateUser = z
   .strictObject({
     password: password.optional(),
     disabled: z.boolean().optional(),
     /** docs/sign-in-experience.md#self-sign-up: org admins may vouch for an address. */
     email_verified: z.boolean().optional(),
+    ...profileFields(true),
   })
   .refine((o) => Object.keys(o).length > 0, 'name at least one field to change');
 

@@ -139,3 +139,18 @@ export function instrument(fastify: FastifyInstance): void {
     done();
   });
 }
+/** docs/sign-in.md#metrics: /oauth/authorize answers by outcome. */
+export const authorizationRequests = new Counter({
+  name: 'gatehouse_authorization_requests_total',
+  help: '/oauth/authorize answers: sign_in (pages shown), code (SSO), error_redirect, error_page, stopped',
+  labelNames: ['outcome'],
+  registers: [registry],
+});
+
+/** docs/sign-in.md#metrics: hosted page results (page, next, code, denied, stopped, expired, forbidden) and logouts. */
+export const signInPages = new Counter({
+  name: 'gatehouse_sign_in_results_total',
+  help: 'Hosted sign-in page answers by result, and logouts',
+  labelNames: ['result'],
+  registers: [registry],
+});

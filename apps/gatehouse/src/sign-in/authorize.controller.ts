@@ -9,6 +9,7 @@ import { Public } from '../http/public.decorator';
 import { requestMeta } from '../http/request-meta.decorator';
 import { interactionCookie, readCookie, sendRedirect, sessionCookieName } from './browser-http';
 import { PageRenderer } from './page-renderer';
+import { authorizationRequests } from '../metrics/metrics';
 import { sendErrorPage } from './page-errors';
 import { stoppedPage } from './pages/pages';
 import { DEFAULT_BRANDING } from './branding';
@@ -50,6 +51,18 @@ export class AuthorizeController {
     try {
       const cookie = readCookie(req, sessionCookieName(this.config.issuer));
       const outcome = await this.authorization.authorize(requestMeta(req), params, cookie);
+      authorizationRequests.inc({
+        outcome:
+          outcome.kind === 'interaction'
+            ? 'sign_in'
+            : outcome.kind === 'respond'
+              ? 'code' in outcome.params
+                ? 'code'
+                : 'error_redirect'
+              : outcome.kind === 'error-page'
+                ? 'error_page'
+                : 'stopped',
+      });
       switch (outcome.kind) {
         case 'error-page':
           return this.pages.error(req, reply, 400, outcome.error, outcome.description);

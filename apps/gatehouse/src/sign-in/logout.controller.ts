@@ -13,6 +13,7 @@ import { DEFAULT_BRANDING } from './branding';
 import { readCookie, sendPage, sendRedirect, sessionCookie, sessionCookieName } from './browser-http';
 import { sendErrorPage } from './page-errors';
 import { PageRenderer } from './page-renderer';
+import { signInPages } from '../metrics/metrics';
 import { signedOutPage } from './pages/pages';
 
 /**
@@ -71,6 +72,7 @@ export class LogoutController {
       const cookieName = sessionCookieName(this.config.issuer);
       const session = await this.sessions.find(readCookie(req, cookieName));
       if (session) await this.sessions.end(requestMeta(req), session.id, 'logout', clientId ?? null);
+      signInPages.inc({ result: session ? 'logout' : 'logout_no_session' });
       void reply.header('set-cookie', sessionCookie(this.config.issuer, '', 0));
       if (target) {
         const url = new URL(target);

@@ -9,6 +9,7 @@ import { FORM_POST_JS, SIGN_IN_CSS } from './assets';
 import { formOf, INTERACTION_COOKIE, interactionCookie, readCookie, sessionCookie } from './browser-http';
 import { sendErrorPage } from './page-errors';
 import { PageRenderer } from './page-renderer';
+import { signInPages } from '../metrics/metrics';
 
 const ACTION = /^[a-z_]{1,32}$/;
 
@@ -62,6 +63,9 @@ export class SignInController {
   private async run(req: FastifyRequest, reply: FastifyReply, step: () => Promise<FlowResult>): Promise<void> {
     try {
       const result = await step();
+      signInPages.inc({
+        result: result.kind === 'respond' ? ('code' in result.response.params ? 'code' : 'denied') : result.kind,
+      });
       const cookies: string[] = [];
       if (result.kind === 'respond' || result.kind === 'stopped' || result.kind === 'expired') {
         cookies.push(interactionCookie(this.config.issuer, '', 0));
