@@ -5,7 +5,7 @@ import { cliCreateAdmin, hasRedis, loginAdmin, startGatehouse, totp, type TestGa
 const CALLBACK = 'http://127.0.0.1:9/cb';
 
 /**
- * Second factors on the hosted pages (docs/sign-in-experience.md#hosted-pages-and-second-factors):
+ * Second factors on the hosted pages (docs/sign-in.md#second-factors-on-the-pages):
  * a user with TOTP active meets the code page after the password and gets no code without it;
  * a recovery code is the alternative, spent once; an org policy the pages cannot satisfy
  * (`mfa: required` without a factor, `passkeys: required`) stops the sign-in with a page.

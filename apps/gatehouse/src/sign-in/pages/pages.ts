@@ -88,7 +88,7 @@ function passwordPage(ctx: PageContext, view: Extract<PageView, { page: 'factor'
 }
 
 /**
- * The authenticator app's code (docs/sign-in-experience.md#hosted-pages-and-second-factors):
+ * The authenticator app's code (docs/sign-in.md#second-factors-on-the-pages):
  * a numeric one-time-code field, and a recovery code as the alternative in a disclosure,
  * posting to the same step, so the page needs no script.
  */
@@ -148,7 +148,7 @@ function totpPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>)
 
 /**
  * The org's policy asks for a second factor this account lacks, or one the pages cannot
- * take yet (docs/sign-in-experience.md#hosted-pages-and-second-factors): a 403 page with the
+ * take yet (docs/sign-in.md#second-factors-on-the-pages): a 403 page with the
  * request id, and only the way back to the application.
  */
 function secondFactorSetupPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>): string {

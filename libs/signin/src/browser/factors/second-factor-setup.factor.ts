@@ -6,7 +6,7 @@ import type { FactorContext, FactorResult, SignInFactor } from './sign-in-factor
 
 /**
  * The stop for a second factor the hosted pages cannot take yet
- * (docs/sign-in-experience.md#hosted-pages-and-second-factors): after the password, when the
+ * (docs/sign-in.md#second-factors-on-the-pages): after the password, when the
  * org's policy asks this user for a factor to set up (`mfa: required` with none enrolled,
  * `passkeys: required` with no passkey) or for a passkey (the pages do not run WebAuthn yet),
  * the sign-in never completes with the password alone: the page says what to set up, and

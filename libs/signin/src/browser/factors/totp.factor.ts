@@ -13,7 +13,7 @@ const MFA_PER_ACCOUNT = { name: 'mfa-account', limit: 10, windowS: 300 } as cons
 
 /**
  * The authenticator app's code, or one of its recovery codes, after the password
- * (docs/sign-in-experience.md#hosted-pages-and-second-factors). It applies when the
+ * (docs/sign-in.md#second-factors-on-the-pages). It applies when the
  * second-factor rule the API sign-in follows (`secondFactorStep`) asks this user for a code
  * (their TOTP is active and the org's `mfa` is not `off`, `passkeys` not `required`). The
  * code is checked by the API's own UserTotpFactor and spent in the transaction that writes
