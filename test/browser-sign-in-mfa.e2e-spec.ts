@@ -218,4 +218,22 @@ describe('browser sign-in with a second factor', () => {
     expect(page.url.startsWith(CALLBACK)).toBe(true);
     expect((await exchange(page)).claims()!.amr).toEqual(['pwd']);
   });
+
+  it('wrong codes count against the API limit per user: the page says to wait, and even the right code waits', async () => {
+    expect((await settings(acme.id, { mfa: 'optional', passkeys: 'optional' })).status).toBe(200);
+    const { browser, page } = await throughPassword(web, mia);
+    let res = page;
+    let tries = 0;
+    while (res.status !== 429 && tries < 11) {
+      res = await browser.submit(gh.url, res, '/sign-in/mfa', { code: '000000' });
+      tries++;
+    }
+    // Ten attempts per user per 5 minutes, earlier tests' attempts included.
+    expect(res.status).toBe(429);
+    expect(tries).toBeLessThanOrEqual(10);
+    expect(res.body).toContain('Too many attempts');
+    const right = await browser.submit(gh.url, res, '/sign-in/mfa', { code: await totp(secret, 1) });
+    expect(right.status).toBe(429);
+    expect(right.url.startsWith(CALLBACK)).toBe(false);
+  });
 });
