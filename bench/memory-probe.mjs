@@ -64,7 +64,8 @@ function processes(pid) {
 async function start(env, label) {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...NODE_ARGS, join(root, 'dist/apps/gatehouse/src/main.js')], {
-    env,
+    // The per-worker start lines are at debug (docs/reliability.md#logs).
+    env: { LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -74,7 +75,7 @@ async function start(env, label) {
     // The single process logs once it listens; a primary, once per worker (its start in ms).
     // With it, the CPU the process had spent by then: on a shared machine the wall clock is
     // mostly waiting for a core.
-    for (const m of String(d).matchAll(/listening on http\S* \(issuer|worker (\d+) listening after (\d+) ms/g))
+    for (const m of String(d).matchAll(/Gatehouse is listening at http\S* \(Node \S+, 1 worker\)|worker (\d+) listening after (\d+) ms/g))
       listening.push(
         m[1]
           ? { wall_ms: Number(m[2]), cpu_ms: cpuMs(Number(m[1])) }

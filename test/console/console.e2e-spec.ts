@@ -210,6 +210,42 @@ maybe('admin console in Chromium', () => {
     });
   });
 
+  it('finds things: organizations and users newest first, with a server-side search box (docs/console.md#search)', async () => {
+    // More organizations than one page (20), created after acme: acme is on no first page
+    // oldest-first, and the one created last comes first.
+    for (let i = 0; i < 21; i++) {
+      const made = await gh.api('POST', '/v1/orgs', {
+        token: apiToken,
+        body: { name: `bulk-${String(i).padStart(2, '0')}`, display_name: `Bulk ${i}` },
+      });
+      expect(made.status).toBe(201);
+    }
+    await visit('/orgs');
+    const firstRow = page.getByRole('region', { name: 'Organizations table' }).getByRole('row').nth(1);
+    await firstRow.getByRole('cell', { name: 'bulk-20', exact: true }).waitFor();
+    expect(await page.getByRole('cell', { name: 'acme-console', exact: true }).count()).toBe(0);
+    const search = page.getByRole('searchbox', { name: 'Search organizations' });
+    await search.fill('ACM');
+    await page.getByRole('cell', { name: 'acme-console', exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'bulk-20', exact: true }).waitFor({ state: 'detached' });
+    expect(await page.getByRole('region', { name: 'Organizations table' }).getByRole('row').count()).toBe(2);
+    await search.fill(orgId);
+    await page.getByRole('cell', { name: orgId, exact: true }).waitFor();
+    await search.fill('no-such-org');
+    await page.getByText('No organization matches “no-such-org”.').waitFor();
+    await accessible('organizations-search');
+
+    await visit(`/orgs/${orgId}`);
+    const users = page.getByRole('searchbox', { name: 'Search users' });
+    await users.fill('ADA@');
+    await page.getByRole('cell', { name: 'ada@acme.test', exact: true }).waitFor();
+    await users.fill('grace');
+    await page.getByText('No user matches “grace”.').waitFor();
+    await page.getByRole('searchbox', { name: 'Search applications' }).fill('billing');
+    await page.getByRole('link', { name: 'billing-worker' }).waitFor();
+    await visit(`/orgs/${orgId}`);
+  });
+
   it('registers a resource, and refuses to delete it while an application names it', async () => {
     const identifier = 'https://mcp.acme-console.test/mcp';
     await page.getByLabel('Identifier').fill('http://mcp.acme-console.test/mcp');

@@ -29,6 +29,8 @@ import {
   setKeyProbe,
 } from './metrics/metrics';
 import { ReadinessService } from './readiness.service';
+import { registerRequestSpanEnd, startRequestSpan } from './telemetry/http-spans';
+import { tracingEnabled } from './telemetry/tracing';
 import type { Runtime } from './runtime';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -80,10 +82,15 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
     const protocol = req.url.startsWith('/oauth/') || req.url.startsWith('/access/');
     // docs/reliability.md#every-request-answered-within-3-s: every database wait made for this
     // request shares one deadline, so it is answered within 3 s even when PostgreSQL hangs.
-    withDatabaseDeadline(Date.now() + DB_TIMEOUTS.requestMs, () =>
-      requestStore.run({ requestId: req.id }, protocol ? () => caches.shareSync(done) : done),
-    );
+    const next = () =>
+      withDatabaseDeadline(Date.now() + DB_TIMEOUTS.requestMs, () =>
+        requestStore.run({ requestId: req.id }, protocol ? () => caches.shareSync(done) : done),
+      );
+    // docs/reliability.md#traces: a server span around the rest of the request, when tracing is on.
+    if (tracingEnabled()) startRequestSpan(req, next);
+    else next();
   });
+  registerRequestSpanEnd(fastify);
   // The API speaks JSON only; a text/plain body is a 415, not a string to guess at.
   fastify.removeContentTypeParser(['text/plain']);
   registerFormParser(fastify);

@@ -6,6 +6,7 @@ import { administratorExists, buildBanner } from './logging/banner';
 import { createRootLogger } from './logging/logger';
 import { serveMetrics } from './metrics/serve-metrics';
 import { prepareRuntime } from './runtime';
+import { startTracing, stopTracing } from './telemetry/tracing';
 
 // docs/performance.md#memory-and-startup: Prisma's query compiler is WebAssembly; V8's
 // optimising tier for it held ~55 MB per process for no measurable gain on management
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
 }
 
 async function runServer(config: GatehouseConfig): Promise<void> {
+  startTracing(); // docs/reliability.md#traces: off unless an OTLP endpoint or exporter is set
   const rt = await prepareRuntime(config, { migrate: cluster.isPrimary });
   // One at a time: the server's modules load Nest through require(esm), which refuses a
   // module that a concurrent import() is still loading.
@@ -66,6 +68,7 @@ async function runServer(config: GatehouseConfig): Promise<void> {
       .close()
       .catch(() => undefined);
     await app.close().catch(() => undefined);
+    await stopTracing().catch(() => undefined);
     await rt.stop().catch(() => undefined);
   });
 }
@@ -83,7 +86,8 @@ async function runPrimary(config: GatehouseConfig): Promise<void> {
     const at = forkedAt.get(worker.id);
     if (at === undefined) return;
     forkedAt.delete(worker.id);
-    log(`worker ${worker.process.pid} listening after ${Math.round(performance.now() - at)} ms`);
+    // One line per worker is for the memory probe, not the newcomer: debug (docs/reliability.md#logs).
+    logger.debug(`worker ${worker.process.pid} listening after ${Math.round(performance.now() - at)} ms`);
   });
   cluster.on('exit', (worker, code, signal) => {
     forkedAt.delete(worker.id);

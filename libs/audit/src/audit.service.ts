@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newId, type Tier } from '@gatehouse/core';
+import { inSpan, newId, type Tier } from '@gatehouse/core';
 import {
   beforeCommit,
   databaseDeadline,
@@ -128,12 +128,18 @@ export class AuditService {
    * invalidation epoch the flush observed (null if the database has none).
    */
   recordGrouped(meta: RequestMeta, entry: AuditEntry): Promise<number | null> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ row: this.toRow(meta, entry), deadline: databaseDeadline(), resolve, reject });
-      // The flush serves every waiting request, not the one that started it: it runs under
-      // no request's deadline, and each batch under its own (below).
-      if (this.flushers < MAX_CONCURRENT_FLUSHES) void withDatabaseDeadline(null, () => this.flush());
-    });
+    // docs/reliability.md#traces: from queueing the row to its commit, as a child span.
+    return inSpan(
+      'audit flush',
+      { 'gatehouse.audit_action': entry.action },
+      () =>
+        new Promise<number | null>((resolve, reject) => {
+          this.queue.push({ row: this.toRow(meta, entry), deadline: databaseDeadline(), resolve, reject });
+          // The flush serves every waiting request, not the one that started it: it runs under
+          // no request's deadline, and each batch under its own (below).
+          if (this.flushers < MAX_CONCURRENT_FLUSHES) void withDatabaseDeadline(null, () => this.flush());
+        }),
+    );
   }
 
   /** libs/tokens registers here to revoke the tokens of a flush whose outcome is unknown. */

@@ -11,3 +11,4 @@ export * from './client-registration';
 export * from './redirect-uri';
 export * from './sign-in-settings';
 export * from './contrast';
+export * from './tracing';

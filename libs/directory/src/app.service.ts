@@ -17,7 +17,7 @@ import { resolveSignInFields, SIGN_IN_DEFAULTS, type SignInFields, type SignInFi
 import { OrgAccess } from './org-access';
 import { ResourceRepository } from './resources/resource.repository';
 import { SessionTerminator } from './session-terminator';
-import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
+import { pageArgs, searchWhere, toPage, type Page, type PageRequest } from './pagination';
 
 export interface RateLimit {
   requests: number;
@@ -246,7 +246,11 @@ export class AppService {
   async list(actor: Principal, orgId: string, page: PageRequest): Promise<Page<AppView>> {
     await this.access.resolve(actor, orgId);
     const args = pageArgs(page);
-    const rows = await this.prisma.application.findMany({ ...args, where: { ...args.where, orgId } });
+    const search = searchWhere(page.q, ['name']);
+    const rows = await this.prisma.application.findMany({
+      ...args,
+      where: { ...args.where, orgId, ...(search ? { AND: [search] } : {}) },
+    });
     return toPage(rows, page.limit, view);
   }
 

@@ -3,7 +3,7 @@ import { newId, Problems, type Principal } from '@gatehouse/core';
 import { isUniqueViolation, PrismaService } from '@gatehouse/db';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { OrgAccess } from './org-access';
-import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
+import { pageArgs, searchWhere, toPage, type Page, type PageRequest } from './pagination';
 
 export interface OrgView {
   id: string;
@@ -63,9 +63,14 @@ export class OrgService {
   async list(actor: Principal, page: PageRequest): Promise<Page<OrgView>> {
     const visible = this.access.visibleOrgIds(actor);
     const args = pageArgs(page);
+    const search = searchWhere(page.q, ['name', 'displayName']);
     const rows = await this.prisma.organization.findMany({
       ...args,
-      where: { ...args.where, ...(visible ? { id: { ...args.where?.id, in: visible } } : {}) },
+      where: {
+        ...args.where,
+        ...(visible ? { id: { ...args.where?.id, in: visible } } : {}),
+        ...(search ? { AND: [search] } : {}),
+      },
     });
     return toPage(rows, page.limit, view);
   }

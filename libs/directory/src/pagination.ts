@@ -7,6 +7,13 @@ import { Problems } from '@gatehouse/core';
 export interface PageRequest {
   limit: number;
   cursor?: string;
+  /**
+   * `oldest` (the default) or `newest` first. IDs are ULIDs, so ID order is creation order;
+   * a cursor continues in the order of the request that returned it (docs/console.md#search).
+   */
+  order?: 'oldest' | 'newest';
+  /** Search (list endpoints that offer it): see searchWhere. */
+  q?: string;
 }
 
 export interface Page<T> {
@@ -38,9 +45,26 @@ export function toPage<T extends { id: string }, R>(rows: T[], limit: number, ma
 /** Prisma arguments for one page: one extra row tells whether another page exists. */
 export function pageArgs(page: PageRequest) {
   const after = decodeCursor(page.cursor);
+  const newest = page.order === 'newest';
   return {
     take: page.limit + 1,
-    orderBy: { id: 'asc' as const },
-    ...(after ? { where: { id: { gt: after } } } : {}),
+    orderBy: { id: newest ? ('desc' as const) : ('asc' as const) },
+    ...(after ? { where: { id: newest ? { lt: after } : { gt: after } } } : {}),
+  };
+}
+
+/**
+ * `?q=` on a list (docs/console.md#search): rows whose text fields contain the query,
+ * case-insensitively, `%` and `_` taken literally (Prisma passes them to ILIKE as they are,
+ * so they are escaped here with PostgreSQL's default escape, the backslash), or whose ID is
+ * exactly the query.
+ * Undefined when there is no query, so it can be spread into an `AND`.
+ */
+export function searchWhere(q: string | undefined, fields: string[]): { OR: Record<string, unknown>[] } | undefined {
+  const query = q?.trim();
+  if (!query) return undefined;
+  const literal = query.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return {
+    OR: [...fields.map((f) => ({ [f]: { contains: literal, mode: 'insensitive' } })), { id: query }],
   };
 }

@@ -5,7 +5,7 @@ import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { PasswordHasher, passwordWeakness } from '@gatehouse/credentials';
 import { OrgAccess } from './org-access';
 import { SessionTerminator } from './session-terminator';
-import { pageArgs, toPage, type Page, type PageRequest } from './pagination';
+import { pageArgs, searchWhere, toPage, type Page, type PageRequest } from './pagination';
 
 export interface UserView {
   id: string;
@@ -109,7 +109,11 @@ export class UserService {
   async list(actor: Principal, orgId: string, page: PageRequest): Promise<Page<UserView>> {
     await this.access.resolve(actor, orgId);
     const args = pageArgs(page);
-    const rows = await this.prisma.user.findMany({ ...args, where: { ...args.where, orgId } });
+    const search = searchWhere(page.q, ['email']);
+    const rows = await this.prisma.user.findMany({
+      ...args,
+      where: { ...args.where, orgId, ...(search ? { AND: [search] } : {}) },
+    });
     return toPage(rows, page.limit, view);
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GATEHOUSE_CONFIG,
+  inSpan,
   InvalidDpopProof,
   InvalidRequest,
   OAuthError,
@@ -79,7 +80,10 @@ export class TokenEndpoint {
       const again = await this.clients.authenticate(req, { countTokenRate: false });
       this.clients.requireGrant(again.grantTypes, grantType);
     };
-    return grant.handle({ params, client, meta: req.meta, recheck, ...(dpop ? { dpop } : {}) });
+    // docs/reliability.md#traces: the grant as a child span of the request.
+    return inSpan(`grant ${grantType}`, { 'gatehouse.grant_type': grantType, 'gatehouse.client_id': client.id }, () =>
+      grant.handle({ params, client, meta: req.meta, recheck, ...(dpop ? { dpop } : {}) }),
+    );
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
+import { inSpan } from '@gatehouse/core';
 import { CacheListener } from '@gatehouse/db';
 import {
   ACCESS_GATE,
@@ -33,7 +34,17 @@ export class GatedAccess {
     this.observers.push(observer);
   }
 
-  async decide(meta: RequestMeta, request: AccessRequest): Promise<AccessDecision> {
+  decide(meta: RequestMeta, request: AccessRequest): Promise<AccessDecision> {
+    // docs/reliability.md#traces: the gate decision as a child span of the request.
+    return inSpan('gate decision', { 'gatehouse.access_point': request.point }, async (span) => {
+      const decision = await this.decideNow(meta, request);
+      span.setAttribute('gatehouse.decision', decision.outcome);
+      if (decision.outcome !== 'allow') span.setAttribute('gatehouse.decision_reason', decision.reason);
+      return decision;
+    });
+  }
+
+  private async decideNow(meta: RequestMeta, request: AccessRequest): Promise<AccessDecision> {
     let decision = await this.gate.check(request);
     // A stop read from caches that were not synced (docs/control.md#live) is decided again on
     // fresh state before it is recorded or answered.

@@ -6,6 +6,8 @@ import ts from 'typescript';
 const ROOT = join(__dirname, '..', '..', '..');
 const SIGNER = join(ROOT, 'libs/tokens/src/access-token.service.ts');
 const ISSUER = join(ROOT, 'libs/tokens/src/token-issuer.ts');
+/** Every AccessTokenService method that signs (or prepares a signature). */
+const SIGNER_METHODS = ['mint', 'prepare', 'prepareAssertion', 'signIdToken'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -40,15 +42,12 @@ function signerReferences(files: string[]): string[] {
   signer.forEachChild(function find(node): void {
     if (ts.isClassDeclaration(node) && node.name?.text === 'AccessTokenService')
       for (const member of node.members)
-        if (
-          ts.isMethodDeclaration(member) &&
-          ['mint', 'prepare', 'prepareAssertion', 'signIdToken'].includes(member.name.getText(signer))
-        )
+        if (ts.isMethodDeclaration(member) && SIGNER_METHODS.includes(member.name.getText(signer)))
           targets.add(checker.getSymbolAtLocation(member.name)!);
     node.forEachChild(find);
   });
-  if (targets.size !== 4)
-    throw new Error('AccessTokenService.mint/prepare/prepareAssertion/signIdToken not found: update this check');
+  if (targets.size !== SIGNER_METHODS.length)
+    throw new Error(`AccessTokenService.${SIGNER_METHODS.join('/')} not all found: update this check`);
 
   const resolve = (symbol: ts.Symbol | undefined): ts.Symbol | undefined =>
     symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;

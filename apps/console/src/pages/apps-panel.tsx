@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api, seg } from '../api/client';
 import type { App } from '../api/types';
 import { AsyncForm, Empty, ErrorBox, Field, Loading, Pager, ShownOnce } from '../components/ui';
+import { listPath, SearchBox } from '../components/search';
 import { usePaged } from '../hooks';
 import { Link } from '../router';
 
@@ -9,7 +10,8 @@ export const words = (s: string) => s.split(/[\s,]+/).filter(Boolean);
 
 /** An org's applications: list and create; the client secret is shown once, at creation. */
 export function AppsPanel({ orgId }: { orgId: string }) {
-  const list = usePaged<App>(`/v1/orgs/${seg(orgId)}/apps`);
+  const [q, setQ] = useState('');
+  const list = usePaged<App>(listPath(`/v1/orgs/${seg(orgId)}/apps`, q));
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState('');
   const [audiences, setAudiences] = useState('');
@@ -64,8 +66,11 @@ export function AppsPanel({ orgId }: { orgId: string }) {
           <ShownOnce label="Client secret" value={created.client_secret} />
         </>
       )}
+      <SearchBox label="Search applications" hint="Name or client_id; newest first" onSearch={setQ} />
       {list.state === 'error' && <ErrorBox error={list.error} />}
-      {list.state === 'ready' && list.items.length === 0 && <Empty>No applications in this organization.</Empty>}
+      {list.state === 'ready' && list.items.length === 0 && (
+        <Empty>{q ? `No application matches “${q}”.` : 'No applications in this organization.'}</Empty>
+      )}
       {list.items.length > 0 && (
         <div className="table-wrap" role="region" aria-label="Applications table" tabIndex={0}>
           <table>

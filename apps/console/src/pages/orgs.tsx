@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../api/client';
 import type { Org } from '../api/types';
 import { AsyncForm, Empty, ErrorBox, Field, Loading, Pager, when } from '../components/ui';
+import { listPath, SearchBox } from '../components/search';
 import { usePaged } from '../hooks';
 import { Link, navigate } from '../router';
 import { useMe } from '../session';
@@ -9,7 +10,8 @@ import { useMe } from '../session';
 /** Organizations: the list the caller may see (the API scopes it) and, for platform admins, create. */
 export function OrgsPage() {
   const me = useMe();
-  const list = usePaged<Org>('/v1/orgs');
+  const [q, setQ] = useState('');
+  const list = usePaged<Org>(listPath('/v1/orgs', q));
   const [name, setName] = useState('');
   const [display, setDisplay] = useState('');
 
@@ -46,8 +48,11 @@ export function OrgsPage() {
       )}
       <section aria-labelledby="org-list">
         <h2 id="org-list">Organizations</h2>
+        <SearchBox label="Search organizations" hint="Name, slug or ID; newest first" onSearch={setQ} />
         {list.state === 'error' && <ErrorBox error={list.error} />}
-        {list.state === 'ready' && list.items.length === 0 && <Empty>No organizations yet.</Empty>}
+        {list.state === 'ready' && list.items.length === 0 && (
+          <Empty>{q ? `No organization matches “${q}”.` : 'No organizations yet.'}</Empty>
+        )}
         {list.items.length > 0 && (
           <div className="table-wrap" role="region" aria-label="Organizations table" tabIndex={0}>
             <table>

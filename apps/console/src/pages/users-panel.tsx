@@ -2,12 +2,14 @@ import { useState } from 'react';
 import { api, seg } from '../api/client';
 import type { User } from '../api/types';
 import { ActionButton, AsyncForm, Confirm, Empty, ErrorBox, Field, Loading, Pager, when } from '../components/ui';
+import { listPath, SearchBox } from '../components/search';
 import { usePaged } from '../hooks';
 
 /** An org's users: create, disable or enable, end every session. */
 export function UsersPanel({ orgId }: { orgId: string }) {
   const base = `/v1/orgs/${seg(orgId)}/users`;
-  const list = usePaged<User>(base);
+  const [q, setQ] = useState('');
+  const list = usePaged<User>(listPath(base, q));
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
 
@@ -50,8 +52,11 @@ export function UsersPanel({ orgId }: { orgId: string }) {
           )}
         </Field>
       </AsyncForm>
+      <SearchBox label="Search users" hint="Email or ID; newest first" onSearch={setQ} />
       {list.state === 'error' && <ErrorBox error={list.error} />}
-      {list.state === 'ready' && list.items.length === 0 && <Empty>No users in this organization.</Empty>}
+      {list.state === 'ready' && list.items.length === 0 && (
+        <Empty>{q ? `No user matches “${q}”.` : 'No users in this organization.'}</Empty>
+      )}
       {list.items.length > 0 && (
         <div className="table-wrap" role="region" aria-label="Users table" tabIndex={0}>
           <table>

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
 import { PrincipalRevocationService, AppSecretService, AppService } from '@gatehouse/directory';
@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { AppId, OrgId, SecretId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
 import { Caller, Meta } from '../http/request-meta.decorator';
-import { createApp, createSecret, pageQuery, updateApp } from '../http/schemas';
+import { createApp, createSecret, searchPageQuery, updateApp } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 
 @ApiTags('applications')
@@ -33,10 +33,23 @@ export class AppsController {
   }
 
   @Get()
+  @ApiQuery({
+    name: 'q',
+    required: false,
+    description: 'search: name or ID (client_id) contains this (case-insensitive), or the ID equals it',
+  })
+  @ApiQuery({
+    name: 'order',
+    required: false,
+    enum: ['oldest', 'newest'],
+    description: 'creation order; default oldest',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page (same order and q)' })
   list(
     @Caller() p: Principal,
     @Param('orgId', OrgId) orgId: string,
-    @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>,
+    @Query(new ZodPipe(searchPageQuery)) q: z.infer<typeof searchPageQuery>,
   ) {
     return this.apps.list(p, orgId, q);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
 import { OrgService, PrincipalRevocationService } from '@gatehouse/directory';
@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { OrgId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
 import { Caller, Meta } from '../http/request-meta.decorator';
-import { createOrg, pageQuery, updateOrg } from '../http/schemas';
+import { createOrg, searchPageQuery, updateOrg } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 
 @ApiTags('organizations')
@@ -37,7 +37,20 @@ export class OrgsController {
   }
 
   @Get()
-  list(@Caller() p: Principal, @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>) {
+  @ApiQuery({
+    name: 'q',
+    required: false,
+    description: 'search: name (slug), display name or ID contains this (case-insensitive), or the ID equals it',
+  })
+  @ApiQuery({
+    name: 'order',
+    required: false,
+    enum: ['oldest', 'newest'],
+    description: 'creation order; default oldest',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page (same order and q)' })
+  list(@Caller() p: Principal, @Query(new ZodPipe(searchPageQuery)) q: z.infer<typeof searchPageQuery>) {
     return this.orgs.list(p, q);
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
 import { PasskeyService, PrincipalRevocationService, UserService } from '@gatehouse/directory';
@@ -11,7 +11,7 @@ import { OrgId, PasskeyId, UserId } from '../http/id.pipe';
 import { jsonSchema } from '../http/openapi';
 import { Public } from '../http/public.decorator';
 import { Caller, Meta } from '../http/request-meta.decorator';
-import { createUser, pageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
+import { createUser, searchPageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 import { mfaToken, passkeyLogin, passkeyLoginOptions, userLoginMfa } from '../http/sign-in-schemas';
 
@@ -192,10 +192,23 @@ export class UsersController {
   }
 
   @Get()
+  @ApiQuery({
+    name: 'q',
+    required: false,
+    description: 'search: email or ID contains this (case-insensitive), or the ID equals it',
+  })
+  @ApiQuery({
+    name: 'order',
+    required: false,
+    enum: ['oldest', 'newest'],
+    description: 'creation order; default oldest',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: '1–200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page (same order and q)' })
   list(
     @Caller() p: Principal,
     @Param('orgId', OrgId) orgId: string,
-    @Query(new ZodPipe(pageQuery)) q: z.infer<typeof pageQuery>,
+    @Query(new ZodPipe(searchPageQuery)) q: z.infer<typeof searchPageQuery>,
   ) {
     return this.users.list(p, orgId, q);
   }

@@ -298,6 +298,12 @@ export const pageQuery = z.strictObject({
   cursor: text().max(200).optional(),
 });
 
+/** Lists that can be searched and ordered (docs/console.md#search). */
+export const searchPageQuery = pageQuery.extend({
+  q: text().trim().max(200).optional(),
+  order: z.enum(['oldest', 'newest']).optional(),
+});
+
 const prefixedId = z.string().regex(/^[a-z]{3}_[0-9A-Z]{26}$|^(cli|system)$/, 'is not an ID this API issued');
 const instant = z.iso
   .datetime({ offset: true })

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger as Pino } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { traceFields } from '../telemetry/tracing';
 
 /**
  * Structured JSON logs (pino), one logger for Fastify's request lines and Nest's own
@@ -56,7 +57,7 @@ function prettyStream(destination: NodeJS.WritableStream): pino.DestinationStrea
     sync: true,
     colorize: (destination as { isTTY?: boolean }).isTTY === true,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,service,context,urls,first_admin_command',
+    ignore: 'pid,hostname,service,context,urls,first_admin_command,trace_id,span_id',
     messageFormat: '{if context}[{context}] {end}{msg}',
     singleLine: true,
   });
@@ -85,7 +86,10 @@ export function createRootLogger(
       mixin: (_merge: object, _level: number, logger: Pino) => {
         const store = requestStore.getStore();
         // Fastify's request child loggers already bind request_id.
-        return store && !('request_id' in logger.bindings()) ? { request_id: store.requestId } : {};
+        const ids = store && !('request_id' in logger.bindings()) ? { request_id: store.requestId } : {};
+        // docs/reliability.md#traces: a line written inside a traced request names its trace.
+        const trace = traceFields();
+        return trace ? { ...ids, ...trace } : ids;
       },
       serializers: {
         // Paths only: query strings can carry anything a client typed.
