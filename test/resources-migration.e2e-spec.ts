@@ -70,7 +70,8 @@ describe('migration: audiences become resources', () => {
         [id, org, scopes, audiences[id]],
       );
     }
-    expect((await migrate(url)).applied).toEqual([MIGRATION]);
+    // This migration first, then whatever later ones exist.
+    expect((await migrate(url)).applied[0]).toBe(MIGRATION);
   });
   afterAll(async () => {
     await pg?.end();
