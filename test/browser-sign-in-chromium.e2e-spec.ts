@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { DESKTOP, hasChromium, launch, PHONE, type Browser } from './console/browser';
-import { cliCreateAdmin, hasRedis, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import { cliCreateAdmin, hasRedis, loginAdmin, startGatehouse, totp, type TestGatehouse } from './support/gatehouse';
 
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -42,6 +42,7 @@ run('browser sign-in in Chromium', () => {
   let callbackServer: Server;
   let callback = '';
   let app: { client_id: string; client_secret: string };
+  let admin: string;
   const email = 'kb@example.test';
   const password = 'Keyboard-Only-Sign-In-1';
 
@@ -52,7 +53,7 @@ run('browser sign-in in Chromium', () => {
     await new Promise<void>((r) => callbackServer.listen(0, '127.0.0.1', r));
     callback = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/cb`;
     gh = await startGatehouse({ redis: hasRedis() });
-    const admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
+    admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     const orgId = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'chromium', display_name: 'C' } }))
       .body.id;
     await gh.api('POST', `/v1/orgs/${orgId}/users`, { token: admin, body: { email, password } });
@@ -156,6 +157,76 @@ run('browser sign-in in Chromium', () => {
     await accessible(page);
     await page.goto(`${gh.url}/oauth/logout`);
     await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
+    await accessible(page);
+    await page.close();
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('the two-step page (recovery code disclosure open too) and the setup page pass axe at both sizes', async () => {
+    const authorize = (clientId: string) =>
+      `${gh.url}/oauth/authorize?${new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: callback,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: createHash('sha256').update(randomBytes(32)).digest('base64url'),
+        code_challenge_method: 'S256',
+      })}`;
+    const throughPassword = async (page: Page, clientId: string, who: string) => {
+      await page.goto(authorize(clientId));
+      await page.getByLabel('Email address').fill(who);
+      await page.keyboard.press('Enter');
+      await page.getByLabel('Password').waitFor();
+      await page.getByLabel('Password').fill(password);
+      await page.keyboard.press('Enter');
+    };
+    const makeOrg = async (name: string, mfa: string, who: string) => {
+      const orgId = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name, display_name: name } })).body.id;
+      await gh.api('POST', `/v1/orgs/${orgId}/users`, { token: admin, body: { email: who, password } });
+      const put = await gh.api('PUT', `/v1/orgs/${orgId}/sign-in-settings`, {
+        token: admin,
+        body: { mfa, passkeys: 'optional', signup: 'off', signup_domains: [], default_locale: 'en' },
+      });
+      expect(put.status).toBe(200);
+      const created = await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
+        token: admin,
+        body: {
+          name: 'Notes',
+          scopes: ['notes:read'],
+          grant_types: ['authorization_code'],
+          redirect_uris: [callback],
+          consent: 'first_party',
+        },
+      });
+      expect(created.status).toBe(201);
+      return { orgId, clientId: created.body.client_id as string };
+    };
+
+    const two = await makeOrg('twostep', 'optional', 'otp@example.test');
+    const me = (
+      await gh.api('POST', `/v1/orgs/${two.orgId}/users/login`, {
+        body: { client_id: two.clientId, email: 'otp@example.test', password },
+      })
+    ).body.access_token as string;
+    const secret = (await gh.api('POST', '/v1/me/mfa/enroll', { token: me })).body.secret as string;
+    expect(
+      (await gh.api('POST', '/v1/me/mfa/activate', { token: me, body: { code: await totp(secret, -1) } })).status,
+    ).toBe(200);
+    const page = await browser.context.newPage();
+    await throughPassword(page, two.clientId, 'otp@example.test');
+    await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+    await page.waitForFunction('document.activeElement && document.activeElement.id === "code"');
+    await accessible(page);
+    await page.getByText('Use a recovery code instead').click();
+    await page.getByLabel('Recovery code').waitFor();
+    await accessible(page);
+    await page.getByLabel('Verification code').fill(await totp(secret, 0));
+    await page.getByLabel('Verification code').press('Enter');
+    await page.waitForURL((u) => u.toString().startsWith(callback));
+
+    const required = await makeOrg('required', 'required', 'none@example.test');
+    await throughPassword(page, required.clientId, 'none@example.test');
+    await page.getByRole('heading', { name: 'Set up a second factor' }).waitFor();
     await accessible(page);
     await page.close();
     expect(browser.problems).toEqual([]);

@@ -12,6 +12,8 @@ import { AuthorizationService } from './browser/authorization.service';
 import { BrowserSessions } from './browser/browser-sessions';
 import { Consents } from './browser/consents';
 import { PasswordFactor } from './browser/factors/password.factor';
+import { SecondFactorSetupFactor } from './browser/factors/second-factor-setup.factor';
+import { TotpFactor } from './browser/factors/totp.factor';
 import { SIGN_IN_FACTORS, type SignInFactor } from './browser/factors/sign-in-factor';
 import { SignInFlow } from './browser/sign-in-flow';
 import { SignInInteractionRepository } from './interactions/sign-in-interaction.repository';
@@ -32,7 +34,7 @@ import { InvitationFlow } from './user-flows/invitations';
  * The factors of the hosted sign-in, in the order it asks for them (docs/sign-in.md#factors).
  * A new factor is a class implementing SignInFactor, listed here.
  */
-const factors = [PasswordFactor];
+const factors = [PasswordFactor, TotpFactor, SecondFactorSetupFactor];
 
 /**
  * Sign-in (docs/architecture.md#sign-in): the layer above directory, control and oauth that

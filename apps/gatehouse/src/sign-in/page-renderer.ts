@@ -65,7 +65,12 @@ export class PageRenderer {
       }
       case 'page': {
         const branding = await this.branding.forOrg(orgId);
-        const ctx = { m: this.messages(req, result.uiLocales), branding, csrf: result.csrf };
+        const ctx = {
+          m: this.messages(req, result.uiLocales),
+          branding,
+          csrf: result.csrf,
+          requestId: requestId(req) ?? 'unknown',
+        };
         const { view } = result;
         const target = `https://${view.client.redirectHost}`;
         const body =

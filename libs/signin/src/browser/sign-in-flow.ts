@@ -117,7 +117,7 @@ export class SignInFlow {
       await this.interactions.mergeParams(state.interaction.id, { email });
       return { kind: 'next' };
     }
-    if (stage.kind === 'factor' && action === stage.factor.step) {
+    if (stage.kind === 'factor' && action === stage.factor.step && !stage.factor.blocks) {
       const result = await stage.factor.verify(this.factorContext(meta, state), form);
       if (!result.ok) {
         const view = { ...(this.view(state, stage) as Extract<PageView, { page: 'factor' }>), error: result.error };
@@ -143,6 +143,10 @@ export class SignInFlow {
   private async advance(meta: RequestMeta, state: FlowState): Promise<FlowResult> {
     const stage = await this.stage(meta, state);
     if (stage.kind === 'finish') return this.finish(meta, state, false);
+    if (stage.kind === 'factor' && stage.factor.blocks) {
+      await stage.factor.refused?.(this.factorContext(meta, state));
+      return this.page(state, this.view(state, stage), 403);
+    }
     return this.page(state, this.view(state, stage), 200);
   }
 

@@ -13,6 +13,8 @@ export interface PageContext {
   m: Messages;
   branding: Branding;
   csrf: string;
+  /** This response's request id, shown on pages that stop the sign-in. */
+  requestId: string;
 }
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}" />`;
@@ -85,9 +87,94 @@ function passwordPage(ctx: PageContext, view: Extract<PageView, { page: 'factor'
   );
 }
 
+/**
+ * The authenticator app's code (docs/sign-in.md#second-factors-on-the-pages):
+ * a numeric one-time-code field, and a recovery code as the alternative in a disclosure,
+ * posting to the same step, so the page needs no script.
+ */
+function totpPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>): string {
+  const { m } = ctx;
+  const error = view.error === 'rate_limited' ? m.rateLimited : view.error ? m.mfaInvalid : null;
+  const invalid = error ? html` aria-describedby="code-error" aria-invalid="true"` : null;
+  return layout(
+    m,
+    ctx.branding,
+    m.mfaTitle,
+    html`${view.client.logoUri ? html`<img class="logo" src="${view.client.logoUri}" alt="" />` : null}
+      <h1>${m.mfaTitle}</h1>
+      <p>${m.signingInAs(view.email)}</p>
+      ${error ? html`<p class="error" role="alert" id="code-error">${error}</p>` : null}
+      <form method="post" action="/sign-in/mfa">
+        ${csrfField(ctx.csrf)}
+        <label for="code">${m.mfaCodeLabel}</label>
+        <p class="muted" id="code-hint">${m.mfaIntro}</p>
+        <input
+          id="code"
+          name="code"
+          type="text"
+          inputmode="numeric"
+          pattern="[0-9]{6}"
+          maxlength="6"
+          autocomplete="one-time-code"
+          required
+          autofocus
+          aria-describedby="code-hint"
+          ${invalid}
+        />
+        <button type="submit">${m.mfaVerify}</button>
+      </form>
+      <details>
+        <summary>${m.mfaUseRecovery}</summary>
+        <form method="post" action="/sign-in/mfa">
+          ${csrfField(ctx.csrf)}
+          <label for="recovery-code">${m.mfaRecoveryLabel}</label>
+          <p class="muted" id="recovery-hint">${m.mfaRecoveryHint}</p>
+          <input
+            id="recovery-code"
+            name="code"
+            type="text"
+            autocomplete="off"
+            autocapitalize="off"
+            spellcheck="false"
+            required
+            aria-describedby="recovery-hint"
+          />
+          <button type="submit">${m.mfaVerify}</button>
+        </form>
+      </details>
+      ${cancelForm(ctx)}`,
+  );
+}
+
+/**
+ * The org's policy asks for a second factor this account lacks, or one the pages cannot
+ * take yet (docs/sign-in.md#second-factors-on-the-pages): a 403 page with the
+ * request id, and only the way back to the application.
+ */
+function secondFactorSetupPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>): string {
+  const { m } = ctx;
+  return layout(
+    m,
+    ctx.branding,
+    m.mfaSetupTitle,
+    html`<h1>${m.mfaSetupTitle}</h1>
+      <p>${m.signingInAs(view.email)}</p>
+      <p role="alert">${m.mfaSetupRequired}</p>
+      <p>${m.mfaSetupHow}</p>
+      <dl>
+        <dt>${m.errorRequestId}</dt>
+        <dd>${ctx.requestId}</dd>
+      </dl>
+      <p class="muted">${m.errorHelp}</p>
+      ${cancelForm(ctx)}`,
+  );
+}
+
 /** The page of each factor, by its step. */
 export const FACTOR_PAGES: Record<string, (ctx: PageContext, view: Extract<PageView, { page: 'factor' }>) => string> = {
   password: passwordPage,
+  mfa: totpPage,
+  mfa_setup: secondFactorSetupPage,
 };
 
 export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'consent' }>): string {

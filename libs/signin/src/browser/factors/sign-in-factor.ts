@@ -28,7 +28,13 @@ export interface SignInFactor {
   readonly step: SignInStep;
   /** The form fields the factor's page posts (anything else is ignored). */
   readonly fields: readonly string[];
+  /**
+   * A stop rather than a step: its page explains why the sign-in cannot go on (403) and
+   * nothing posted to it is accepted; `refused` records the refusal each time it is shown.
+   */
+  readonly blocks?: boolean;
   applies(ctx: FactorContext): Promise<boolean>;
+  refused?(ctx: FactorContext): Promise<void>;
   verify(ctx: FactorContext, form: Readonly<Record<string, string>>): Promise<FactorResult>;
 }
 
