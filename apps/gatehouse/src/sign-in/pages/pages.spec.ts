@@ -24,7 +24,7 @@ const selfRegistered = (allRedirectsLoopback: boolean) => ({
 });
 const render = (notices: ReturnType<typeof consentNotices>) =>
   consentPage(
-    { m: en, branding: DEFAULT_BRANDING, csrf: 'c' },
+    { m: en, branding: DEFAULT_BRANDING, csrf: 'c', requestId: 'req_test' },
     { page: 'consent', client, scopes: ['notes:read'], resource: 'https://mcp.example/mcp', notices },
   );
 
