@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import * as oidc from 'openid-client';
 import passport from 'passport';
+import { CookieBrowser, type PageResponse } from './support/cookie-browser';
 import {
   clientPost,
   cliCreateAdmin,
@@ -14,6 +16,8 @@ import { hmacJwt, signJwt, testKey, unsignedJwt, type TestKey } from './support/
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const AT = 'urn:ietf:params:oauth:token-type:access_token';
+const ID_TOKEN = 'urn:ietf:params:oauth:token-type:id_token';
+const CALLBACK = 'http://127.0.0.1:9/cb';
 const ID_JAG = 'urn:ietf:params:oauth:token-type:id-jag';
 const PASSWORD = 'Correct-Horse-Battery-Staple-9';
 type App = { client_id: string; client_secret: string };
@@ -67,6 +71,9 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
   const TEST_IDP = 'https://idp.example.test';
   let idpKey: TestKey;
   const otherKey = testKey('ES256', 'other');
+  // The IdP's clock, moved forward only to see an ID token expire.
+  let skewMs = 0;
+  const idpClock = { now: () => new Date(Date.now() + skewMs) };
 
   const form = (base: string, client: App, params: Record<string, string>): Promise<Reply> =>
     clientPost(base, client, '/oauth/token', params).then(async (r) => ({
@@ -121,7 +128,7 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
 
   beforeAll(async () => {
     const loopback = { GATEHOUSE_CIMD_ALLOW_LOOPBACK: 'true' };
-    idp = await startGatehouse({ redis: true, env: loopback });
+    idp = await startGatehouse({ redis: true, env: loopback, clock: idpClock });
     asIdp = owning();
     rs = await startGatehouse({ redis: true, env: loopback });
     asRs = owning();
@@ -194,7 +201,8 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
         const r = await api('POST', `/v1/orgs/${acme.id}/apps`, {
           name,
           scopes: ['profile'],
-          grant_types: ['refresh_token', EXCHANGE],
+          grant_types: ['authorization_code', 'refresh_token', EXCHANGE],
+          redirect_uris: [CALLBACK],
         });
         expect(r.status).toBe(201);
         return { ...r.body, id: r.body.client_id } as App & { id: string };
@@ -692,6 +700,159 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
           },
         ]);
       });
+    });
+  });
+
+  /**
+   * An OpenID Connect ID token as the subject (docs/id-jag.md#an-id-token-as-the-subject), the
+   * way the MCP SDK's requestJwtAuthorizationGrant sends it: Alice signs in through the hosted
+   * pages with openid-client, and the agent trades her ID token for an ID-JAG. Last in the file:
+   * the final test disables Alice.
+   */
+  describe('an ID token as the subject', () => {
+    let idToken: string;
+    const withIdToken = (params: Record<string, string> = {}, client: App = agentAtIdp) =>
+      requestIdJag({ subject_token: idToken, subject_token_type: ID_TOKEN, ...params }, client);
+    const lastFailure = async () => {
+      const [row] = await idp.sql<{ reason: string; details: Record<string, unknown> }>(
+        `SELECT reason, details FROM audit_events WHERE action = 'id_jag.issued' AND outcome = 'failure'
+          ORDER BY chain_seq DESC LIMIT 1`,
+      );
+      return row!;
+    };
+    const expectIdTokenRefused = async (r: Reply, rule: string) => {
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe('invalid_grant');
+      expect(r.body.access_token).toBeUndefined();
+      expect((await lastFailure()).details).toMatchObject({ outcome: 'refused', error: 'invalid_grant', rule });
+    };
+
+    beforeAll(async () => {
+      const c = await oidc.discovery(
+        new URL(idp.url),
+        agentAtIdp.client_id,
+        { redirect_uris: [CALLBACK] },
+        oidc.ClientSecretBasic(agentAtIdp.client_secret),
+        { execute: [oidc.allowInsecureRequests] },
+      );
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const url = oidc.buildAuthorizationUrl(c, {
+        redirect_uri: CALLBACK,
+        scope: 'openid email',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+      });
+      const browser = new CookieBrowser(CALLBACK);
+      let page: PageResponse = await browser.go(url.toString());
+      for (let i = 0; i < 5 && !page.url.startsWith(CALLBACK); i++) {
+        if (page.status !== 200) throw new Error(`page ${page.status}: ${page.body.slice(0, 400)}`);
+        if (page.body.includes('action="/sign-in/identify"'))
+          page = await browser.submit(idp.url, page, '/sign-in/identify', { email: 'alice@acme.test' });
+        else if (page.body.includes('action="/sign-in/password"'))
+          page = await browser.submit(idp.url, page, '/sign-in/password', { password: PASSWORD });
+        else if (page.body.includes('action="/sign-in/consent"'))
+          page = await browser.submit(idp.url, page, '/sign-in/consent', {}, 1);
+        else throw new Error(`unexpected page: ${page.body.slice(0, 400)}`);
+      }
+      const tokens = await oidc.authorizationCodeGrant(c, new URL(page.url), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      idToken = tokens.id_token!;
+      expect(tokens.claims()).toMatchObject({ sub: aliceAtIdp.id, aud: agentAtIdp.client_id, org_id: acme.id });
+    });
+
+    it('discovery lists the ID token as a subject token type', async () => {
+      const meta = (await idp.api('GET', '/.well-known/oauth-authorization-server')).body;
+      expect(meta.token_exchange.subject_token_types_supported).toEqual([AT, ID_TOKEN]);
+    });
+
+    it('ID token → ID-JAG at the IdP → access token at the resource AS (jwt-bearer)', async () => {
+      const r = await withIdToken({ scope: 'notes:read' });
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({
+        access_token: expect.any(String),
+        issued_token_type: ID_JAG,
+        token_type: 'N_A',
+        expires_in: 300,
+        scope: 'notes:read',
+      });
+      const jag = r.body.access_token!;
+      const id = decodeJwt(idToken);
+      expect(decodeJwt(jag)).toMatchObject({
+        iss: idp.url,
+        sub: aliceAtIdp.id,
+        aud: rs.url,
+        client_id: agentAtRs.client_id,
+        resource: NOTES,
+        scope: 'notes:read',
+        auth_time: id.auth_time,
+        email: 'alice@acme.test',
+        email_verified: true,
+      });
+      const [row] = await idp.sql<{ details: Record<string, unknown> }>(
+        `SELECT details FROM audit_events WHERE action = 'id_jag.issued' AND jti = $1`,
+        [decodeJwt(jag).jti],
+      );
+      expect(row!.details).toMatchObject({ outcome: 'issued', subject_type: 'id_token', subject_sid: id.sid });
+      const everything = JSON.stringify([await idp.sql(`SELECT * FROM audit_events`), idp.logs]);
+      expect(everything).not.toContain(idToken.split('.')[2]!);
+
+      const at = await present(jag);
+      expect(at.status).toBe(200);
+      expect(decodeJwt(at.body.access_token!)).toMatchObject({
+        iss: rs.url,
+        sub: aliceAtRs.id,
+        aud: NOTES,
+        client_id: agentAtRs.client_id,
+        scope: 'notes:read',
+      });
+    });
+
+    it('a malformed subject_token_type is invalid_request; each kind of token only as its own type', async () => {
+      const r = await withIdToken({ subject_token_type: 'urn:ietf:params:oauth:token-type:jwt' });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe('invalid_request');
+      // An access token is not an ID token (its typ is at+jwt), nor the reverse.
+      await expectIdTokenRefused(await withIdToken({ subject_token: aliceToken }), 'ID token "typ" not acceptable');
+      expect((await withIdToken({ subject_token_type: AT })).body.error).toBe('invalid_request');
+    });
+
+    it('an ID token issued to another client', async () => {
+      await expectIdTokenRefused(await withIdToken({}, otherAtIdp), 'ID token "aud" not acceptable');
+    });
+
+    it('an expired ID token', async () => {
+      const exp = decodeJwt(idToken).exp!;
+      skewMs = (exp + 60) * 1000 - Date.now();
+      try {
+        await expectIdTokenRefused(await withIdToken(), 'ID token expired');
+      } finally {
+        skewMs = 0;
+      }
+    });
+
+    it('an ID token with a foreign signature, and garbage', async () => {
+      const { kid } = decodeProtectedHeader(idToken);
+      const forged = signJwt(testKey('RS256', kid), decodeJwt(idToken), { typ: 'JWT', kid });
+      await expectIdTokenRefused(await withIdToken({ subject_token: forged }), 'ID token signature not ours');
+      const unknownKey = signJwt(testKey('RS256', 'not-ours'), decodeJwt(idToken), { typ: 'JWT' });
+      await expectIdTokenRefused(await withIdToken({ subject_token: unknownKey }), 'ID token signature not ours');
+      const none = unsignedJwt(decodeJwt(idToken), { typ: 'JWT' });
+      await expectIdTokenRefused(await withIdToken({ subject_token: none }), 'ID token could not be verified');
+      await expectIdTokenRefused(await withIdToken({ subject_token: 'garbage' }), 'ID token malformed');
+    });
+
+    it('the ID token of a user disabled since', async () => {
+      const patch = (disabled: boolean) =>
+        asIdp(() =>
+          idp.api('PATCH', `/v1/orgs/${acme.id}/users/${aliceAtIdp.id}`, { token: idpAdmin, body: { disabled } }),
+        );
+      expect((await patch(true)).status).toBe(200);
+      await expectIdTokenRefused(await withIdToken(), 'user disabled');
+      expect((await lastFailure()).details.subject_sid).toBe(decodeJwt(idToken).sid);
     });
   });
 });

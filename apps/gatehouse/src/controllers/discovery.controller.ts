@@ -58,7 +58,10 @@ export class DiscoveryController {
       grant_types_supported: tokens.grantTypes,
       // RFC 8693 as Gatehouse speaks it (RFC 8414 §2 allows members of a server's own).
       token_exchange: {
-        subject_token_types_supported: ['urn:ietf:params:oauth:token-type:access_token'],
+        subject_token_types_supported: [
+          'urn:ietf:params:oauth:token-type:access_token',
+          'urn:ietf:params:oauth:token-type:id_token',
+        ],
         requested_token_types_supported: ['urn:ietf:params:oauth:token-type:access_token', ID_JAG_TOKEN_TYPE],
         step_parameter: 'step',
         max_delegation_depth: config.maxDelegationDepth,

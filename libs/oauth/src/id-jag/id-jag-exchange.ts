@@ -2,8 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import {
   CLOCK,
+  GATEHOUSE_CONFIG,
+  type GatehouseConfig,
   ID_JAG_TOKEN_TYPE,
   ID_JAG_TYP,
+  InvalidGrant,
   InvalidRequest,
   InvalidTarget,
   OAuthError,
@@ -12,7 +15,9 @@ import {
   type Clock,
 } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
+import { SigningKeyService } from '@gatehouse/keys';
 import { TokenIssuer, type AccessTokenClaims } from '@gatehouse/tokens';
+import { errors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import type { GrantRequest, TokenResponse } from '../grant';
 import { selectScopes } from '../scope';
 import { ACCESS_TOKEN_TYPE, ExchangeTokens } from '../token-exchange/subject-token';
@@ -21,6 +26,18 @@ import { IdJagStore } from './id-jag-store';
 /** How long an ID-JAG Gatehouse issues lives at most (the draft's example: 300 s). */
 export const ID_JAG_TTL_S = 300;
 const MAX_RESOURCE_LENGTH = 2048;
+/** RFC 8693 §3: an OpenID Connect ID token as the subject. */
+export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
+
+/** What the grant needs of its subject, whichever kind of token it was. */
+interface Subject {
+  sub: string;
+  exp: number;
+  auth_time?: number;
+  /** The access token's `jti`; an ID token has none, and is named by its `sid`. */
+  jti?: string;
+  sid?: string;
+}
 
 /**
  * Gatehouse as the identity provider (docs/id-jag.md#gatehouse-as-the-identity-provider):
@@ -38,29 +55,23 @@ export class IdJagExchange {
     private readonly issuer: TokenIssuer,
     private readonly sql: SqlPool,
     private readonly audit: AuditService,
+    private readonly keys: SigningKeyService,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async handle(req: GrantRequest): Promise<TokenResponse> {
     const { params, client } = req;
-    let subject: AccessTokenClaims | undefined;
+    let subject: Subject | undefined;
     try {
-      const { audience, resource } = this.readParameters(req);
-      subject = (await this.tokens.verify(params.get('subject_token')!, 'subject_token')).claims;
-      // The draft's IdP processing rules: the subject must have been issued to the client that
-      // authenticated (for an ID token, its `aud`; for an access token, its `client_id`), and it
-      // must be a user of this client's organization.
-      // A step token (`act`) is a delegation for one step, not the user's own sign-in: it does
-      // not become a grant for another server.
-      if (
-        subject.tier !== 'user' ||
-        subject.org_id !== client.orgId ||
-        subject.client_id !== client.id ||
-        subject.act !== undefined
-      ) {
-        throw new InvalidRequest('The subject_token must be a user token issued to this client.', {
-          detail: 'subject is not a user token of this client',
-        });
+      const { audience, resource, idToken } = this.readParameters(req);
+      let user: { email: string; email_verified: boolean } | null;
+      if (idToken) {
+        subject = await this.verifyIdToken(params.get('subject_token')!, req);
+        user = await this.liveUser(client.orgId, subject.sub);
+      } else {
+        subject = await this.accessTokenSubject(req);
+        user = await this.email(client.orgId, subject.sub);
       }
       const allowed = await this.store.audience(client.orgId, audience);
       const mapping = allowed?.clients.find((c) => c.app_id === client.id);
@@ -70,7 +81,6 @@ export class IdJagExchange {
         });
       }
       const scopes = selectScopes(params.get('scope'), allowed.scopes);
-      const user = await this.email(client.orgId, subject.sub);
       const now = epochSeconds(this.clock.now());
       const ttlS = Math.max(1, Math.min(ID_JAG_TTL_S, subject.exp - now));
       const s = subject;
@@ -101,7 +111,7 @@ export class IdJagExchange {
             client_id: c.client_id,
             ...(resource ? { resource } : {}),
             scope: scopes.join(' '),
-            subject_jti: s.jti,
+            ...(s.jti ? { subject_jti: s.jti } : { subject_type: 'id_token', subject_sid: s.sid }),
             expires_in: (c.exp as number) - (c.iat as number),
           }),
         },
@@ -120,10 +130,11 @@ export class IdJagExchange {
   }
 
   /** RFC 8693 §2.1 as the draft profiles it: one `audience` (an issuer), at most one `resource`, no actor token. */
-  private readParameters({ params }: GrantRequest): { audience: string; resource?: string } {
+  private readParameters({ params }: GrantRequest): { audience: string; resource?: string; idToken: boolean } {
     if (!params.get('subject_token')) throw new InvalidRequest('subject_token is required.');
-    if (params.get('subject_token_type') !== ACCESS_TOKEN_TYPE) {
-      throw new InvalidRequest(`subject_token_type must be ${ACCESS_TOKEN_TYPE} for an ID-JAG.`);
+    const type = params.get('subject_token_type');
+    if (type !== ACCESS_TOKEN_TYPE && type !== ID_TOKEN_TYPE) {
+      throw new InvalidRequest(`subject_token_type must be ${ACCESS_TOKEN_TYPE} or ${ID_TOKEN_TYPE} for an ID-JAG.`);
     }
     if (params.get('actor_token') !== undefined || params.get('actor_token_type') !== undefined) {
       throw new InvalidRequest('actor_token is not used to request an ID-JAG.');
@@ -138,7 +149,96 @@ export class IdJagExchange {
     if (resource !== undefined && !isResourceIndicator(resource)) {
       throw new InvalidTarget('resource must be an absolute URI without a fragment (RFC 8707 §2).');
     }
-    return { audience: audiences[0], ...(resource !== undefined ? { resource } : {}) };
+    return { audience: audiences[0], ...(resource !== undefined ? { resource } : {}), idToken: type === ID_TOKEN_TYPE };
+  }
+
+  /**
+   * An access token as the subject (docs/id-jag.md#the-exchange): verified like any bearer token,
+   * a user's own token (no `act`: a step token is a delegation for one step, not the user's
+   * sign-in), issued to the client that authenticated, of its organization.
+   */
+  private async accessTokenSubject(req: GrantRequest): Promise<Subject> {
+    const { client, params } = req;
+    const claims: AccessTokenClaims = (await this.tokens.verify(params.get('subject_token')!, 'subject_token')).claims;
+    if (
+      claims.tier !== 'user' ||
+      claims.org_id !== client.orgId ||
+      claims.client_id !== client.id ||
+      claims.act !== undefined
+    ) {
+      throw new InvalidRequest('The subject_token must be a user token issued to this client.', {
+        detail: 'subject is not a user token of this client',
+      });
+    }
+    return {
+      sub: claims.sub,
+      exp: claims.exp,
+      jti: claims.jti,
+      ...(claims.auth_time !== undefined ? { auth_time: claims.auth_time } : {}),
+    };
+  }
+
+  /**
+   * An ID token as the subject (docs/id-jag.md#an-id-token-as-the-subject): one this server
+   * signed (RS256, `typ: JWT`, one of its keys, its issuer), addressed to the client that
+   * authenticated (`aud`), unexpired, of this client's organization. Any failure is
+   * `invalid_grant`, the rule in the audit row only.
+   */
+  private async verifyIdToken(token: string, { client }: GrantRequest): Promise<Subject> {
+    const refuse = (detail: string) =>
+      new InvalidGrant('The subject_token is not a valid ID token issued to this client.', { detail });
+    if (token.length > 8192 || token.split('.').length !== 3) throw refuse('ID token malformed');
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.keyFor(header), {
+        algorithms: ['RS256'],
+        typ: 'JWT',
+        issuer: this.config.issuer,
+        audience: client.id,
+        requiredClaims: ['sub', 'exp', 'iat'],
+        currentDate: this.clock.now(),
+        clockTolerance: 5,
+      }));
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw refuse('ID token expired');
+      if (err instanceof errors.JWTClaimValidationFailed) throw refuse(`ID token "${err.claim}" not acceptable`);
+      if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWKSNoMatchingKey) {
+        throw refuse('ID token signature not ours');
+      }
+      throw refuse('ID token could not be verified');
+    }
+    // `aud` is a single string in the ID tokens Gatehouse signs (docs/sign-in.md#the-id-token).
+    if (payload.aud !== client.id) throw refuse('ID token "aud" not acceptable');
+    if (payload.org_id !== client.orgId) throw refuse('ID token of another organization');
+    const sub = payload.sub as string;
+    return {
+      sub,
+      exp: payload.exp as number,
+      ...(typeof payload.auth_time === 'number' ? { auth_time: payload.auth_time } : {}),
+      ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}),
+    };
+  }
+
+  private async keyFor(header: JWTHeaderParameters) {
+    if (header.alg !== 'RS256') throw new errors.JOSEAlgNotAllowed('alg not allowed');
+    if (typeof header.kid !== 'string' || header.kid.length > 64) throw new errors.JWKSNoMatchingKey();
+    const key = await this.keys.verificationKey(header.kid);
+    if (!key) throw new errors.JWKSNoMatchingKey();
+    return key;
+  }
+
+  /** The ID token's user, read again now: deleted, disabled or of another org is `invalid_grant`. */
+  private async liveUser(orgId: string, userId: string): Promise<{ email: string; email_verified: boolean }> {
+    const [row] = await this.sql.query<{ org_id: string; email: string; email_verified: boolean; disabled: boolean }>(
+      `SELECT org_id, email, email_verified, disabled FROM users WHERE id = $1`,
+      [userId],
+    );
+    if (!row || row.disabled || row.org_id !== orgId) {
+      throw new InvalidGrant('The subject_token is not a valid ID token issued to this client.', {
+        detail: !row ? 'user deleted' : row.disabled ? 'user disabled' : 'user of another organization',
+      });
+    }
+    return { email: row.email, email_verified: row.email_verified };
   }
 
   private async email(orgId: string, userId: string): Promise<{ email: string; email_verified: boolean } | null> {
@@ -149,7 +249,7 @@ export class IdJagExchange {
     return row ?? null;
   }
 
-  private refused(meta: RequestMeta, req: GrantRequest, subject: AccessTokenClaims | undefined, err: OAuthError) {
+  private refused(meta: RequestMeta, req: GrantRequest, subject: Subject | undefined, err: OAuthError) {
     return this.audit.recordAlone(meta, {
       action: 'id_jag.issued',
       outcome: 'failure',
@@ -161,7 +261,8 @@ export class IdJagExchange {
         error: err.error,
         ...(err.detail ? { rule: err.detail } : {}),
         ...(req.params.get('audience') ? { aud: req.params.all('audience')[0]!.slice(0, 300) } : {}),
-        ...(subject ? { subject_jti: subject.jti } : {}),
+        ...(subject?.jti ? { subject_jti: subject.jti } : {}),
+        ...(subject?.sid ? { subject_sid: subject.sid } : {}),
       },
     });
   }
