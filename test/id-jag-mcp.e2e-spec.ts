@@ -1,20 +1,21 @@
-import { Client, CrossAppAccessProvider, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  CrossAppAccessProvider,
+  StreamableHTTPClientTransport,
+  requestJwtAuthorizationGrant,
+} from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
+import * as oidc from 'openid-client';
 import passport from 'passport';
 import { createMcpDemo, type McpDemo } from '../apps/mcp-demo/src/http-server';
 import { loadMcpDemoConfig } from '../apps/mcp-demo/src/config';
-import {
-  clientPost,
-  cliCreateAdmin,
-  freePort,
-  loginAdmin,
-  startGatehouse,
-  type TestGatehouse,
-} from './support/gatehouse';
+import { CookieBrowser, type PageResponse } from './support/cookie-browser';
+import { cliCreateAdmin, freePort, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const PASSWORD = 'Correct-Horse-Battery-Staple-9';
+const CALLBACK = 'http://127.0.0.1:9/cb';
 type App = { client_id: string; client_secret: string };
 
 /** One passport bearer strategy per process: keep each instance's (test/id-jag.e2e-spec.ts). */
@@ -32,7 +33,8 @@ function owning() {
  * `@modelcontextprotocol/client`'s CrossAppAccessProvider connects to apps/mcp-demo, whose
  * authorization server is a Gatehouse that trusts org Acme's Gatehouse. The provider discovers
  * the demo's authorization server from its RFC 9728 metadata, calls back for an ID-JAG (which
- * the callback gets from the IdP Gatehouse with Alice's access token), presents it with the
+ * the callback gets from the IdP Gatehouse with the SDK's requestJwtAuthorizationGrant and
+ * Alice's ID token from the browser sign-in), presents it with the
  * jwt-bearer grant (client_secret_basic, with the resource), and calls the tools as Alice.
  */
 describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo', () => {
@@ -43,7 +45,44 @@ describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo
   let agentAtIdp: App;
   let agentAtRs: App;
   let aliceAtRs: { id: string };
-  let aliceToken: string;
+  let aliceIdToken: string;
+
+  /** Alice signs in to the agent at the IdP through the hosted pages (openid-client + a cookie jar). */
+  async function signInForIdToken(): Promise<string> {
+    const c = await oidc.discovery(
+      new URL(idp.url),
+      agentAtIdp.client_id,
+      { redirect_uris: [CALLBACK] },
+      oidc.ClientSecretBasic(agentAtIdp.client_secret),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(c, {
+      redirect_uri: CALLBACK,
+      scope: 'openid email',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    const browser = new CookieBrowser(CALLBACK);
+    let page: PageResponse = await browser.go(url.toString());
+    for (let i = 0; i < 5 && !page.url.startsWith(CALLBACK); i++) {
+      if (page.status !== 200) throw new Error(`page ${page.status}: ${page.body.slice(0, 400)}`);
+      if (page.body.includes('action="/sign-in/identify"'))
+        page = await browser.submit(idp.url, page, '/sign-in/identify', { email: 'alice@acme.test' });
+      else if (page.body.includes('action="/sign-in/password"'))
+        page = await browser.submit(idp.url, page, '/sign-in/password', { password: PASSWORD });
+      else if (page.body.includes('action="/sign-in/consent"'))
+        page = await browser.submit(idp.url, page, '/sign-in/consent', {}, 1);
+      else throw new Error(`unexpected page: ${page.body.slice(0, 400)}`);
+    }
+    const tokens = await oidc.authorizationCodeGrant(c, new URL(page.url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    return tokens.id_token!;
+  }
 
   beforeAll(async () => {
     const loopback = { GATEHOUSE_CIMD_ALLOW_LOOPBACK: 'true' };
@@ -96,7 +135,12 @@ describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo
       const api = (m: string, p: string, body?: unknown) => idp.api(m, p, { token: admin, body });
       const org = (await api('POST', '/v1/orgs', { name: 'acme', display_name: 'Acme' })).body;
       agentAtIdp = (
-        await api('POST', `/v1/orgs/${org.id}/apps`, { name: 'agent', scopes: ['profile'], grant_types: [EXCHANGE] })
+        await api('POST', `/v1/orgs/${org.id}/apps`, {
+          name: 'agent',
+          scopes: ['profile'],
+          grant_types: ['authorization_code', EXCHANGE],
+          redirect_uris: [CALLBACK],
+        })
       ).body;
       const alice = (await api('POST', `/v1/orgs/${org.id}/users`, { email: 'alice@acme.test', password: PASSWORD }))
         .body;
@@ -107,10 +151,7 @@ describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo
         scopes: ['notes:read', 'notes:write'],
       });
       expect(allowed.status).toBe(201);
-      const login = await idp.api('POST', `/v1/orgs/${org.id}/users/login`, {
-        body: { client_id: agentAtIdp.client_id, email: 'alice@acme.test', password: PASSWORD },
-      });
-      aliceToken = login.body.access_token;
+      aliceIdToken = await signInForIdToken();
     });
     demo = createMcpDemo(
       loadMcpDemoConfig({
@@ -141,17 +182,16 @@ describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo
           resourceUrl: ctx.resourceUrl,
           scope: ctx.scope,
         });
-        const r = await clientPost(idp.url, agentAtIdp, '/oauth/token', {
-          grant_type: EXCHANGE,
-          requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag',
-          subject_token: aliceToken,
-          subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        // The SDK's own IdP helper: token exchange with the ID token, client_secret_post.
+        const { jwtAuthGrant: jag } = await requestJwtAuthorizationGrant({
+          tokenEndpoint: `${idp.url}/oauth/token`,
           audience: ctx.authorizationServerUrl,
           resource: ctx.resourceUrl,
+          idToken: aliceIdToken,
+          clientId: agentAtIdp.client_id,
+          clientSecret: agentAtIdp.client_secret,
           ...(ctx.scope ? { scope: ctx.scope } : {}),
         });
-        expect(r.status).toBe(200);
-        const jag = ((await r.json()) as { access_token: string }).access_token;
         issued.push(jag);
         return jag;
       },
@@ -168,6 +208,11 @@ describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo
     // scope of the demo's challenge; Gatehouse's token names Alice there, for the resource.
     expect(asked).toEqual([{ authorizationServerUrl: rs.url, resourceUrl: resource, scope: 'notes:read' }]);
     expect(decodeJwt(issued[0]!)).toMatchObject({ iss: idp.url, aud: rs.url, client_id: agentAtRs.client_id });
+    const [jagRow] = await idp.sql<{ details: Record<string, unknown> }>(
+      `SELECT details FROM audit_events WHERE action = 'id_jag.issued' AND jti = $1`,
+      [decodeJwt(issued[0]!).jti],
+    );
+    expect(jagRow!.details).toMatchObject({ outcome: 'issued', subject_type: 'id_token' });
     const token = provider.tokens()!;
     expect(decodeJwt(token.access_token)).toMatchObject({
       iss: rs.url,
