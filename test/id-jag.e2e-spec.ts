@@ -845,6 +845,14 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
       await expectIdTokenRefused(await withIdToken({ subject_token: 'garbage' }), 'ID token malformed');
     });
 
+    it('the ID token of a user whose tokens were revoked since (revoke-tokens)', async () => {
+      const r = await asIdp(() =>
+        idp.api('POST', `/v1/orgs/${acme.id}/users/${aliceAtIdp.id}/revoke-tokens`, { token: idpAdmin }),
+      );
+      expect(r.status).toBe(200);
+      await expectIdTokenRefused(await withIdToken(), 'user tokens revoked since the ID token');
+    });
+
     it('the ID token of a user disabled since', async () => {
       const patch = (disabled: boolean) =>
         asIdp(() =>

@@ -16,7 +16,7 @@ import {
 } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
 import { SigningKeyService } from '@gatehouse/keys';
-import { TokenIssuer, type AccessTokenClaims } from '@gatehouse/tokens';
+import { TokenIssuer, TokenRevocationService, type AccessTokenClaims } from '@gatehouse/tokens';
 import { errors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import type { GrantRequest, TokenResponse } from '../grant';
 import { selectScopes } from '../scope';
@@ -33,6 +33,8 @@ export const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
 interface Subject {
   sub: string;
   exp: number;
+  /** An ID token's `iat`, for the "valid after" marks. */
+  iat?: number;
   auth_time?: number;
   /** The access token's `jti`; an ID token has none, and is named by its `sid`. */
   jti?: string;
@@ -56,6 +58,7 @@ export class IdJagExchange {
     private readonly sql: SqlPool,
     private readonly audit: AuditService,
     private readonly keys: SigningKeyService,
+    private readonly revocations: TokenRevocationService,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -69,6 +72,7 @@ export class IdJagExchange {
       if (idToken) {
         subject = await this.verifyIdToken(params.get('subject_token')!, req);
         user = await this.liveUser(client.orgId, subject.sub);
+        await this.notRevokedSince(subject, req);
       } else {
         subject = await this.accessTokenSubject(req);
         user = await this.email(client.orgId, subject.sub);
@@ -214,6 +218,7 @@ export class IdJagExchange {
     return {
       sub,
       exp: payload.exp as number,
+      iat: payload.iat as number,
       ...(typeof payload.auth_time === 'number' ? { auth_time: payload.auth_time } : {}),
       ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}),
     };
@@ -225,6 +230,27 @@ export class IdJagExchange {
     const key = await this.keys.verificationKey(header.kid);
     if (!key) throw new errors.JWKSNoMatchingKey();
     return key;
+  }
+
+  /**
+   * An ID token is not revocable itself, but it is no better than the sign-in it records: a
+   * "valid after" mark on its user, organization or client later than its `iat` (revoke-tokens,
+   * a password change, sessions ended) refuses it, as it ends the browser session
+   * (docs/sign-in.md#the-session).
+   */
+  private async notRevokedSince(subject: Subject, { client }: GrantRequest): Promise<void> {
+    const revoked = await this.revocations.isRevoked({
+      jti: `id_token:${subject.sid ?? ''}`,
+      sub: subject.sub,
+      iat: subject.iat!,
+      org_id: client.orgId,
+      client_id: client.id,
+    });
+    if (revoked) {
+      throw new InvalidGrant('The subject_token is not a valid ID token issued to this client.', {
+        detail: 'user tokens revoked since the ID token',
+      });
+    }
   }
 
   /** The ID token's user, read again now: deleted, disabled or of another org is `invalid_grant`. */
