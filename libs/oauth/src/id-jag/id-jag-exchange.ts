@@ -74,7 +74,14 @@ export class IdJagExchange {
         user = await this.liveUser(client.orgId, subject.sub);
         await this.notRevokedSince(subject, req);
       } else {
-        subject = await this.accessTokenSubject(req);
+        const claims = (await this.tokens.verify(params.get('subject_token')!, 'subject_token')).claims;
+        subject = {
+          sub: claims.sub,
+          exp: claims.exp,
+          jti: claims.jti,
+          ...(claims.auth_time !== undefined ? { auth_time: claims.auth_time } : {}),
+        };
+        checkAccessTokenSubject(claims, req);
         user = await this.email(client.orgId, subject.sub);
       }
       const allowed = await this.store.audience(client.orgId, audience);
@@ -154,32 +161,6 @@ export class IdJagExchange {
       throw new InvalidTarget('resource must be an absolute URI without a fragment (RFC 8707 §2).');
     }
     return { audience: audiences[0], ...(resource !== undefined ? { resource } : {}), idToken: type === ID_TOKEN_TYPE };
-  }
-
-  /**
-   * An access token as the subject (docs/id-jag.md#the-exchange): verified like any bearer token,
-   * a user's own token (no `act`: a step token is a delegation for one step, not the user's
-   * sign-in), issued to the client that authenticated, of its organization.
-   */
-  private async accessTokenSubject(req: GrantRequest): Promise<Subject> {
-    const { client, params } = req;
-    const claims: AccessTokenClaims = (await this.tokens.verify(params.get('subject_token')!, 'subject_token')).claims;
-    if (
-      claims.tier !== 'user' ||
-      claims.org_id !== client.orgId ||
-      claims.client_id !== client.id ||
-      claims.act !== undefined
-    ) {
-      throw new InvalidRequest('The subject_token must be a user token issued to this client.', {
-        detail: 'subject is not a user token of this client',
-      });
-    }
-    return {
-      sub: claims.sub,
-      exp: claims.exp,
-      jti: claims.jti,
-      ...(claims.auth_time !== undefined ? { auth_time: claims.auth_time } : {}),
-    };
   }
 
   /**
@@ -290,6 +271,24 @@ export class IdJagExchange {
         ...(subject?.jti ? { subject_jti: subject.jti } : {}),
         ...(subject?.sid ? { subject_sid: subject.sid } : {}),
       },
+    });
+  }
+}
+
+/**
+ * An access token as the subject (docs/id-jag.md#the-exchange): verified like any bearer token
+ * (ExchangeTokens), a user's own token (no `act`: a step token is a delegation for one step,
+ * not the user's sign-in), issued to the client that authenticated, of its organization.
+ */
+function checkAccessTokenSubject(claims: AccessTokenClaims, { client }: GrantRequest): void {
+  if (
+    claims.tier !== 'user' ||
+    claims.org_id !== client.orgId ||
+    claims.client_id !== client.id ||
+    claims.act !== undefined
+  ) {
+    throw new InvalidRequest('The subject_token must be a user token issued to this client.', {
+      detail: 'subject is not a user token of this client',
     });
   }
 }
