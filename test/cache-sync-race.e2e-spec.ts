@@ -26,6 +26,10 @@ describe('a change that races a token between its decision and its commit', () =
   });
   afterAll(async () => {
     await holder?.end().catch(() => undefined);
+    // afterEach's last change is still being reloaded by the caches (its NOTIFY): closing
+    // under that reload left a pool connecting to the dropped database after the suite
+    // ended. Let it settle first; shutdown should wait for it (docs/reliability.md#sigterm).
+    await new Promise((r) => setTimeout(r, 3000));
     await gh?.close();
   });
   afterEach(async () => {
