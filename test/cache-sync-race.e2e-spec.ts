@@ -1,4 +1,5 @@
 import { CacheListener } from '@gatehouse/db';
+import { decodeJwt } from 'jose';
 import { Client } from 'pg';
 import { clientPost, startGatehouse, type TestGatehouse } from './support/gatehouse';
 import { controlFixture, type ControlFixture } from './support/control';
@@ -98,18 +99,22 @@ describe('a change that races a token between its decision and its commit', () =
     expect((await token()).status).toBe(403);
   });
 
-  it('a change that stops nothing lets the token go after the second decision', async () => {
+  it('a change that stops nothing gets a token issued again on fresh state', async () => {
     expect((await token()).status).toBe(200);
     const withheldBefore = await gh.sql(`SELECT 1 FROM audit_events WHERE action = 'token.withheld'`);
     const { pending } = await tokenBlockedAtCommit();
-    await gh.sql(`UPDATE organizations SET display_name = display_name || '.' WHERE id = $1`, [f.orgId]);
+    const renamedTo = `raced-${Date.now().toString(36)}`;
+    await gh.sql(`UPDATE organizations SET name = $2 WHERE id = $1`, [f.orgId, renamedTo]);
     await holder.query('COMMIT');
     const res = await pending;
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { access_token?: string }).access_token).toEqual(expect.any(String));
-    expect(await gh.sql(`SELECT 1 FROM audit_events WHERE action = 'token.withheld'`)).toHaveLength(
-      withheldBefore.length,
-    );
+    const sent = ((await res.json()) as { access_token?: string }).access_token!;
+    // The token read before the change is withheld and issued again on fresh state: the one
+    // sent carries the new name, and the withheld one is recorded.
+    expect(decodeJwt(sent).org).toBe(renamedTo);
+    const withheld = await gh.sql<{ jti: string }>(`SELECT jti FROM audit_events WHERE action = 'token.withheld'`);
+    expect(withheld).toHaveLength(withheldBefore.length + 1);
+    expect(withheld.map((w) => w.jti)).not.toContain(decodeJwt(sent).jti);
   });
 
   it('under concurrent load, no token of a stopped org leaves once the stop has committed', async () => {

@@ -13,7 +13,7 @@ import {
   type GatehouseConfig,
 } from '@gatehouse/core';
 import { CacheListener, SqlPool } from '@gatehouse/db';
-import { DpopProofs, DpopRefused, RefreshTokenService, type TokenResponse } from '@gatehouse/tokens';
+import { DpopProofs, DpopRefused, RacedTokenReissue, RefreshTokenService, type TokenResponse } from '@gatehouse/tokens';
 import { AuthorizationCodes } from './authorization-code/authorization-code.repository';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
 import { ClientRefused } from './clients/client-refused';
@@ -70,6 +70,9 @@ export class TokenEndpoint {
     try {
       return await this.run(req, entry.grant, grantType, params);
     } catch (err) {
+      // The issuer withheld a still-allowed token whose claims a change raced; the scope has
+      // synced, so this run reads fresh state and is confirmed without another round.
+      if (err instanceof RacedTokenReissue) return this.run(req, entry.grant, grantType, params);
       // Refusals only: an unavailable database or a rate-limit answer is not made twice.
       const refusal = err instanceof OAuthError && err.status >= 400 && err.status < 429;
       if (refusal && (await this.caches.resync())) return this.run(req, entry.grant, grantType, params);

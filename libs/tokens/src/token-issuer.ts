@@ -244,7 +244,13 @@ export class TokenIssuer {
       throw err;
     }
     const decision = await this.access.decide(meta, accessRequest);
-    if (decision.outcome === 'allow') return;
+    if (decision.outcome === 'allow') {
+      // Still allowed, but the token's claims (the org's name, the client's scopes and
+      // audiences) were read before the change: it is not sent, and the grant runs once more
+      // on the synced caches, so the very next token after a change carries it.
+      await withhold('a change raced the request: the token is issued again on fresh state', {});
+      throw new RacedTokenReissue();
+    }
     await withhold('the access gate stopped the principal on a change that raced the request', {
       stop_reason: decision.reason,
       decision_id: decision.decisionId,
@@ -310,6 +316,17 @@ type IssuedEntry = {
   target: { type: string; id: string } | null;
   jti: string;
 };
+
+/**
+ * A token withheld because a change raced its request while the principal stays allowed: the
+ * token endpoint runs the grant again, on caches that have synced (docs/control.md#live).
+ */
+export class RacedTokenReissue extends Error {
+  constructor() {
+    super('a change raced the request; issue the token again');
+    this.name = 'RacedTokenReissue';
+  }
+}
 
 /** The actor chain as ids, outermost (most recent) first (RFC 8693 §4.1). */
 export function actorIds(act: ActClaim | undefined): string[] {
