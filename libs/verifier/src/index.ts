@@ -6,6 +6,7 @@
 export * from './claims';
 export * from './errors';
 export * from './principal';
+export * from './act-chain';
 export * from './verifier';
 export * from './revocation-rule';
 export { REVOCATION_FEED_SCOPE } from './revocation-feed';
