@@ -1,4 +1,4 @@
-import { actorChain, type ActClaim } from '@gatehouse/verifier';
+import { actorChain, type ActClaim, type Tier } from '@gatehouse/verifier';
 import {
   resolveResource,
   scopesForResource,
@@ -24,7 +24,7 @@ import {
  */
 export interface SubjectToken {
   sub: string;
-  tier: 'admin' | 'app' | 'user';
+  tier: Tier;
   orgId: string | undefined;
   /** The app the subject token was issued to. */
   clientId: string | undefined;
