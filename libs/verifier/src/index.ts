@@ -13,7 +13,7 @@ export { REVOCATION_FEED_SCOPE } from './revocation-feed';
 export type { FeedCredentials, RevocationHealth, RevocationMode } from './revocation-feed';
 export type { KeySetHealth } from './key-set';
 export type { FetchLike } from './http';
-export { MAX_TOKEN_LENGTH } from './jwt';
+export { MAX_TOKEN_LENGTH, TokenChecker, type ClaimRules, type ParsedToken } from './jwt';
 export * from './rate-limit/gcra';
 export * from './rate-limit/token-rate-limiter';
 export * from './decision-client';
