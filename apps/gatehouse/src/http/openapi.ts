@@ -14,6 +14,9 @@ export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
 /**
  * OpenAPI at /openapi.json, a docs page at /docs. `extraPaths` documents the plain Fastify
  * routes (the token endpoint), which Nest's generator, reading controllers, cannot see.
+ * The document is built on its first request, not at start: most workers never serve it,
+ * and building it (every controller scanned, every zod schema converted) cost each worker's
+ * start its CPU and its heap the document (docs/performance.md#memory-and-startup).
  */
 export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: Record<string, object> = {}): void {
   const config = new DocumentBuilder()
@@ -23,7 +26,10 @@ export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: 
     .addServer(issuer)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  Object.assign(document.paths, extraPaths);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  const build = () => {
+    const document = SwaggerModule.createDocument(app, config);
+    Object.assign(document.paths, extraPaths);
+    return document;
+  };
+  SwaggerModule.setup('docs', app, build, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
 }
