@@ -41,7 +41,7 @@ import { ManagedTokensController } from './controllers/managed-tokens.controller
 import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { AuthorizeController } from './sign-in/authorize.controller';
-import { BRANDING_SOURCE, DefaultBranding } from './sign-in/branding';
+import { BRANDING_SOURCE, OrgBranding } from './sign-in/branding';
 import { LogoutController } from './sign-in/logout.controller';
 import { PageRenderer } from './sign-in/page-renderer';
 import { SignInController } from './sign-in/sign-in.controller';
@@ -144,8 +144,8 @@ export class AppModule {
       ],
       providers: [
         PageRenderer,
-        // docs/sign-in.md#branding: a per-organization source replaces this binding.
-        { provide: BRANDING_SOURCE, useClass: DefaultBranding },
+        // docs/sign-in.md#branding: each org's (and app's) branding from BrandingService.
+        { provide: BRANDING_SOURCE, useClass: OrgBranding },
         BearerStrategy,
         ReadinessService,
         RevocationFeedRepository,

@@ -61,7 +61,15 @@ export type FlowResult =
     }
   | { kind: 'next' }
   | { kind: 'respond'; response: AuthorizationResponse; sessionCookie?: string }
-  | { kind: 'stopped'; message: string; recovery: string; decisionId: string; response: AuthorizationResponse }
+  | {
+      kind: 'stopped';
+      message: string;
+      recovery: string;
+      decisionId: string;
+      response: AuthorizationResponse;
+      orgId?: string;
+      clientId?: string;
+    }
   | { kind: 'expired' }
   | { kind: 'forbidden' };
 
@@ -197,6 +205,8 @@ export class SignInFlow {
         recovery: d.recovery,
         decisionId: d.decisionId,
         response: done.response,
+        orgId: state.client.orgId,
+        clientId: state.client.id,
       };
     }
     return { kind: 'respond', response: done.response, sessionCookie: done.sessionCookie };

@@ -24,7 +24,7 @@ export const SAMPLE_DATA = {
   redirectHost: 'notes.example',
   resource: 'https://api.notes.example',
   decisionId: 'dec_01SAMPLE',
-  product: DEFAULT_BRANDING.productName,
+  product: DEFAULT_BRANDING.displayName,
 };
 
 const client: ClientView = {
