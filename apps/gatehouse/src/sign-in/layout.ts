@@ -10,7 +10,7 @@ export function layout(
   branding: Branding,
   title: string,
   body: Html,
-  opts: { script?: boolean } = {},
+  opts: { script?: boolean; scripts?: readonly string[] } = {},
 ): string {
   return `<!doctype html>${html`<html lang="${m.lang}">
     <head>
@@ -21,6 +21,7 @@ export function layout(
       <link rel="stylesheet" href="${ASSETS_PATH}/sign-in.css" />
       ${branding.stylesheet ? html`<link rel="stylesheet" href="${branding.stylesheet}" />` : null}
       ${opts.script ? html`<script src="${ASSETS_PATH}/form-post.js"></script>` : null}
+      ${(opts.scripts ?? []).map((s) => html`<script src="${ASSETS_PATH}/${s}" defer></script>`)}
     </head>
     <body>
       <header class="brand">

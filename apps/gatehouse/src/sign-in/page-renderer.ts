@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
 import type { FlowResult } from '@gatehouse/signin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestId } from '../http/request-meta.decorator';
@@ -13,7 +14,10 @@ import { responseLocation } from '@gatehouse/signin';
 /** Turns the flow's results into pages and redirects (docs/sign-in.md#pages). */
 @Injectable()
 export class PageRenderer {
-  constructor(@Inject(BRANDING_SOURCE) private readonly branding: BrandingSource) {}
+  constructor(
+    @Inject(BRANDING_SOURCE) private readonly branding: BrandingSource,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
+  ) {}
 
   messages(req: FastifyRequest, uiLocales: readonly string[] = []): Messages {
     return messagesFor([...uiLocales, ...acceptLanguage(req.headers['accept-language'])]);
@@ -70,6 +74,7 @@ export class PageRenderer {
           branding,
           csrf: result.csrf,
           requestId: requestId(req) ?? 'unknown',
+          passkeyOrigins: this.config.webauthn.origins,
         };
         const { view } = result;
         const target = `https://${view.client.redirectHost}`;
