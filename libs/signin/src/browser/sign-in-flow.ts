@@ -64,7 +64,16 @@ export type PasskeyOptionsResult =
   { kind: 'options'; options: PasskeyOptions } | { kind: 'expired' } | { kind: 'forbidden' } | { kind: 'rate_limited' };
 
 export type FlowResult =
-  | { kind: 'page'; view: PageView; status: number; csrf: string; uiLocales: string[] }
+  | {
+      kind: 'page';
+      view: PageView;
+      status: number;
+      csrf: string;
+      uiLocales: string[];
+      /** The client's org and id: the page's default locale and branding (docs/sign-in-experience.md#branding). */
+      orgId: string;
+      clientId: string;
+    }
   | { kind: 'next' }
   | { kind: 'respond'; response: AuthorizationResponse; sessionCookie?: string }
   | { kind: 'stopped'; message: string; recovery: string; decisionId: string; response: AuthorizationResponse }
@@ -278,6 +287,8 @@ export class SignInFlow {
       status,
       csrf: this.csrf.hash(state.interaction.id),
       uiLocales: state.request.uiLocales,
+      orgId: state.client.orgId,
+      clientId: state.client.id,
     };
   }
 

@@ -1,5 +1,5 @@
 import { DEFAULT_BRANDING } from '../branding';
-import { en } from '../messages/en';
+import { pageText } from '../page-text';
 import { FACTOR_PAGES, identifyPage } from './pages';
 
 const client = {
@@ -13,7 +13,7 @@ const client = {
   orgName: 'acme',
 };
 const ctx = {
-  m: en,
+  text: pageText('en'),
   branding: DEFAULT_BRANDING,
   csrf: 'csrf-token',
   requestId: 'req_test',

@@ -1,5 +1,4 @@
-import { isSupportedLocale } from '@gatehouse/core';
-import { translate, type MessageKey, type PageView } from '@gatehouse/signin';
+import type { MessageKey, PageView } from '@gatehouse/signin';
 import { html, type Html } from '../html';
 import { layout } from '../layout';
 import type { PageContext } from './pages';
@@ -17,7 +16,7 @@ type FactorView = Extract<PageView, { page: 'factor' }>;
 type IdentifyView = Extract<PageView, { page: 'identify' }>;
 
 function t(ctx: PageContext, key: MessageKey, params?: Record<string, string>): string {
-  return translate(isSupportedLocale(ctx.m.lang) ? ctx.m.lang : 'en', key, params);
+  return ctx.text.t(key, params);
 }
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}" />`;
@@ -50,7 +49,7 @@ function unsupported(ctx: PageContext): Html {
 
 function cancelForm(ctx: PageContext): Html {
   return html`<form method="post" action="/sign-in/cancel">
-    ${csrfField(ctx.csrf)}<button type="submit" class="secondary">${ctx.m.cancel}</button>
+    ${csrfField(ctx.csrf)}<button type="submit" class="secondary">${t(ctx, 'page.cancel')}</button>
   </form>`;
 }
 
@@ -69,15 +68,14 @@ export function passkeyFirstFactor(ctx: PageContext, view: IdentifyView): Html {
 
 /** After the password: one of the user's passkeys; the code instead when the user has an authenticator app. */
 function passkeySecondFactorPage(ctx: PageContext, view: FactorView): string {
-  const { m } = ctx;
   const title = t(ctx, 'page.passkey.title');
   return layout(
-    m,
+    ctx.text,
     ctx.branding,
     title,
     html`${view.client.logoUri ? html`<img class="logo" src="${view.client.logoUri}" alt="" />` : null}
       <h1>${title}</h1>
-      <p>${m.signingInAs(view.email)}</p>
+      <p>${t(ctx, 'page.signing_in_as', { email: view.email })}</p>
       ${passkeyError(ctx, 'page.passkey.second_failed', !!view.error)}
       <p>${t(ctx, 'page.passkey.intro')}</p>
       <div data-passkey hidden>
@@ -99,14 +97,13 @@ function passkeySecondFactorPage(ctx: PageContext, view: FactorView): string {
 
 /** The org requires a passkey this user lacks: one is created here, and the sign-in goes on. */
 function passkeySetupPage(ctx: PageContext, view: FactorView): string {
-  const { m } = ctx;
   const title = t(ctx, 'page.passkey.register');
   return layout(
-    m,
+    ctx.text,
     ctx.branding,
     title,
     html`<h1>${title}</h1>
-      <p>${m.signingInAs(view.email)}</p>
+      <p>${t(ctx, 'page.signing_in_as', { email: view.email })}</p>
       ${passkeyError(ctx, 'page.passkey.setup_failed', !!view.error)}
       <p>${t(ctx, 'page.passkey.required', { org: view.client.orgName })}</p>
       <p class="muted">${t(ctx, 'page.passkey.setup_intro')}</p>
