@@ -45,6 +45,7 @@ import { BRANDING_SOURCE, OrgBranding } from './sign-in/branding';
 import { LogoutController } from './sign-in/logout.controller';
 import { PageRenderer } from './sign-in/page-renderer';
 import { SignInController } from './sign-in/sign-in.controller';
+import { PasskeyPagesController } from './sign-in/passkey.controller';
 import { UserInfoController } from './sign-in/userinfo.controller';
 import { MyConsentsController } from './sign-in/my-consents.controller';
 import { ReadinessService } from './readiness.service';
@@ -133,6 +134,7 @@ export class AppModule {
         AnomaliesController,
         AuthorizeController,
         SignInController,
+        PasskeyPagesController,
         LogoutController,
         UserInfoController,
         MyConsentsController,

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
 import type { FlowResult } from '@gatehouse/signin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestId } from '../http/request-meta.decorator';
@@ -24,6 +25,7 @@ export class PageRenderer {
   constructor(
     @Inject(BRANDING_SOURCE) private readonly branding: BrandingSource,
     private readonly settings: SignInSettingsService,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
   /**
@@ -114,6 +116,7 @@ export class PageRenderer {
           branding,
           csrf: result.csrf,
           requestId: requestId(req) ?? 'unknown',
+          passkeyOrigins: this.config.webauthn.origins,
         };
         const { view } = result;
         const target = `https://${view.client.redirectHost}`;
