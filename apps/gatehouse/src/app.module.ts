@@ -47,6 +47,7 @@ import { PageRenderer } from './sign-in/page-renderer';
 import { SignInController } from './sign-in/sign-in.controller';
 import { UserInfoController } from './sign-in/userinfo.controller';
 import { MyConsentsController } from './sign-in/my-consents.controller';
+import { UserConsentsController } from './sign-in/user-consents.controller';
 import { ReadinessService } from './readiness.service';
 import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
 import { RevocationFeedService } from './revocations/revocation-feed.service';
@@ -136,6 +137,7 @@ export class AppModule {
         LogoutController,
         UserInfoController,
         MyConsentsController,
+        UserConsentsController,
         SignInSettingsController,
         BrandingController,
         AccountLinksController,
