@@ -116,13 +116,6 @@ async function setUp(o, url, env) {
     body: JSON.stringify({ grant_types: ['client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'] }),
   });
   app.exchange = exchange.ok;
-  // The legacy password endpoint seeds the refresh chains below; builds since browser sign-in
-  // need the app's opt-in (docs/sign-in.md#the-legacy-password-endpoint), older ones ignore it.
-  await fetch(`${url}/v1/orgs/${org.id}/apps/${app.client_id}`, {
-    method: 'PATCH',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${access_token}` },
-    body: JSON.stringify({ password_login: true }),
-  });
   // One refresh-token pool per round (a run spends its chains): one sign-in per connection
   // and round, each user signing in at most `rounds` times (the per-account limit is 10).
   const userPassword = `User-Password-${randomBytes(4).toString('hex')}-1`;
