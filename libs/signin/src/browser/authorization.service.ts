@@ -112,12 +112,14 @@ export class AuthorizationService {
       if (error) return this.refuse(meta, request, app, error, 'prompt=none and the user must interact');
     }
     if (!needLogin && !needConsent) {
-      const done = await this.completion.complete(meta, request, app, { session: session! });
+      const policyInPage = !request.prompt.includes('none');
+      const done = await this.completion.complete(meta, request, app, { session: session! }, { policyInPage });
       if (done.kind === 'done') return done.response;
       if (done.kind === 'stopped') {
         if (request.prompt.includes('none')) return done.response;
         return { kind: 'stopped', ...pick(done.decision), response: done.response };
       }
+      // 'policy': parked below with the session, so the pages show the policy to accept.
     }
     const { handle } = await this.interactions.create({
       kind: 'authorization',
