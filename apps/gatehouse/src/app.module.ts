@@ -48,6 +48,7 @@ import { SignInController } from './sign-in/sign-in.controller';
 import { PasskeyPagesController } from './sign-in/passkey.controller';
 import { UserInfoController } from './sign-in/userinfo.controller';
 import { MyConsentsController } from './sign-in/my-consents.controller';
+import { UserConsentsController } from './sign-in/user-consents.controller';
 import { ReadinessService } from './readiness.service';
 import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
 import { RevocationFeedService } from './revocations/revocation-feed.service';
@@ -138,6 +139,7 @@ export class AppModule {
         LogoutController,
         UserInfoController,
         MyConsentsController,
+        UserConsentsController,
         SignInSettingsController,
         BrandingController,
         AccountLinksController,

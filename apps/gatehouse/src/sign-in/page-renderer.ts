@@ -6,7 +6,15 @@ import { requestId } from '../http/request-meta.decorator';
 import { BRANDING_SOURCE, DEFAULT_BRANDING, type BrandingSource } from './branding';
 import { origin, sendPage, sendRedirect } from './browser-http';
 import { pageText, type PageText } from './page-text';
-import { consentPage, errorPage, FACTOR_PAGES, formPostPage, identifyPage, stoppedPage } from './pages/pages';
+import {
+  consentPage,
+  errorPage,
+  FACTOR_PAGES,
+  policyPage,
+  formPostPage,
+  identifyPage,
+  stoppedPage,
+} from './pages/pages';
 import { negotiateLocale, responseLocation, type AuthorizationResponse } from '@gatehouse/signin';
 import { SignInSettingsService } from '@gatehouse/directory';
 
@@ -125,7 +133,9 @@ export class PageRenderer {
             ? identifyPage(ctx, view, result.status === 400)
             : view.page === 'consent'
               ? consentPage(ctx, view)
-              : (FACTOR_PAGES[view.step] ?? FACTOR_PAGES.password)(ctx, view);
+              : view.page === 'policy'
+                ? policyPage(ctx, view)
+                : (FACTOR_PAGES[view.step] ?? FACTOR_PAGES.password)(ctx, view);
         sendPage(reply, result.status, body, formTargets(target, view.client.redirectHost));
         return;
       }
