@@ -50,13 +50,13 @@ const UNUSED_VARS_OPTIONS = {
 // Dependency direction, docs/design.md §1 and docs/architecture.md#dependency-direction:
 //   apps → signin → oauth, directory, control → tokens → keys → credentials, audit, ratelimit → db → core
 // "Nothing imports an app"; libs/verifier "imports nothing internal", and `tokens` imports
-// the public claim types from it. Each lib lists the libs it may import DIRECTLY; the
+// the public claim types from it (`core` only its `Tier`, declared once). Each lib lists the libs it may import DIRECTLY; the
 // allowed set is the transitive closure ("a lib may import anything lower in the chain").
 // Siblings on one level (credentials/audit/ratelimit; directory/oauth/control) may not
 // import each other; sign-in is the one layer that composes directory, control and oauth,
 // and nothing below it imports it. A lib may always import itself.
 const LIB_EDGES = {
-  core: [],
+  core: ['verifier'],
   verifier: [],
   db: ['core'],
   credentials: ['db', 'verifier'],

@@ -2,7 +2,8 @@
 //
 //   npm run bench                         raw sign loop, bare signer, node-oidc-provider, Gatehouse
 //   npm run bench -- --ab <refA> <refB>   Gatehouse at two git refs ("." = this checkout)
-//   options: --rounds N, --scenarios cc,dpop,refresh,introspect,jwks,exchange,evaluation,evaluation-paced, --workers N,
+//   options: --rounds N, --scenarios cc,dpop,code,userinfo,signin,refresh,introspect,jwks,exchange,evaluation,evaluation-paced,
+//            --workers N,
 //            --no-gate-off (skip Gatehouse with an allow-all gate, the gate on-versus-off figure),
 //            --doc (the run to bench/results/*.json, its report as docs/performance.md's latest run,
 //            a line in its history), --json FILE
@@ -16,18 +17,19 @@
 // from round to round, so the shared machine's load drifts over all of them alike. The report
 // gives per-round figures, medians, and ratios taken within a round (docs/performance.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
+import bcrypt from 'bcrypt';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bareSigner, peerProvider, rawSign } from './lib/contenders.mjs';
 import { perRequest, residentMemory, sample } from './lib/cpu.mjs';
 import { startGatehouse } from './lib/gatehouse-contender.mjs';
-import { freshHeaderLoad, load, pacedLoad, rotatingLoad, summarize } from './lib/load.mjs';
+import { freshHeaderLoad, load, loopLoad, pacedLoad, rotatingLoad, summarize } from './lib/load.mjs';
 import { historyLine, report, writeToDoc } from './lib/report.mjs';
 import { startRedis } from './lib/services.mjs';
 import { buildRef, describeCheckout } from './lib/worktrees.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SCENARIOS = ['cc', 'dpop', 'refresh', 'introspect', 'jwks', 'exchange', 'evaluation', 'evaluation-paced'];
+const SCENARIOS = ['cc', 'dpop', 'code', 'userinfo', 'signin', 'refresh', 'introspect', 'jwks', 'exchange', 'evaluation', 'evaluation-paced'];
 
 function parseArgs(argv) {
   const o = {
@@ -72,26 +74,29 @@ const settings = {
 
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
-/** One scenario on one contender: load, CPU per request by process, audit flushes for cc. */
-async function measure(c, scenario, round) {
+/**
+ * One scenario on one contender: load, CPU per request by process, audit flushes for cc. A
+ * scenario is made (awaited: the code pool is minted then) before its CPU count starts, from
+ * the round and the client-credentials rate just measured in it.
+ */
+async function measure(c, scenario, round, ccRps) {
   const make = c.scenarios[scenario];
   if (!make) return null;
   const base = { connections: settings.connections, duration: settings.seconds };
   const head = scenario === 'cc' ? await c.chainHead?.() : null;
+  const r = await make(round, ccRps);
   const before = sample(await c.roles());
   let res;
-  if (scenario === 'refresh') {
-    const r = make(round);
-    res = await rotatingLoad({ ...base, ...r.opts }, { pool: r.pool, body: r.body });
-  } else if (scenario === 'dpop') {
-    const r = make();
-    res = await freshHeaderLoad({ ...base, ...r }, r.fresh);
-  } else {
-    const r = make();
-    res = r.paced ? await pacedLoad({ ...base, ...r }) : await load({ ...base, ...r });
-  }
+  if (scenario === 'refresh') res = await rotatingLoad({ ...base, ...r.opts }, { pool: r.pool, body: r.body });
+  else if (r.fresh) res = await freshHeaderLoad({ ...base, ...r }, r.fresh);
+  else if (r.loop) res = await loopLoad(base, r.loop);
+  else res = r.paced ? await pacedLoad({ ...base, ...r }) : await load({ ...base, ...r });
   const s = summarize(res);
   s.cpu = perRequest(before, sample(await c.roles()), s.requests);
+  if (r.bcryptHash) {
+    s.bcryptUs = bcryptCpuUs(r.bcryptHash);
+    s.bcryptCost = Number(r.bcryptHash.split('$')[2]);
+  }
   if (head !== null && head !== undefined) s.audit = await c.auditFlushes(head);
   return s;
 }
@@ -113,11 +118,23 @@ async function runRounds(contenders, o) {
       const warmup = r === 0 ? Math.max(3, 3 * settings.warmup) : settings.warmup;
       if (warmup > 0) await load({ ...c.scenarios.cc(), connections: settings.connections, duration: warmup });
       round[c.name] = {};
-      for (const s of o.scenarios) round[c.name][s] = await measure(c, s, r);
+      for (const s of o.scenarios) round[c.name][s] = await measure(c, s, r, round[c.name].cc?.rps);
     }
     rounds.push(round);
   }
   return rounds;
+}
+
+/**
+ * The CPU one bcrypt comparison of `hash` costs (µs, its cost factor the hash's own), on this
+ * thread as the server's libuv pool would spend it: the password step's share of a hosted sign-in.
+ */
+function bcryptCpuUs(hash) {
+  const n = 8;
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) bcrypt.compareSync('not-the-password', hash);
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / n;
 }
 
 /**

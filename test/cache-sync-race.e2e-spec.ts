@@ -1,4 +1,4 @@
-import { CacheListener } from '@gatehouse/db';
+import { CACHE_LISTENER_APPLICATION_NAME, CacheListener, SqlPool } from '@gatehouse/db';
 import { decodeJwt } from 'jose';
 import { Client } from 'pg';
 import { clientPost, startGatehouse, type TestGatehouse } from './support/gatehouse';
@@ -27,10 +27,6 @@ describe('a change that races a token between its decision and its commit', () =
   });
   afterAll(async () => {
     await holder?.end().catch(() => undefined);
-    // afterEach's last change is still being reloaded by the caches (its NOTIFY): closing
-    // under that reload left a pool connecting to the dropped database after the suite
-    // ended. Let it settle first; shutdown should wait for it (docs/reliability.md#sigterm).
-    await new Promise((r) => setTimeout(r, 3000));
     await gh?.close();
   });
   afterEach(async () => {
@@ -115,6 +111,52 @@ describe('a change that races a token between its decision and its commit', () =
     const withheld = await gh.sql<{ jti: string }>(`SELECT jti FROM audit_events WHERE action = 'token.withheld'`);
     expect(withheld).toHaveLength(withheldBefore.length + 1);
     expect(withheld.map((w) => w.jti)).not.toContain(decodeJwt(sent).jti);
+  });
+
+  it('closing waits for a sync round trip in flight, and leaves no listening connection behind', async () => {
+    // A listener of its own on the suite's database; its sync round trip (a read of
+    // cache_epoch) is held by a lock, so closing happens under it, as under a change's sync.
+    const pool = new SqlPool(gh.db.url);
+    const listener = new CacheListener(gh.db.url, pool);
+    const listeners = async () =>
+      (
+        await gh.sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+          [CACHE_LISTENER_APPLICATION_NAME],
+        )
+      )[0]!.n;
+    const before = await listeners();
+    try {
+      listener.start();
+      for (let i = 0; i < 200 && !listener.listening; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(listener.listening).toBe(true);
+      await holder.query('BEGIN');
+      const [{ pid }] = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows as [
+        { pid: number },
+      ];
+      await holder.query('LOCK TABLE cache_epoch IN ACCESS EXCLUSIVE MODE');
+      const synced = listener.sync();
+      for (let i = 0; i < 200; i++) {
+        if ((await gh.sql(`SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [pid])).length) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      let released = false;
+      const closing = listener.close().then(() => released);
+      // Given time to finish, closing does not end the connection under the round trip.
+      expect(await Promise.race([closing, new Promise((r) => setTimeout(() => r('waiting'), 500))])).toBe('waiting');
+      released = true;
+      await holder.query('COMMIT');
+      expect(await synced).toBe(true); // the round trip finished, and its answer holds
+      expect(await closing).toBe(true); // closed only after the lock was released
+      expect(listener.listening).toBe(false);
+      // Its backend is gone once PostgreSQL has processed the termination.
+      for (let i = 0; i < 80 && (await listeners()) !== before; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(await listeners()).toBe(before);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await listener.close();
+      await pool.onModuleDestroy();
+    }
   });
 
   it('under concurrent load, no token of a stopped org leaves once the stop has committed', async () => {

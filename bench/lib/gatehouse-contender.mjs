@@ -8,7 +8,10 @@ import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import http from 'node:http';
 import { generate } from 'otplib';
+import { monotonicFactory } from 'ulid';
+import { Browser, codeFromSession, hostedSignIn, pkce, redemptionBody, request } from './browser-flows.mjs';
 import { commOf, processTree } from './cpu.mjs';
 import { createDatabase, freePort, queryOn, sleep } from './services.mjs';
 
@@ -65,8 +68,9 @@ export async function startGatehouse(o) {
   };
   try {
     await waitReady(child, url, () => stderr);
-    const fixture = await setUp(o, url, env);
-    return contender(o, { url, db: db ?? embeddedDatabase(dataDir), child, fixture, stop });
+    const database = db ?? embeddedDatabase(dataDir);
+    const fixture = await setUp({ ...o, db: database }, url, env);
+    return contender(o, { url, db: database, child, fixture, stop });
   } catch (err) {
     await stop();
     throw err;
@@ -101,7 +105,8 @@ async function setUp(o, url, env) {
   const org = await call('/v1/orgs', { name: `bench-${randomBytes(3).toString('hex')}`, display_name: 'Bench' }, access_token);
   const app = await call(
     `/v1/orgs/${org.id}/apps`,
-    { name: 'bench', scopes: ['bench:read'], token_rate_limit: { requests: 1_000_000, per_seconds: 60 } },
+    // password_login: the refresh pools below are seeded through the API sign-in (POST …/users/login).
+    { name: 'bench', scopes: ['bench:read'], token_rate_limit: { requests: 1_000_000, per_seconds: 60 }, password_login: true },
     access_token,
   );
   // Token exchange (docs/architecture.md#token-exchange), where the build has it: the app narrows its own token for a step.
@@ -127,11 +132,58 @@ async function setUp(o, url, env) {
     for (const u of users) pool.push((await call(`/v1/orgs/${org.id}/users/login`, { client_id: app.client_id, email: u, password: userPassword })).refresh_token);
     pools.push(pool);
   }
-  return { app, pools, userIds };
+  const web = o.gateOff ? null : await webApp({ url, call, org, admin: access_token, db: o.db, userPassword, userId: userIds[0] });
+  return { app, pools, userIds, web };
+}
+
+const CALLBACK = 'https://bench.example/cb';
+/** Users for the hosted sign-in scenario: each signs in at most a few times within the per-account limit's window (10 in 300 s). */
+const SIGN_IN_USERS = Number(process.env.BENCH_SIGN_IN_USERS ?? 500);
+
+/**
+ * The browser side (docs/sign-in.md): a first-party web app (no consent page) with the
+ * authorization code grant, SIGN_IN_USERS people to sign in with it — copies of one user made
+ * through the API, inserted by SQL with the same bcrypt hash, since creating each through the
+ * API would cost a bcrypt hash apiece — and a browser session of the first user, from which
+ * codes are minted without a page (SSO).
+ */
+async function webApp({ url, call, org, admin, db, userPassword, userId }) {
+  const web = await call(
+    `/v1/orgs/${org.id}/apps`,
+    {
+      name: 'bench-web',
+      scopes: ['bench:read'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      redirect_uris: [CALLBACK],
+      consent: 'first_party',
+      token_ttl_s: 3600,
+      token_rate_limit: { requests: 1_000_000, per_seconds: 60 },
+      rate_limit: { requests: 1_000_000, per_seconds: 60 },
+    },
+    admin,
+  ).catch((err) => (/40[0-9]/.test(err.message) ? null : Promise.reject(err)));
+  if (!web) return null; // a build without browser sign-in
+  const ulid = monotonicFactory();
+  const ids = Array.from({ length: SIGN_IN_USERS }, () => `usr_${ulid()}`);
+  const emails = ids.map((_, i) => `signin${i}-${randomBytes(2).toString('hex')}@example.test`);
+  await db.query(
+    `INSERT INTO users (id, org_id, email, password_hash, email_verified)
+     SELECT u.id, src.org_id, u.email, src.password_hash, true
+       FROM unnest($1::text[], $2::text[]) AS u(id, email), users src WHERE src.id = $3`,
+    [ids, emails, userId],
+  );
+  const [{ hash }] = await db.query('SELECT password_hash AS hash FROM users WHERE id = $1', [userId]);
+  const { verifier, challenge } = pkce();
+  const flow = { url, clientId: web.client_id, redirectUri: CALLBACK, challenge };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const session = new Browser(agent, '10.8.0.1', CALLBACK);
+  const code = await hostedSignIn(session, { ...flow, email: emails[0], password: userPassword });
+  if (!code) throw new Error('bench: the hosted sign-in of the web app returned no code');
+  return { app: web, emails, password: userPassword, verifier, flow, agent, session, firstCode: code, hash };
 }
 
 function contender(o, { url, db, child, fixture, stop }) {
-  const { app, pools, userIds } = fixture;
+  const { app, pools, userIds, web } = fixture;
   // AuthZEN: the app, as a PEP, asks whether one of its org's users may read a document.
   const evaluation = () => ({
     url: `${url}/access/v1/evaluation`,
@@ -171,6 +223,7 @@ function contender(o, { url, db, child, fixture, stop }) {
             body: `grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=${introspected}&subject_token_type=urn:ietf:params:oauth:token-type:access_token&step=bench`,
           })
         : null,
+      ...(web ? browserScenarios(url, web) : {}),
       evaluation,
       // The same decision at a fixed rate (BENCH_DECISION_RATE, default 1,000/s): its latency without the queueing of a saturated run.
       'evaluation-paced': () => ({ ...evaluation(), paced: true, rate: Number(process.env.BENCH_DECISION_RATE ?? 1000) }),
@@ -200,7 +253,63 @@ function contender(o, { url, db, child, fixture, stop }) {
       );
       return { rows: r.rows, flushes: r.flushes };
     },
-    stop,
+    stop: async () => {
+      web?.agent.destroy();
+      await stop();
+    },
+  };
+}
+
+/**
+ * The scenarios of the browser side (docs/performance.md#how-the-bench-measures): a scenario
+ * may be async (made just before its run, outside its CPU count) and take the round and the
+ * client-credentials rate just measured in it.
+ */
+function browserScenarios(url, web) {
+  const basic = `Basic ${Buffer.from(`${web.app.client_id}:${web.app.client_secret}`).toString('base64')}`;
+  const tokenHeaders = { ...FORM, authorization: basic };
+  const redeem = async (code) => {
+    const res = await request(web.agent, `${url}/oauth/token`, { method: 'POST', headers: tokenHeaders, body: redemptionBody(code, web.flow.redirectUri, web.verifier) });
+    return res.status === 200 ? JSON.parse(res.body) : null;
+  };
+  const mint = () => codeFromSession(web.session, web.flow);
+  let next = 0;
+  let address = 0;
+  return {
+    // RFC 6749 §4.1.3 with PKCE: one code a request, from a pool minted from the session just
+    // before the run (codes live 60 s), sized to ~0.6 × what client credentials did in the round.
+    code: async (round, ccRps) => {
+      const want = Math.min(40_000, Math.max(1_000, Math.round((ccRps ?? 1_000) * Number(process.env.BENCH_SECONDS ?? 10) * 0.6)));
+      const pool = [];
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          while (pool.length < want) {
+            const code = await mint();
+            if (!code) throw new Error('bench: the session minted no code');
+            pool.push(code);
+          }
+        }),
+      );
+      return { loop: async () => (pool.length ? (await redeem(pool.pop())) !== null : null) };
+    },
+    // OpenID Connect Core §5.3: the userinfo call with a user's access token (openid profile email), fresh each round.
+    userinfo: async () => {
+      const tokens = await redeem(await mint());
+      if (!tokens) throw new Error('bench: no user token for userinfo');
+      return { url: `${url}/oauth/userinfo`, headers: { authorization: `Bearer ${tokens.access_token}` } };
+    },
+    // A person signs in at the hosted pages (authorize, identify, password, the redirect back)
+    // and the app redeems the code: one new browser (no cookies, an address of its own) a pass.
+    signin: () => ({
+      loop: async () => {
+        const n = next++;
+        address++;
+        const browser = new Browser(web.agent, `10.7.${(address >> 8) & 255}.${address & 255}`, web.flow.redirectUri);
+        const code = await hostedSignIn(browser, { ...web.flow, email: web.emails[n % web.emails.length], password: web.password });
+        return code !== null && (await redeem(code)) !== null;
+      },
+      bcryptHash: web.hash,
+    }),
   };
 }
 

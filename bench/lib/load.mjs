@@ -102,6 +102,59 @@ function keepAliveClient({ url, method, headers = {}, connections }) {
 }
 
 /**
+ * A closed loop whose every pass is a small program of its own: a hosted sign-in (several
+ * pages, cookies, a redirect), or the redemption of the next code of a pool minted before the
+ * run. Each of `connections` loops runs `pass(i)` until the time is up; a pass resolves true (a
+ * success), false (an answer other than the one wanted) or null (nothing left to do: the loop
+ * ends early, and the rate is taken over the time the loops really ran). Each pass is timed
+ * whole. Returns the fields of autocannon's result that `summarize` reads.
+ */
+export async function loopLoad({ connections, duration }, pass) {
+  const t = tally();
+  const end = performance.now() + duration * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async (_, i) => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        let ok;
+        try {
+          ok = await pass(i);
+        } catch {
+          t.counts.errors++;
+          continue;
+        }
+        if (ok === null) return;
+        t.record(performance.now() - t0, ok);
+      }
+    }),
+  );
+  return t.result(Math.round);
+}
+
+/** Latencies and outcomes of a hand-made load, and the summary shape autocannon's result has. */
+function tally() {
+  const latencies = [];
+  const counts = { ok: 0, non2xx: 0, errors: 0 };
+  const started = performance.now();
+  return {
+    counts,
+    record(ms, ok) {
+      latencies.push(ms);
+      if (ok) counts.ok++;
+      else counts.non2xx++;
+    },
+    /** The fields of autocannon's result that `summarize` reads; `round` formats the percentiles. */
+    result(round) {
+      const seconds = (performance.now() - started) / 1000;
+      latencies.sort((a, b) => a - b);
+      const pct = (p) => (latencies.length ? round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]) : null);
+      const { ok, non2xx, errors } = counts;
+      return { requests: { average: (ok + non2xx) / seconds }, latency: { p50: pct(0.5), p99: pct(0.99) }, '2xx': ok, non2xx, errors, timeouts: 0 };
+    },
+  };
+}
+
+/**
  * A latency run at a fixed offered rate: `connections` keep-alive loops share `rate`
  * requests/s, each waiting for its next slot (a late answer delays only its own loop's next
  * send, so the rate is an upper bound), each latency timed to the microsecond (autocannon's

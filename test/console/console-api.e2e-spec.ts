@@ -255,7 +255,7 @@ describe('console API', () => {
       const adminToken = await inspect(platformToken, asOrgAdmin);
       expect(hidden.body).toEqual({ valid: false, error: expect.stringMatching(/cannot see/) });
       expect(adminToken.body).toEqual(hidden.body);
-      expect((await inspect('garbage')).body).toEqual({ valid: false, error: 'The token is malformed.' });
+      expect((await inspect('garbage')).body).toEqual({ valid: false, error: 'The token is not a compact JWS.' });
       // and the audit chain is for platform administrators only
       expect((await gh.api('POST', '/v1/audit/verify', { token: asOrgAdmin })).status).toBe(403);
     });

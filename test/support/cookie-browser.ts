@@ -18,7 +18,11 @@ export interface PageForm {
 export class CookieBrowser {
   readonly jar = new Map<string, string>();
 
-  constructor(private readonly stopAt: string) {}
+  /** `acceptLanguage`: the browser's `Accept-Language` (null: none sent). */
+  constructor(
+    private readonly stopAt: string,
+    private readonly opts: { acceptLanguage?: string | null } = {},
+  ) {}
 
   private store(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
@@ -37,7 +41,9 @@ export class CookieBrowser {
 
   /** One request, no redirect followed. */
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<PageResponse> {
-    const headers: Record<string, string> = { cookie: this.cookieHeader(), 'accept-language': 'en' };
+    const headers: Record<string, string> = { cookie: this.cookieHeader() };
+    const language = this.opts.acceptLanguage === undefined ? 'en' : this.opts.acceptLanguage;
+    if (language !== null) headers['accept-language'] = language;
     let body: string | undefined;
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';

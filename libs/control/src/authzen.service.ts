@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { newId, ProblemError } from '@gatehouse/core';
 import type { RequestMeta } from '@gatehouse/audit';
 import { AccessTokenVerifier, GatedAccess, type AccessRequest, type GateSubject } from '@gatehouse/tokens';
-import type { ActClaim } from '@gatehouse/verifier';
+import { actorChain } from '@gatehouse/verifier';
 import { isWrite, type EvaluationRequest, type EvaluationResponse, type EvaluationsRequest } from './authzen';
 
 /** The PEP asking: an application authenticated with its own client credentials. */
@@ -127,7 +127,7 @@ export class AuthzenService {
             clientId: sameOrg ? claims.client_id : '-',
           },
           step: claims.step,
-          actors: actors(claims.act),
+          actors: optional(actorChain(claims.act)),
           jti: claims.jti,
           scopes: claims.scope ? claims.scope.split(' ') : [],
         };
@@ -140,11 +140,7 @@ export class AuthzenService {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-function actors(act: ActClaim | undefined): string[] | undefined {
-  const out: string[] = [];
-  for (let a = act; a; a = a.act) out.push(a.sub);
-  return out.length ? out : undefined;
-}
+const optional = (ids: string[]) => (ids.length ? ids : undefined);
 
 function summary(inputs: Record<string, unknown>): string {
   return Object.entries(inputs)

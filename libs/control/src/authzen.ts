@@ -1,3 +1,4 @@
+import type { Decision, DecisionRequest } from '@gatehouse/verifier';
 import { z } from 'zod';
 
 /**
@@ -12,7 +13,13 @@ export const action = z.object({ name: z.string().min(1).max(500), properties })
 export const resource = z.object({ type: z.string().min(1).max(100), id: z.string().min(1).max(2048), properties });
 const context = z.record(z.string(), z.unknown());
 
-export const evaluationRequest = z.object({ subject, action, resource, context: context.optional() });
+/** The wire types are @gatehouse/verifier's; the schema must parse into them. */
+export const evaluationRequest = z.object({
+  subject,
+  action,
+  resource,
+  context: context.optional(),
+}) satisfies z.ZodType<DecisionRequest>;
 
 export const evaluationsRequest = z.object({
   subject: subject.optional(),
@@ -38,23 +45,9 @@ export const evaluationsRequest = z.object({
     .optional(),
 });
 
-export type EvaluationRequest = z.infer<typeof evaluationRequest>;
+export type EvaluationRequest = DecisionRequest;
 export type EvaluationsRequest = z.infer<typeof evaluationsRequest>;
-
-export interface EvaluationResponse {
-  decision: boolean;
-  context: {
-    decision_id: string;
-    outcome: 'allow' | 'review' | 'deny';
-    code?: string;
-    reason_user?: string;
-    reason_admin?: string;
-    recovery?: string;
-    approval_id?: string;
-    /** An allow that spent a one-time approval: a PEP must not reuse it. */
-    single_use?: boolean;
-  };
-}
+export type EvaluationResponse = Decision;
 
 const READ_ACTIONS = /^(GET|HEAD|OPTIONS)\b|^(read|get|list|view|search|can_read|can_view)$/i;
 

@@ -1,3 +1,4 @@
+import type { Tier } from '@gatehouse/core';
 import { billingInGoodStanding } from './billing-table';
 import { APPS_ACCEPTANCE, type ApprovalState, type OrgState } from './org-state';
 import { mappedPackages, routeOf } from './package-map';
@@ -5,7 +6,7 @@ import type { ReasonCode } from './reasons';
 
 /** What the engine needs to know about one request, besides the org's state. */
 export interface DecisionInput {
-  tier: 'admin' | 'app' | 'user';
+  tier: Tier;
   subjectId: string;
   /** The application the request comes through (app tokens: itself; user tokens: the client). */
   clientId?: string;

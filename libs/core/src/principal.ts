@@ -1,5 +1,7 @@
-/** The authenticated caller of a request, as the bearer guard resolves it from live state. */
-export type Tier = 'admin' | 'app' | 'user';
+import type { Tier } from '@gatehouse/verifier';
+
+/** Which kind of principal (docs/design.md §2); declared once, with the public claim types. */
+export type { Tier };
 
 /** Requests a token may make per window (docs/design.md §6; the app's `rate_limit`). */
 export interface TokenRateLimit {

@@ -93,6 +93,8 @@ export class CacheListener implements OnModuleDestroy {
   private syncInFlight = false;
   private readonly probes = new Map<string, () => void>();
   private syncs = 0;
+  /** Work on the listening connection not finished yet: its opening (connect, LISTEN, probe, epoch) and sync round trips. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   /** The highest invalidation epoch delivered on the current connection (null: not read yet). */
   private appliedEpoch: number | null = null;
 
@@ -183,6 +185,8 @@ export class CacheListener implements OnModuleDestroy {
 
   /** Resolves once every change committed before the call (or its scope) has been applied (false: bypass the caches). */
   sync(): Promise<boolean> {
+    // Closing: no new round trip on a connection about to end; read from PostgreSQL directly.
+    if (this.closed) return Promise.resolve(false);
     if (!this.listener) {
       this.listen();
       const scope = scopes.getStore();
@@ -231,17 +235,40 @@ export class CacheListener implements OnModuleDestroy {
     return this.close();
   }
 
-  close(): Promise<void> {
+  /**
+   * Stops listening. A connection being opened and a sync round trip in flight (the cache
+   * sync after a change) are let finish first, within the sync's own timeout, so that
+   * closing never leaves a connection opening, or its probe's pool connecting, against a
+   * database that may be gone by then (docs/reliability.md#sigterm).
+   */
+  async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.nextSync?.resolve(false);
     this.nextSync = null;
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        new Promise((r) => (timer = setTimeout(r, SYNC_TIMEOUT_MS + PROBE_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
     const client = this.current;
     this.current = null;
     this.drop();
-    if (!client) return Promise.resolve();
+    if (!client) return;
     client.removeAllListeners('end');
-    return client.end().catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+
+  /** Keeps `work` in `inFlight` until it settles (close waits for it). */
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    const done = () => this.inFlight.delete(work);
+    work.then(done, done);
+    return work;
   }
 
   private sendSync(): void {
@@ -252,8 +279,7 @@ export class CacheListener implements OnModuleDestroy {
     if (!client) return batch.resolve(false);
     this.syncInFlight = true;
     this.syncs++;
-    client
-      .query<{ n: string }>(CACHE_EPOCH_QUERY)
+    this.track(client.query<{ n: string }>(CACHE_EPOCH_QUERY))
       .then(
         (r) => {
           // Every notification committed before this statement has been delivered (and applied) by now.
@@ -332,7 +358,7 @@ export class CacheListener implements OnModuleDestroy {
     const statements = [...this.channels.keys(), CACHE_PROBE_CHANNEL, CACHE_EPOCH_CHANNEL]
       .map((c) => `LISTEN ${c};`)
       .join(' ');
-    client
+    const opening = client
       .connect()
       .then(() => client.query(statements))
       .then(() => this.probe())
@@ -350,6 +376,7 @@ export class CacheListener implements OnModuleDestroy {
         },
         (err: unknown) => this.lost(client, err),
       );
+    void this.track(opening);
   }
 
   private probe(): Promise<void> {

@@ -11,9 +11,9 @@ import {
   AccessTokenVerifier,
   GatedAccess,
   PrincipalResolver,
-  actorIds,
   type AccessTokenClaims,
 } from '@gatehouse/tokens';
+import { actorChain } from '@gatehouse/verifier';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
 import type { TokenRequest } from './grant';
 
@@ -77,7 +77,7 @@ export class IntrospectionEndpoint {
       scopes: claims.scope.split(' ').filter(Boolean),
       jti: claims.jti,
       step: claims.step,
-      actors: claims.act ? actorIds(claims.act) : undefined,
+      actors: claims.act ? actorChain(claims.act) : undefined,
       context: { resource_server: caller.id },
     });
     if (decision.outcome !== 'allow') {
@@ -88,7 +88,7 @@ export class IntrospectionEndpoint {
       active: true,
       token_type: claims.cnf ? 'DPoP' : 'Bearer',
       ...claims,
-      ...(claims.act ? { delegation_depth: actorIds(claims.act).length } : {}),
+      ...(claims.act ? { delegation_depth: actorChain(claims.act).length } : {}),
     };
   }
 

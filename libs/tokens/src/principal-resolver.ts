@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ADMIN_SCOPE, DEFAULT_TOKEN_RATE_LIMIT, MFA_ENROLL_SCOPE, Problems, type Principal } from '@gatehouse/core';
 import { SqlPool } from '@gatehouse/db';
+import { actorChain } from '@gatehouse/verifier';
 import type { AccessTokenClaims } from './claims';
 import { appLiveness, userLiveness } from './liveness';
-import { actorIds } from './token-issuer';
 
 interface AdminRow {
   id: string;
@@ -130,5 +130,5 @@ function appRecord(row: AppRow | undefined): { id: string; orgId: string; disabl
 }
 
 function delegation(claims: AccessTokenClaims): { step?: string; actors?: string[] } {
-  return claims.act ? { step: claims.step, actors: actorIds(claims.act) } : {};
+  return claims.act ? { step: claims.step, actors: actorChain(claims.act) } : {};
 }

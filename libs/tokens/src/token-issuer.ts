@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService, type AuditAction, type RequestMeta } from '@gatehouse/audit';
 import { AccessStoppedError, type IssuanceKind, type Tier } from '@gatehouse/core';
 import { CacheListener, type SqlTransaction, type Tx } from '@gatehouse/db';
-import type { AccessTokenClaims, ActClaim } from '@gatehouse/verifier';
+import { actorChain, type AccessTokenClaims, type ActClaim } from '@gatehouse/verifier';
 import { AccessTokenService, type AssertionInput, type MintedToken } from './access-token.service';
 import { GatedAccess } from './gated-access';
 
@@ -151,7 +151,7 @@ export class TokenIssuer {
       scopes: req.scopes,
       grantType: req.kind,
       step: req.delegation?.step,
-      actors: req.delegation ? actorIds(req.delegation.act) : undefined,
+      actors: req.delegation ? actorChain(req.delegation.act) : undefined,
     };
     const decision = await this.access.decide(meta, accessRequest);
     if (decision.outcome !== 'allow') throw new AccessStoppedError(decision);
@@ -326,11 +326,4 @@ export class RacedTokenReissue extends Error {
     super('a change raced the request; issue the token again');
     this.name = 'RacedTokenReissue';
   }
-}
-
-/** The actor chain as ids, outermost (most recent) first (RFC 8693 §4.1). */
-export function actorIds(act: ActClaim | undefined): string[] {
-  const ids: string[] = [];
-  for (let a = act; a; a = a.act) ids.push(a.sub);
-  return ids;
 }

@@ -45,6 +45,18 @@ describe('DecisionClient (docs/control.md#authzen)', () => {
     expect(g.calls).toHaveLength(2);
   });
 
+  it('refuses an answer without its decision id or outcome (an error, never an allow)', async () => {
+    for (const context of [
+      { outcome: 'allow' },
+      { decision_id: 'dec_1' },
+      { decision_id: 'dec_1', outcome: 'maybe' },
+    ]) {
+      const g = fakeGatehouse([{ decision: true, context } as unknown as Decision]);
+      const c = new DecisionClient({ issuer: 'https://id.test', clientId: 'a', clientSecret: 'b', fetch: g.fetch });
+      await expect(c.decide(req())).rejects.toThrow('decision endpoint sent no decision id or outcome');
+    }
+  });
+
   it('with no TTL every question is asked; concurrent identical ones share one call', async () => {
     const g = fakeGatehouse([allow]);
     const c = new DecisionClient({
@@ -62,8 +74,11 @@ describe('DecisionClient (docs/control.md#authzen)', () => {
   });
 
   it('never reuses a review or a single-use allow, and keeps at most maxEntries', async () => {
-    const review: Decision = { decision: false, context: { outcome: 'review', approval_id: 'apr_1' } };
-    const once: Decision = { decision: true, context: { outcome: 'allow', single_use: true } };
+    const review: Decision = {
+      decision: false,
+      context: { decision_id: 'dec_2', outcome: 'review', approval_id: 'apr_1' },
+    };
+    const once: Decision = { decision: true, context: { decision_id: 'dec_3', outcome: 'allow', single_use: true } };
     const g = fakeGatehouse([review, once, allow]);
     const c = new DecisionClient({
       issuer: 'https://id.test',

@@ -1,26 +1,55 @@
 import { request, readJson, type FetchLike } from './http';
 
-/** An AuthZEN 1.0 entity (subject or resource). */
+/**
+ * An AuthZEN 1.0 entity (subject or resource). The AuthZEN wire types are declared here
+ * once: this client sends and reads them, and Gatehouse's decision endpoint parses and
+ * answers them.
+ */
 export interface DecisionEntity {
   type: string;
   id: string;
   properties?: Record<string, unknown>;
 }
 
-/** An AuthZEN 1.0 Access Evaluation request. */
+/** An AuthZEN 1.0 action. */
+export interface DecisionAction {
+  name: string;
+  properties?: Record<string, unknown>;
+}
+
+/**
+ * An AuthZEN 1.0 Access Evaluation request (§6).
+ *
+ * @example
+ * ```ts
+ * const req: DecisionRequest = {
+ *   subject: { type: 'user', id: 'usr_01H…' },
+ *   action: { name: 'invoices.export' },
+ *   resource: { type: 'org', id: 'org_01H…' },
+ * };
+ * ```
+ */
 export interface DecisionRequest {
   subject: DecisionEntity;
-  action: { name: string; properties?: Record<string, unknown> };
+  action: DecisionAction;
   resource: DecisionEntity;
   context?: Record<string, unknown>;
 }
 
-/** Gatehouse's answer: AuthZEN's `decision`, and the reason, recovery and decision id when it is not an allow. */
+/**
+ * Gatehouse's answer (AuthZEN 1.0 §6.2): `decision`, with the decision id and outcome, and the
+ * reason, recovery and approval when it is not an allow.
+ *
+ * @example
+ * ```ts
+ * const d: Decision = { decision: true, context: { decision_id: 'decision_01H…', outcome: 'allow' } };
+ * ```
+ */
 export interface Decision {
   decision: boolean;
   context: {
-    decision_id?: string;
-    outcome?: 'allow' | 'review' | 'deny';
+    decision_id: string;
+    outcome: 'allow' | 'review' | 'deny';
     code?: string;
     reason_user?: string;
     reason_admin?: string;
@@ -30,6 +59,8 @@ export interface Decision {
     single_use?: boolean;
   };
 }
+
+const OUTCOMES = new Set<unknown>(['allow', 'review', 'deny']);
 
 export interface DecisionClientOptions {
   /** Gatehouse's issuer URL; the endpoint is `<issuer>/access/v1/evaluation`. */
@@ -122,6 +153,8 @@ export class DecisionClient {
     const body = await readJson(res, 'decision endpoint');
     if (typeof body.decision !== 'boolean') throw new Error('decision endpoint sent no decision');
     const context = (typeof body.context === 'object' && body.context ? body.context : {}) as Decision['context'];
+    if (typeof context.decision_id !== 'string' || !OUTCOMES.has(context.outcome))
+      throw new Error('decision endpoint sent no decision id or outcome');
     return { decision: body.decision, context };
   }
 }

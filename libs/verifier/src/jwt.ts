@@ -8,9 +8,11 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 const TIERS = new Set(['admin', 'app', 'user']);
 const HEADER_CACHE_MAX = 64;
 
+/** What {@link TokenChecker} requires of a token besides the fixed access-token profile. */
 export interface ClaimRules {
   issuer: string;
-  audiences: ReadonlySet<string>;
+  /** Accepted `aud` values; `'any'`: whatever audience (the issuer reading its own tokens back). */
+  audiences: ReadonlySet<string> | 'any';
   clockToleranceS: number;
 }
 
@@ -28,6 +30,15 @@ export interface ParsedToken {
  * — RS256 only, `typ: at+jwt`, a `kid`, no `crit` — and never trusted beyond naming a key
  * to look up in our own cache: `jku`, `x5u`, `jwk` and `x5c` are ignored (§8). A header
  * segment that passed is remembered, so a stream of tokens from one key parses it once.
+ * The one check of the access-token profile: {@link Verifier} and Gatehouse's own
+ * bearer verification both use it.
+ *
+ * @example
+ * ```ts
+ * const checker = new TokenChecker({ issuer, audiences: new Set([audience]), clockToleranceS: 5 });
+ * const parsed = checker.parse(token);
+ * const claims = checker.verify(parsed, await keyFor(parsed.kid), Math.floor(Date.now() / 1000));
+ * ```
  */
 export class TokenChecker {
   private readonly headers = new Map<string, string>();
@@ -112,9 +123,9 @@ export class TokenChecker {
 
 const malformed = () => new VerifierError('token_malformed', 'The token is not a compact JWS.');
 
-function audienceMatches(aud: unknown, accepted: ReadonlySet<string>): boolean {
-  if (typeof aud === 'string') return accepted.has(aud);
-  return Array.isArray(aud) && aud.some((a) => typeof a === 'string' && accepted.has(a));
+function audienceMatches(aud: unknown, accepted: ReadonlySet<string> | 'any'): boolean {
+  if (typeof aud === 'string') return accepted === 'any' || accepted.has(aud);
+  return Array.isArray(aud) && aud.some((a) => typeof a === 'string' && (accepted === 'any' || accepted.has(a)));
 }
 
 function decodeJson(segment: string): Record<string, unknown> | null {

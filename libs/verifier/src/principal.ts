@@ -1,5 +1,6 @@
 import type { AccessTokenClaims, ActClaim, Tier } from './claims';
 import { VerifierError } from './errors';
+import { actorChain } from './act-chain';
 
 interface PrincipalBase {
   /** The principal's ID (`adm_…`, `app_…`, `usr_…`). */
@@ -51,8 +52,7 @@ export type VerifiedPrincipal = AdminPrincipal | OrgPrincipal;
 export function toPrincipal(claims: AccessTokenClaims): VerifiedPrincipal {
   let scopes = claims.scope === '' ? [] : claims.scope.split(' ');
   if (scopes.includes('')) scopes = scopes.filter(Boolean);
-  const actors: string[] = [];
-  for (let a = claims.act; a && actors.length < 32; a = a.act) actors.push(a.sub);
+  const actors = actorChain(claims.act);
   return {
     tier: claims.tier,
     sub: claims.sub,

@@ -8,7 +8,8 @@ import {
   TokenRevocationService,
   type AccessDecision,
 } from '@gatehouse/tokens';
-import { actChain, mayInspect } from './token-inspection';
+import { actorChain } from '@gatehouse/verifier';
+import { mayInspect } from './token-inspection';
 
 export type TokenInspection =
   | { valid: false; error: string }
@@ -65,7 +66,7 @@ export class TokenInspectionService {
         throw err;
       },
     );
-    const chain = actChain(claims.act);
+    const chain = actorChain(claims.act);
     const decision = await this.gate.decide(meta, {
       point: 'introspection',
       subject: { tier: claims.tier, id: claims.sub, orgId: claims.org_id, clientId: claims.client_id },

@@ -65,14 +65,14 @@ export class AuthorizeController {
       });
       switch (outcome.kind) {
         case 'error-page':
-          return this.pages.error(req, reply, 400, outcome.error, outcome.description);
+          return this.pages.error(req, reply, 400, outcome.error, outcome.description, uiLocales(params));
         case 'respond':
           return this.pages.respond(req, reply, outcome);
         case 'stopped':
           return sendPage(
             reply,
             403,
-            stoppedPage(this.pages.messages(req), DEFAULT_BRANDING, {
+            stoppedPage(await this.pages.text(req, { uiLocales: uiLocales(params) }), DEFAULT_BRANDING, {
               ...outcome,
               back: outcome.response.mode === 'query' ? responseLocation(outcome.response) : null,
             }),
@@ -88,4 +88,9 @@ export class AuthorizeController {
       sendErrorPage(req, reply, err);
     }
   }
+}
+
+/** OIDC Core §3.1.2.1 `ui_locales`, for the pages this endpoint shows itself. */
+function uiLocales(params: FormParams): string[] {
+  return (params.get('ui_locales') ?? '').split(' ').filter(Boolean);
 }

@@ -1,18 +1,18 @@
 import type { Branding } from './branding';
 import { html, type Html } from './html';
-import type { Messages } from './messages/en';
+import type { PageText } from './page-text';
 
 export const ASSETS_PATH = '/sign-in/assets';
 
 /** The page shell: one `main` landmark, a heading, the brand, no inline script or style. */
 export function layout(
-  m: Messages,
+  text: PageText,
   branding: Branding,
   title: string,
   body: Html,
   opts: { script?: boolean } = {},
 ): string {
-  return `<!doctype html>${html`<html lang="${m.lang}">
+  return `<!doctype html>${html`<html lang="${text.locale}">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -27,7 +27,7 @@ export function layout(
         ${branding.logoUri ? html`<img src="${branding.logoUri}" alt="${branding.productName}" />` : branding.productName}
       </header>
       <main>${body}</main>
-      <footer>${m.poweredBy}</footer>
+      <footer>${text.t('page.powered_by')}</footer>
     </body>
   </html>`}`;
 }

@@ -80,7 +80,7 @@ export class LogoutController {
         if (state) url.searchParams.append('state', state);
         return sendRedirect(reply, url.toString());
       }
-      sendPage(reply, 200, signedOutPage(this.pages.messages(req), DEFAULT_BRANDING));
+      sendPage(reply, 200, signedOutPage(await this.pages.text(req), DEFAULT_BRANDING));
     } catch (err) {
       sendErrorPage(req, reply, err);
     }

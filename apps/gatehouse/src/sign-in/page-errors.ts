@@ -4,7 +4,8 @@ import { sendProblem } from '../http/problem';
 import { requestId } from '../http/request-meta.decorator';
 import { DEFAULT_BRANDING } from './branding';
 import { sendPage } from './browser-http';
-import { acceptLanguage, messagesFor } from './messages/catalogue';
+import { negotiateLocale } from '@gatehouse/signin';
+import { pageText } from './page-text';
 import { errorPage } from './pages/pages';
 
 /** The browser surfaces: the hosted pages, the authorization endpoint and logout. */
@@ -29,6 +30,6 @@ export function sendErrorPage(req: FastifyRequest, reply: FastifyReply, err: unk
   if (status === 503) void reply.header('retry-after', problem.headers['Retry-After'] ?? '5');
   if (status === 429 && problem.headers['Retry-After'])
     void reply.header('retry-after', problem.headers['Retry-After']);
-  const m = messagesFor(acceptLanguage(req.headers['accept-language']));
-  sendPage(reply, status, errorPage(m, DEFAULT_BRANDING, key, requestId(req) ?? 'unknown'));
+  const text = pageText(negotiateLocale({ acceptLanguage: req.headers['accept-language'] ?? null }));
+  sendPage(reply, status, errorPage(text, DEFAULT_BRANDING, key, requestId(req) ?? 'unknown'));
 }

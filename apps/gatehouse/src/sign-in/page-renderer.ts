@@ -4,25 +4,52 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestId } from '../http/request-meta.decorator';
 import { BRANDING_SOURCE, type BrandingSource } from './branding';
 import { origin, sendPage, sendRedirect } from './browser-http';
-import { acceptLanguage, messagesFor } from './messages/catalogue';
-import type { Messages } from './messages/en';
+import { pageText, type PageText } from './page-text';
 import { consentPage, errorPage, FACTOR_PAGES, formPostPage, identifyPage, stoppedPage } from './pages/pages';
-import type { AuthorizationResponse } from '@gatehouse/signin';
-import { responseLocation } from '@gatehouse/signin';
+import { negotiateLocale, responseLocation, type AuthorizationResponse } from '@gatehouse/signin';
+import { SignInSettingsService } from '@gatehouse/directory';
 
 /** Turns the flow's results into pages and redirects (docs/sign-in.md#pages). */
 @Injectable()
 export class PageRenderer {
-  constructor(@Inject(BRANDING_SOURCE) private readonly branding: BrandingSource) {}
+  constructor(
+    @Inject(BRANDING_SOURCE) private readonly branding: BrandingSource,
+    private readonly settings: SignInSettingsService,
+  ) {}
 
-  messages(req: FastifyRequest, uiLocales: readonly string[] = []): Messages {
-    return messagesFor([...uiLocales, ...acceptLanguage(req.headers['accept-language'])]);
+  /**
+   * The page's locale (docs/sign-in-experience.md#languages): `ui_locales`, then
+   * `Accept-Language`, then the org's `default_locale`, then English.
+   */
+  async text(
+    req: FastifyRequest,
+    at: { uiLocales?: readonly string[]; orgId?: string | null } = {},
+  ): Promise<PageText> {
+    const orgDefault = at.orgId ? (await this.settings.effective(at.orgId)).default_locale : null;
+    return pageText(
+      negotiateLocale({
+        uiLocales: at.uiLocales?.join(' ') ?? null,
+        acceptLanguage: req.headers['accept-language'] ?? null,
+        orgDefault,
+      }),
+    );
   }
 
-  async error(req: FastifyRequest, reply: FastifyReply, status: number, key: string, detail?: string): Promise<void> {
+  async error(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    key: string,
+    detail?: string,
+    uiLocales?: readonly string[],
+  ): Promise<void> {
     const branding = await this.branding.forOrg(null);
     if (status === 503) void reply.header('retry-after', '5');
-    sendPage(reply, status, errorPage(this.messages(req), branding, key, requestId(req) ?? 'unknown', detail));
+    sendPage(
+      reply,
+      status,
+      errorPage(await this.text(req, { uiLocales }), branding, key, requestId(req) ?? 'unknown', detail),
+    );
   }
 
   async respond(req: FastifyRequest, reply: FastifyReply, response: AuthorizationResponse): Promise<void> {
@@ -31,7 +58,7 @@ export class PageRenderer {
       sendPage(
         reply,
         200,
-        formPostPage(this.messages(req), branding, response.redirectUri, response.params),
+        formPostPage(await this.text(req), branding, response.redirectUri, response.params),
         origin(response.redirectUri),
       );
       return;
@@ -54,7 +81,7 @@ export class PageRenderer {
         sendPage(
           reply,
           403,
-          stoppedPage(this.messages(req), branding, {
+          stoppedPage(await this.text(req, { orgId }), branding, {
             message: result.message,
             recovery: result.recovery,
             decisionId: result.decisionId,
@@ -64,9 +91,9 @@ export class PageRenderer {
         return;
       }
       case 'page': {
-        const branding = await this.branding.forOrg(orgId);
+        const branding = await this.branding.forOrg(result.orgId);
         const ctx = {
-          m: this.messages(req, result.uiLocales),
+          text: await this.text(req, { uiLocales: result.uiLocales, orgId: result.orgId }),
           branding,
           csrf: result.csrf,
           requestId: requestId(req) ?? 'unknown',

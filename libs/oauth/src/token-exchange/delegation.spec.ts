@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { attenuate, chainDepth, type ExchangeRequest, type SubjectToken } from './delegation';
+import { actorChain } from '@gatehouse/verifier';
+import { attenuate, type ExchangeRequest, type SubjectToken } from './delegation';
 
 const SCOPES = ['a', 'b', 'c', 'd', 'e', 'f'];
 const AUDS = ['https://api.one', 'https://api.two', 'https://api.three'];
@@ -122,8 +123,8 @@ describe('attenuation over random chains of exchanges', () => {
           expect(g.exp).toBeLessThanOrEqual(now + caller.stepTokenTtlS);
           expect(g.exp).toBeGreaterThan(now);
           // One level deeper, within the limit, the parent's chain nested inside, never without act.
-          expect(g.depth).toBe(chainDepth(parent.act) + 1);
-          expect(chainDepth(g.act)).toBe(g.depth);
+          expect(g.depth).toBe(actorChain(parent.act).length + 1);
+          expect(actorChain(g.act)).toHaveLength(g.depth);
           expect(g.depth).toBeLessThanOrEqual(MAX_DEPTH);
           expect(g.act.sub).toBe(req.actor);
           expect(g.act.act).toEqual(parent.act);

@@ -1,4 +1,4 @@
-import type { ActClaim } from '@gatehouse/tokens';
+import { actorChain, type ActClaim, type Tier } from '@gatehouse/verifier';
 import {
   resolveResource,
   scopesForResource,
@@ -24,7 +24,7 @@ import {
  */
 export interface SubjectToken {
   sub: string;
-  tier: 'admin' | 'app' | 'user';
+  tier: Tier;
   orgId: string | undefined;
   /** The app the subject token was issued to. */
   clientId: string | undefined;
@@ -77,13 +77,6 @@ export type Attenuation = { ok: true; grant: StepGrant } | ({ ok: false } & Dele
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3
 
-/** The length of an `act` chain. */
-export function chainDepth(act: ActClaim | undefined): number {
-  let n = 0;
-  for (let a = act; a; a = a.act) n++;
-  return n;
-}
-
 export function attenuate(subject: SubjectToken, req: ExchangeRequest): Attenuation {
   const refuse = (error: DelegationRefusal['error'], rule: string, description: string): Attenuation => ({
     ok: false,
@@ -101,7 +94,7 @@ export function attenuate(subject: SubjectToken, req: ExchangeRequest): Attenuat
       'not_may_act',
       'The subject token was issued to another client and does not name this client in may_act.',
     );
-  const depth = chainDepth(subject.act) + 1;
+  const depth = actorChain(subject.act).length + 1;
   if (depth > req.maxDepth)
     return refuse('invalid_request', 'depth', `The delegation chain would exceed ${req.maxDepth} actors.`);
   if (subject.exp <= req.now) return refuse('invalid_request', 'expired', 'The subject token has expired.');

@@ -19,9 +19,9 @@ import {
   DelegationLineage,
   TokenIssuer,
   TokenRevocationService,
-  actorIds,
   type AccessTokenClaims,
 } from '@gatehouse/tokens';
+import { actorChain } from '@gatehouse/verifier';
 import type { AuthenticatedClient } from '../client-authenticator';
 import type { GrantHandler, GrantRequest, TokenResponse } from '../grant';
 import { ResourceLookup } from '../resources/resource-lookup';
@@ -141,7 +141,7 @@ export class TokenExchangeGrant implements GrantHandler {
               details: (claims) => ({
                 outcome: 'issued',
                 subject_jti: s.jti,
-                chain: actorIds(claims.act),
+                chain: actorChain(claims.act),
                 depth: g.depth,
                 scope: claims.scope,
                 step,
@@ -241,7 +241,7 @@ export class TokenExchangeGrant implements GrantHandler {
         outcome: 'refused',
         error: err.error,
         ...(err.detail ? { rule: err.detail } : {}),
-        ...(subject ? { subject_jti: subject.jti, chain: actorIds(subject.act) } : {}),
+        ...(subject ? { subject_jti: subject.jti, chain: actorChain(subject.act) } : {}),
         ...(req.params.get('step') ? { step: req.params.get('step') } : {}),
       },
     });

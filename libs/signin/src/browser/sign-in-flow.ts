@@ -49,7 +49,16 @@ export type PageView =
     };
 
 export type FlowResult =
-  | { kind: 'page'; view: PageView; status: number; csrf: string; uiLocales: string[] }
+  | {
+      kind: 'page';
+      view: PageView;
+      status: number;
+      csrf: string;
+      uiLocales: string[];
+      /** The client's org and id: the page's default locale and branding (docs/sign-in-experience.md#branding). */
+      orgId: string;
+      clientId: string;
+    }
   | { kind: 'next' }
   | { kind: 'respond'; response: AuthorizationResponse; sessionCookie?: string }
   | { kind: 'stopped'; message: string; recovery: string; decisionId: string; response: AuthorizationResponse }
@@ -212,6 +221,8 @@ export class SignInFlow {
       status,
       csrf: this.csrf.hash(state.interaction.id),
       uiLocales: state.request.uiLocales,
+      orgId: state.client.orgId,
+      clientId: state.client.id,
     };
   }
 

@@ -17,8 +17,8 @@ describe('message catalogues', () => {
   });
 
   it('fills placeholders and leaves unknown ones visible', () => {
-    expect(translate('de', 'page.title.sign_in', { org: 'Acme' })).toBe('Bei Acme anmelden');
-    expect(translate('en', 'page.title.sign_in')).toBe('Sign in to {org}');
+    expect(translate('de', 'page.signup.title', { org: 'Acme' })).toBe('Ihr Konto bei Acme erstellen');
+    expect(translate('en', 'page.signup.title')).toBe('Create your {org} account');
   });
 });
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { CLOCK, newId, type Clock, type Tier } from '@gatehouse/core';
 import { PrismaService, type Tx } from '@gatehouse/db';
@@ -37,10 +37,13 @@ const REFUSAL_ACTIONS = [
  * rows of one subject in its window — the rows are the evidence, and the flag links to them
  * as a /v1/audit query — and raises at most one open flag per kind and subject. A detector
  * never fails the request that triggered it: an error is logged, the request goes on.
+ * Shutdown waits for the checks still running, some of which nobody awaits (the gate's,
+ * after a refusal), before the database pools close (docs/reliability.md#sigterm).
  */
 @Injectable()
-export class AnomalyDetector {
+export class AnomalyDetector implements OnModuleDestroy {
   private readonly log = new Logger('AnomalyDetector');
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly prisma: PrismaService,
@@ -223,12 +226,22 @@ export class AnomalyDetector {
     };
   }
 
-  private async guard(run: () => Promise<void>): Promise<void> {
-    try {
-      await run();
-    } catch (err) {
+  /**
+   * Destroy hooks run from the application module down, so this runs before the pools of
+   * @gatehouse/db close: a check left running would open a connection after them (and, in
+   * the suites, one to a database about to be dropped).
+   */
+  async onModuleDestroy(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  private guard(run: () => Promise<void>): Promise<void> {
+    const check = run().catch((err: unknown) => {
       this.log.warn(`anomaly detection failed: ${(err as Error).message}`);
-    }
+    });
+    this.running.add(check);
+    void check.finally(() => this.running.delete(check));
+    return check;
   }
 }
 

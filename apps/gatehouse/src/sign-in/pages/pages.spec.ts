@@ -1,6 +1,6 @@
 import { consentNotices } from '@gatehouse/oauth';
 import { DEFAULT_BRANDING } from '../branding';
-import { en } from '../messages/en';
+import { pageText } from '../page-text';
 import { consentPage } from './pages';
 
 const client = {
@@ -24,7 +24,7 @@ const selfRegistered = (allRedirectsLoopback: boolean) => ({
 });
 const render = (notices: ReturnType<typeof consentNotices>) =>
   consentPage(
-    { m: en, branding: DEFAULT_BRANDING, csrf: 'c', requestId: 'req_test' },
+    { text: pageText('en'), branding: DEFAULT_BRANDING, csrf: 'c', requestId: 'req_test' },
     { page: 'consent', client, scopes: ['notes:read'], resource: 'https://mcp.example/mcp', notices },
   );
 

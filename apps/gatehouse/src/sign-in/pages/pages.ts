@@ -1,8 +1,8 @@
-import type { ClientView, PageView } from '@gatehouse/signin';
+import type { ClientView, MessageKey, PageView } from '@gatehouse/signin';
 import type { Branding } from '../branding';
 import { html, type Html } from '../html';
 import { layout } from '../layout';
-import type { Messages } from '../messages/en';
+import type { PageText } from '../page-text';
 
 /**
  * One renderer per page (docs/sign-in.md#pages): semantic HTML, one primary action per step,
@@ -10,38 +10,59 @@ import type { Messages } from '../messages/en';
  * token. A factor's page is found by its step in FACTOR_PAGES; a new factor adds its renderer.
  */
 export interface PageContext {
-  m: Messages;
+  text: PageText;
   branding: Branding;
   csrf: string;
   /** This response's request id, shown on pages that stop the sign-in. */
   requestId: string;
 }
 
+/** The words of the scopes a consent page knows; any other scope is shown by its name. */
+const SCOPE_KEYS: Record<string, MessageKey> = {
+  openid: 'page.scope.openid',
+  profile: 'page.scope.profile',
+  email: 'page.scope.email',
+  offline_access: 'page.scope.offline_access',
+};
+
+/** The error pages' messages, by the key the renderer is given. */
+const ERROR_KEYS: Record<string, MessageKey> = {
+  invalid_client: 'page.error.invalid_client',
+  invalid_redirect_uri: 'page.error.invalid_redirect_uri',
+  invalid_request: 'page.error.invalid_request',
+  expired: 'page.error.expired',
+  forbidden: 'page.error.forbidden',
+  unavailable: 'page.error.unavailable',
+  not_found: 'page.error.not_found',
+  internal: 'page.error.internal',
+};
+
 const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}" />`;
 
-function clientHeader(m: Messages, client: ClientView): Html {
+function clientHeader({ t }: PageText, client: ClientView): Html {
   return html`${client.logoUri ? html`<img class="logo" src="${client.logoUri}" alt="" />` : null}
-    <h1>${m.signInTitle}</h1>
-    <p>${m.signInTo(client.name)}</p>`;
+    <h1>${t('page.sign_in.title')}</h1>
+    <p>${t('page.sign_in.to_app', { app: client.name })}</p>`;
 }
 
 function cancelForm(ctx: PageContext): Html {
   return html`<form method="post" action="/sign-in/cancel">
-    ${csrfField(ctx.csrf)}<button type="submit" class="secondary">${ctx.m.cancel}</button>
+    ${csrfField(ctx.csrf)}<button type="submit" class="secondary">${ctx.text.t('page.cancel')}</button>
   </form>`;
 }
 
 export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: 'identify' }>, invalid = false): string {
-  const { m } = ctx;
+  const { text } = ctx;
+  const { t } = text;
   return layout(
-    m,
+    text,
     ctx.branding,
-    m.signInTitle,
-    html`${clientHeader(m, view.client)}
-      ${invalid ? html`<p class="error" role="alert" id="email-error">${m.invalidEmail}</p>` : null}
+    t('page.sign_in.title'),
+    html`${clientHeader(text, view.client)}
+      ${invalid ? html`<p class="error" role="alert" id="email-error">${t('page.invalid_email')}</p>` : null}
       <form method="post" action="/sign-in/identify">
         ${csrfField(ctx.csrf)}
-        <label for="email">${m.emailLabel}</label>
+        <label for="email">${t('page.email.label')}</label>
         <input
           id="email"
           name="email"
@@ -53,26 +74,28 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
           value="${view.loginHint ?? ''}"
           ${invalid ? html` aria-describedby="email-error" aria-invalid="true"` : null}
         />
-        <button type="submit">${m.continue}</button>
+        <button type="submit">${t('page.continue')}</button>
       </form>
       ${cancelForm(ctx)}`,
   );
 }
 
 function passwordPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>): string {
-  const { m } = ctx;
-  const error = view.error === 'rate_limited' ? m.rateLimited : view.error ? m.invalidCredentials : null;
+  const { text } = ctx;
+  const { t } = text;
+  const error =
+    view.error === 'rate_limited' ? t('page.rate_limited') : view.error ? t('page.invalid_credentials') : null;
   return layout(
-    m,
+    text,
     ctx.branding,
-    m.signInTitle,
-    html`${clientHeader(m, view.client)}
+    t('page.sign_in.title'),
+    html`${clientHeader(text, view.client)}
       ${error ? html`<p class="error" role="alert" id="password-error">${error}</p>` : null}
       <form method="post" action="/sign-in/password">
         ${csrfField(ctx.csrf)}
-        <label for="username">${m.emailLabel}</label>
+        <label for="username">${t('page.email.label')}</label>
         <input id="username" name="username" type="email" autocomplete="username" value="${view.email}" readonly />
-        <label for="password">${m.passwordLabel}</label>
+        <label for="password">${t('page.password.label')}</label>
         <input
           id="password"
           name="password"
@@ -81,7 +104,7 @@ function passwordPage(ctx: PageContext, view: Extract<PageView, { page: 'factor'
           required
           autofocus${error ? html` aria-describedby="password-error" aria-invalid="true"` : null}
         />
-        <button type="submit">${m.signIn}</button>
+        <button type="submit">${t('page.sign_in')}</button>
       </form>
       ${cancelForm(ctx)}`,
   );
@@ -93,21 +116,22 @@ function passwordPage(ctx: PageContext, view: Extract<PageView, { page: 'factor'
  * posting to the same step, so the page needs no script.
  */
 function totpPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>): string {
-  const { m } = ctx;
-  const error = view.error === 'rate_limited' ? m.rateLimited : view.error ? m.mfaInvalid : null;
+  const { text } = ctx;
+  const { t } = text;
+  const error = view.error === 'rate_limited' ? t('page.rate_limited') : view.error ? t('page.mfa.invalid') : null;
   const invalid = error ? html` aria-describedby="code-error" aria-invalid="true"` : null;
   return layout(
-    m,
+    text,
     ctx.branding,
-    m.mfaTitle,
+    t('page.mfa.title'),
     html`${view.client.logoUri ? html`<img class="logo" src="${view.client.logoUri}" alt="" />` : null}
-      <h1>${m.mfaTitle}</h1>
-      <p>${m.signingInAs(view.email)}</p>
+      <h1>${t('page.mfa.title')}</h1>
+      <p>${t('page.signing_in_as', { email: view.email })}</p>
       ${error ? html`<p class="error" role="alert" id="code-error">${error}</p>` : null}
       <form method="post" action="/sign-in/mfa">
         ${csrfField(ctx.csrf)}
-        <label for="code">${m.mfaCodeLabel}</label>
-        <p class="muted" id="code-hint">${m.mfaIntro}</p>
+        <label for="code">${t('page.mfa.code_label')}</label>
+        <p class="muted" id="code-hint">${t('page.mfa.intro')}</p>
         <input
           id="code"
           name="code"
@@ -121,14 +145,14 @@ function totpPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>)
           aria-describedby="code-hint"
           ${invalid}
         />
-        <button type="submit">${m.mfaVerify}</button>
+        <button type="submit">${t('page.mfa.verify')}</button>
       </form>
       <details>
-        <summary>${m.mfaUseRecovery}</summary>
+        <summary>${t('page.mfa.use_recovery')}</summary>
         <form method="post" action="/sign-in/mfa">
           ${csrfField(ctx.csrf)}
-          <label for="recovery-code">${m.mfaRecoveryLabel}</label>
-          <p class="muted" id="recovery-hint">${m.mfaRecoveryHint}</p>
+          <label for="recovery-code">${t('page.mfa.recovery_label')}</label>
+          <p class="muted" id="recovery-hint">${t('page.mfa.recovery_hint')}</p>
           <input
             id="recovery-code"
             name="code"
@@ -139,7 +163,7 @@ function totpPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>)
             required
             aria-describedby="recovery-hint"
           />
-          <button type="submit">${m.mfaVerify}</button>
+          <button type="submit">${t('page.mfa.verify')}</button>
         </form>
       </details>
       ${cancelForm(ctx)}`,
@@ -152,20 +176,21 @@ function totpPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>)
  * request id, and only the way back to the application.
  */
 function secondFactorSetupPage(ctx: PageContext, view: Extract<PageView, { page: 'factor' }>): string {
-  const { m } = ctx;
+  const { text } = ctx;
+  const { t } = text;
   return layout(
-    m,
+    text,
     ctx.branding,
-    m.mfaSetupTitle,
-    html`<h1>${m.mfaSetupTitle}</h1>
-      <p>${m.signingInAs(view.email)}</p>
-      <p role="alert">${m.mfaSetupRequired}</p>
-      <p>${m.mfaSetupHow}</p>
+    t('page.mfa.setup_title'),
+    html`<h1>${t('page.mfa.setup_title')}</h1>
+      <p>${t('page.signing_in_as', { email: view.email })}</p>
+      <p role="alert">${t('page.mfa.setup_required')}</p>
+      <p>${t('page.mfa.setup_how')}</p>
       <dl>
-        <dt>${m.errorRequestId}</dt>
+        <dt>${t('page.error.request_id')}</dt>
         <dd>${ctx.requestId}</dd>
       </dl>
-      <p class="muted">${m.errorHelp}</p>
+      <p class="muted">${t('page.error.help')}</p>
       ${cancelForm(ctx)}`,
   );
 }
@@ -178,39 +203,44 @@ export const FACTOR_PAGES: Record<string, (ctx: PageContext, view: Extract<PageV
 };
 
 export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'consent' }>): string {
-  const { m } = ctx;
+  const { text } = ctx;
+  const { t } = text;
   const c = view.client;
-  const scopeText = (s: string) => m.scopes[s] ?? m.appScope(s);
+  const scopeText = (s: string) => (SCOPE_KEYS[s] ? t(SCOPE_KEYS[s]) : t('page.scope.other', { scope: s }));
   const links = [
-    c.clientUri ? html`<a href="${c.clientUri}">${m.consentHome}</a>` : null,
-    c.policyUri ? html`<a href="${c.policyUri}">${m.consentPolicy}</a>` : null,
-    c.tosUri ? html`<a href="${c.tosUri}">${m.consentTerms}</a>` : null,
+    c.clientUri ? html`<a href="${c.clientUri}">${t('page.consent.home')}</a>` : null,
+    c.policyUri ? html`<a href="${c.policyUri}">${t('page.consent.policy')}</a>` : null,
+    c.tosUri ? html`<a href="${c.tosUri}">${t('page.consent.terms')}</a>` : null,
   ].filter((l): l is Html => l !== null);
   return layout(
-    m,
+    text,
     ctx.branding,
-    m.consentTitle,
+    t('page.consent.title'),
     html`${c.logoUri ? html`<img class="logo" src="${c.logoUri}" alt="" />` : null}
-      <h1>${m.consentTitle}</h1>
+      <h1>${t('page.consent.title')}</h1>
       ${view.notices.map((n) =>
         n.code === 'redirect_host'
-          ? html`<p class="redirect-host" data-notice="redirect_host">${m.consentSendsTo(n.hosts.join(', '))}</p>`
+          ? html`<p class="redirect-host" data-notice="redirect_host">
+              ${t('page.consent.sends_to', { hosts: n.hosts.join(', ') })}
+            </p>`
           : n.code === 'all_loopback'
-            ? html`<p class="warning" role="alert" data-notice="all_loopback">${m.consentLoopback}</p>`
-            : html`<p class="muted" data-notice="unverified_name">${m.consentUnverified(n.name)}</p>`,
+            ? html`<p class="warning" role="alert" data-notice="all_loopback">${t('page.consent.loopback')}</p>`
+            : html`<p class="muted" data-notice="unverified_name">
+                ${t('page.consent.unverified', { name: n.name })}
+              </p>`,
       )}
-      <p>${m.consentIntro(c.name)}</p>
+      <p>${t('page.consent.intro', { app: c.name })}</p>
       <ul class="scopes">
         ${view.scopes.map((s) => html`<li>${scopeText(s)}</li>`)}
       </ul>
       <dl>
-        <dt>${m.consentClientId}</dt>
+        <dt>${t('page.consent.client_id')}</dt>
         <dd>${c.clientId}</dd>
-        <dt>${m.consentRedirect}</dt>
+        <dt>${t('page.consent.redirect')}</dt>
         <dd>${c.redirectHost}</dd>
         ${
           view.resource
-            ? html`<dt>${m.consentResource}</dt>
+            ? html`<dt>${t('page.consent.resource')}</dt>
                 <dd>${view.resource}</dd>`
             : null
         }
@@ -222,75 +252,84 @@ export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'c
             type="submit"
             class="secondary"
           >
-            ${m.consentDeny}
+            ${t('page.consent.deny')}
           </button>
         </form>
         <form method="post" action="/sign-in/consent">
           ${csrfField(ctx.csrf)}<input type="hidden" name="decision" value="allow" /><button type="submit">
-            ${m.consentAllow}
+            ${t('page.consent.allow')}
           </button>
         </form>
       </div>`,
   );
 }
 
-export function errorPage(m: Messages, branding: Branding, key: string, requestId: string, detail?: string): string {
+export function errorPage(text: PageText, branding: Branding, key: string, requestId: string, detail?: string): string {
+  const { t } = text;
   return layout(
-    m,
+    text,
     branding,
-    m.errorTitle,
-    html`<h1>${m.errorTitle}</h1>
-      <p>${m.errors[key] ?? m.errors.internal}</p>
-      ${detail ? html`<p class="muted">${detail}</p>` : null}
+    t('page.error.title'),
+    html`<h1>${t('page.error.title')}</h1>
+      <p>${t(ERROR_KEYS[key] ?? 'page.error.internal')}</p>
+      ${detail ? html`<p class="muted" lang="en">${detail}</p>` : null}
       <dl>
-        <dt>${m.errorRequestId}</dt>
+        <dt>${t('page.error.request_id')}</dt>
         <dd>${requestId}</dd>
       </dl>
-      <p class="muted">${m.errorHelp}</p>`,
+      <p class="muted">${t('page.error.help')}</p>`,
   );
 }
 
 export function stoppedPage(
-  m: Messages,
+  text: PageText,
   branding: Branding,
   s: { message: string; recovery: string; decisionId: string; back: string | null },
 ): string {
+  const { t } = text;
   return layout(
-    m,
+    text,
     branding,
-    m.stoppedTitle,
-    html`<h1>${m.stoppedTitle}</h1>
-      <p>${s.message}</p>
-      <p>${s.recovery}</p>
+    t('page.stopped.title'),
+    html`<h1>${t('page.stopped.title')}</h1>
+      <p lang="en">${s.message}</p>
+      <p lang="en">${s.recovery}</p>
       <dl>
-        <dt>${m.stoppedDecision}</dt>
+        <dt>${t('page.stopped.decision')}</dt>
         <dd>${s.decisionId}</dd>
       </dl>
-      ${s.back ? html`<p><a href="${s.back}">${m.backToApp}</a></p>` : null}`,
+      ${s.back ? html`<p><a href="${s.back}">${t('page.back_to_app')}</a></p>` : null}`,
   );
 }
 
 /** RFC 6749 §4.1.2 via OAuth 2.0 Form Post Response Mode: a form the script (or the person) submits. */
-export function formPostPage(m: Messages, branding: Branding, action: string, params: Record<string, string>): string {
+export function formPostPage(
+  text: PageText,
+  branding: Branding,
+  action: string,
+  params: Record<string, string>,
+): string {
+  const { t } = text;
   return layout(
-    m,
+    text,
     branding,
-    m.redirecting,
-    html`<h1>${m.redirecting}</h1>
+    t('page.redirecting'),
+    html`<h1>${t('page.redirecting')}</h1>
       <form id="form-post" method="post" action="${action}">
         ${Object.entries(params).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}
-        <button type="submit">${m.redirecting}</button>
+        <button type="submit">${t('page.redirecting')}</button>
       </form>`,
     { script: true },
   );
 }
 
-export function signedOutPage(m: Messages, branding: Branding): string {
+export function signedOutPage(text: PageText, branding: Branding): string {
+  const { t } = text;
   return layout(
-    m,
+    text,
     branding,
-    m.signedOutTitle,
-    html`<h1>${m.signedOutTitle}</h1>
-      <p>${m.signedOut}</p>`,
+    t('page.signed_out.title'),
+    html`<h1>${t('page.signed_out.title')}</h1>
+      <p>${t('page.signed_out.body')}</p>`,
   );
 }

@@ -1,0 +1,75 @@
+import type { ClientView } from '@gatehouse/signin';
+import { DEFAULT_BRANDING } from '../branding';
+import type { PageText } from '../page-text';
+import {
+  consentPage,
+  errorPage,
+  FACTOR_PAGES,
+  formPostPage,
+  identifyPage,
+  signedOutPage,
+  stoppedPage,
+  type PageContext,
+} from './pages';
+
+/**
+ * Every hosted page, rendered with sample data, for the specs that check all of them at once
+ * (every string from the catalogue, every locale complete). A new page adds its samples here.
+ */
+export const SAMPLE_DATA = {
+  email: 'ada@example.com',
+  requestId: 'req_01SAMPLE',
+  clientName: 'Notes',
+  clientId: 'app_01SAMPLE',
+  redirectHost: 'notes.example',
+  resource: 'https://api.notes.example',
+  decisionId: 'dec_01SAMPLE',
+  product: DEFAULT_BRANDING.productName,
+};
+
+const client: ClientView = {
+  clientId: SAMPLE_DATA.clientId,
+  name: SAMPLE_DATA.clientName,
+  logoUri: null,
+  clientUri: 'https://notes.example/',
+  policyUri: 'https://notes.example/privacy',
+  tosUri: 'https://notes.example/terms',
+  redirectHost: SAMPLE_DATA.redirectHost,
+  orgName: 'Acme',
+};
+
+export function samplePages(text: PageText): Record<string, string> {
+  const ctx: PageContext = { text, branding: DEFAULT_BRANDING, csrf: 'csrf', requestId: SAMPLE_DATA.requestId };
+  const factor = (step: string, error?: 'invalid_credentials' | 'rate_limited') =>
+    FACTOR_PAGES[step](ctx, { page: 'factor', step: step as never, client, email: SAMPLE_DATA.email, error });
+  return {
+    identify: identifyPage(ctx, { page: 'identify', client, loginHint: null }),
+    identify_invalid: identifyPage(ctx, { page: 'identify', client, loginHint: null }, true),
+    password: factor('password'),
+    password_wrong: factor('password', 'invalid_credentials'),
+    password_limited: factor('password', 'rate_limited'),
+    mfa: factor('mfa'),
+    mfa_wrong: factor('mfa', 'invalid_credentials'),
+    mfa_setup: factor('mfa_setup'),
+    consent: consentPage(ctx, {
+      page: 'consent',
+      client,
+      scopes: ['openid', 'profile', 'email', 'offline_access'],
+      resource: SAMPLE_DATA.resource,
+      notices: [
+        { code: 'redirect_host', hosts: [SAMPLE_DATA.redirectHost] },
+        { code: 'all_loopback' },
+        { code: 'unverified_name', name: SAMPLE_DATA.clientName },
+      ],
+    }),
+    error: errorPage(text, DEFAULT_BRANDING, 'expired', SAMPLE_DATA.requestId),
+    stopped: stoppedPage(text, DEFAULT_BRANDING, {
+      message: '',
+      recovery: '',
+      decisionId: SAMPLE_DATA.decisionId,
+      back: 'https://notes.example/cb',
+    }),
+    form_post: formPostPage(text, DEFAULT_BRANDING, 'https://notes.example/cb', { code: 'c' }),
+    signed_out: signedOutPage(text, DEFAULT_BRANDING),
+  };
+}
