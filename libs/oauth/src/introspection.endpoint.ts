@@ -7,12 +7,7 @@ import {
   TemporarilyUnavailable,
   type GatehouseConfig,
 } from '@gatehouse/core';
-import {
-  AccessTokenVerifier,
-  GatedAccess,
-  PrincipalResolver,
-  type AccessTokenClaims,
-} from '@gatehouse/tokens';
+import { AccessTokenVerifier, GatedAccess, PrincipalResolver, type AccessTokenClaims } from '@gatehouse/tokens';
 import { actorChain } from '@gatehouse/verifier';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
 import type { TokenRequest } from './grant';
