@@ -1522,6 +1522,38 @@ export interface paths {
     patch: operations['UsersController_update'];
     trace?: never;
   };
+  '/v1/orgs/{orgId}/users/{userId}/consents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['UserConsentsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/orgs/{orgId}/users/{userId}/consents/{appId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['UserConsentsController_revoke'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/orgs/{orgId}/users/{userId}/managed-token': {
     parameters: {
       query?: never;
@@ -1595,6 +1627,18 @@ export interface paths {
     };
     get?: never;
     put?: never;
+    /**
+     * Legacy password sign-in
+     * @deprecated
+     * @description Deprecated: the application collects the password itself (RFC 9700 §2.4). Only applications with
+     *     `password_login: true` may call it (true for every application created before browser sign-in);
+     *     others are refused with 403 `password_login_disabled`.
+     *
+     *     Migrating: give the application a redirect URI and the `authorization_code` grant
+     *     (`PATCH /v1/orgs/{orgId}/apps/{appId}`), send the browser to `/oauth/authorize` with PKCE,
+     *     exchange the code at `/oauth/token` (`grant_type=authorization_code`), keep refreshing as before,
+     *     then set `password_login: false`.
+     */
     post: operations['UsersController_login'];
     delete?: never;
     options?: never;
@@ -5525,6 +5569,47 @@ export interface operations {
     };
     responses: {
       200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  UserConsentsController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        orgId: string;
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  UserConsentsController_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        appId: string;
+        orgId: string;
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      204: {
         headers: {
           [name: string]: unknown;
         };

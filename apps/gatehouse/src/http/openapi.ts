@@ -37,5 +37,11 @@ export function openApiDocument(
  */
 export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: Record<string, object> = {}): void {
   const document = openApiDocument(app, issuer, extraPaths);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  // deepLinking: `/docs#/{tag}/{operationId}` opens one operation (the legacy password
+  // endpoint's `Link` relies on it, docs/sign-in.md#the-legacy-password-endpoint).
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    swaggerOptions: { deepLinking: true },
+  });
 }

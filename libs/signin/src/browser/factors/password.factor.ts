@@ -24,8 +24,9 @@ export class PasswordFactor implements SignInFactor {
     private readonly audit: AuditService,
   ) {}
 
-  applies(): Promise<boolean> {
-    return Promise.resolve(true);
+  /** Not after a passkey sign-in: that was already two factors (docs/sign-in-experience.md#amr). */
+  applies(ctx: FactorContext): Promise<boolean> {
+    return Promise.resolve(!ctx.amr.includes('mfa'));
   }
 
   async verify(ctx: FactorContext, form: Readonly<Record<string, string>>): Promise<FactorResult> {

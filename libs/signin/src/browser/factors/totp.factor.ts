@@ -36,7 +36,7 @@ export class TotpFactor implements SignInFactor {
   ) {}
 
   async applies(ctx: FactorContext): Promise<boolean> {
-    if (!ctx.subjectId) return false;
+    if (!ctx.subjectId || ctx.amr.includes('mfa')) return false;
     const user = await this.prisma.user.findFirst({ where: { id: ctx.subjectId, orgId: ctx.orgId } });
     if (!user) return false;
     const step = await this.auth.secondFactor(ctx.orgId, user, 'pwd');
