@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { z } from 'zod';
+import { responseSchemas } from './response-schemas';
 
 /** A zod schema as the JSON Schema the OpenAPI document embeds for a request body. */
 export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
@@ -11,6 +12,25 @@ export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return rest;
 }
 
+/** The OpenAPI document of the app's controllers, plus `extraPaths` and the named `schemas`. */
+export function openApiDocument(
+  app: INestApplication,
+  issuer: string,
+  extraPaths: Record<string, object> = {},
+): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Gatehouse')
+    .setDescription('Multi-tenant identity provider and token issuer: management API and health endpoints.')
+    .setVersion('0.1.0')
+    .addServer(issuer)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  Object.assign(document.paths, extraPaths);
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...responseSchemas() } };
+  return document;
+}
+
 /**
  * OpenAPI at /openapi.json, a docs page at /docs. `extraPaths` documents the plain Fastify
  * routes (the token endpoint), which Nest's generator, reading controllers, cannot see.
@@ -19,17 +39,11 @@ export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
  * start its CPU and its heap the document (docs/performance.md#memory-and-startup).
  */
 export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: Record<string, object> = {}): void {
-  const config = new DocumentBuilder()
-    .setTitle('Gatehouse')
-    .setDescription('Multi-tenant identity provider and token issuer: management API and health endpoints.')
-    .setVersion('0.1.0')
-    .addServer(issuer)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
-  const build = () => {
-    const document = SwaggerModule.createDocument(app, config);
-    Object.assign(document.paths, extraPaths);
-    return document;
-  };
-  SwaggerModule.setup('docs', app, build, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  // deepLinking: `/docs#/{tag}/{operationId}` opens one operation (the legacy password
+  // endpoint's `Link` relies on it, docs/sign-in.md#the-legacy-password-endpoint).
+  SwaggerModule.setup('docs', app, () => openApiDocument(app, issuer, extraPaths), {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    swaggerOptions: { deepLinking: true },
+  });
 }
