@@ -28,6 +28,7 @@ import { UserMfaStep } from './user-flows/user-mfa-step';
 import { PasskeyFactor } from './factors/passkey.factor';
 import { PasskeyFlows } from './user-flows/passkeys';
 import { SignupFlow } from './user-flows/signup';
+import { LinkStatus } from './user-flows/link-status';
 import { InvitationFlow } from './user-flows/invitations';
 
 /**
@@ -71,6 +72,7 @@ const factors = [PasswordFactor, TotpFactor, SecondFactorSetupFactor];
     PasskeyFlows,
     SignupFlow,
     InvitationFlow,
+    LinkStatus,
   ],
   exports: [
     AdminAuthService,
@@ -86,6 +88,7 @@ const factors = [PasswordFactor, TotpFactor, SecondFactorSetupFactor];
     PasskeyFlows,
     SignupFlow,
     InvitationFlow,
+    LinkStatus,
   ],
 })
 export class SignInModule {}

@@ -2,6 +2,7 @@ import type { ClientView, MessageKey, PageView } from '@gatehouse/signin';
 import type { Branding } from '../branding';
 import { html, type Html } from '../html';
 import { layout } from '../layout';
+import { accountLinks } from './link-pages';
 import type { PageText } from '../page-text';
 
 /**
@@ -15,6 +16,8 @@ export interface PageContext {
   csrf: string;
   /** This response's request id, shown on pages that stop the sign-in. */
   requestId: string;
+  /** The org's link pages: "Forgot password?", and sign-up where the org takes it. */
+  links?: { forgotPassword: string; signUp: string | null };
 }
 
 /** The words of the scopes a consent page knows; any other scope is shown by its name. */
@@ -35,6 +38,7 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   unavailable: 'page.error.unavailable',
   not_found: 'page.error.not_found',
   internal: 'page.error.internal',
+  rate_limited: 'page.rate_limited',
 };
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}" />`;
@@ -76,7 +80,7 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
         />
         <button type="submit">${t('page.continue')}</button>
       </form>
-      ${cancelForm(ctx)}`,
+      ${ctx.links ? accountLinks(text, ctx.links) : null} ${cancelForm(ctx)}`,
   );
 }
 
@@ -106,7 +110,7 @@ function passwordPage(ctx: PageContext, view: Extract<PageView, { page: 'factor'
         />
         <button type="submit">${t('page.sign_in')}</button>
       </form>
-      ${cancelForm(ctx)}`,
+      ${ctx.links ? accountLinks(text, ctx.links) : null} ${cancelForm(ctx)}`,
   );
 }
 
