@@ -61,6 +61,7 @@ run('browser sign-in in Chromium', () => {
       await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
         token: admin,
         body: {
+          password_login: true,
           name: 'Notes',
           scopes: ['notes:read'],
           grant_types: ['authorization_code'],
@@ -191,6 +192,7 @@ run('browser sign-in in Chromium', () => {
       const created = await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
         token: admin,
         body: {
+          password_login: true,
           name: 'Notes',
           scopes: ['notes:read'],
           grant_types: ['authorization_code'],

@@ -74,6 +74,7 @@ describe('browser sign-in with a second factor', () => {
       const res = await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
         token: admin,
         body: {
+          password_login: true,
           name: 'web',
           scopes: ['notes:read'],
           grant_types: ['authorization_code', 'refresh_token'],

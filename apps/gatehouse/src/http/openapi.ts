@@ -25,5 +25,11 @@ export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: 
     .build();
   const document = SwaggerModule.createDocument(app, config);
   Object.assign(document.paths, extraPaths);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  // deepLinking: `/docs#/{tag}/{operationId}` opens one operation (the legacy password
+  // endpoint's `Link` relies on it, docs/sign-in.md#the-legacy-password-endpoint).
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    swaggerOptions: { deepLinking: true },
+  });
 }

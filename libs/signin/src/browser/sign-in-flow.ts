@@ -12,6 +12,8 @@ import {
 } from '@gatehouse/oauth';
 import type { SignInStep } from '../interactions/interaction-kinds';
 import { SignInInteractionRepository, type SignInInteraction } from '../interactions/sign-in-interaction.repository';
+import { PolicyService } from '@gatehouse/control';
+import { ProblemError } from '@gatehouse/core';
 import { AuthorizationCompletion } from './authorization-completion';
 import type { AuthorizationResponse } from './authorization-response';
 import { AuthorizationService, isSelfRegisteredId } from './authorization.service';
@@ -57,6 +59,14 @@ export type PageView =
       resource: string | null;
       /** A self-registered client's notices, in order (docs/client-registration.md#consent). */
       notices: ConsentNotice[];
+    }
+  | {
+      /** The org requires a policy version this user has not accepted (docs/sign-in.md#policy). */
+      page: 'policy';
+      client: ClientView;
+      version: string;
+      documentUrl: string | null;
+      decisionId: string;
     };
 
 /** The answer to the page script's request for a WebAuthn ceremony's options. */
@@ -76,7 +86,15 @@ export type FlowResult =
     }
   | { kind: 'next' }
   | { kind: 'respond'; response: AuthorizationResponse; sessionCookie?: string }
-  | { kind: 'stopped'; message: string; recovery: string; decisionId: string; response: AuthorizationResponse }
+  | {
+      kind: 'stopped';
+      message: string;
+      recovery: string;
+      decisionId: string;
+      response: AuthorizationResponse;
+      orgId?: string;
+      clientId?: string;
+    }
   | { kind: 'expired' }
   | { kind: 'forbidden' };
 
@@ -110,6 +128,7 @@ export class SignInFlow {
     private readonly sessions: BrowserSessions,
     private readonly authorization: AuthorizationService,
     private readonly completion: AuthorizationCompletion,
+    private readonly policy: PolicyService,
     @Inject(SIGN_IN_FACTORS) private readonly factors: SignInFactor[],
     private readonly passkey: PasskeyFirstFactor,
     @Inject(KEK) kek: Buffer,
@@ -165,6 +184,9 @@ export class SignInFlow {
     if (stage.kind === 'consent' && action === 'consent') {
       if (form.decision !== 'allow') return this.cancel(state);
       return this.finish(meta, state, true);
+    }
+    if (stage.kind === 'finish' && action === 'policy' && state.interaction.subjectId) {
+      return this.acceptPolicy(meta, state, state.interaction.subjectId, form.version ?? '');
     }
     // A form for a stage the sign-in is not at (a second tab, the back button): show where it is.
     return { kind: 'next' };
@@ -236,7 +258,24 @@ export class SignInFlow {
       }
     }
     const needConsent = await this.authorization.needsConsent(state.request, state.client, interaction.subjectId);
-    return needConsent ? { kind: 'consent' } : { kind: 'finish' };
+    // Consent given on the page, kept while the policy page waits (see finish).
+    return needConsent && interaction.params.consented !== true ? { kind: 'consent' } : { kind: 'finish' };
+  }
+
+  /**
+   * The policy page's form (docs/sign-in.md#policy): the acceptance is the one
+   * `POST /v1/me/policy-acceptances` records (PolicyService, `control.policy.accepted`), then
+   * the sign-in finishes, the gate deciding again. Only the required version is accepted: a
+   * version changed meanwhile shows the page again with the new one.
+   */
+  private async acceptPolicy(meta: RequestMeta, state: FlowState, userId: string, version: string) {
+    try {
+      await this.policy.accept({ id: userId, tier: 'user' }, meta, state.client.orgId, version, 'self');
+    } catch (err) {
+      if (err instanceof ProblemError && err.status === 409) return { kind: 'next' } as const;
+      throw err;
+    }
+    return this.finish(meta, state, state.interaction.params.consented === true);
   }
 
   private async finish(meta: RequestMeta, state: FlowState, consentGiven: boolean): Promise<FlowResult> {
@@ -253,8 +292,23 @@ export class SignInFlow {
     const done = await this.completion.complete(meta, state.request, state.client, who, {
       interactionId: interaction.id,
       consentGiven,
+      policyInPage: true,
     });
     if (done.kind === 'expired') return { kind: 'expired' };
+    if (done.kind === 'policy') {
+      // The consent just given is remembered only when the sign-in finishes: keep it until then.
+      if (consentGiven && interaction.params.consented !== true) {
+        await this.interactions.mergeParams(interaction.id, { consented: true });
+      }
+      const view: PageView = {
+        page: 'policy',
+        client: clientView(state),
+        version: done.version,
+        documentUrl: done.documentUrl,
+        decisionId: done.decisionId,
+      };
+      return this.page(state, view, 200);
+    }
     if (done.kind === 'stopped') {
       const d = done.decision;
       return {
@@ -263,6 +317,8 @@ export class SignInFlow {
         recovery: d.recovery,
         decisionId: d.decisionId,
         response: done.response,
+        orgId: state.client.orgId,
+        clientId: state.client.id,
       };
     }
     return { kind: 'respond', response: done.response, sessionCookie: done.sessionCookie };

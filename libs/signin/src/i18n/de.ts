@@ -108,6 +108,12 @@ export const de: Catalogue = {
   'page.error.internal': 'Ein unerwarteter Fehler ist aufgetreten.',
   'page.stopped.title': 'Der Zugriff ist gesperrt',
   'page.stopped.decision': 'Entscheidungs-ID',
+  'page.policy.title': 'Richtlinie akzeptieren, um fortzufahren',
+  'page.policy.intro': '{org} bittet Sie, Version {version} seiner Richtlinie zu akzeptieren, bevor Sie fortfahren.',
+  'page.policy.read': 'Richtlinie lesen',
+  'page.policy.version': 'Richtlinienversion',
+  'page.policy.accept': 'Akzeptieren und fortfahren',
+  'page.policy.cancel': 'Abbrechen',
 
   'page.new_password.label': 'Neues Passwort',
   'page.new_password.hint':

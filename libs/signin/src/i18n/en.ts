@@ -107,6 +107,12 @@ export const en = {
   'page.error.internal': 'An unexpected error occurred.',
   'page.stopped.title': 'Access is stopped',
   'page.stopped.decision': 'Decision ID',
+  'page.policy.title': 'Accept the policy to continue',
+  'page.policy.intro': '{org} asks you to accept version {version} of its policy before you continue.',
+  'page.policy.read': 'Read the policy',
+  'page.policy.version': 'Policy version',
+  'page.policy.accept': 'Accept and continue',
+  'page.policy.cancel': 'Cancel',
 
   // Emailed links (docs/sign-in-experience.md#links).
   'page.new_password.label': 'New password',

@@ -7,6 +7,7 @@ import {
   FACTOR_PAGES,
   formPostPage,
   identifyPage,
+  policyPage,
   signedOutPage,
   stoppedPage,
   type PageContext,
@@ -24,7 +25,8 @@ export const SAMPLE_DATA = {
   redirectHost: 'notes.example',
   resource: 'https://api.notes.example',
   decisionId: 'dec_01SAMPLE',
-  product: DEFAULT_BRANDING.productName,
+  policyVersion: '2026-12',
+  product: DEFAULT_BRANDING.displayName,
 };
 
 const client: ClientView = {
@@ -79,6 +81,13 @@ export function samplePages(text: PageText): Record<string, string> {
         { code: 'all_loopback' },
         { code: 'unverified_name', name: SAMPLE_DATA.clientName },
       ],
+    }),
+    policy: policyPage(ctx, {
+      page: 'policy',
+      client,
+      version: SAMPLE_DATA.policyVersion,
+      documentUrl: 'https://notes.example/policy',
+      decisionId: SAMPLE_DATA.decisionId,
     }),
     error: errorPage(text, DEFAULT_BRANDING, 'expired', SAMPLE_DATA.requestId),
     stopped: stoppedPage(text, DEFAULT_BRANDING, {

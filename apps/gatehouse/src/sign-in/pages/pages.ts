@@ -269,6 +269,44 @@ export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'c
   );
 }
 
+/**
+ * The org requires a policy version this person has not accepted (docs/sign-in.md#policy):
+ * the document, the version, and one primary action that accepts it and finishes the sign-in;
+ * Cancel returns `access_denied` to the app.
+ */
+export function policyPage(ctx: PageContext, view: Extract<PageView, { page: 'policy' }>): string {
+  const { text } = ctx;
+  const { t } = text;
+  return layout(
+    text,
+    ctx.branding,
+    t('page.policy.title'),
+    html`<h1>${t('page.policy.title')}</h1>
+      <p>${t('page.policy.intro', { org: view.client.orgName, version: view.version })}</p>
+      ${
+        view.documentUrl
+          ? html`<p><a href="${view.documentUrl}" data-policy-document>${t('page.policy.read')}</a></p>`
+          : null
+      }
+      <dl>
+        <dt>${t('page.policy.version')}</dt>
+        <dd>${view.version}</dd>
+        <dt>${t('page.stopped.decision')}</dt>
+        <dd>${view.decisionId}</dd>
+      </dl>
+      <div class="actions">
+        <form method="post" action="/sign-in/cancel">
+          ${csrfField(ctx.csrf)}<button type="submit" class="secondary">${t('page.policy.cancel')}</button>
+        </form>
+        <form method="post" action="/sign-in/policy">
+          ${csrfField(ctx.csrf)}<input type="hidden" name="version" value="${view.version}" /><button type="submit">
+            ${t('page.policy.accept')}
+          </button>
+        </form>
+      </div>`,
+  );
+}
+
 export function errorPage(text: PageText, branding: Branding, key: string, requestId: string, detail?: string): string {
   const { t } = text;
   return layout(
