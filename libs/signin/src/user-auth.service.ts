@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AccessStoppedError, ProblemError, Problems, epochSeconds } from '@gatehouse/core';
 import { PolicyService } from '@gatehouse/control';
 import { PrismaService } from '@gatehouse/db';
-import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { PasswordHasher } from '@gatehouse/credentials';
-import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
-import { RefreshTokenService, TokenIssuer, appLiveness, userLiveness } from '@gatehouse/tokens';
+import type { RateLimitPolicy } from '@gatehouse/ratelimit';
+import { RefreshTokenService, RequestLimits, TokenIssuer, appLiveness, userLiveness } from '@gatehouse/tokens';
 import { SignInInteractionRepository, type SignInInteraction } from './interactions/sign-in-interaction.repository';
 import { SignInSettingsService } from '@gatehouse/directory';
 import type { Tx } from '@gatehouse/db';
@@ -112,8 +112,7 @@ export class UserAuthService {
     private readonly prisma: PrismaService,
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
-    private readonly refusals: RefusalAudit,
-    private readonly limiter: RateLimiter,
+    private readonly limits: RequestLimits,
     private readonly issuer: TokenIssuer,
     private readonly refreshTokens: RefreshTokenService,
     private readonly policy: PolicyService,
@@ -289,11 +288,7 @@ export class UserAuthService {
   }
 
   private async limit(meta: RequestMeta, key: string, policy: RateLimitPolicy, orgId: string): Promise<void> {
-    const r = await this.limiter.check(key, policy);
-    if (!r.allowed) {
-      await this.refusals.rateLimited(meta, { key, policy, retryAfterS: r.retryAfterS, orgId });
-      throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
-    }
+    await this.limits.enforce(meta, { key, policy, orgId });
   }
 
   private findApp(id: string): Promise<SignInApp | null> {

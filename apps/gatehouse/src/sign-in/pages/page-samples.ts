@@ -26,7 +26,7 @@ export const SAMPLE_DATA = {
   resource: 'https://api.notes.example',
   decisionId: 'dec_01SAMPLE',
   policyVersion: '2026-12',
-  product: DEFAULT_BRANDING.productName,
+  product: DEFAULT_BRANDING.displayName,
 };
 
 const client: ClientView = {
@@ -45,14 +45,32 @@ export function samplePages(text: PageText): Record<string, string> {
   const factor = (step: string, error?: 'invalid_credentials' | 'rate_limited') =>
     FACTOR_PAGES[step](ctx, { page: 'factor', step: step as never, client, email: SAMPLE_DATA.email, error });
   return {
-    identify: identifyPage(ctx, { page: 'identify', client, loginHint: null }),
-    identify_invalid: identifyPage(ctx, { page: 'identify', client, loginHint: null }, true),
+    identify: identifyPage(ctx, { page: 'identify', client, loginHint: null, passkeys: false }),
+    identify_invalid: identifyPage(ctx, { page: 'identify', client, loginHint: null, passkeys: false }, true),
+    identify_passkey: identifyPage(ctx, { page: 'identify', client, loginHint: null, passkeys: true }),
+    identify_passkey_failed: identifyPage(ctx, {
+      page: 'identify',
+      client,
+      loginHint: null,
+      passkeys: true,
+      error: 'passkey_failed',
+    }),
     password: factor('password'),
     password_wrong: factor('password', 'invalid_credentials'),
     password_limited: factor('password', 'rate_limited'),
     mfa: factor('mfa'),
     mfa_wrong: factor('mfa', 'invalid_credentials'),
     mfa_setup: factor('mfa_setup'),
+    passkey: FACTOR_PAGES.passkey(ctx, {
+      page: 'factor',
+      step: 'passkey',
+      client,
+      email: SAMPLE_DATA.email,
+      alternatives: ['mfa'],
+    }),
+    passkey_wrong: factor('passkey', 'invalid_credentials'),
+    passkey_setup: factor('passkey_setup'),
+    passkey_setup_wrong: factor('passkey_setup', 'invalid_credentials'),
     consent: consentPage(ctx, {
       page: 'consent',
       client,

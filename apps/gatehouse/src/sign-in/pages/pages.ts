@@ -3,6 +3,7 @@ import type { Branding } from '../branding';
 import { html, type Html } from '../html';
 import { layout } from '../layout';
 import type { PageText } from '../page-text';
+import { PASSKEY_PAGES, PASSKEY_SCRIPTS, passkeyFirstFactor } from './passkeys';
 
 /**
  * One renderer per page (docs/sign-in.md#pages): semantic HTML, one primary action per step,
@@ -15,6 +16,8 @@ export interface PageContext {
   csrf: string;
   /** This response's request id, shown on pages that stop the sign-in. */
   requestId: string;
+  /** The WebAuthn origins (docs/sign-in-experience.md#passkeys-on-the-pages). */
+  passkeyOrigins?: readonly string[];
 }
 
 /** The words of the scopes a consent page knows; any other scope is shown by its name. */
@@ -67,7 +70,7 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
           id="email"
           name="email"
           type="email"
-          autocomplete="username"
+          autocomplete="${view.passkeys ? 'username webauthn' : 'username'}"
           required
           autofocus
           spellcheck="false"
@@ -76,7 +79,8 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
         />
         <button type="submit">${t('page.continue')}</button>
       </form>
-      ${cancelForm(ctx)}`,
+      ${view.passkeys ? passkeyFirstFactor(ctx, view) : null} ${cancelForm(ctx)}`,
+    view.passkeys ? { scripts: PASSKEY_SCRIPTS } : {},
   );
 }
 
@@ -200,6 +204,7 @@ export const FACTOR_PAGES: Record<string, (ctx: PageContext, view: Extract<PageV
   password: passwordPage,
   mfa: totpPage,
   mfa_setup: secondFactorSetupPage,
+  ...PASSKEY_PAGES,
 };
 
 export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'consent' }>): string {
