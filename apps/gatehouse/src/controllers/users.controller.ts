@@ -14,6 +14,7 @@ import { Caller, Meta } from '../http/request-meta.decorator';
 import { createUser, searchPageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 import { mfaToken, passkeyLogin, passkeyLoginOptions, userLoginMfa } from '../http/sign-in-schemas';
+import { ApiAnswer } from '../http/response-schemas';
 
 /**
  * RFC 9745 `Deprecation` (since browser sign-in, 2026-12-08) and RFC 8288 `Link` to the
@@ -210,6 +211,7 @@ export class UsersController {
   }
 
   @Get()
+  @ApiAnswer('UserPage')
   @ApiQuery({
     name: 'q',
     required: false,
@@ -232,6 +234,7 @@ export class UsersController {
   }
 
   @Get(':userId')
+  @ApiAnswer('User')
   get(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('userId', UserId) userId: string) {
     return this.users.get(p, orgId, userId);
   }
