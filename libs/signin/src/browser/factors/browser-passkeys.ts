@@ -41,18 +41,26 @@ export class BrowserPasskeys {
     return (await this.settings.effective(orgId)).passkeys !== 'off';
   }
 
-  /** The per-address limit of ceremonies (the API's `passkey:addr:…` key): false when spent. */
+  /**
+   * The per-address limit of ceremonies (the API's `passkey:addr:…` key), counted for the
+   * options and for the answer as the API counts them: false when spent.
+   */
   async withinLimit(ctx: FactorContext): Promise<boolean> {
+    return (await this.retryAfter(ctx)) === null;
+  }
+
+  /** Null within the limit, else the seconds to wait (the refusal audited). */
+  async retryAfter(ctx: FactorContext): Promise<number | null> {
     const key = `passkey:addr:${ctx.meta.sourceIp ?? 'unknown'}`;
     const r = await this.limiter.check(key, REDEEM_PER_ADDRESS);
-    if (r.allowed) return true;
+    if (r.allowed) return null;
     await this.refusals.rateLimited(ctx.meta, {
       key,
       policy: REDEEM_PER_ADDRESS,
       retryAfterS: r.retryAfterS,
       orgId: ctx.orgId,
     });
-    return false;
+    return r.retryAfterS;
   }
 
   /** Options for an assertion: any discoverable passkey of the org, or (second factor) the user's. */
