@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService, RefusalAudit } from '@gatehouse/audit';
+import { AuditService } from '@gatehouse/audit';
 import { PrismaService, type Tx } from '@gatehouse/db';
 import { BrandingService, SignInSettingsService } from '@gatehouse/directory';
-import { RateLimiter } from '@gatehouse/ratelimit';
+import { RequestLimits } from '@gatehouse/tokens';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -32,8 +32,7 @@ export class BrowserPasskeys {
     private readonly factor: PasskeyFactor,
     private readonly settings: SignInSettingsService,
     private readonly brandings: BrandingService,
-    private readonly limiter: RateLimiter,
-    private readonly refusals: RefusalAudit,
+    private readonly limits: RequestLimits,
     private readonly audit: AuditService,
   ) {}
 
@@ -44,15 +43,7 @@ export class BrowserPasskeys {
   /** The per-address limit of ceremonies (the API's `passkey:addr:…` key): false when spent. */
   async withinLimit(ctx: FactorContext): Promise<boolean> {
     const key = `passkey:addr:${ctx.meta.sourceIp ?? 'unknown'}`;
-    const r = await this.limiter.check(key, REDEEM_PER_ADDRESS);
-    if (r.allowed) return true;
-    await this.refusals.rateLimited(ctx.meta, {
-      key,
-      policy: REDEEM_PER_ADDRESS,
-      retryAfterS: r.retryAfterS,
-      orgId: ctx.orgId,
-    });
-    return false;
+    return (await this.limits.count(ctx.meta, { key, policy: REDEEM_PER_ADDRESS, orgId: ctx.orgId })).allowed;
   }
 
   /** Options for an assertion: any discoverable passkey of the org, or (second factor) the user's. */
