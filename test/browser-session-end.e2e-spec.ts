@@ -143,4 +143,12 @@ describe('browser session end', () => {
     ]);
     expect(rows).toEqual([]);
   });
+
+  // Last: it ends every session of the org.
+  it('revoke-all of the org ends the sessions of its users', async () => {
+    const s = await signedIn('org');
+    const res = await gh.api('POST', `/v1/orgs/${orgId}/revoke-tokens`, { token: admin });
+    expect(res.status).toBe(200);
+    await expectEnded(s, 'revoke_all:org');
+  });
 });
