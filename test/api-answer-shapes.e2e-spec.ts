@@ -31,7 +31,7 @@ describe('management API answers match their declared shapes', () => {
   });
   afterAll(() => gh?.close());
 
-  it('orgs, apps, secrets, users, resources, keys and the audit log', async () => {
+  it('orgs, apps, secrets, users, resources, keys, the audit log and self-registered clients', async () => {
     const api = (m: string, p: string, body?: unknown) => gh.api(m, p, { token: admin, body });
     const org = (await api('POST', '/v1/orgs', { name: 'shapes', display_name: 'Shapes' })).body;
     const resource = (
@@ -56,6 +56,7 @@ describe('management API answers match their declared shapes', () => {
     expectShape('Resource', await get(`/v1/orgs/${org.id}/resources/${resource.id}`));
     expectShape('KeyList', await get('/v1/keys'));
     expectShape('AuditEventPage', await get('/v1/audit'));
+    expectShape('ExternalClientList', await get(`/v1/orgs/${org.id}/client-registration/clients`));
   });
 });
 

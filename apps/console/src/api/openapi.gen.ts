@@ -1963,6 +1963,21 @@ export interface components {
           /** @constant */
           ok: false;
         };
+    ExternalClientList: {
+      items: {
+        blocked_at: string | null;
+        blocked_by: string | null;
+        client_id: string;
+        client_name: string | null;
+        consented_at: string | null;
+        document_hash: string | null;
+        first_seen_at: string | null;
+        /** @enum {string} */
+        kind: 'metadata_document' | 'dynamic';
+        last_seen_at: string | null;
+        redirect_uris: string[];
+      }[];
+    };
     IdJagAudience: {
       clients: {
         app_id: string;
@@ -4531,7 +4546,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ExternalClientList'];
+        };
       };
     };
   };

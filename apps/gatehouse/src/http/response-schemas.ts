@@ -173,6 +173,20 @@ const Inspection = z.union([
   }),
 ]);
 
+/** docs/client-registration.md#blocking */
+const ExternalClient = z.object({
+  client_id: z.string(),
+  kind: z.enum(['metadata_document', 'dynamic']),
+  client_name: z.string().nullable(),
+  redirect_uris: z.array(z.string()),
+  document_hash: z.string().nullable(),
+  first_seen_at: z.string().nullable(),
+  last_seen_at: z.string().nullable(),
+  consented_at: z.string().nullable(),
+  blocked_at: z.string().nullable(),
+  blocked_by: z.string().nullable(),
+});
+
 /** docs/id-jag.md#trusted-issuers */
 const TrustedIssuer = z.object({
   id: z.string(),
@@ -216,6 +230,7 @@ export const RESPONSES = {
   Inspection,
   TrustedIssuer,
   IdJagAudience,
+  ExternalClientList: z.object({ items: z.array(ExternalClient) }),
 } as const;
 
 export type ResponseSchemaName = keyof typeof RESPONSES;
