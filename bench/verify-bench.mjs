@@ -3,6 +3,10 @@
 // resource-server helper's path (RFC 9728: ProtectedResource.handle(), which verifies, requires
 // aud = the resource exactly, checks the scopes and, when they fall short, builds the 403
 // challenge) on the same footing (target ≥ 0.8 × raw too; docs/resources.md#the-resource-server).
+// The challenge path is measured on its own: the 403 insufficient_scope answer and the 401
+// invalid_token answer for a token that verifies but names another audience, each with its
+// WWW-Authenticate header (RFC 9728 §5.1, RFC 6750 §3) — each checked ≥ 0.8 × raw and printed
+// met or missed.
 //
 // No Gatehouse needed: a local JWKS + discovery server stands in for it (the verifier
 // fetches once, then verifies from its cache, as a resource server does between JWKS
@@ -65,6 +69,8 @@ const mint = (aud) => {
 const tokens = Array.from({ length: TOKENS }, () => mint(issuer));
 // The resource server's requests: tokens for its resource, as Authorization header values.
 const bearers = Array.from({ length: TOKENS }, () => `Bearer ${mint(RESOURCE)}`);
+// Tokens whose signature verifies but whose audience is another resource: the 401 challenge.
+const elsewhere = Array.from({ length: TOKENS }, () => `Bearer ${mint(`${issuer}/elsewhere`)}`);
 // Raw: the bare RSA operation over pre-decoded buffers — the ceiling for any verifier.
 const raw = tokens.map((t) => {
   const i = t.lastIndexOf('.');
@@ -82,7 +88,13 @@ const allowed = async (i) => {
 };
 const challenged = async (i) => {
   const o = await protectedResource.handle(request(i), ['invoices:read', 'invoices:admin']);
-  if (o.status !== 403 || !o.headers['WWW-Authenticate']) throw new Error('no challenge');
+  if (o.status !== 403 || !o.headers['WWW-Authenticate']?.includes('insufficient_scope')) throw new Error('no 403');
+};
+const wrongAudience = async (i) => {
+  const o = await protectedResource.handle({ method: 'POST', url: '/mcp', authorization: elsewhere[i] }, [
+    'invoices:read',
+  ]);
+  if (o.status !== 401 || !o.headers['WWW-Authenticate']?.includes('invalid_token')) throw new Error('no 401');
 };
 const joseKeys = createLocalJWKSet({ keys: [jwk] });
 const joseOptions = { issuer, audience: issuer, algorithms: ['RS256'], typ: 'at+jwt' };
@@ -93,6 +105,7 @@ for (const [i, t] of tokens.slice(0, 10).entries()) {
   await jwtVerify(t, joseKeys, joseOptions);
   await allowed(i);
   await challenged(i);
+  await wrongAudience(i);
 }
 if (!raw.every((r) => verify('sha256', r.input, key, r.sig))) throw new Error('raw verify failed');
 
@@ -122,6 +135,7 @@ const r = await run(
     verifier: (i) => verifier.verify(tokens[i]),
     allowed,
     challenged,
+    wrongAudience,
   },
   SECONDS,
 );
@@ -131,7 +145,7 @@ r.unauthenticated = (
     {
       unauthenticated: async () => {
         const o = await protectedResource.handle({ method: 'POST', url: '/mcp', authorization: undefined }, ['invoices:read']);
-        if (o.status !== 401) throw new Error('not 401');
+        if (o.status !== 401 || !o.headers['WWW-Authenticate']) throw new Error('not 401');
       },
     },
     Math.max(1, SECONDS / 10),
@@ -148,11 +162,18 @@ console.log(`verify benchmark — one core, RSA-2048, ${TOKENS} distinct tokens,
 console.log(`  raw RS256 verify (node:crypto)   ${fmt(r.raw).padStart(8)} /s`);
 console.log(`  @gatehouse/verifier verify()     ${fmt(r.verifier).padStart(8)} /s   ${ratio.toFixed(2)} × raw`);
 console.log(`  jose jwtVerify (local JWKS)      ${fmt(r.jose).padStart(8)} /s   ${(r.jose / r.raw).toFixed(2)} × raw`);
-const allowRatio = r.allowed / r.raw;
-const challengeRatio = r.challenged / r.raw;
-console.log(`  RFC 9728 helper: token allowed   ${fmt(r.allowed).padStart(8)} /s   ${allowRatio.toFixed(2)} × raw`);
-console.log(`  RFC 9728 helper: 403 challenge   ${fmt(r.challenged).padStart(8)} /s   ${challengeRatio.toFixed(2)} × raw`);
-console.log(`  RFC 9728 helper: 401 (no token)  ${fmt(r.unauthenticated).padStart(8)} /s`);
-const ok = ratio >= 0.8 && allowRatio >= 0.8 && challengeRatio >= 0.8;
-console.log(`  target verifier and RFC 9728 helper ≥ 0.80 × raw: ${ok ? 'met' : 'NOT met'}`);
-process.exitCode = ok ? 0 : 1;
+console.log(`  RFC 9728 helper: token allowed   ${fmt(r.allowed).padStart(8)} /s   ${(r.allowed / r.raw).toFixed(2)} × raw`);
+console.log(`  RFC 9728 challenge: 403 scope    ${fmt(r.challenged).padStart(8)} /s   ${(r.challenged / r.raw).toFixed(2)} × raw`);
+console.log(`  RFC 9728 challenge: 401 audience ${fmt(r.wrongAudience).padStart(8)} /s   ${(r.wrongAudience / r.raw).toFixed(2)} × raw`);
+console.log(`  RFC 9728 challenge: 401 no token ${fmt(r.unauthenticated).padStart(8)} /s   (no cryptography, for scale)`);
+// Each target on its own line, so a miss names the path that missed.
+const targets = [
+  ['verifier verify()', r.verifier],
+  ['RFC 9728 helper, token allowed', r.allowed],
+  ['RFC 9728 challenge path, 403 insufficient_scope', r.challenged],
+  ['RFC 9728 challenge path, 401 invalid_token', r.wrongAudience],
+].map(([name, rate]) => ({ name, ratio: rate / r.raw, met: rate / r.raw >= 0.8 }));
+for (const t of targets) {
+  console.log(`  target ${t.name} ≥ 0.80 × raw: ${t.ratio.toFixed(2)} — ${t.met ? 'met' : 'missed'}`);
+}
+process.exitCode = targets.every((t) => t.met) ? 0 : 1;

@@ -502,7 +502,13 @@ maybe('admin console in Chromium', () => {
       (
         await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
           token: apiToken,
-          body: { name, scopes: ['research'], grant_types: ['client_credentials', EXCHANGE], ...extra },
+          body: {
+            password_login: true,
+            name,
+            scopes: ['research'],
+            grant_types: ['client_credentials', EXCHANGE],
+            ...extra,
+          },
         })
       ).body as { client_id: string; client_secret: string };
     const specialist = await mkApp('researcher', {});

@@ -14,6 +14,8 @@ import { Consents } from './browser/consents';
 import { PasswordFactor } from './browser/factors/password.factor';
 import { SecondFactorSetupFactor } from './browser/factors/second-factor-setup.factor';
 import { TotpFactor } from './browser/factors/totp.factor';
+import { BrowserPasskeys } from './browser/factors/browser-passkeys';
+import { PasskeyFirstFactor, PasskeySecondFactor, PasskeySetupFactor } from './browser/factors/passkey.factors';
 import { SIGN_IN_FACTORS, type SignInFactor } from './browser/factors/sign-in-factor';
 import { SignInFlow } from './browser/sign-in-flow';
 import { SignInInteractionRepository } from './interactions/sign-in-interaction.repository';
@@ -35,7 +37,7 @@ import { InvitationFlow } from './user-flows/invitations';
  * The factors of the hosted sign-in, in the order it asks for them (docs/sign-in.md#factors).
  * A new factor is a class implementing SignInFactor, listed here.
  */
-const factors = [PasswordFactor, TotpFactor, SecondFactorSetupFactor];
+const factors = [PasswordFactor, PasskeySecondFactor, TotpFactor, PasskeySetupFactor, SecondFactorSetupFactor];
 
 /**
  * Sign-in (docs/architecture.md#sign-in): the layer above directory, control and oauth that
@@ -70,6 +72,8 @@ const factors = [PasswordFactor, TotpFactor, SecondFactorSetupFactor];
     { provide: SIGN_IN_FACTORS, inject: factors, useFactory: (...f: SignInFactor[]) => f },
     PasskeyFactor,
     PasskeyFlows,
+    BrowserPasskeys,
+    PasskeyFirstFactor,
     SignupFlow,
     InvitationFlow,
     LinkStatus,

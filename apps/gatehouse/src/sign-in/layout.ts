@@ -13,7 +13,7 @@ export function layout(
   branding: Branding,
   title: string,
   body: Html,
-  opts: { script?: boolean } = {},
+  opts: { script?: boolean; scripts?: readonly string[] } = {},
 ): string {
   return `<!doctype html>${html`<html lang="${text.locale}">
     <head>
@@ -25,6 +25,7 @@ export function layout(
       <link rel="stylesheet" href="${ASSETS_PATH}/sign-in.css" />
       <link rel="stylesheet" href="${brandStylesheetPath(branding.primaryColor)}" />
       ${opts.script ? html`<script src="${ASSETS_PATH}/form-post.js"></script>` : null}
+      ${(opts.scripts ?? []).map((s) => html`<script src="${ASSETS_PATH}/${s}" defer></script>`)}
     </head>
     <body>
       <header class="brand">

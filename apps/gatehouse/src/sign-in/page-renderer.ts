@@ -1,11 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { GATEHOUSE_CONFIG, type GatehouseConfig } from '@gatehouse/core';
 import type { FlowResult } from '@gatehouse/signin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requestId } from '../http/request-meta.decorator';
 import { BRANDING_SOURCE, DEFAULT_BRANDING, type BrandingSource } from './branding';
 import { origin, sendPage, sendRedirect } from './browser-http';
 import { pageText, type PageText } from './page-text';
-import { consentPage, errorPage, FACTOR_PAGES, formPostPage, identifyPage, stoppedPage } from './pages/pages';
+import {
+  consentPage,
+  errorPage,
+  FACTOR_PAGES,
+  policyPage,
+  formPostPage,
+  identifyPage,
+  stoppedPage,
+} from './pages/pages';
 import { negotiateLocale, responseLocation, type AuthorizationResponse } from '@gatehouse/signin';
 import { SignInSettingsService } from '@gatehouse/directory';
 
@@ -24,6 +33,7 @@ export class PageRenderer {
   constructor(
     @Inject(BRANDING_SOURCE) private readonly branding: BrandingSource,
     private readonly settings: SignInSettingsService,
+    @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
   ) {}
 
   /**
@@ -120,6 +130,7 @@ export class PageRenderer {
           branding,
           csrf: result.csrf,
           requestId: requestId(req) ?? 'unknown',
+          passkeyOrigins: this.config.webauthn.origins,
         };
         const { view } = result;
         const target = `https://${view.client.redirectHost}`;
@@ -128,7 +139,9 @@ export class PageRenderer {
             ? identifyPage(ctx, view, result.status === 400)
             : view.page === 'consent'
               ? consentPage(ctx, view)
-              : (FACTOR_PAGES[view.step] ?? FACTOR_PAGES.password)(ctx, view);
+              : view.page === 'policy'
+                ? policyPage(ctx, view)
+                : (FACTOR_PAGES[view.step] ?? FACTOR_PAGES.password)(ctx, view);
         sendPage(reply, result.status, body, formTargets(target, view.client.redirectHost));
         return;
       }

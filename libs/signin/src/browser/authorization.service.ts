@@ -121,7 +121,8 @@ export class AuthorizationService {
       if (error) return this.refuse(meta, request, app, error, 'prompt=none and the user must interact');
     }
     if (!needLogin && !needConsent) {
-      const done = await this.completion.complete(meta, request, app, { session: session! });
+      const policyInPage = !request.prompt.includes('none');
+      const done = await this.completion.complete(meta, request, app, { session: session! }, { policyInPage });
       if (done.kind === 'done') return done.response;
       if (done.kind === 'stopped') {
         if (request.prompt.includes('none')) return done.response;
@@ -133,6 +134,7 @@ export class AuthorizationService {
           clientId: app.id,
         };
       }
+      // 'policy': parked below with the session, so the pages show the policy to accept.
     }
     const { handle } = await this.interactions.create({
       kind: 'authorization',

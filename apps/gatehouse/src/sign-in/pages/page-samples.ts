@@ -7,6 +7,7 @@ import {
   FACTOR_PAGES,
   formPostPage,
   identifyPage,
+  policyPage,
   signedOutPage,
   stoppedPage,
   type PageContext,
@@ -33,6 +34,7 @@ export const SAMPLE_DATA = {
   redirectHost: 'notes.example',
   resource: 'https://api.notes.example',
   decisionId: 'dec_01SAMPLE',
+  policyVersion: '2026-12',
   product: DEFAULT_BRANDING.displayName,
   policyVersion: '2026-12',
 };
@@ -53,14 +55,32 @@ export function samplePages(text: PageText): Record<string, string> {
   const factor = (step: string, error?: 'invalid_credentials' | 'rate_limited') =>
     FACTOR_PAGES[step](ctx, { page: 'factor', step: step as never, client, email: SAMPLE_DATA.email, error });
   return {
-    identify: identifyPage(ctx, { page: 'identify', client, loginHint: null }),
-    identify_invalid: identifyPage(ctx, { page: 'identify', client, loginHint: null }, true),
+    identify: identifyPage(ctx, { page: 'identify', client, loginHint: null, passkeys: false }),
+    identify_invalid: identifyPage(ctx, { page: 'identify', client, loginHint: null, passkeys: false }, true),
+    identify_passkey: identifyPage(ctx, { page: 'identify', client, loginHint: null, passkeys: true }),
+    identify_passkey_failed: identifyPage(ctx, {
+      page: 'identify',
+      client,
+      loginHint: null,
+      passkeys: true,
+      error: 'passkey_failed',
+    }),
     password: factor('password'),
     password_wrong: factor('password', 'invalid_credentials'),
     password_limited: factor('password', 'rate_limited'),
     mfa: factor('mfa'),
     mfa_wrong: factor('mfa', 'invalid_credentials'),
     mfa_setup: factor('mfa_setup'),
+    passkey: FACTOR_PAGES.passkey(ctx, {
+      page: 'factor',
+      step: 'passkey',
+      client,
+      email: SAMPLE_DATA.email,
+      alternatives: ['mfa'],
+    }),
+    passkey_wrong: factor('passkey', 'invalid_credentials'),
+    passkey_setup: factor('passkey_setup'),
+    passkey_setup_wrong: factor('passkey_setup', 'invalid_credentials'),
     consent: consentPage(ctx, {
       page: 'consent',
       client,
@@ -71,6 +91,13 @@ export function samplePages(text: PageText): Record<string, string> {
         { code: 'all_loopback' },
         { code: 'unverified_name', name: SAMPLE_DATA.clientName },
       ],
+    }),
+    policy: policyPage(ctx, {
+      page: 'policy',
+      client,
+      version: SAMPLE_DATA.policyVersion,
+      documentUrl: 'https://notes.example/policy',
+      decisionId: SAMPLE_DATA.decisionId,
     }),
     error: errorPage(text, DEFAULT_BRANDING, 'expired', SAMPLE_DATA.requestId),
     stopped: stoppedPage(text, DEFAULT_BRANDING, {

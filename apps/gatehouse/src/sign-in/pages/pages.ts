@@ -4,6 +4,7 @@ import { html, type Html } from '../html';
 import { layout } from '../layout';
 import { accountLinks } from './link-pages';
 import type { PageText } from '../page-text';
+import { PASSKEY_PAGES, PASSKEY_SCRIPTS, passkeyFirstFactor } from './passkeys';
 
 /**
  * One renderer per page (docs/sign-in.md#pages): semantic HTML, one primary action per step,
@@ -16,8 +17,13 @@ export interface PageContext {
   csrf: string;
   /** This response's request id, shown on pages that stop the sign-in. */
   requestId: string;
+<<<<<<< HEAD
   /** The org's link pages: "Forgot password?", and sign-up where the org takes it. */
   links?: { forgotPassword: string; signUp: string | null };
+=======
+  /** The WebAuthn origins (docs/sign-in-experience.md#passkeys-on-the-pages). */
+  passkeyOrigins?: readonly string[];
+>>>>>>> main
 }
 
 /** The words of the scopes a consent page knows; any other scope is shown by its name. */
@@ -71,7 +77,7 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
           id="email"
           name="email"
           type="email"
-          autocomplete="username"
+          autocomplete="${view.passkeys ? 'username webauthn' : 'username'}"
           required
           autofocus
           spellcheck="false"
@@ -80,7 +86,12 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
         />
         <button type="submit">${t('page.continue')}</button>
       </form>
+<<<<<<< HEAD
       ${ctx.links ? accountLinks(text, ctx.links) : null} ${cancelForm(ctx)}`,
+=======
+      ${view.passkeys ? passkeyFirstFactor(ctx, view) : null} ${cancelForm(ctx)}`,
+    view.passkeys ? { scripts: PASSKEY_SCRIPTS } : {},
+>>>>>>> main
   );
 }
 
@@ -204,6 +215,7 @@ export const FACTOR_PAGES: Record<string, (ctx: PageContext, view: Extract<PageV
   password: passwordPage,
   mfa: totpPage,
   mfa_setup: secondFactorSetupPage,
+  ...PASSKEY_PAGES,
 };
 
 export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'consent' }>): string {
@@ -262,6 +274,44 @@ export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'c
         <form method="post" action="/sign-in/consent">
           ${csrfField(ctx.csrf)}<input type="hidden" name="decision" value="allow" /><button type="submit">
             ${t('page.consent.allow')}
+          </button>
+        </form>
+      </div>`,
+  );
+}
+
+/**
+ * The org requires a policy version this person has not accepted (docs/sign-in.md#policy):
+ * the document, the version, and one primary action that accepts it and finishes the sign-in;
+ * Cancel returns `access_denied` to the app.
+ */
+export function policyPage(ctx: PageContext, view: Extract<PageView, { page: 'policy' }>): string {
+  const { text } = ctx;
+  const { t } = text;
+  return layout(
+    text,
+    ctx.branding,
+    t('page.policy.title'),
+    html`<h1>${t('page.policy.title')}</h1>
+      <p>${t('page.policy.intro', { org: view.client.orgName, version: view.version })}</p>
+      ${
+        view.documentUrl
+          ? html`<p><a href="${view.documentUrl}" data-policy-document>${t('page.policy.read')}</a></p>`
+          : null
+      }
+      <dl>
+        <dt>${t('page.policy.version')}</dt>
+        <dd>${view.version}</dd>
+        <dt>${t('page.stopped.decision')}</dt>
+        <dd>${view.decisionId}</dd>
+      </dl>
+      <div class="actions">
+        <form method="post" action="/sign-in/cancel">
+          ${csrfField(ctx.csrf)}<button type="submit" class="secondary">${t('page.policy.cancel')}</button>
+        </form>
+        <form method="post" action="/sign-in/policy">
+          ${csrfField(ctx.csrf)}<input type="hidden" name="version" value="${view.version}" /><button type="submit">
+            ${t('page.policy.accept')}
           </button>
         </form>
       </div>`,
