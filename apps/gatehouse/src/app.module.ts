@@ -45,12 +45,9 @@ import { BRANDING_SOURCE, OrgBranding } from './sign-in/branding';
 import { LogoutController } from './sign-in/logout.controller';
 import { PageRenderer } from './sign-in/page-renderer';
 import { SignInController } from './sign-in/sign-in.controller';
-<<<<<<< HEAD
 import { LinkPagesController } from './sign-in/link-pages.controller';
 import { FormCsrf } from './sign-in/form-csrf';
-=======
 import { PasskeyPagesController } from './sign-in/passkey.controller';
->>>>>>> main
 import { UserInfoController } from './sign-in/userinfo.controller';
 import { MyConsentsController } from './sign-in/my-consents.controller';
 import { UserConsentsController } from './sign-in/user-consents.controller';

@@ -36,7 +36,6 @@ export const SAMPLE_DATA = {
   decisionId: 'dec_01SAMPLE',
   policyVersion: '2026-12',
   product: DEFAULT_BRANDING.displayName,
-  policyVersion: '2026-12',
 };
 
 const client: ClientView = {
@@ -110,7 +109,7 @@ export function samplePages(text: PageText): Record<string, string> {
     signed_out: signedOutPage(text, DEFAULT_BRANDING),
     identify_with_links: identifyPage(
       { ...ctx, links: { forgotPassword: '/f', signUp: '/s' } },
-      { page: 'identify', client, loginHint: null },
+      { page: 'identify', client, loginHint: null, passkeys: false },
     ),
     ...sampleLinkPages(text),
   };

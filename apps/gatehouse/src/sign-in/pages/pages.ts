@@ -17,13 +17,10 @@ export interface PageContext {
   csrf: string;
   /** This response's request id, shown on pages that stop the sign-in. */
   requestId: string;
-<<<<<<< HEAD
   /** The org's link pages: "Forgot password?", and sign-up where the org takes it. */
   links?: { forgotPassword: string; signUp: string | null };
-=======
   /** The WebAuthn origins (docs/sign-in-experience.md#passkeys-on-the-pages). */
   passkeyOrigins?: readonly string[];
->>>>>>> main
 }
 
 /** The words of the scopes a consent page knows; any other scope is shown by its name. */
@@ -86,12 +83,9 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
         />
         <button type="submit">${t('page.continue')}</button>
       </form>
-<<<<<<< HEAD
-      ${ctx.links ? accountLinks(text, ctx.links) : null} ${cancelForm(ctx)}`,
-=======
-      ${view.passkeys ? passkeyFirstFactor(ctx, view) : null} ${cancelForm(ctx)}`,
+      ${view.passkeys ? passkeyFirstFactor(ctx, view) : null} ${ctx.links ? accountLinks(text, ctx.links) : null}
+      ${cancelForm(ctx)}`,
     view.passkeys ? { scripts: PASSKEY_SCRIPTS } : {},
->>>>>>> main
   );
 }
 
