@@ -1798,6 +1798,11 @@ export interface components {
     App: {
       audiences: string[];
       client_id: string;
+      /** @enum {string} */
+      client_type?: 'confidential' | 'public';
+      client_uri?: string | null;
+      /** @enum {string} */
+      consent?: 'required' | 'first_party';
       created_at: string;
       delegates?: string[];
       disabled: boolean;
@@ -1811,13 +1816,19 @@ export interface components {
         }[];
       } | null;
       jwks_uri?: string | null;
+      logo_uri?: string | null;
       name: string;
       org_id: string;
       packages?: string[];
+      password_login?: boolean;
+      policy_uri?: string | null;
+      post_logout_redirect_uris?: string[];
       rate_limit: {
         per_seconds: number;
         requests: number;
       };
+      redirect_uris?: string[];
+      require_pkce?: boolean;
       scopes: string[];
       step_token_ttl_s?: number;
       /** @enum {string} */
@@ -1827,11 +1838,17 @@ export interface components {
         requests: number;
       };
       token_ttl_s: number;
+      tos_uri?: string | null;
     };
     AppPage: {
       data: {
         audiences: string[];
         client_id: string;
+        /** @enum {string} */
+        client_type?: 'confidential' | 'public';
+        client_uri?: string | null;
+        /** @enum {string} */
+        consent?: 'required' | 'first_party';
         created_at: string;
         delegates?: string[];
         disabled: boolean;
@@ -1845,13 +1862,19 @@ export interface components {
           }[];
         } | null;
         jwks_uri?: string | null;
+        logo_uri?: string | null;
         name: string;
         org_id: string;
         packages?: string[];
+        password_login?: boolean;
+        policy_uri?: string | null;
+        post_logout_redirect_uris?: string[];
         rate_limit: {
           per_seconds: number;
           requests: number;
         };
+        redirect_uris?: string[];
+        require_pkce?: boolean;
         scopes: string[];
         step_token_ttl_s?: number;
         /** @enum {string} */
@@ -1861,6 +1884,7 @@ export interface components {
           requests: number;
         };
         token_ttl_s: number;
+        tos_uri?: string | null;
       }[];
       next_cursor: string | null;
     };
@@ -1933,6 +1957,14 @@ export interface components {
           /** @constant */
           ok: false;
         };
+    ConsentList: {
+      data: {
+        client_id: string;
+        granted_at: string;
+        resource: string | null;
+        scopes: string[];
+      }[];
+    };
     IdJagAudience: {
       clients: {
         app_id: string;
@@ -2113,7 +2145,12 @@ export interface components {
       created_at: string;
       disabled: boolean;
       email: string;
+      email_verified?: boolean;
+      family_name?: string | null;
+      given_name?: string | null;
       id: string;
+      locale?: string | null;
+      name?: string | null;
       org_id: string;
     };
     UserPage: {
@@ -2121,7 +2158,12 @@ export interface components {
         created_at: string;
         disabled: boolean;
         email: string;
+        email_verified?: boolean;
+        family_name?: string | null;
+        given_name?: string | null;
         id: string;
+        locale?: string | null;
+        name?: string | null;
         org_id: string;
       }[];
       next_cursor: string | null;
@@ -5592,7 +5634,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ConsentList'];
+        };
       };
     };
   };

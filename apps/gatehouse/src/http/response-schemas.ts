@@ -50,6 +50,17 @@ const App = z.object({
   jwks_uri: z.string().nullable().optional(),
   dpop_bound_access_tokens: z.boolean().optional(),
   dpop_nonce_required: z.boolean().optional(),
+  // Browser sign-in (docs/sign-in.md#clients).
+  redirect_uris: z.array(z.string()).optional(),
+  post_logout_redirect_uris: z.array(z.string()).optional(),
+  client_type: z.enum(['confidential', 'public']).optional(),
+  require_pkce: z.boolean().optional(),
+  consent: z.enum(['required', 'first_party']).optional(),
+  logo_uri: z.string().nullable().optional(),
+  client_uri: z.string().nullable().optional(),
+  policy_uri: z.string().nullable().optional(),
+  tos_uri: z.string().nullable().optional(),
+  password_login: z.boolean().optional(),
 });
 
 const Resource = z.object({
@@ -78,6 +89,12 @@ const User = z.object({
   email: z.string(),
   disabled: z.boolean(),
   created_at: z.string(),
+  // OIDC Core §5.1 profile claims (docs/sign-in.md#claims).
+  email_verified: z.boolean().optional(),
+  name: z.string().nullable().optional(),
+  given_name: z.string().nullable().optional(),
+  family_name: z.string().nullable().optional(),
+  locale: z.string().nullable().optional(),
 });
 
 const SigningKey = z.object({
@@ -174,6 +191,14 @@ const IdJagAudience = z.object({
   created_at: z.string(),
 });
 
+/** A remembered consent (docs/sign-in.md#consent), as `/v1/me/consents` and the admins' route list it. */
+const Consent = z.object({
+  client_id: z.string(),
+  resource: z.string().nullable(),
+  scopes: z.array(z.string()),
+  granted_at: z.string(),
+});
+
 const RESPONSES = {
   Me,
   Org,
@@ -195,6 +220,7 @@ const RESPONSES = {
   Inspection,
   TrustedIssuer,
   IdJagAudience,
+  ConsentList: z.object({ data: z.array(Consent) }),
 } as const;
 
 export type ResponseSchemaName = keyof typeof RESPONSES;
