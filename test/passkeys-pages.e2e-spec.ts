@@ -217,7 +217,28 @@ maybe('passkeys on the hosted pages (Chromium, virtual authenticator)', () => {
     await page.getByRole('heading', { name: 'Confirm with your passkey' }).waitFor();
     await page.getByRole('button', { name: 'Use passkey' }).click();
     tokens = await redeem(verifier);
-    expect(decodeJwt(tokens.id_token).amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+    const signedIn = decodeJwt(tokens.id_token);
+    expect(signedIn.amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ amr: signedIn.amr, auth_time: signedIn.auth_time });
+
+    // An hour later, the session signs the person in to the app again without asking; the
+    // tokens refreshed from that still say how, and when, the person signed in.
+    await gh.sql(`UPDATE browser_sessions SET auth_time = auth_time - interval '1 hour'`);
+    verifier = await authorize();
+    tokens = await redeem(verifier);
+    const again = decodeJwt(tokens.id_token);
+    expect(again.auth_time).toBe((signedIn.auth_time as number) - 3600);
+    const refreshed = await fetch(`${gh.url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+    });
+    expect(refreshed.status).toBe(200);
+    const claims = decodeJwt(((await refreshed.json()) as { access_token: string }).access_token);
+    expect(claims).toMatchObject({ amr: ['pwd', 'hwk', 'user', 'mfa'], auth_time: again.auth_time });
     expect(browser.problems).toEqual([]);
   });
 

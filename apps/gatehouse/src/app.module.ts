@@ -46,6 +46,8 @@ import { LogoutController } from './sign-in/logout.controller';
 import { PageRenderer } from './sign-in/page-renderer';
 import { SignInController } from './sign-in/sign-in.controller';
 import { PasskeyPagesController } from './sign-in/passkey.controller';
+import { LinkPagesController } from './sign-in/link-pages.controller';
+import { FormCsrf } from './sign-in/form-csrf';
 import { UserInfoController } from './sign-in/userinfo.controller';
 import { MyConsentsController } from './sign-in/my-consents.controller';
 import { UserConsentsController } from './sign-in/user-consents.controller';
@@ -145,9 +147,11 @@ export class AppModule {
         AccountLinksController,
         MyMfaController,
         MyPasskeysController,
+        LinkPagesController,
       ],
       providers: [
         PageRenderer,
+        FormCsrf,
         // docs/sign-in.md#branding: each org's (and app's) branding from BrandingService.
         { provide: BRANDING_SOURCE, useClass: OrgBranding },
         BearerStrategy,

@@ -30,6 +30,7 @@ import { UserMfaStep } from './user-flows/user-mfa-step';
 import { PasskeyFactor } from './factors/passkey.factor';
 import { PasskeyFlows } from './user-flows/passkeys';
 import { SignupFlow } from './user-flows/signup';
+import { LinkStatus } from './user-flows/link-status';
 import { InvitationFlow } from './user-flows/invitations';
 
 /**
@@ -75,6 +76,7 @@ const factors = [PasswordFactor, PasskeySecondFactor, TotpFactor, PasskeySetupFa
     PasskeyFirstFactor,
     SignupFlow,
     InvitationFlow,
+    LinkStatus,
   ],
   exports: [
     AdminAuthService,
@@ -90,6 +92,7 @@ const factors = [PasswordFactor, PasskeySecondFactor, TotpFactor, PasskeySetupFa
     PasskeyFlows,
     SignupFlow,
     InvitationFlow,
+    LinkStatus,
   ],
 })
 export class SignInModule {}

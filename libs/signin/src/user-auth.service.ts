@@ -329,6 +329,7 @@ export class UserAuthService {
           clientId: app.id,
           orgId,
           scope: app.scopes.join(' '),
+          amr: [...completion.amr],
         });
         await this.audit.record(tx, meta, {
           action: 'user.login',

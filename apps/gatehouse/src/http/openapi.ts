@@ -34,12 +34,14 @@ export function openApiDocument(
 /**
  * OpenAPI at /openapi.json, a docs page at /docs. `extraPaths` documents the plain Fastify
  * routes (the token endpoint), which Nest's generator, reading controllers, cannot see.
+ * The document is built on its first request, not at start: most workers never serve it,
+ * and building it (every controller scanned, every zod schema converted) cost each worker's
+ * start its CPU and its heap the document (docs/performance.md#memory-and-startup).
  */
 export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: Record<string, object> = {}): void {
-  const document = openApiDocument(app, issuer, extraPaths);
   // deepLinking: `/docs#/{tag}/{operationId}` opens one operation (the legacy password
   // endpoint's `Link` relies on it, docs/sign-in.md#the-legacy-password-endpoint).
-  SwaggerModule.setup('docs', app, document, {
+  SwaggerModule.setup('docs', app, () => openApiDocument(app, issuer, extraPaths), {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',
     swaggerOptions: { deepLinking: true },

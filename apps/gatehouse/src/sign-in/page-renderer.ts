@@ -119,7 +119,13 @@ export class PageRenderer {
         return this.stopped(req, reply, result);
       case 'page': {
         const branding = await this.branding.forClient(result.orgId, result.clientId);
+        const base = `/sign-in/${result.orgId}`;
+        const client = `?client_id=${encodeURIComponent(result.clientId)}`;
         const ctx = {
+          links: {
+            forgotPassword: `${base}/forgot-password${client}`,
+            signUp: (await this.settings.effective(result.orgId)).signup === 'off' ? null : `${base}/signup${client}`,
+          },
           text: await this.text(req, { uiLocales: result.uiLocales, orgId: result.orgId }),
           branding,
           csrf: result.csrf,

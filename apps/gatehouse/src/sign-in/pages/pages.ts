@@ -2,6 +2,7 @@ import type { ClientView, MessageKey, PageView } from '@gatehouse/signin';
 import type { Branding } from '../branding';
 import { html, type Html } from '../html';
 import { layout } from '../layout';
+import { accountLinks } from './link-pages';
 import type { PageText } from '../page-text';
 import { PASSKEY_PAGES, PASSKEY_SCRIPTS, passkeyFirstFactor } from './passkeys';
 
@@ -18,6 +19,8 @@ export interface PageContext {
   requestId: string;
   /** The WebAuthn origins (docs/sign-in-experience.md#passkeys-on-the-pages). */
   passkeyOrigins?: readonly string[];
+  /** The org's link pages: "Forgot password?", and sign-up where the org takes it. */
+  links?: { forgotPassword: string; signUp: string | null };
 }
 
 /** The words of the scopes a consent page knows; any other scope is shown by its name. */
@@ -38,6 +41,7 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   unavailable: 'page.error.unavailable',
   not_found: 'page.error.not_found',
   internal: 'page.error.internal',
+  rate_limited: 'page.rate_limited',
 };
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}" />`;
@@ -79,7 +83,8 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
         />
         <button type="submit">${t('page.continue')}</button>
       </form>
-      ${view.passkeys ? passkeyFirstFactor(ctx, view) : null} ${cancelForm(ctx)}`,
+      ${view.passkeys ? passkeyFirstFactor(ctx, view) : null} ${ctx.links ? accountLinks(text, ctx.links) : null}
+      ${cancelForm(ctx)}`,
     view.passkeys ? { scripts: PASSKEY_SCRIPTS } : {},
   );
 }
@@ -110,7 +115,7 @@ function passwordPage(ctx: PageContext, view: Extract<PageView, { page: 'factor'
         />
         <button type="submit">${t('page.sign_in')}</button>
       </form>
-      ${cancelForm(ctx)}`,
+      ${ctx.links ? accountLinks(text, ctx.links) : null} ${cancelForm(ctx)}`,
   );
 }
 
