@@ -55,7 +55,13 @@ describe('hosted link pages: reset, invitation, sign-up', () => {
     app = (
       await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
         token: admin,
-        body: { name: 'Notes', scopes: ['notes:read'], grant_types: ['authorization_code'], redirect_uris: [CALLBACK] },
+        body: {
+          password_login: true,
+          name: 'Notes',
+          scopes: ['notes:read'],
+          grant_types: ['authorization_code'],
+          redirect_uris: [CALLBACK],
+        },
       })
     ).body;
     await gh.api('POST', `/v1/orgs/${orgId}/users`, { token: admin, body: { email: 'rita@acme.test', password } });
