@@ -1963,6 +1963,14 @@ export interface components {
           /** @constant */
           ok: false;
         };
+    ConsentList: {
+      data: {
+        client_id: string;
+        granted_at: string;
+        resource: string | null;
+        scopes: string[];
+      }[];
+    };
     ExternalClientList: {
       items: {
         blocked_at: string | null;
@@ -5653,7 +5661,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ConsentList'];
+        };
       };
     };
   };

@@ -208,6 +208,14 @@ const IdJagAudience = z.object({
   created_at: z.string(),
 });
 
+/** A remembered consent (docs/sign-in.md#consent), as `/v1/me/consents` and the admins' route list it. */
+const Consent = z.object({
+  client_id: z.string(),
+  resource: z.string().nullable(),
+  scopes: z.array(z.string()),
+  granted_at: z.string(),
+});
+
 /** Every named answer shape (a test parses real answers with them: test/api-answer-shapes.e2e-spec.ts). */
 export const RESPONSES = {
   Me,
@@ -231,6 +239,7 @@ export const RESPONSES = {
   TrustedIssuer,
   IdJagAudience,
   ExternalClientList: z.object({ items: z.array(ExternalClient) }),
+  ConsentList: z.object({ data: z.array(Consent) }),
 } as const;
 
 export type ResponseSchemaName = keyof typeof RESPONSES;
