@@ -54,10 +54,14 @@ function cpuMs(pid) {
   }
 }
 
-/** The primary and its node workers (embedded PostgreSQL's processes left out). */
+/**
+ * The primary and its node workers (embedded PostgreSQL's processes left out). Node 24 names
+ * its main thread, so a worker's comm is `MainThread`, not `node`: leave out postgres rather
+ * than keep node (keeping node found no worker at all on Node 24).
+ */
 function processes(pid) {
   return processTree(pid)
-    .filter((p) => p === pid || readFileSync(`/proc/${p}/comm`, 'utf8').trim().startsWith('node'))
+    .filter((p) => p === pid || !readFileSync(`/proc/${p}/comm`, 'utf8').trim().startsWith('postgres'))
     .map((p) => ({ pid: p, role: p === pid ? (WORKERS > 1 ? 'primary' : 'process') : 'worker', ...status(p) }));
 }
 

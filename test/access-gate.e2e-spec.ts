@@ -46,7 +46,12 @@ describe('a deny-all access gate stops every path, each in its own format, audit
     adminSession = await loginAdmin(gh, admin);
     const token = adminSession.access_token;
     org = (await gh.api('POST', '/v1/orgs', { token, body: { name: 'acme', display_name: 'Acme' } })).body;
-    app = (await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token, body: { name: 'web', scopes: ['read'] } })).body;
+    app = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        token,
+        body: { password_login: true, name: 'web', scopes: ['read'] },
+      })
+    ).body;
     await gh.api('POST', `/v1/orgs/${org.id}/users`, { token, body: { email: 'dana@acme.test', password } });
     user = (
       await gh.api('POST', `/v1/orgs/${org.id}/users/login`, {

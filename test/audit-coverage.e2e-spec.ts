@@ -149,11 +149,14 @@ describe('every documented audit action is produced and found through GET /v1/au
     const app = (
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
         token: admin,
-        body: { name: 'svc', scopes: ['x'], rate_limit: { requests: 1, per_seconds: 60 } },
+        body: { password_login: true, name: 'svc', scopes: ['x'], rate_limit: { requests: 1, per_seconds: 60 } },
       })
     ).body as App;
     const outsider = (
-      await gh.api('POST', `/v1/orgs/${other.id}/apps`, { token: admin, body: { name: 'o', scopes: ['x'] } })
+      await gh.api('POST', `/v1/orgs/${other.id}/apps`, {
+        token: admin,
+        body: { password_login: true, name: 'o', scopes: ['x'] },
+      })
     ).body as App;
     const patched = await gh.api('PATCH', `/v1/orgs/${org.id}/apps/${app.client_id}`, {
       token: admin,
@@ -188,6 +191,7 @@ describe('every documented audit action is produced and found through GET /v1/au
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
         token: admin,
         body: {
+          password_login: true,
           name: 'keyed',
           scopes: ['x'],
           token_endpoint_auth_method: 'private_key_jwt',
@@ -367,7 +371,12 @@ describe('every documented audit action is produced and found through GET /v1/au
     const agent = (
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
         token: admin,
-        body: { name: 'agent', scopes: ['read'], grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'] },
+        body: {
+          password_login: true,
+          name: 'agent',
+          scopes: ['read'],
+          grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'],
+        },
       })
     ).body;
     const annToken = (

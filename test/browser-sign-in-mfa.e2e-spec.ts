@@ -74,6 +74,7 @@ describe('browser sign-in with a second factor', () => {
       const res = await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
         token: admin,
         body: {
+          password_login: true,
           name: 'web',
           scopes: ['notes:read'],
           grant_types: ['authorization_code', 'refresh_token'],
@@ -176,8 +177,9 @@ describe('browser sign-in with a second factor', () => {
     expect(spent.url.startsWith(CALLBACK)).toBe(false);
   });
 
-  it('mfa: required without a factor stops the sign-in with a page, and nothing posted gets past it', async () => {
-    expect((await settings(globex.id, { mfa: 'required', passkeys: 'optional' })).status).toBe(200);
+  it('mfa: required without a factor the pages can set up stops the sign-in with a page, and nothing posted gets past it', async () => {
+    // With passkeys allowed the pages would register one (test/passkeys-pages.e2e-spec.ts); off, nothing is left.
+    expect((await settings(globex.id, { mfa: 'required', passkeys: 'off' })).status).toBe(200);
     const before = await grants();
     const { browser, page } = await throughPassword(globexWeb, noah);
     expect(page.status).toBe(403);
@@ -204,12 +206,27 @@ describe('browser sign-in with a second factor', () => {
     expect(new URL(out.url).searchParams.get('error')).toBe('access_denied');
   });
 
-  it('passkeys: required stops a password-and-TOTP sign-in too (the pages take no passkey yet)', async () => {
+  it('passkeys: required asks a password-and-TOTP user for a passkey; neither a code nor a forged answer gets past it', async () => {
     expect((await settings(acme.id, { mfa: 'optional', passkeys: 'required' })).status).toBe(200);
-    const { page } = await throughPassword(web, mia);
-    expect(page.status).toBe(403);
-    expect(page.body).toContain('Set up a second factor');
+    const before = await grants();
+    const { browser, page } = await throughPassword(web, mia);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Add a passkey');
+    expect(page.body).toContain('action="/sign-in/passkey_setup"');
     expect(page.body).not.toContain('action="/sign-in/mfa"');
+    const csrf = CookieBrowser.forms(page)[0]!.fields.csrf!;
+    const forged = await browser.go(new URL('/sign-in/passkey_setup', gh.url).toString(), {
+      form: { csrf, response: JSON.stringify({ id: 'x', response: { clientDataJSON: 'e30' } }) },
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.body).toContain('The passkey could not be added');
+    const code = await browser.go(new URL('/sign-in/mfa', gh.url).toString(), { form: { csrf, code: '123456' } });
+    expect(code.url.startsWith(CALLBACK)).toBe(false);
+    expect(await grants()).toBe(before);
+    const [rejected] = await gh.sql<{ reason: string }>(
+      `SELECT reason FROM audit_events WHERE action = 'passkey.rejected' ORDER BY seq DESC LIMIT 1`,
+    );
+    expect(rejected!.reason).toBe('unknown challenge');
   });
 
   it('with mfa: off the password is enough, as at the API', async () => {

@@ -119,7 +119,8 @@ describe('browser sign-in (openid-client + hosted pages)', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
     expect(first.headers.get('cache-control')).toBe('no-store');
-    expect(first.body).toContain('autocomplete="username"');
+    // The email field also offers passkeys in its autofill (docs/sign-in-experience.md#passkeys-on-the-pages).
+    expect(first.body).toContain('autocomplete="username webauthn"');
     expect(first.body).not.toMatch(/<script(?![^>]*src=)|style=/);
     const back = await signIn(browser, url);
     const callback = new URL(back.url);

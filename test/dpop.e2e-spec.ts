@@ -42,7 +42,7 @@ describe('DPoP', () => {
   const mkApp = async (body: Record<string, unknown>) => {
     const res = await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
       token: admin,
-      body: { name: `app-${randomUUID().slice(0, 8)}`, scopes: ['files:read'], ...body },
+      body: { password_login: true, name: `app-${randomUUID().slice(0, 8)}`, scopes: ['files:read'], ...body },
     });
     expect(res.status).toBe(201);
     return res.body as { client_id: string; client_secret: string };

@@ -203,6 +203,7 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
           scopes: ['profile'],
           grant_types: ['authorization_code', 'refresh_token', EXCHANGE],
           redirect_uris: [CALLBACK],
+          password_login: true,
         });
         expect(r.status).toBe(201);
         return { ...r.body, id: r.body.client_id } as App & { id: string };

@@ -18,7 +18,10 @@ describe('inputs that never reach a 500', () => {
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
     app = (
-      await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body: { name: 'web', scopes: ['profile'] } })
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        token: admin,
+        body: { password_login: true, name: 'web', scopes: ['profile'] },
+      })
     ).body;
   });
   afterAll(() => gh?.close());
@@ -85,7 +88,7 @@ describe('inputs that never reach a 500', () => {
       async () => {
         const a = await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
           token: admin,
-          body: { name: `race-${Date.now()}`, scopes: ['profile'] },
+          body: { password_login: true, name: `race-${Date.now()}`, scopes: ['profile'] },
         });
         return `/v1/orgs/${org.id}/apps/${a.body.id}`;
       },

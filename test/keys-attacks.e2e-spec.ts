@@ -54,6 +54,7 @@ describe('attacks on private_key_jwt, DPoP and ID-JAG', () => {
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
         token: admin,
         body: {
+          password_login: true,
           name: 'keyed',
           scopes: ['a'],
           token_endpoint_auth_method: 'private_key_jwt',
@@ -64,7 +65,7 @@ describe('attacks on private_key_jwt, DPoP and ID-JAG', () => {
     secretApp = (
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
         token: admin,
-        body: { name: 'secret', scopes: ['a'], dpop_nonce_required: false },
+        body: { password_login: true, name: 'secret', scopes: ['a'], dpop_nonce_required: false },
       })
     ).body;
     const scoped = { token: admin };
@@ -75,7 +76,13 @@ describe('attacks on private_key_jwt, DPoP and ID-JAG', () => {
     bearerApp = (
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
         ...scoped,
-        body: { name: 'bearer', scopes: ['a'], audiences: [RESOURCE], grant_types: [JWT_BEARER, EXCHANGE] },
+        body: {
+          password_login: true,
+          name: 'bearer',
+          scopes: ['a'],
+          audiences: [RESOURCE],
+          grant_types: [JWT_BEARER, EXCHANGE],
+        },
       })
     ).body;
     const password = 'Attack-Strong-Pass-42';

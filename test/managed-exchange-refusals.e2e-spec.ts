@@ -54,7 +54,7 @@ describe('managed exchange refusals', () => {
       (
         await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
           token: admin,
-          body: { name, scopes: ['invoices:read'], grant_types: grantTypes },
+          body: { password_login: true, name, scopes: ['invoices:read'], grant_types: grantTypes },
         })
       ).body as App;
     web = await mkApp(acme.id, 'web', ['client_credentials', 'refresh_token']);

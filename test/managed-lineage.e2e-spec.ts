@@ -124,7 +124,7 @@ describe('ending a managed token ends its whole lineage', () => {
       (
         await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
           token: admin,
-          body: { name, scopes, grant_types: grantTypes },
+          body: { password_login: true, name, scopes, grant_types: grantTypes },
         })
       ).body as App;
     web = await mkApp('web', ['invoices:read', 'profile'], ['client_credentials', 'refresh_token']);

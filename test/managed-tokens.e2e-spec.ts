@@ -63,7 +63,7 @@ describe('managed bearer tokens', () => {
       (
         await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
           token: admin,
-          body: { name, scopes, grant_types: grantTypes },
+          body: { password_login: true, name, scopes, grant_types: grantTypes },
         })
       ).body as App;
     web = await mkApp('web', ['invoices:read', 'invoices:write', 'profile']);
@@ -222,7 +222,7 @@ describe('managed bearer tokens', () => {
     const foreign = (
       await gh.api('POST', `/v1/orgs/${globex.id}/apps`, {
         token: admin,
-        body: { name: 'foreign', scopes: ['invoices:read'], grant_types: [EXCHANGE] },
+        body: { password_login: true, name: 'foreign', scopes: ['invoices:read'], grant_types: [EXCHANGE] },
       })
     ).body as App;
     const refused = await create(userToken, [foreign.client_id]);

@@ -70,7 +70,8 @@ describe('the MCP demo server with the official SDK client', () => {
     });
     expect(r.status).toBe(201);
     const mkApp = async (body: Record<string, unknown>) =>
-      (await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body })).body as App;
+      (await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body: { password_login: true, ...body } }))
+        .body as App;
     demoApp = await mkApp({ name: 'mcp-demo', scopes: ['notes:read'], grant_types: ['client_credentials', EXCHANGE] });
     agent = await mkApp({
       name: 'agent',

@@ -33,7 +33,7 @@ describe('no secret leaves after creation', () => {
     });
     const app = await gh.api('POST', `/v1/orgs/${org.body.id}/apps`, {
       token: session.access_token,
-      body: { name: 'billing', scopes: ['invoices:read'] },
+      body: { password_login: true, name: 'billing', scopes: ['invoices:read'] },
     });
     expect(app.status).toBe(201);
     secrets.clientSecret = app.body.client_secret;

@@ -50,8 +50,12 @@ describe('passkeys', () => {
     device = new SoftAuthenticator(origin, 'localhost');
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
-    app = (await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body: { name: 'web', scopes: ['a'] } }))
-      .body;
+    app = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        token: admin,
+        body: { password_login: true, name: 'web', scopes: ['a'] },
+      })
+    ).body;
     for (const email of ['pia@acme.test', 'max@acme.test']) {
       await gh.api('POST', `/v1/orgs/${org.id}/users`, { token: admin, body: { email, password } });
     }

@@ -23,7 +23,7 @@ describe('protocol surface and session rules', () => {
     app = (
       await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
         token: admin,
-        body: { name: 'web', scopes: ['profile', 'orders:read'] },
+        body: { password_login: true, name: 'web', scopes: ['profile', 'orders:read'] },
       })
     ).body;
     await gh.api('POST', `/v1/orgs/${org.id}/users`, { token: admin, body: { email: 'dana@acme.test', password } });

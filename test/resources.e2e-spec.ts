@@ -54,7 +54,7 @@ describe('registered resources', () => {
   const mkResource = (orgId: string, body: Record<string, unknown>, as = admin) =>
     gh.api('POST', `/v1/orgs/${orgId}/resources`, { token: as, body });
   const mkApp = async (orgId: string, body: Record<string, unknown>) => {
-    const r = await gh.api('POST', `/v1/orgs/${orgId}/apps`, { token: admin, body });
+    const r = await gh.api('POST', `/v1/orgs/${orgId}/apps`, { token: admin, body: { password_login: true, ...body } });
     expect(r.status).toBe(201);
     return r.body as App & { id: string };
   };

@@ -21,7 +21,8 @@ describe('revocation feed', () => {
       ).json()) as { access_token: string }
     ).access_token;
   const mkApp = async (orgId: string, name: string, scopes: string[]) =>
-    (await gh.api('POST', `/v1/orgs/${orgId}/apps`, { token: admin, body: { name, scopes } })).body as App;
+    (await gh.api('POST', `/v1/orgs/${orgId}/apps`, { token: admin, body: { password_login: true, name, scopes } }))
+      .body as App;
   const feed = async (client: App, since?: string) =>
     gh.api('GET', `/v1/revocations${since ? `?since=${since}` : ''}`, { token: await tokenFor(client) });
   /** As if every change so far were older than the settle window. */

@@ -25,8 +25,12 @@ describe('revocation and introspection', () => {
     const globex = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'globex', display_name: 'G' } }))
       .body;
     const mk = async (orgId: string, name: string) =>
-      (await gh.api('POST', `/v1/orgs/${orgId}/apps`, { token: admin, body: { name, scopes: ['x', 'y'] } }))
-        .body as App;
+      (
+        await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
+          token: admin,
+          body: { password_login: true, name, scopes: ['x', 'y'] },
+        })
+      ).body as App;
     a = await mk(acme.id, 'a');
     b = await mk(acme.id, 'b');
     c = await mk(globex.id, 'c');
@@ -99,8 +103,12 @@ describe('revocation and introspection', () => {
       })
     ).token;
     expect(await introspect(a, expired)).toEqual({ active: false });
-    const d = (await gh.api('POST', `/v1/orgs/${acme.id}/apps`, { token: admin, body: { name: 'd', scopes: ['x'] } }))
-      .body as App;
+    const d = (
+      await gh.api('POST', `/v1/orgs/${acme.id}/apps`, {
+        token: admin,
+        body: { password_login: true, name: 'd', scopes: ['x'] },
+      })
+    ).body as App;
     const token = await tokenFor(d);
     await gh.api('DELETE', `/v1/orgs/${acme.id}/apps/${d.client_id}`, { token: admin });
     expect(await introspect(a, token)).toEqual({ active: false });
@@ -122,8 +130,12 @@ describe('revocation and introspection', () => {
   const nextSecond = () => new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
 
   it("revoke-all of an app kills its tokens (and its users' tokens) issued before, not after", async () => {
-    const e = (await gh.api('POST', `/v1/orgs/${acme.id}/apps`, { token: admin, body: { name: 'e', scopes: ['x'] } }))
-      .body as App;
+    const e = (
+      await gh.api('POST', `/v1/orgs/${acme.id}/apps`, {
+        token: admin,
+        body: { password_login: true, name: 'e', scopes: ['x'] },
+      })
+    ).body as App;
     const user = { email: 'jay@acme.test', password: 'Jay-Strong-Pass-42' };
     await gh.api('POST', `/v1/orgs/${acme.id}/users`, { token: admin, body: user });
     const before = await tokenFor(e);

@@ -134,8 +134,54 @@ describe('sign-in clients', () => {
       });
       expect(res.status).toBe(pw === password ? 200 : 401);
       expect(res.headers.get('deprecation')).toBe('@1796688000');
-      expect(res.headers.get('link')).toMatch(/#migrating-from-the-password-endpoint>; rel="deprecation"/);
+      expect(res.headers.get('link')).toBe('</docs#/users/UsersController_login>; rel="deprecation"; type="text/html"');
     }
+    // The Link's target exists on this server: the docs page, and the operation it opens,
+    // marked deprecated with the migration guide as its description.
+    const docs = await fetch(new URL('/docs', gh.url));
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toMatch(/text\/html/);
+    const spec = (await gh.api('GET', '/openapi.json')).body;
+    const op = spec.paths['/v1/orgs/{orgId}/users/login'].post;
+    expect(op).toMatchObject({ operationId: 'UsersController_login', tags: ['users'], deprecated: true });
+    expect(op.description).toMatch(/Migrating: .*redirect URI/);
+  });
+
+  it('an app without password_login is refused at the legacy endpoint, naming the field, before any password check', async () => {
+    const app = await createApp({ name: 'no-legacy' });
+    const email = 'modern@example.test';
+    const password = 'Lantern-Quiet-Harbor-78';
+    await gh.api('POST', `/v1/orgs/${orgId}/users`, { token: admin, body: { email, password } });
+    const res = await gh.api('POST', `/v1/orgs/${orgId}/users/login`, {
+      body: { client_id: app.body.client_id, email, password },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(res.headers.get('deprecation')).toBe('@1796688000');
+    expect(res.body).toMatchObject({ code: 'password_login_disabled', field: 'password_login' });
+    expect(res.body.detail).toMatch(/password_login: true/);
+    expect(res.body.access_token).toBeUndefined();
+    const rows = await gh.sql<{ outcome: string; reason: string; details: { client_id: string } }>(
+      `SELECT outcome, reason, details FROM audit_events WHERE action = 'user.login' AND details->>'client_id' = $1`,
+      [app.body.client_id],
+    );
+    expect(rows).toEqual([
+      { outcome: 'failure', reason: 'password_login not enabled', details: { client_id: app.body.client_id } },
+    ]);
+    // Opting in is a PATCH of the field; then the same request signs in.
+    const patched = await gh.api('PATCH', `/v1/orgs/${orgId}/apps/${app.body.client_id}`, {
+      token: admin,
+      body: { password_login: true },
+    });
+    expect(patched.body.password_login).toBe(true);
+    const again = await gh.api('POST', `/v1/orgs/${orgId}/users/login`, {
+      body: { client_id: app.body.client_id, email, password },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.access_token).toEqual(expect.any(String));
+    const bad = await createApp({ name: 'bad-legacy', password_login: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ path: 'password_login', message: expect.any(String) }]);
   });
 
   it('the CLI registers a public native app with a loopback redirect', async () => {

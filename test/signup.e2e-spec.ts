@@ -25,8 +25,12 @@ describe('self sign-up and invitations', () => {
     gh = await startGatehouse({ redis: true, env: { GATEHOUSE_SMTP_URL: mailbox.url } });
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
-    app = (await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body: { name: 'web', scopes: ['a'] } }))
-      .body;
+    app = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        token: admin,
+        body: { password_login: true, name: 'web', scopes: ['a'] },
+      })
+    ).body;
     await gh.api('POST', `/v1/orgs/${org.id}/users`, { token: admin, body: { email: 'old@acme.test', password } });
   });
   afterAll(async () => {

@@ -30,8 +30,12 @@ describe('TOTP for users', () => {
     admin = (await loginAdmin(gh, await cliCreateAdmin(gh, { platform: true }))).access_token;
     org = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'acme', display_name: 'Acme' } })).body;
     otherOrg = (await gh.api('POST', '/v1/orgs', { token: admin, body: { name: 'globex', display_name: 'G' } })).body;
-    app = (await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body: { name: 'web', scopes: ['a'] } }))
-      .body;
+    app = (
+      await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+        token: admin,
+        body: { password_login: true, name: 'web', scopes: ['a'] },
+      })
+    ).body;
     for (const email of ['mia@acme.test', 'noah@acme.test', 'liv@acme.test']) {
       await gh.api('POST', `/v1/orgs/${org.id}/users`, { token: admin, body: { email, password } });
     }

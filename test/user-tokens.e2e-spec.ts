@@ -35,7 +35,7 @@ describe('user tokens', () => {
       (
         await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
           token: admin,
-          body: { name, scopes: ['profile', 'orders:read'] },
+          body: { password_login: true, name, scopes: ['profile', 'orders:read'] },
         })
       ).body;
     app = await mkApp(org.id, 'web');

@@ -277,20 +277,23 @@ function browserScenarios(url, web) {
   let address = 0;
   return {
     // RFC 6749 §4.1.3 with PKCE: one code a request, from a pool minted from the session just
-    // before the run (codes live 60 s), sized to ~0.6 × what client credentials did in the round.
+    // before the run, sized to ~0.6 × what client credentials did in the round. Codes live 60 s:
+    // minting stops after 20 s whatever the pool's size, and the oldest are redeemed first.
     code: async (round, ccRps) => {
       const want = Math.min(40_000, Math.max(1_000, Math.round((ccRps ?? 1_000) * Number(process.env.BENCH_SECONDS ?? 10) * 0.6)));
       const pool = [];
+      const until = Date.now() + 20_000;
       await Promise.all(
         Array.from({ length: 10 }, async () => {
-          while (pool.length < want) {
+          while (pool.length < want && Date.now() < until) {
             const code = await mint();
             if (!code) throw new Error('bench: the session minted no code');
             pool.push(code);
           }
         }),
       );
-      return { loop: async () => (pool.length ? (await redeem(pool.pop())) !== null : null) };
+      let taken = 0;
+      return { loop: async () => (taken < pool.length ? (await redeem(pool[taken++])) !== null : null) };
     },
     // OpenID Connect Core §5.3: the userinfo call with a user's access token (openid profile email), fresh each round.
     userinfo: async () => {

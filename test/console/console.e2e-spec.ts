@@ -369,6 +369,11 @@ maybe('admin console in Chromium', () => {
   });
 
   it('revokes a user’s managed token from the users list', async () => {
+    // The app made in the console is new: it opts in to the legacy password endpoint first.
+    await gh.api('PATCH', `/v1/orgs/${orgId}/apps/${client.client_id}`, {
+      token: apiToken,
+      body: { password_login: true },
+    });
     const login = await gh.api('POST', `/v1/orgs/${orgId}/users/login`, {
       body: { client_id: client.client_id, email: 'ada@acme.test', password: 'Lovelace-Analytical-1843' },
     });
@@ -385,6 +390,35 @@ maybe('admin console in Chromium', () => {
     const ada = users.body.data.find((u: { email: string }) => u.email === 'ada@acme.test');
     const after = await gh.api('GET', `/v1/orgs/${orgId}/users/${ada.id}/managed-token`, { token: apiToken });
     expect(after.status).toBe(404);
+  });
+
+  it('edits a user’s profile claims, showing the API’s validation errors (docs/sign-in.md#claims)', async () => {
+    await page.getByRole('button', { name: 'Edit profile of ada@acme.test' }).click();
+    const form = page.getByRole('form', { name: 'Edit profile of ada@acme.test' });
+    await form.getByLabel('Full name').fill('Ada Lovelace');
+    await form.getByLabel('Given name').fill('Ada');
+    await form.getByLabel('Family name').fill('Lovelace');
+    await form.getByLabel('Locale', { exact: true }).fill('not a locale!');
+    await form.getByLabel('Email verified').check();
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    await form
+      .getByRole('listitem')
+      .filter({ hasText: /^locale: / })
+      .waitFor();
+    await accessible('user-profile');
+    await form.getByLabel('Locale', { exact: true }).fill('en-GB');
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH');
+    await form.getByRole('button', { name: 'Save profile' }).click();
+    expect((await saved).status()).toBe(200);
+    await page.getByRole('cell', { name: 'Ada Lovelace · en-GB · email verified' }).waitFor();
+    const users = await gh.api('GET', `/v1/orgs/${orgId}/users`, { token: apiToken });
+    expect(users.body.data.find((u: { email: string }) => u.email === 'ada@acme.test')).toMatchObject({
+      name: 'Ada Lovelace',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      locale: 'en-GB',
+      email_verified: true,
+    });
   });
 
   it('shows the control panel with the decision now', async () => {
@@ -440,6 +474,49 @@ maybe('admin console in Chromium', () => {
       body: { token_endpoint_auth_method: 'client_secret_basic', dpop_bound_access_tokens: false },
     });
     await page.reload();
+  });
+
+  it('edits the application’s browser sign-in, showing the API’s validation errors (docs/sign-in.md#clients)', async () => {
+    const form = page.getByRole('form', { name: 'Edit browser sign-in' });
+    // The code grant without a redirect URI, and an http redirect to a public host: both refused, each named.
+    await form.getByLabel('Authorization code grant (sign people in)').check();
+    await form.getByRole('button', { name: 'Save browser sign-in' }).click();
+    await form
+      .getByRole('listitem')
+      .filter({ hasText: /^redirect_uris: / })
+      .waitFor();
+    await form.getByLabel('Redirect URIs', { exact: true }).fill('http://billing.example/cb');
+    await form.getByRole('button', { name: 'Save browser sign-in' }).click();
+    await form
+      .getByRole('listitem')
+      .filter({ hasText: /^redirect_uris\[0\]: / })
+      .waitFor();
+    await accessible('application-sign-in');
+    await form
+      .getByLabel('Redirect URIs', { exact: true })
+      .fill('https://billing.example/cb\nhttp://127.0.0.1:8080/cb');
+    await form.getByLabel('Post-logout redirect URIs').fill('https://billing.example/');
+    await form.getByLabel('First party (no consent page)').check();
+    await form.getByLabel('Logo URL').fill('https://billing.example/logo.png');
+    await form.getByLabel('Privacy policy URL').fill('https://billing.example/privacy');
+    await form.getByLabel(/Allow the legacy password endpoint/).uncheck();
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH');
+    await form.getByRole('button', { name: 'Save browser sign-in' }).click();
+    expect((await saved).status()).toBe(200);
+    await page.getByTestId('sign-in-facts').getByText('first party (no consent page)').waitFor();
+    const app = await gh.api('GET', `/v1/orgs/${orgId}/apps/${client.client_id}`, { token: apiToken });
+    expect(app.body).toMatchObject({
+      redirect_uris: ['https://billing.example/cb', 'http://127.0.0.1:8080/cb'],
+      post_logout_redirect_uris: ['https://billing.example/'],
+      client_type: 'confidential',
+      require_pkce: true,
+      consent: 'first_party',
+      logo_uri: 'https://billing.example/logo.png',
+      policy_uri: 'https://billing.example/privacy',
+      client_uri: null,
+      password_login: false,
+    });
+    expect(app.body.grant_types).toContain('authorization_code');
   });
 
   it('rotates the signing key from the keys timeline', async () => {
@@ -502,7 +579,13 @@ maybe('admin console in Chromium', () => {
       (
         await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
           token: apiToken,
-          body: { name, scopes: ['research'], grant_types: ['client_credentials', EXCHANGE], ...extra },
+          body: {
+            password_login: true,
+            name,
+            scopes: ['research'],
+            grant_types: ['client_credentials', EXCHANGE],
+            ...extra,
+          },
         })
       ).body as { client_id: string; client_secret: string };
     const specialist = await mkApp('researcher', {});

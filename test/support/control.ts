@@ -23,7 +23,7 @@ export async function controlFixture(
   if (org.status !== 201) throw new Error(`org: ${org.status} ${org.text}`);
   const app = await gh.api('POST', `/v1/orgs/${org.body.id}/apps`, {
     token: admin,
-    body: { name: 'svc', scopes: ['things:read'], ...appBody },
+    body: { password_login: true, name: 'svc', scopes: ['things:read'], ...appBody },
   });
   if (app.status !== 201) throw new Error(`app: ${app.status} ${app.text}`);
   const user = { email: `ann${n}@ctl.test`, password: 'Ann-Strong-Pass-42' };

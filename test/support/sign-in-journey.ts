@@ -39,8 +39,12 @@ export async function signInExperienceJourney(gh: TestGatehouse, admin: string):
 
   // user.mfa.enrolled, user.mfa.activated, user.login.second_factor_required, user.login.mfa,
   // user.recovery_code.used, user.mfa.removed
-  const app = (await gh.api('POST', `/v1/orgs/${org.id}/apps`, { token: admin, body: { name: 'web', scopes: ['a'] } }))
-    .body as { client_id: string };
+  const app = (
+    await gh.api('POST', `/v1/orgs/${org.id}/apps`, {
+      token: admin,
+      body: { password_login: true, name: 'web', scopes: ['a'] },
+    })
+  ).body as { client_id: string };
   const login = () =>
     gh.api('POST', `/v1/orgs/${org.id}/users/login`, {
       body: { client_id: app.client_id, email, password: 'Walk-Through-4242' },

@@ -41,12 +41,16 @@ import { ManagedTokensController } from './controllers/managed-tokens.controller
 import { AnomaliesController } from './controllers/anomalies.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { AuthorizeController } from './sign-in/authorize.controller';
-import { BRANDING_SOURCE, DefaultBranding } from './sign-in/branding';
+import { BRANDING_SOURCE, OrgBranding } from './sign-in/branding';
 import { LogoutController } from './sign-in/logout.controller';
 import { PageRenderer } from './sign-in/page-renderer';
 import { SignInController } from './sign-in/sign-in.controller';
+import { PasskeyPagesController } from './sign-in/passkey.controller';
+import { LinkPagesController } from './sign-in/link-pages.controller';
+import { FormCsrf } from './sign-in/form-csrf';
 import { UserInfoController } from './sign-in/userinfo.controller';
 import { MyConsentsController } from './sign-in/my-consents.controller';
+import { UserConsentsController } from './sign-in/user-consents.controller';
 import { ReadinessService } from './readiness.service';
 import { RevocationFeedRepository } from './revocations/revocation-feed.repository';
 import { RevocationFeedService } from './revocations/revocation-feed.service';
@@ -133,19 +137,23 @@ export class AppModule {
         AnomaliesController,
         AuthorizeController,
         SignInController,
+        PasskeyPagesController,
         LogoutController,
         UserInfoController,
         MyConsentsController,
+        UserConsentsController,
         SignInSettingsController,
         BrandingController,
         AccountLinksController,
         MyMfaController,
         MyPasskeysController,
+        LinkPagesController,
       ],
       providers: [
         PageRenderer,
-        // docs/sign-in.md#branding: a per-organization source replaces this binding.
-        { provide: BRANDING_SOURCE, useClass: DefaultBranding },
+        FormCsrf,
+        // docs/sign-in.md#branding: each org's (and app's) branding from BrandingService.
+        { provide: BRANDING_SOURCE, useClass: OrgBranding },
         BearerStrategy,
         ReadinessService,
         RevocationFeedRepository,

@@ -12,13 +12,14 @@ import type { IncomingMessage } from 'node:http';
 import { AppModule, type AppOptions } from './app.module';
 import { registerConsole } from './console/console-static';
 import { FastRoutes } from './http/fast-routes';
-import { authzenRoutesOpenApi, registerAuthzenRoutes } from './http/authzen.route';
+import { registerAuthzenRoutes } from './http/authzen.route';
 import { registerImageParser } from './http/image-body';
 import { registerFormParser } from './http/form-body';
 import { registerJwksRoute } from './http/jwks.route';
 import { setUpOpenApi } from './http/openapi';
-import { registerStripeWebhookRoute, STRIPE_WEBHOOK_PATH, stripeWebhookOpenApi } from './http/stripe-webhook.route';
-import { registerTokenRoute, tokenRouteOpenApi } from './http/token.route';
+import { plainRoutesOpenApi } from './http/openapi-document';
+import { registerStripeWebhookRoute } from './http/stripe-webhook.route';
+import { registerTokenRoute } from './http/token.route';
 import { createRootLogger, NestPinoLogger, requestStore } from './logging/logger';
 import {
   accessDecisions,
@@ -122,11 +123,7 @@ export async function createGatehouseApp(rt: Runtime, opts: AppOptions = {}): Pr
   registerStripeWebhookRoute(fastify, app.get(StripeWebhookService));
   registerAuthzenRoutes(fastify, app.get(ClientAuthenticator), app.get(AuthzenService));
   await registerConsole(fastify);
-  setUpOpenApi(app, rt.config.issuer, {
-    '/oauth/token': tokenRouteOpenApi,
-    [STRIPE_WEBHOOK_PATH]: stripeWebhookOpenApi,
-    ...authzenRoutesOpenApi,
-  });
+  setUpOpenApi(app, rt.config.issuer, plainRoutesOpenApi);
   await app.init();
   return app;
 }

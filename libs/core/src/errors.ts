@@ -35,7 +35,8 @@ export type ProblemCode =
   | 'link_invalid'
   | 'signup_not_allowed'
   | 'passkey_failed'
-  | 'factor_not_allowed';
+  | 'factor_not_allowed'
+  | 'password_login_disabled';
 
 export interface FieldError {
   path: string;

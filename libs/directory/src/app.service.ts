@@ -320,7 +320,7 @@ export class AppService {
               : {}),
           },
         });
-        if (disabling) await this.sessions.end(tx, appId, orgId, { clientId: appId }, 'app_disabled');
+        if (disabling) await this.sessions.end(tx, meta, appId, orgId, { clientId: appId }, 'app_disabled');
         const granted = permissionChanges(before, app);
         if (granted) {
           await this.audit.record(tx, meta, {
@@ -348,7 +348,7 @@ export class AppService {
       // A concurrent DELETE that committed first leaves nothing to delete: 404, not 500.
       const { count } = await tx.application.deleteMany({ where: { id: appId, orgId } });
       if (count === 0) throw Problems.notFound('application');
-      await this.sessions.end(tx, appId, orgId, { clientId: appId }, 'app_deleted');
+      await this.sessions.end(tx, meta, appId, orgId, { clientId: appId }, 'app_deleted');
       await this.audit.record(tx, meta, {
         action: 'app.deleted',
         outcome: 'success',

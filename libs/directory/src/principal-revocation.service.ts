@@ -69,7 +69,15 @@ export class PrincipalRevocationService {
 
   private async mark(actor: Principal, meta: RequestMeta, m: Mark) {
     const { at, familiesEnded, managedTokensEnded } = await this.prisma.transaction(async (tx) => {
-      const ended = await this.sessions.end(tx, m.subjectId, m.orgId, m.families, `revoke_all:${m.kind}`, m.managed);
+      const ended = await this.sessions.end(
+        tx,
+        meta,
+        m.subjectId,
+        m.orgId,
+        m.families,
+        `revoke_all:${m.kind}`,
+        m.managed,
+      );
       await this.audit.record(tx, meta, {
         action: 'principal.tokens_revoked',
         outcome: 'success',

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { CLOCK, type Clock } from '@gatehouse/core';
 import { type Prisma, type Tx } from '@gatehouse/db';
 import { ManagedTokens, TokenRevocationService } from '@gatehouse/tokens';
@@ -10,12 +11,16 @@ import { ManagedTokens, TokenRevocationService } from '@gatehouse/tokens';
  * (AccessTokenVerifier) and at offline verifiers (the revocation feed) — and the end of
  * every live refresh family its sessions hang on, so no refresh token mints a token after
  * it. Once the transaction commits, the mark is mirrored to Redis (RevocationMirror).
+ * A user's (or, for an org, its users') browser sessions end too, each with its
+ * `session.ended` row giving `why` (docs/sign-in.md#the-session): the SSO cookie signs in
+ * nobody afterwards, and `prompt=none` answers `login_required`.
  */
 @Injectable()
 export class SessionTerminator {
   constructor(
     private readonly tokens: TokenRevocationService,
     private readonly managed: ManagedTokens,
+    private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -25,6 +30,7 @@ export class SessionTerminator {
    */
   async end(
     tx: Tx,
+    meta: RequestMeta,
     subjectId: string,
     orgId: string | null,
     families: Prisma.RefreshFamilyWhereInput,
@@ -40,6 +46,27 @@ export class SessionTerminator {
     });
     const managedEnded = managed ? await this.managed.end(tx, managed, why) : [];
     await this.tokens.validAfterMarked(tx, subjectId, at);
+    await this.endBrowserSessions(tx, meta, subjectId, at, why);
     return { at, familiesEnded: ended.count, managedTokensEnded: managedEnded.length };
+  }
+
+  /** IDs are prefixed (`usr_`, `org_`), so one subject matches by user or by org, never both. */
+  private async endBrowserSessions(tx: Tx, meta: RequestMeta, subjectId: string, at: Date, why: string) {
+    const ended = await tx.browserSession.updateManyAndReturn({
+      where: { endedAt: null, expiresAt: { gt: at }, OR: [{ userId: subjectId }, { orgId: subjectId }] },
+      data: { endedAt: at, endedWhy: why },
+      select: { id: true, userId: true, orgId: true },
+    });
+    for (const s of ended) {
+      await this.audit.record(tx, meta, {
+        action: 'session.ended',
+        outcome: 'success',
+        actor: { id: s.userId, tier: 'user' },
+        orgId: s.orgId,
+        target: { type: 'session', id: s.id },
+        reason: why,
+        details: {},
+      });
+    }
   }
 }

@@ -147,7 +147,7 @@ export class UserService {
       });
       if (ending) {
         const why = input.password ? 'password_changed' : 'user_disabled';
-        await this.sessions.end(tx, userId, orgId, { subjectId: userId }, why, { userId });
+        await this.sessions.end(tx, meta, userId, orgId, { subjectId: userId }, why, { userId });
       }
       await this.audit.record(tx, meta, {
         action: 'user.updated',
@@ -168,7 +168,7 @@ export class UserService {
       // A concurrent DELETE that committed first leaves nothing to delete: 404, not 500.
       const { count } = await tx.user.deleteMany({ where: { id: userId, orgId } });
       if (count === 0) throw Problems.notFound('user');
-      await this.sessions.end(tx, userId, orgId, { subjectId: userId }, 'user_deleted', { userId });
+      await this.sessions.end(tx, meta, userId, orgId, { subjectId: userId }, 'user_deleted', { userId });
       await this.audit.record(tx, meta, {
         action: 'user.deleted',
         outcome: 'success',

@@ -14,9 +14,8 @@ import {
   type GatehouseConfig,
   type TokenEndpointAuthMethod,
 } from '@gatehouse/core';
-import { appLiveness } from '@gatehouse/tokens';
+import { RequestLimits, appLiveness } from '@gatehouse/tokens';
 import { SqlPool } from '@gatehouse/db';
-import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
 import { CLIENT_SECRET_HASH, KEK, KeyedHasher, importClientJwks } from '@gatehouse/credentials';
 import { ClientCache, type ClientRecord } from './client-cache';
 import { AssertionRefused, ClientAssertions } from './clients/client-assertion';
@@ -94,7 +93,7 @@ export class ClientAuthenticator {
   constructor(
     private readonly sql: SqlPool,
     private readonly cache: ClientCache,
-    private readonly limiter: RateLimiter,
+    private readonly limits: RequestLimits,
     private readonly refusals: RefusalAudit,
     private readonly assertions: ClientAssertions,
     @Inject(KEK) kek: Buffer,
@@ -334,18 +333,9 @@ export class ClientAuthenticator {
   async enforceTokenRate(req: TokenRequest, app: Pick<ClientRecord, 'id' | 'orgId' | 'tokenRateLimit'>): Promise<void> {
     const key = `client:${app.id}`;
     const policy = { name: 'client', limit: app.tokenRateLimit.requests, windowS: app.tokenRateLimit.perSeconds };
-    const r = await this.limiter.check(key, policy);
-    Object.assign(req.responseHeaders, rateLimitHeaders(r));
-    if (!r.allowed) {
-      await this.refusals.rateLimited(req.meta, {
-        key,
-        policy,
-        retryAfterS: r.retryAfterS,
-        actor: { id: app.id, tier: 'app' },
-        orgId: app.orgId,
-      });
-      throw new TokenRateExceeded(`Token request rate exceeded; retry in ${r.retryAfterS} s.`);
-    }
+    const c = await this.limits.count(req.meta, { key, policy, actor: { id: app.id, tier: 'app' }, orgId: app.orgId });
+    Object.assign(req.responseHeaders, c.headers);
+    if (!c.allowed) throw new TokenRateExceeded(`Token request rate exceeded; retry in ${c.retryAfterS} s.`);
   }
 }
 

@@ -124,7 +124,9 @@ export class RefreshTokenGrant implements GrantHandler {
         ttlS,
         audience: target.resource ? target.audience : undefined,
         mayAct: app.delegates,
-        authTime: epochSeconds(family.createdAt),
+        // The sign-in the family descends from, not the refresh (docs/sign-in-experience.md#amr).
+        authTime: epochSeconds(family.authTime ?? family.createdAt),
+        amr: family.amr?.length ? family.amr : undefined,
         dpop,
         audit: {
           action: 'token.refreshed',

@@ -7,3 +7,5 @@ export * from './ratelimit.module';
 export * from './redis-circuit';
 export * from './fallback-policy';
 export * from './replay-cache';
+export * from './lease';
+export * from './leased-store';

@@ -6,7 +6,8 @@ import { MemoryRateLimitStore } from './memory-store';
 import type { RateLimitPolicy, RateLimitResult } from './policy';
 import { RedisCircuit } from './redis-circuit';
 import { createRedisClient, type RedisClient } from './redis-client';
-import { RedisRateLimitStore } from './redis-store';
+import { LEASE_MAX } from './lease';
+import { LeasedRateLimitStore } from './leased-store';
 
 /**
  * ioredis settings for a Redis that is a fast path, never a reason to wait: a command
@@ -33,7 +34,7 @@ export class RateLimiter implements OnModuleDestroy {
   private readonly log = new Logger('RateLimiter');
   private readonly memory = new MemoryRateLimitStore();
   private readonly redis: RedisClient | null;
-  private readonly redisStore: RedisRateLimitStore | null;
+  private readonly redisStore: LeasedRateLimitStore | null;
   private readonly circuit: RedisCircuit | null;
   /** Processes counting on their own while Redis is down: this instance's workers. */
   private readonly workers: number;
@@ -42,7 +43,8 @@ export class RateLimiter implements OnModuleDestroy {
     this.workers = cluster.isWorker ? config.workers : 1;
     this.redis = createRedisClient(config, FAIL_FAST_REDIS_OPTIONS);
     this.redis?.on('error', () => undefined);
-    this.redisStore = this.redis ? new RedisRateLimitStore(this.redis, config.redisPrefix) : null;
+    // Large limits are leased a few requests at a time (docs/architecture.md#rate-limits).
+    this.redisStore = this.redis ? new LeasedRateLimitStore(this.redis, config.redisPrefix, LEASE_MAX) : null;
     this.circuit = this.redis
       ? runDetached(
           () =>
@@ -80,8 +82,10 @@ export class RateLimiter implements OnModuleDestroy {
     }
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.circuit?.dispose();
+    // Unspent leases go back, so other processes may admit them at once.
+    if (this.redisStore && !this.circuit!.isOpen) await this.redisStore.returnAll().catch(() => undefined);
     this.redis?.disconnect();
   }
 }

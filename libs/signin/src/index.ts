@@ -28,3 +28,4 @@ export * from './browser/factors/sign-in-factor';
 export * from './user-flows/passkeys';
 export * from './user-flows/signup';
 export * from './user-flows/invitations';
+export * from './user-flows/link-status';

@@ -14,6 +14,8 @@ import { Consents } from './browser/consents';
 import { PasswordFactor } from './browser/factors/password.factor';
 import { SecondFactorSetupFactor } from './browser/factors/second-factor-setup.factor';
 import { TotpFactor } from './browser/factors/totp.factor';
+import { BrowserPasskeys } from './browser/factors/browser-passkeys';
+import { PasskeyFirstFactor, PasskeySecondFactor, PasskeySetupFactor } from './browser/factors/passkey.factors';
 import { SIGN_IN_FACTORS, type SignInFactor } from './browser/factors/sign-in-factor';
 import { SignInFlow } from './browser/sign-in-flow';
 import { SignInInteractionRepository } from './interactions/sign-in-interaction.repository';
@@ -28,13 +30,14 @@ import { UserMfaStep } from './user-flows/user-mfa-step';
 import { PasskeyFactor } from './factors/passkey.factor';
 import { PasskeyFlows } from './user-flows/passkeys';
 import { SignupFlow } from './user-flows/signup';
+import { LinkStatus } from './user-flows/link-status';
 import { InvitationFlow } from './user-flows/invitations';
 
 /**
  * The factors of the hosted sign-in, in the order it asks for them (docs/sign-in.md#factors).
  * A new factor is a class implementing SignInFactor, listed here.
  */
-const factors = [PasswordFactor, TotpFactor, SecondFactorSetupFactor];
+const factors = [PasswordFactor, PasskeySecondFactor, TotpFactor, PasskeySetupFactor, SecondFactorSetupFactor];
 
 /**
  * Sign-in (docs/architecture.md#sign-in): the layer above directory, control and oauth that
@@ -69,8 +72,11 @@ const factors = [PasswordFactor, TotpFactor, SecondFactorSetupFactor];
     { provide: SIGN_IN_FACTORS, inject: factors, useFactory: (...f: SignInFactor[]) => f },
     PasskeyFactor,
     PasskeyFlows,
+    BrowserPasskeys,
+    PasskeyFirstFactor,
     SignupFlow,
     InvitationFlow,
+    LinkStatus,
   ],
   exports: [
     AdminAuthService,
@@ -86,6 +92,7 @@ const factors = [PasswordFactor, TotpFactor, SecondFactorSetupFactor];
     PasskeyFlows,
     SignupFlow,
     InvitationFlow,
+    LinkStatus,
   ],
 })
 export class SignInModule {}

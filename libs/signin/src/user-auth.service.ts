@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AccessStoppedError, ProblemError, Problems, epochSeconds } from '@gatehouse/core';
 import { PolicyService } from '@gatehouse/control';
 import { PrismaService } from '@gatehouse/db';
-import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { PasswordHasher } from '@gatehouse/credentials';
-import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
-import { RefreshTokenService, TokenIssuer, appLiveness, userLiveness } from '@gatehouse/tokens';
+import type { RateLimitPolicy } from '@gatehouse/ratelimit';
+import { RefreshTokenService, RequestLimits, TokenIssuer, appLiveness, userLiveness } from '@gatehouse/tokens';
 import { SignInInteractionRepository, type SignInInteraction } from './interactions/sign-in-interaction.repository';
 import { SignInSettingsService } from '@gatehouse/directory';
 import type { Tx } from '@gatehouse/db';
@@ -73,6 +73,8 @@ interface SignInApp {
   scopes: string[];
   tokenTtlS: number;
   delegates: string[];
+  /** The legacy password endpoint's opt-in (docs/sign-in.md#the-legacy-password-endpoint). */
+  passwordLogin: boolean;
 }
 
 /** Thrown inside the acceptance's transaction when a racing request spent the token first. */
@@ -81,6 +83,18 @@ class PolicyTokenSpent extends Error {}
 const invalidClient = () =>
   new ProblemError(401, 'invalid_client', 'Unknown client', {
     detail: 'No enabled application with this client_id belongs to the organization.',
+  });
+
+/**
+ * An app created since browser sign-in must opt in to the legacy password endpoint
+ * (docs/sign-in.md#the-legacy-password-endpoint); the problem names the field to set.
+ */
+export const passwordLoginDisabled = () =>
+  new ProblemError(403, 'password_login_disabled', 'Password sign-in is not enabled for this application', {
+    detail:
+      'This application has password_login: false. Sign users in through /oauth/authorize (the hosted pages), ' +
+      'or set password_login: true on the application (PATCH /v1/orgs/{orgId}/apps/{appId}).',
+    extra: { field: 'password_login' },
   });
 
 /**
@@ -98,8 +112,7 @@ export class UserAuthService {
     private readonly prisma: PrismaService,
     private readonly passwords: PasswordHasher,
     private readonly audit: AuditService,
-    private readonly refusals: RefusalAudit,
-    private readonly limiter: RateLimiter,
+    private readonly limits: RequestLimits,
     private readonly issuer: TokenIssuer,
     private readonly refreshTokens: RefreshTokenService,
     private readonly policy: PolicyService,
@@ -128,6 +141,17 @@ export class UserAuthService {
         reason: 'unknown client',
       });
       throw invalidClient();
+    }
+    if (!app.passwordLogin) {
+      // Refused before the password is looked at: this app never collects passwords.
+      await this.audit.recordAlone(meta, {
+        action: 'user.login',
+        outcome: 'failure',
+        orgId,
+        reason: 'password_login not enabled',
+        details: { client_id: app.id },
+      });
+      throw passwordLoginDisabled();
     }
     const user = await this.prisma.user.findUnique({ where: { orgId_email: { orgId, email: input.email } } });
     const ok = await this.passwords.verify(input.password, user?.passwordHash);
@@ -264,17 +288,21 @@ export class UserAuthService {
   }
 
   private async limit(meta: RequestMeta, key: string, policy: RateLimitPolicy, orgId: string): Promise<void> {
-    const r = await this.limiter.check(key, policy);
-    if (!r.allowed) {
-      await this.refusals.rateLimited(meta, { key, policy, retryAfterS: r.retryAfterS, orgId });
-      throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
-    }
+    await this.limits.enforce(meta, { key, policy, orgId });
   }
 
   private findApp(id: string): Promise<SignInApp | null> {
     return this.prisma.application.findUnique({
       where: { id },
-      select: { id: true, orgId: true, disabled: true, scopes: true, tokenTtlS: true, delegates: true },
+      select: {
+        id: true,
+        orgId: true,
+        disabled: true,
+        scopes: true,
+        tokenTtlS: true,
+        delegates: true,
+        passwordLogin: true,
+      },
     });
   }
 
@@ -301,6 +329,7 @@ export class UserAuthService {
           clientId: app.id,
           orgId,
           scope: app.scopes.join(' '),
+          amr: [...completion.amr],
         });
         await this.audit.record(tx, meta, {
           action: 'user.login',

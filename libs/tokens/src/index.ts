@@ -17,3 +17,4 @@ export * from './managed/managed-tokens';
 export * from './anomalies/anomaly-thresholds';
 export * from './anomalies/anomaly-detector';
 export * from './dpop/dpop-proofs';
+export * from './request-limits';

@@ -22,6 +22,10 @@ export interface RefreshFamilyInfo {
    * refreshed only with a proof of that key; null or absent: not bound.
    */
   dpopJkt?: string | null;
+  /** RFC 8176 `amr` of the sign-in the family began with; empty when not recorded (docs/sign-in-experience.md#amr). */
+  amr?: string[];
+  /** When that sign-in happened (`auth_time`); null: at `createdAt`. */
+  authTime?: Date | null;
 }
 
 export type RotateResult =
@@ -63,6 +67,8 @@ export class RefreshTokenService {
         scope: family.scope,
         resources: family.resources ?? [],
         dpopJkt: family.dpopJkt ?? null,
+        amr: family.amr ?? [],
+        authTime: family.authTime ?? null,
         createdAt: now,
         expiresAt: new Date(now.getTime() + this.config.refreshTokenTtlS * 1000),
       },
@@ -109,7 +115,7 @@ export class RefreshTokenService {
     const [row] = await tx.query<LockedRow>(
       `SELECT t.id, t.used_at, t.expires_at, f.id AS family_id, f.tier, f.subject_id, f.client_id, f.org_id,
               f.scope, f.resources, f.created_at AS family_created_at, f.expires_at AS family_expires_at, f.revoked_at,
-              f.dpop_jkt
+              f.dpop_jkt, f.amr, f.auth_time
          FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
         WHERE t.token_hash = $1
           FOR UPDATE OF t`,
@@ -127,6 +133,8 @@ export class RefreshTokenService {
       resources: row.resources,
       createdAt: row.family_created_at,
       dpopJkt: row.dpop_jkt,
+      amr: row.amr,
+      authTime: row.auth_time,
     });
     if (family.tier !== expectTier) return { kind: 'invalid', reason: 'refresh token of another tier' };
     if (family.clientId !== expectClientId)
@@ -226,6 +234,8 @@ interface LockedRow {
   family_expires_at: Date;
   revoked_at: Date | null;
   dpop_jkt: string | null;
+  amr: string[];
+  auth_time: Date | null;
 }
 
 function wellFormed(presented: unknown): presented is string {
@@ -242,6 +252,8 @@ function toInfo(f: {
   resources: string[];
   createdAt: Date;
   dpopJkt?: string | null;
+  amr?: string[];
+  authTime?: Date | null;
 }): RefreshFamilyInfo {
   return {
     familyId: f.id,
@@ -253,5 +265,7 @@ function toInfo(f: {
     resources: f.resources,
     createdAt: f.createdAt,
     dpopJkt: f.dpopJkt ?? null,
+    amr: f.amr ?? [],
+    authTime: f.authTime ?? null,
   };
 }

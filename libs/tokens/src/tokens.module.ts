@@ -13,6 +13,7 @@ import { UndeliveredTokens } from './undelivered-tokens';
 import { ManagedTokens } from './managed/managed-tokens';
 import { AnomalyDetector } from './anomalies/anomaly-detector';
 import { DpopProofs } from './dpop/dpop-proofs';
+import { RequestLimits } from './request-limits';
 
 /** What other libraries use. AccessTokenService (the signer) is not among them: TokenIssuer is its one caller. */
 const exported = [
@@ -29,6 +30,7 @@ const exported = [
   ManagedTokens,
   AnomalyDetector,
   DpopProofs,
+  RequestLimits,
 ];
 
 @Global()

@@ -5,6 +5,7 @@ import { ActionButton, AsyncForm, Confirm, Empty, ErrorBox, Field, Loading, Show
 import { useAsync } from '../hooks';
 import { Link, navigate } from '../router';
 import { ClientAuthentication } from './app-client-auth';
+import { AppBrowserSignIn } from './app-browser-sign-in';
 import { words } from './apps-panel';
 
 /** One application: scopes, audiences, limits; client authentication and keys; secret rotation with an overlap; disable; delete. */
@@ -21,6 +22,7 @@ export function AppPage({ orgId, appId }: { orgId: string; appId: string }) {
       </p>
       <AppSettings base={base} app={a} onSaved={app.reload} />
       <ClientAuthentication base={base} app={a} onSaved={app.reload} />
+      <AppBrowserSignIn key={`sign-in-${a.client_id}`} base={base} app={a} onSaved={app.reload} />
       <Secrets base={base} keysOnly={a.token_endpoint_auth_method === 'private_key_jwt'} />
       <section aria-labelledby="danger">
         <h2 id="danger">Disable or delete</h2>

@@ -4,14 +4,16 @@ import type { User } from '../api/types';
 import { ActionButton, AsyncForm, Confirm, Empty, ErrorBox, Field, Loading, Pager, when } from '../components/ui';
 import { listPath, SearchBox } from '../components/search';
 import { usePaged } from '../hooks';
+import { profileSummary, UserProfileForm } from './user-profile';
 
-/** An org's users: create, disable or enable, end every session. */
+/** An org's users: create, edit the profile, disable or enable, end every session. */
 export function UsersPanel({ orgId }: { orgId: string }) {
   const base = `/v1/orgs/${seg(orgId)}/users`;
   const [q, setQ] = useState('');
   const list = usePaged<User>(listPath(base, q));
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [editing, setEditing] = useState<User | null>(null);
 
   return (
     <section aria-labelledby="users">
@@ -64,6 +66,7 @@ export function UsersPanel({ orgId }: { orgId: string }) {
               <tr>
                 <th scope="col">Email</th>
                 <th scope="col">ID</th>
+                <th scope="col">Profile</th>
                 <th scope="col">Created</th>
                 <th scope="col">State</th>
                 <th scope="col">Actions</th>
@@ -76,9 +79,13 @@ export function UsersPanel({ orgId }: { orgId: string }) {
                   <td>
                     <code>{u.id}</code>
                   </td>
+                  <td>{profileSummary(u)}</td>
                   <td>{when(u.created_at)}</td>
                   <td>{u.disabled ? 'disabled' : 'active'}</td>
                   <td className="actions">
+                    <button type="button" className="secondary" onClick={() => setEditing(u)}>
+                      Edit profile <span className="sr-only">of {u.email}</span>
+                    </button>
                     <ActionButton
                       onClick={async () => {
                         await api('PATCH', `${base}/${seg(u.id)}`, { disabled: !u.disabled });
@@ -122,6 +129,18 @@ export function UsersPanel({ orgId }: { orgId: string }) {
             </tbody>
           </table>
         </div>
+      )}
+      {editing && (
+        <UserProfileForm
+          key={editing.id}
+          base={base}
+          user={editing}
+          onSaved={() => {
+            setEditing(null);
+            list.reload();
+          }}
+          onClose={() => setEditing(null)}
+        />
       )}
       {list.state === 'loading' && <Loading what="Loading users" />}
       <Pager hasMore={list.hasMore} loadMore={list.loadMore} loading={list.state === 'loading'} />

@@ -1,11 +1,9 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { RefusalAudit } from '@gatehouse/audit';
 import { CacheListener } from '@gatehouse/db';
 import { AccessStoppedError, Problems, type Principal } from '@gatehouse/core';
-import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
-import { GatedAccess } from '@gatehouse/tokens';
+import { GatedAccess, RequestLimits } from '@gatehouse/tokens';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_RULE, DEFAULT_ACCESS, IS_PUBLIC, type AccessRule } from '../http/public.decorator';
 import { requestMeta } from '../http/request-meta.decorator';
@@ -22,8 +20,7 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class BearerGuard extends AuthGuard('bearer') {
   constructor(
     private readonly reflector: Reflector,
-    private readonly limiter: RateLimiter,
-    private readonly refusals: RefusalAudit,
+    private readonly limits: RequestLimits,
     private readonly access: GatedAccess,
     private readonly caches: CacheListener,
   ) {
@@ -87,19 +84,13 @@ export class BearerGuard extends AuthGuard('bearer') {
     const { requests, perSeconds } = principal.rateLimit;
     const key = `tok:${principal.jti}`;
     const policy = { name: 'token', limit: requests, windowS: perSeconds };
-    const result = await this.limiter.check(key, policy);
-    const headers = rateLimitHeaders(result);
-    if (!result.allowed) {
-      await this.refusals.rateLimited(requestMeta(req), {
-        key,
-        policy,
-        retryAfterS: result.retryAfterS,
-        actor: { id: principal.id, tier: principal.tier },
-        orgId: principal.tier === 'admin' ? null : principal.orgId,
-        jti: principal.jti,
-      });
-      throw Problems.rateLimited(headers, result.retryAfterS);
-    }
+    const headers = await this.limits.enforce(requestMeta(req), {
+      key,
+      policy,
+      actor: { id: principal.id, tier: principal.tier },
+      orgId: principal.tier === 'admin' ? null : principal.orgId,
+      jti: principal.jti,
+    });
     for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
   }
 }

@@ -9,6 +9,7 @@ import { jsonSchema } from '../http/openapi';
 import { Caller, Meta } from '../http/request-meta.decorator';
 import { createApp, createSecret, searchPageQuery, updateApp } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
+import { ApiAnswer } from '../http/response-schemas';
 
 @ApiTags('applications')
 @ApiBearerAuth()
@@ -33,6 +34,7 @@ export class AppsController {
   }
 
   @Get()
+  @ApiAnswer('AppPage')
   @ApiQuery({
     name: 'q',
     required: false,
@@ -55,6 +57,7 @@ export class AppsController {
   }
 
   @Get(':appId')
+  @ApiAnswer('App')
   get(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('appId', AppId) appId: string) {
     return this.apps.get(p, orgId, appId);
   }

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { Caller } from '../http/request-meta.decorator';
 import { auditQuery } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
+import { ApiAnswer } from '../http/response-schemas';
 
 /**
  * The audit log (docs/audit-events.md), oldest first, paged by `next_cursor`.
@@ -25,6 +26,7 @@ export class AuditController {
   ) {}
 
   @Get()
+  @ApiAnswer('AuditEventPage')
   @ApiQuery({ name: 'org', required: false, description: 'org_… ID' })
   @ApiQuery({ name: 'actor', required: false, description: 'adm_…, app_…, usr_…, or cli / system' })
   @ApiQuery({ name: 'action', required: false, description: 'exact action name, e.g. token.issued' })

@@ -5,6 +5,7 @@ import type { Principal } from '@gatehouse/core';
 import { KeyRotationService } from '@gatehouse/keys';
 import { IdPipe } from '../http/id.pipe';
 import { Caller, Meta } from '../http/request-meta.decorator';
+import { ApiAnswer } from '../http/response-schemas';
 
 const KeyId = new IdPipe('key', 'signing key');
 
@@ -16,6 +17,7 @@ export class KeysController {
   constructor(private readonly keys: KeyRotationService) {}
 
   @Get()
+  @ApiAnswer('KeyList')
   list(@Caller() p: Principal) {
     return this.keys.list(p);
   }

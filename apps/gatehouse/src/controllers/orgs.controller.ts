@@ -9,6 +9,7 @@ import { jsonSchema } from '../http/openapi';
 import { Caller, Meta } from '../http/request-meta.decorator';
 import { createOrg, searchPageQuery, updateOrg } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
+import { ApiAnswer } from '../http/response-schemas';
 
 @ApiTags('organizations')
 @ApiBearerAuth()
@@ -37,6 +38,7 @@ export class OrgsController {
   }
 
   @Get()
+  @ApiAnswer('OrgPage')
   @ApiQuery({
     name: 'q',
     required: false,
@@ -55,6 +57,7 @@ export class OrgsController {
   }
 
   @Get(':orgId')
+  @ApiAnswer('Org')
   get(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string) {
     return this.orgs.get(p, orgId);
   }

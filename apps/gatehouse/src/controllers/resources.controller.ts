@@ -9,6 +9,7 @@ import { jsonSchema } from '../http/openapi';
 import { Caller, Meta } from '../http/request-meta.decorator';
 import { clientRegistration, createResource, externalClientRef, pageQuery, updateResource } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
+import { ApiAnswer } from '../http/response-schemas';
 
 /** Registered resources of an organization (docs/resources.md). */
 @ApiTags('resources')
@@ -38,6 +39,7 @@ export class ResourcesController {
   }
 
   @Get(':resourceId')
+  @ApiAnswer('Resource')
   get(
     @Caller() p: Principal,
     @Param('orgId', OrgId) orgId: string,

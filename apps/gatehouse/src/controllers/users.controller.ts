@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { RequestMeta } from '@gatehouse/audit';
 import type { Principal } from '@gatehouse/core';
 import { PasskeyService, PrincipalRevocationService, UserService } from '@gatehouse/directory';
@@ -14,12 +14,30 @@ import { Caller, Meta } from '../http/request-meta.decorator';
 import { createUser, searchPageQuery, updateUser, userLogin, userLoginPolicy } from '../http/schemas';
 import { ZodPipe } from '../http/zod.pipe';
 import { mfaToken, passkeyLogin, passkeyLoginOptions, userLoginMfa } from '../http/sign-in-schemas';
+import { ApiAnswer } from '../http/response-schemas';
 
-/** RFC 9745 `Deprecation` (since browser sign-in, 2026-12-08) and RFC 8288 `Link` to the migration guide. */
+/**
+ * RFC 9745 `Deprecation` (since browser sign-in, 2026-12-08) and RFC 8288 `Link` to the
+ * migration guide. The target is this operation on Gatehouse's own API docs page, whose
+ * description is the guide: a relative reference, resolved against the request URL (RFC 8288
+ * §3.1), so it is true behind any issuer (docs/sign-in.md#the-legacy-password-endpoint).
+ */
 export const LEGACY_PASSWORD_HEADERS: Readonly<Record<string, string>> = {
   deprecation: '@1796688000',
-  link: '<https://github.com/gatehouse/gatehouse#migrating-from-the-password-endpoint>; rel="deprecation"; type="text/html"',
+  link: '</docs#/users/UsersController_login>; rel="deprecation"; type="text/html"',
 };
+
+/** The migration guide the `Link` above leads to, shown on /docs with the operation. */
+const LEGACY_PASSWORD_GUIDE = [
+  'Deprecated: the application collects the password itself (RFC 9700 §2.4). Only applications with',
+  '`password_login: true` may call it (true for every application created before browser sign-in);',
+  'others are refused with 403 `password_login_disabled`.',
+  '',
+  'Migrating: give the application a redirect URI and the `authorization_code` grant',
+  '(`PATCH /v1/orgs/{orgId}/apps/{appId}`), send the browser to `/oauth/authorize` with PKCE,',
+  'exchange the code at `/oauth/token` (`grant_type=authorization_code`), keep refreshing as before,',
+  'then set `password_login: false`.',
+].join('\n');
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -42,6 +60,7 @@ export class UsersController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @ApiOperation({ deprecated: true, summary: 'Legacy password sign-in', description: LEGACY_PASSWORD_GUIDE })
   @ApiBody({ schema: jsonSchema(userLogin) })
   login(
     @Meta() meta: RequestMeta,
@@ -192,6 +211,7 @@ export class UsersController {
   }
 
   @Get()
+  @ApiAnswer('UserPage')
   @ApiQuery({
     name: 'q',
     required: false,
@@ -214,6 +234,7 @@ export class UsersController {
   }
 
   @Get(':userId')
+  @ApiAnswer('User')
   get(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('userId', UserId) userId: string) {
     return this.users.get(p, orgId, userId);
   }

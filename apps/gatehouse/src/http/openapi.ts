@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { z } from 'zod';
+import { responseSchemas } from './response-schemas';
 
 /** A zod schema as the JSON Schema the OpenAPI document embeds for a request body. */
 export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
@@ -11,11 +12,12 @@ export function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   return rest;
 }
 
-/**
- * OpenAPI at /openapi.json, a docs page at /docs. `extraPaths` documents the plain Fastify
- * routes (the token endpoint), which Nest's generator, reading controllers, cannot see.
- */
-export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: Record<string, object> = {}): void {
+/** The OpenAPI document of the app's controllers, plus `extraPaths` and the named `schemas`. */
+export function openApiDocument(
+  app: INestApplication,
+  issuer: string,
+  extraPaths: Record<string, object> = {},
+): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Gatehouse')
     .setDescription('Multi-tenant identity provider and token issuer: management API and health endpoints.')
@@ -25,5 +27,23 @@ export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: 
     .build();
   const document = SwaggerModule.createDocument(app, config);
   Object.assign(document.paths, extraPaths);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...responseSchemas() } };
+  return document;
+}
+
+/**
+ * OpenAPI at /openapi.json, a docs page at /docs. `extraPaths` documents the plain Fastify
+ * routes (the token endpoint), which Nest's generator, reading controllers, cannot see.
+ * The document is built on its first request, not at start: most workers never serve it,
+ * and building it (every controller scanned, every zod schema converted) cost each worker's
+ * start its CPU and its heap the document (docs/performance.md#memory-and-startup).
+ */
+export function setUpOpenApi(app: INestApplication, issuer: string, extraPaths: Record<string, object> = {}): void {
+  // deepLinking: `/docs#/{tag}/{operationId}` opens one operation (the legacy password
+  // endpoint's `Link` relies on it, docs/sign-in.md#the-legacy-password-endpoint).
+  SwaggerModule.setup('docs', app, () => openApiDocument(app, issuer, extraPaths), {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    swaggerOptions: { deepLinking: true },
+  });
 }

@@ -11,10 +11,6 @@ import { interactionCookie, readCookie, sendRedirect, sessionCookieName } from '
 import { PageRenderer } from './page-renderer';
 import { authorizationRequests } from '../metrics/metrics';
 import { sendErrorPage } from './page-errors';
-import { stoppedPage } from './pages/pages';
-import { DEFAULT_BRANDING } from './branding';
-import { sendPage } from './browser-http';
-import { responseLocation } from '@gatehouse/signin';
 
 /**
  * `GET|POST /oauth/authorize` (RFC 6749 §3.1; docs/sign-in.md#the-authorization-endpoint): the
@@ -69,14 +65,7 @@ export class AuthorizeController {
         case 'respond':
           return this.pages.respond(req, reply, outcome);
         case 'stopped':
-          return sendPage(
-            reply,
-            403,
-            stoppedPage(await this.pages.text(req, { uiLocales: uiLocales(params) }), DEFAULT_BRANDING, {
-              ...outcome,
-              back: outcome.response.mode === 'query' ? responseLocation(outcome.response) : null,
-            }),
-          );
+          return this.pages.stopped(req, reply, outcome, uiLocales(params));
         case 'interaction':
           void reply.header(
             'set-cookie',

@@ -1,26 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { BrandingService, DEFAULT_PRIMARY_COLOR } from '@gatehouse/directory';
+
 /**
- * What an organization's pages look like (docs/sign-in.md#branding). Today every org gets the
- * default; a branding source (per-org logo, colours, product name) plugs in behind
- * `BrandingSource` without touching the pages.
+ * What a hosted page looks like (docs/sign-in-experience.md#branding): the org's, or the
+ * app's over the org's, display name, logo and primary colour; Gatehouse's own where there is
+ * no org (an error before the client is known).
  */
 export interface Branding {
-  productName: string;
-  /** An https logo shown at the top of every page; null: none. */
-  logoUri: string | null;
-  /** An extra same-origin stylesheet (served by Gatehouse), after the default one; null: none. */
-  stylesheet: string | null;
+  displayName: string;
+  /** `#rrggbb`; white text on it passes WCAG AA (checked when it is set). */
+  primaryColor: string;
+  /** A same-origin path (the branding logo route), so the CSP keeps `img-src 'self'`; null: none. */
+  logoUrl: string | null;
 }
 
-export const DEFAULT_BRANDING: Branding = { productName: 'Gatehouse', logoUri: null, stylesheet: null };
+export const DEFAULT_BRANDING: Branding = {
+  displayName: 'Gatehouse',
+  primaryColor: DEFAULT_PRIMARY_COLOR,
+  logoUrl: null,
+};
 
 export interface BrandingSource {
-  forOrg(orgId: string | null): Promise<Branding>;
+  /** The branding of `clientId` in `orgId` (app over org over default); null org: the default. */
+  forClient(orgId: string | null, clientId?: string | null): Promise<Branding>;
 }
 
 export const BRANDING_SOURCE = Symbol('gatehouse.branding-source');
 
-export class DefaultBranding implements BrandingSource {
-  forOrg(): Promise<Branding> {
-    return Promise.resolve(DEFAULT_BRANDING);
+const COLOR = /^#[0-9a-f]{6}$/i;
+
+/** The brand stylesheet of a colour: one custom property, served by Gatehouse (no inline style). */
+export function brandStylesheetPath(color: string): string {
+  const hex = (COLOR.test(color) ? color : DEFAULT_PRIMARY_COLOR).slice(1).toLowerCase();
+  return `/sign-in/assets/brand/${hex}.css`;
+}
+
+/** The stylesheet behind `brandStylesheetPath`, or null for a name that is not one. */
+export function brandStylesheet(file: string): string | null {
+  const hex = /^([0-9a-f]{6})\.css$/.exec(file)?.[1];
+  return hex ? `:root{--primary:#${hex}}\n` : null;
+}
+
+@Injectable()
+export class OrgBranding implements BrandingSource {
+  constructor(private readonly brandings: BrandingService) {}
+
+  async forClient(orgId: string | null, clientId?: string | null): Promise<Branding> {
+    if (!orgId) return DEFAULT_BRANDING;
+    const b = await this.brandings.effective(orgId, clientId);
+    if (!b) return DEFAULT_BRANDING;
+    return {
+      displayName: b.display_name,
+      primaryColor: COLOR.test(b.primary_color) ? b.primary_color : DEFAULT_PRIMARY_COLOR,
+      logoUrl: b.logo_url && b.logo_url.startsWith('/') && !b.logo_url.startsWith('//') ? b.logo_url : null,
+    };
   }
 }

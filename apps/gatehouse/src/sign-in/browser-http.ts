@@ -45,6 +45,8 @@ export function pageCsp(formTarget: string | null): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
+    // The passkey script fetches a ceremony's options (docs/sign-in-experience.md#passkeys-on-the-pages).
+    "connect-src 'self'",
     "style-src 'self'",
     "img-src 'self' https:",
     `form-action 'self'${formTarget ? ` ${formTarget}` : ''}`,
@@ -84,13 +86,16 @@ export function origin(uri: string): string | null {
   }
 }
 
+/** A WebAuthn credential's JSON (a passkey step's `response`) runs to a few KiB; every other field stays short. */
+const FIELD_CAP: Readonly<Record<string, number>> = { response: 32_768 };
+
 /** The posted form, single-valued (a repeated field keeps its first value). */
 export function formOf(req: FastifyRequest): Record<string, string> {
   const body = req.body;
   const out: Record<string, string> = {};
   if (!(body instanceof FormBody)) return out;
   for (const name of body.params.names()) {
-    if (name.length <= 64) out[name] = body.params.all(name)[0]?.slice(0, 4096) ?? '';
+    if (name.length <= 64) out[name] = body.params.all(name)[0]?.slice(0, FIELD_CAP[name] ?? 4096) ?? '';
   }
   return out;
 }

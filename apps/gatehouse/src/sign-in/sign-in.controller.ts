@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../http/public.decorator';
 import { requestMeta } from '../http/request-meta.decorator';
 import { FORM_POST_JS, SIGN_IN_CSS } from './assets';
+import { brandStylesheet } from './branding';
 import { formOf, INTERACTION_COOKIE, interactionCookie, readCookie, sessionCookie } from './browser-http';
 import { sendErrorPage } from './page-errors';
 import { PageRenderer } from './page-renderer';
@@ -47,6 +48,18 @@ export class SignInController {
       .send(FORM_POST_JS);
   }
 
+  /** The brand's colour as a stylesheet (docs/sign-in-experience.md#branding): the name is the colour. */
+  @Get('assets/brand/:file')
+  brand(@Param('file') file: string, @Res() reply: FastifyReply) {
+    const css = brandStylesheet(file);
+    if (!css) return void reply.status(404).header('content-type', 'text/plain').send('not found');
+    void reply
+      .header('content-type', 'text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .header('x-content-type-options', 'nosniff')
+      .send(css);
+  }
+
   @Get()
   async show(@Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     await this.run(req, reply, () => this.flow.show(requestMeta(req), readCookie(req, INTERACTION_COOKIE)));
@@ -74,7 +87,7 @@ export class SignInController {
         cookies.push(sessionCookie(this.config.issuer, result.sessionCookie, SESSION_ABSOLUTE_S));
       }
       if (cookies.length) void reply.header('set-cookie', cookies);
-      await this.pages.flow(req, reply, result, null);
+      await this.pages.flow(req, reply, result);
     } catch (err) {
       sendErrorPage(req, reply, err);
     }

@@ -158,6 +158,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
             scope: scopes.join(' '),
             resources: code.resource ? [code.resource] : [],
             dpopJkt: client.publicClient && req.dpop ? req.dpop.jkt : null,
+            amr: code.amr,
+            authTime: code.authTime,
           })
         : null;
     const authTime = epochSeconds(code.authTime);
@@ -172,6 +174,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
         audience: target.resource ? target.audience : undefined,
         mayAct: client.delegates,
         authTime,
+        // As the API sign-in's tokens do, and the family's refreshed ones after it (docs/sign-in-experience.md#amr).
+        amr: code.amr,
         refreshToken: family?.refreshToken,
         dpop: req.dpop,
         idToken: scopes.includes('openid')

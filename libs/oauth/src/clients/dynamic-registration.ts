@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import {
   AccessDenied,
   CLOCK,
@@ -14,7 +14,7 @@ import {
 } from '@gatehouse/core';
 import { CLIENT_SECRET_HASH, KEK, KeyedHasher } from '@gatehouse/credentials';
 import { PrismaService } from '@gatehouse/db';
-import { RateLimiter, rateLimitHeaders } from '@gatehouse/ratelimit';
+import { RequestLimits } from '@gatehouse/tokens';
 import { expired } from './client-resolver';
 import { parseRegistrationRequest } from './registration-request';
 import { SelfRegisteredClients, type DynamicClientRow } from './self-registered-clients.repository';
@@ -46,8 +46,7 @@ export class DynamicRegistration {
     private readonly prisma: PrismaService,
     private readonly clients: SelfRegisteredClients,
     private readonly audit: AuditService,
-    private readonly refusals: RefusalAudit,
-    private readonly limiter: RateLimiter,
+    private readonly limits: RequestLimits,
     @Inject(KEK) kek: Buffer,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -170,15 +169,11 @@ export class DynamicRegistration {
   private async limit(meta: RequestMeta): Promise<Record<string, string>> {
     const key = `dcr:addr:${meta.sourceIp ?? 'unknown'}`;
     const policy = { name: 'registration', limit: this.config.dcrRateLimitPerHour, windowS: 3600 };
-    const r = await this.limiter.check(key, policy);
-    const headers = rateLimitHeaders(r);
-    if (!r.allowed) {
-      await this.refusals.rateLimited(meta, { key, policy, retryAfterS: r.retryAfterS });
-      throw new TokenRateExceeded(`Too many registrations; retry in ${r.retryAfterS} s.`, {
-        headers,
-      });
-    }
-    return headers;
+    return this.limits.enforce(
+      meta,
+      { key, policy },
+      (c) => new TokenRateExceeded(`Too many registrations; retry in ${c.retryAfterS} s.`, { headers: c.headers }),
+    );
   }
 
   /** docs/client-registration.md#expiry: unused clients are deleted, each with an audit row. */

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, Problems, type Clock } from '@gatehouse/core';
 import { PrismaService, type Tx } from '@gatehouse/db';
-import { AuditService, RefusalAudit, type RequestMeta } from '@gatehouse/audit';
+import { AuditService, type RequestMeta } from '@gatehouse/audit';
 import { KEK, KeyedHasher } from '@gatehouse/credentials';
-import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
+import type { RateLimitPolicy } from '@gatehouse/ratelimit';
+import { RequestLimits } from '@gatehouse/tokens';
 import { backoffSeconds, recordFailure, secondsLocked } from '../login-throttle';
 
 /**
@@ -31,8 +32,7 @@ export class SignInThrottle {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
-    private readonly refusals: RefusalAudit,
-    private readonly limiter: RateLimiter,
+    private readonly limits: RequestLimits,
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -41,10 +41,7 @@ export class SignInThrottle {
 
   async limitAddress(meta: RequestMeta): Promise<void> {
     const key = `admin-login:addr:${meta.sourceIp ?? 'unknown'}`;
-    const r = await this.limiter.check(key, ADMIN_LOGIN_PER_ADDRESS);
-    if (r.allowed) return;
-    await this.refusals.rateLimited(meta, { key, policy: ADMIN_LOGIN_PER_ADDRESS, retryAfterS: r.retryAfterS });
-    throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
+    await this.limits.enforce(meta, { key, policy: ADMIN_LOGIN_PER_ADDRESS });
   }
 
   async refuseIfLocked(meta: RequestMeta, account: SignInAccount, step: string): Promise<void> {

@@ -15,7 +15,12 @@ export type SignedIn = { session: BrowserSession } | { userId: string; amr: stri
 export type Completion =
   | { kind: 'done'; response: AuthorizationResponse; sessionCookie?: string }
   | { kind: 'stopped'; decision: StoppedDecision; response: AuthorizationResponse }
+  /** Stopped only by an unaccepted policy, where the pages can take the acceptance (docs/sign-in.md#policy). */
+  | { kind: 'policy'; version: string; documentUrl: string | null; decisionId: string }
   | { kind: 'expired' };
+
+/** The one stop the pages resolve in-page (docs/control.md#policy). */
+export const POLICY_NOT_ACCEPTED = 'policy_not_accepted';
 
 /**
  * The end of every successful sign-in (docs/sign-in.md#the-flow): the access gate decides for
@@ -43,7 +48,7 @@ export class AuthorizationCompletion {
     request: AuthorizationRequest,
     client: ClientRecord,
     who: SignedIn,
-    opts: { interactionId?: string; consentGiven?: boolean } = {},
+    opts: { interactionId?: string; consentGiven?: boolean; policyInPage?: boolean } = {},
   ): Promise<Completion> {
     const userId = 'session' in who ? who.session.userId : who.userId;
     const decision = await this.gate.decide(meta, {
@@ -53,6 +58,18 @@ export class AuthorizationCompletion {
       grantType: 'authorization_code',
     });
     if (decision.outcome !== 'allow') {
+      // The policy is the last rule the gate applies (docs/control.md#reasons), so this stop
+      // means nothing else stands in the way: the sign-in waits on the policy page, unspent.
+      const required = decision.inputs?.required_version;
+      if (opts.policyInPage && decision.reason === POLICY_NOT_ACCEPTED && typeof required === 'string') {
+        const url = decision.inputs?.document_url;
+        return {
+          kind: 'policy',
+          version: required,
+          documentUrl: typeof url === 'string' ? url : null,
+          decisionId: decision.decisionId,
+        };
+      }
       if (opts.interactionId) await this.interactions.consume(opts.interactionId);
       await this.audit.recordAlone(meta, {
         action: 'authorization.denied',

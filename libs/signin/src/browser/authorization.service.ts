@@ -28,7 +28,16 @@ export type AuthorizeOutcome =
   | AuthorizationResponse
   | { kind: 'error-page'; error: string; description: string }
   | { kind: 'interaction'; handle: string }
-  | { kind: 'stopped'; message: string; recovery: string; decisionId: string; response: AuthorizationResponse };
+  | {
+      kind: 'stopped';
+      message: string;
+      recovery: string;
+      decisionId: string;
+      response: AuthorizationResponse;
+      /** The client's org and id, for the page's branding and language. */
+      orgId: string;
+      clientId: string;
+    };
 
 /**
  * `GET|POST /oauth/authorize` (docs/sign-in.md#the-authorization-endpoint): runs the
@@ -112,12 +121,20 @@ export class AuthorizationService {
       if (error) return this.refuse(meta, request, app, error, 'prompt=none and the user must interact');
     }
     if (!needLogin && !needConsent) {
-      const done = await this.completion.complete(meta, request, app, { session: session! });
+      const policyInPage = !request.prompt.includes('none');
+      const done = await this.completion.complete(meta, request, app, { session: session! }, { policyInPage });
       if (done.kind === 'done') return done.response;
       if (done.kind === 'stopped') {
         if (request.prompt.includes('none')) return done.response;
-        return { kind: 'stopped', ...pick(done.decision), response: done.response };
+        return {
+          kind: 'stopped',
+          ...pick(done.decision),
+          response: done.response,
+          orgId: app.orgId,
+          clientId: app.id,
+        };
       }
+      // 'policy': parked below with the session, so the pages show the policy to accept.
     }
     const { handle } = await this.interactions.create({
       kind: 'authorization',

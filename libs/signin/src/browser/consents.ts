@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService, type RequestMeta } from '@gatehouse/audit';
-import { newId } from '@gatehouse/core';
+import { Problems, newId, type Principal } from '@gatehouse/core';
 import { PrismaService, type Tx } from '@gatehouse/db';
+import { OrgAccess } from '@gatehouse/directory';
 
 export interface ConsentView {
   client_id: string;
@@ -20,6 +21,7 @@ export class Consents {
   constructor(
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
+    private readonly access: OrgAccess,
   ) {}
 
   /** What `userId` granted `clientId` for `resource`, in consentNeeded's shape; null: nothing. */
@@ -57,6 +59,31 @@ export class Consents {
     });
   }
 
+  /**
+   * An org admin's view of a user's consents (docs/sign-in.md#consent): the caller must reach
+   * the org, and a user of another org is "not found".
+   */
+  async listForUser(actor: Principal, orgId: string, userId: string): Promise<ConsentView[]> {
+    await this.access.resolve(actor, orgId);
+    await this.userOf(orgId, userId);
+    return this.list(userId);
+  }
+
+  /** An org admin forgets a user's consent to `clientId`; 404 when there was none. */
+  async revokeForUser(actor: Principal, meta: RequestMeta, orgId: string, userId: string, clientId: string) {
+    await this.access.resolve(actor, orgId);
+    const user = await this.userOf(orgId, userId);
+    if (!(await this.revoke(meta, { id: actor.id, tier: actor.tier }, user, clientId))) {
+      throw Problems.notFound('consent');
+    }
+  }
+
+  private async userOf(orgId: string, userId: string): Promise<{ id: string; orgId: string }> {
+    const user = await this.prisma.user.findFirst({ where: { id: userId, orgId }, select: { id: true, orgId: true } });
+    if (!user) throw Problems.notFound('user');
+    return user;
+  }
+
   async list(userId: string): Promise<ConsentView[]> {
     const rows = await this.prisma.consent.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } });
     return rows.map((r) => ({
@@ -70,7 +97,7 @@ export class Consents {
   /** Forgets the user's consents to `clientId` (all resources); false when there were none. */
   async revoke(
     meta: RequestMeta,
-    actor: { id: string; tier: 'user' | 'admin' },
+    actor: { id: string; tier: Principal['tier'] },
     user: { id: string; orgId: string },
     clientId: string,
   ): Promise<boolean> {

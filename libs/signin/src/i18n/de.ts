@@ -25,6 +25,20 @@ export const de: Catalogue = {
   'page.sign_in_with_passkey': 'Mit einem Passkey anmelden',
   'page.passkey.register': 'Passkey hinzufügen',
   'page.passkey.required': '{org} verlangt einen Passkey. Fügen Sie einen hinzu, um fortzufahren.',
+  'page.passkey.or': 'oder',
+  'page.passkey.failed':
+    'Dieser Passkey konnte nicht verwendet werden. Versuchen Sie es erneut oder fahren Sie mit Ihrer E-Mail-Adresse fort.',
+  'page.passkey.title': 'Mit Ihrem Passkey bestätigen',
+  'page.passkey.intro':
+    'Verwenden Sie den Passkey auf diesem Gerät, in Ihrem Passwort-Manager oder auf Ihrem Sicherheitsschlüssel.',
+  'page.passkey.use': 'Passkey verwenden',
+  'page.passkey.use_code': 'Stattdessen die Authenticator-App verwenden',
+  'page.passkey.second_failed': 'Dieser Passkey konnte nicht bestätigt werden. Versuchen Sie es erneut.',
+  'page.passkey.unsupported':
+    'Dieser Browser kann hier keine Passkeys verwenden. Öffnen Sie diese Seite in einem Browser, der sie unterstützt, mit aktiviertem JavaScript.',
+  'page.passkey.setup_intro':
+    'Ihr Gerät fordert Sie auf, einen Passkey zu erstellen: eine Anmeldung, die auf diesem Gerät oder in Ihrem Passwort-Manager bleibt.',
+  'page.passkey.setup_failed': 'Der Passkey konnte nicht hinzugefügt werden. Versuchen Sie es erneut.',
 
   'page.mfa.title': 'Bestätigung in zwei Schritten',
   'page.mfa.intro': 'Geben Sie den sechsstelligen Code aus Ihrer Authenticator-App ein.',
@@ -94,6 +108,12 @@ export const de: Catalogue = {
   'page.error.internal': 'Ein unerwarteter Fehler ist aufgetreten.',
   'page.stopped.title': 'Der Zugriff ist gesperrt',
   'page.stopped.decision': 'Entscheidungs-ID',
+  'page.policy.title': 'Richtlinie akzeptieren, um fortzufahren',
+  'page.policy.intro': '{org} bittet Sie, Version {version} seiner Richtlinie zu akzeptieren, bevor Sie fortfahren.',
+  'page.policy.read': 'Richtlinie lesen',
+  'page.policy.version': 'Richtlinienversion',
+  'page.policy.accept': 'Akzeptieren und fortfahren',
+  'page.policy.cancel': 'Abbrechen',
 
   'page.new_password.label': 'Neues Passwort',
   'page.new_password.hint':

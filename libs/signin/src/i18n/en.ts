@@ -31,6 +31,18 @@ export const en = {
   'page.sign_in_with_passkey': 'Sign in with a passkey',
   'page.passkey.register': 'Add a passkey',
   'page.passkey.required': '{org} requires a passkey. Add one to continue.',
+  'page.passkey.or': 'or',
+  'page.passkey.failed': 'That passkey could not be used. Try again, or continue with your email address.',
+  'page.passkey.title': 'Confirm with your passkey',
+  'page.passkey.intro': 'Use the passkey saved on this device, in your password manager or on your security key.',
+  'page.passkey.use': 'Use passkey',
+  'page.passkey.use_code': 'Use your authenticator app instead',
+  'page.passkey.second_failed': 'That passkey could not be verified. Try again.',
+  'page.passkey.unsupported':
+    'This browser cannot use passkeys here. Open this page in a browser that supports them, with JavaScript turned on.',
+  'page.passkey.setup_intro':
+    'Your device will ask you to create a passkey: a way to sign in that stays on this device or in your password manager.',
+  'page.passkey.setup_failed': 'The passkey could not be added. Try again.',
 
   // Second factor.
   'page.mfa.title': 'Two-step verification',
@@ -95,6 +107,12 @@ export const en = {
   'page.error.internal': 'An unexpected error occurred.',
   'page.stopped.title': 'Access is stopped',
   'page.stopped.decision': 'Decision ID',
+  'page.policy.title': 'Accept the policy to continue',
+  'page.policy.intro': '{org} asks you to accept version {version} of its policy before you continue.',
+  'page.policy.read': 'Read the policy',
+  'page.policy.version': 'Policy version',
+  'page.policy.accept': 'Accept and continue',
+  'page.policy.cancel': 'Cancel',
 
   // Emailed links (docs/sign-in-experience.md#links).
   'page.new_password.label': 'New password',

@@ -32,7 +32,8 @@ export const INTERACTION_KINDS = {
 export type InteractionKind = keyof typeof INTERACTION_KINDS;
 
 /** The steps an interaction can record as done; `amr` and the next page are derived from them. */
-export type SignInStep = 'password' | 'mfa' | 'mfa_setup' | 'policy' | 'passkey' | 'identify' | 'consent';
+export type SignInStep =
+  'password' | 'mfa' | 'mfa_setup' | 'policy' | 'passkey' | 'identify' | 'consent' | 'passkey_setup' | 'passkey_offer';
 
 /** Whether `value` has the shape of a handle of `kind` (its prefix), before anything is looked up. */
 export function isHandleOf(kind: InteractionKind, value: unknown): value is string {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Problems } from '@gatehouse/core';
-import { RefusalAudit, type RequestMeta } from '@gatehouse/audit';
-import { RateLimiter, rateLimitHeaders, type RateLimitPolicy } from '@gatehouse/ratelimit';
+import type { RequestMeta } from '@gatehouse/audit';
+import type { RateLimitPolicy } from '@gatehouse/ratelimit';
+import { RequestLimits } from '@gatehouse/tokens';
 
 /**
  * Limits of the emailed-link flows and self-service sign-in steps
@@ -15,17 +15,10 @@ export const REDEEM_PER_ADDRESS: RateLimitPolicy = { name: 'redeem-address', lim
 
 @Injectable()
 export class FlowLimits {
-  constructor(
-    private readonly limiter: RateLimiter,
-    private readonly refusals: RefusalAudit,
-  ) {}
+  constructor(private readonly limits: RequestLimits) {}
 
   async check(meta: RequestMeta, key: string, policy: RateLimitPolicy, orgId: string | null): Promise<void> {
-    const r = await this.limiter.check(key, policy);
-    if (!r.allowed) {
-      await this.refusals.rateLimited(meta, { key, policy, retryAfterS: r.retryAfterS, orgId });
-      throw Problems.rateLimited(rateLimitHeaders(r), r.retryAfterS);
-    }
+    await this.limits.enforce(meta, { key, policy, orgId });
   }
 
   address(meta: RequestMeta, flow: string, policy: RateLimitPolicy, orgId: string | null): Promise<void> {

@@ -7,6 +7,7 @@ import { appLiveness } from '@gatehouse/tokens';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { PasskeyFactor, PasskeyRefused, type PasskeyOwner } from '../factors/passkey.factor';
 import { SignInSpent, UserAuthService, type SecondFactorRequired, type UserTokens } from '../user-auth.service';
+import { redactChallenges } from '../browser/factors/browser-passkeys';
 import { FlowLimits, REDEEM_PER_ADDRESS } from './flow-limits';
 import { UserMfaStep, userMfaFailed } from './user-mfa-step';
 
@@ -240,7 +241,7 @@ export class PasskeyFlows {
       outcome: 'failure',
       actor: err.subjectId ? { id: err.subjectId, tier: err.subjectId.startsWith('adm_') ? 'admin' : 'user' } : null,
       orgId,
-      reason: err.reason,
+      reason: redactChallenges(err.reason),
       details: { ceremony },
     });
     return passkeyFailed();

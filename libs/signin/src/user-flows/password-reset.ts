@@ -119,7 +119,7 @@ export class PasswordResetFlow {
       await tx.user.update({ where: { id: user.id }, data: { passwordHash, emailVerified: true } });
       // Sign-ins half-way (a pending second factor) die with the old password.
       await this.interactions.consumeAllFor('user_mfa', user.id, tx);
-      const ended = await this.sessions.end(tx, user.id, orgId, { subjectId: user.id }, 'password_reset', {
+      const ended = await this.sessions.end(tx, meta, user.id, orgId, { subjectId: user.id }, 'password_reset', {
         userId: user.id,
       });
       await this.audit.record(tx, meta, {

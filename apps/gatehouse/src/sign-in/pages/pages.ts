@@ -2,7 +2,9 @@ import type { ClientView, MessageKey, PageView } from '@gatehouse/signin';
 import type { Branding } from '../branding';
 import { html, type Html } from '../html';
 import { layout } from '../layout';
+import { accountLinks } from './link-pages';
 import type { PageText } from '../page-text';
+import { PASSKEY_PAGES, PASSKEY_SCRIPTS, passkeyFirstFactor } from './passkeys';
 
 /**
  * One renderer per page (docs/sign-in.md#pages): semantic HTML, one primary action per step,
@@ -15,6 +17,10 @@ export interface PageContext {
   csrf: string;
   /** This response's request id, shown on pages that stop the sign-in. */
   requestId: string;
+  /** The WebAuthn origins (docs/sign-in-experience.md#passkeys-on-the-pages). */
+  passkeyOrigins?: readonly string[];
+  /** The org's link pages: "Forgot password?", and sign-up where the org takes it. */
+  links?: { forgotPassword: string; signUp: string | null };
 }
 
 /** The words of the scopes a consent page knows; any other scope is shown by its name. */
@@ -35,6 +41,7 @@ const ERROR_KEYS: Record<string, MessageKey> = {
   unavailable: 'page.error.unavailable',
   not_found: 'page.error.not_found',
   internal: 'page.error.internal',
+  rate_limited: 'page.rate_limited',
 };
 
 const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}" />`;
@@ -67,7 +74,7 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
           id="email"
           name="email"
           type="email"
-          autocomplete="username"
+          autocomplete="${view.passkeys ? 'username webauthn' : 'username'}"
           required
           autofocus
           spellcheck="false"
@@ -76,7 +83,9 @@ export function identifyPage(ctx: PageContext, view: Extract<PageView, { page: '
         />
         <button type="submit">${t('page.continue')}</button>
       </form>
+      ${view.passkeys ? passkeyFirstFactor(ctx, view) : null} ${ctx.links ? accountLinks(text, ctx.links) : null}
       ${cancelForm(ctx)}`,
+    view.passkeys ? { scripts: PASSKEY_SCRIPTS } : {},
   );
 }
 
@@ -106,7 +115,7 @@ function passwordPage(ctx: PageContext, view: Extract<PageView, { page: 'factor'
         />
         <button type="submit">${t('page.sign_in')}</button>
       </form>
-      ${cancelForm(ctx)}`,
+      ${ctx.links ? accountLinks(text, ctx.links) : null} ${cancelForm(ctx)}`,
   );
 }
 
@@ -200,6 +209,7 @@ export const FACTOR_PAGES: Record<string, (ctx: PageContext, view: Extract<PageV
   password: passwordPage,
   mfa: totpPage,
   mfa_setup: secondFactorSetupPage,
+  ...PASSKEY_PAGES,
 };
 
 export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'consent' }>): string {
@@ -258,6 +268,44 @@ export function consentPage(ctx: PageContext, view: Extract<PageView, { page: 'c
         <form method="post" action="/sign-in/consent">
           ${csrfField(ctx.csrf)}<input type="hidden" name="decision" value="allow" /><button type="submit">
             ${t('page.consent.allow')}
+          </button>
+        </form>
+      </div>`,
+  );
+}
+
+/**
+ * The org requires a policy version this person has not accepted (docs/sign-in.md#policy):
+ * the document, the version, and one primary action that accepts it and finishes the sign-in;
+ * Cancel returns `access_denied` to the app.
+ */
+export function policyPage(ctx: PageContext, view: Extract<PageView, { page: 'policy' }>): string {
+  const { text } = ctx;
+  const { t } = text;
+  return layout(
+    text,
+    ctx.branding,
+    t('page.policy.title'),
+    html`<h1>${t('page.policy.title')}</h1>
+      <p>${t('page.policy.intro', { org: view.client.orgName, version: view.version })}</p>
+      ${
+        view.documentUrl
+          ? html`<p><a href="${view.documentUrl}" data-policy-document>${t('page.policy.read')}</a></p>`
+          : null
+      }
+      <dl>
+        <dt>${t('page.policy.version')}</dt>
+        <dd>${view.version}</dd>
+        <dt>${t('page.stopped.decision')}</dt>
+        <dd>${view.decisionId}</dd>
+      </dl>
+      <div class="actions">
+        <form method="post" action="/sign-in/cancel">
+          ${csrfField(ctx.csrf)}<button type="submit" class="secondary">${t('page.policy.cancel')}</button>
+        </form>
+        <form method="post" action="/sign-in/policy">
+          ${csrfField(ctx.csrf)}<input type="hidden" name="version" value="${view.version}" /><button type="submit">
+            ${t('page.policy.accept')}
           </button>
         </form>
       </div>`,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService, RefusalAudit } from '@gatehouse/audit';
+import { AuditService } from '@gatehouse/audit';
 import { PasswordHasher } from '@gatehouse/credentials';
 import { PrismaService } from '@gatehouse/db';
-import { RateLimiter } from '@gatehouse/ratelimit';
+import { RequestLimits } from '@gatehouse/tokens';
 import { USER_LOGIN_PER_ACCOUNT, USER_LOGIN_PER_ADDRESS } from '../../user-auth.service';
 import type { FactorContext, FactorResult, SignInFactor } from './sign-in-factor';
 
@@ -20,13 +20,13 @@ export class PasswordFactor implements SignInFactor {
   constructor(
     private readonly prisma: PrismaService,
     private readonly passwords: PasswordHasher,
-    private readonly limiter: RateLimiter,
-    private readonly refusals: RefusalAudit,
+    private readonly limits: RequestLimits,
     private readonly audit: AuditService,
   ) {}
 
-  applies(): Promise<boolean> {
-    return Promise.resolve(true);
+  /** Not after a passkey sign-in: that was already two factors (docs/sign-in-experience.md#amr). */
+  applies(ctx: FactorContext): Promise<boolean> {
+    return Promise.resolve(!ctx.amr.includes('mfa'));
   }
 
   async verify(ctx: FactorContext, form: Readonly<Record<string, string>>): Promise<FactorResult> {
@@ -34,11 +34,8 @@ export class PasswordFactor implements SignInFactor {
       [`user-login:acct:${ctx.orgId}:${ctx.email}`, USER_LOGIN_PER_ACCOUNT],
       [`user-login:addr:${ctx.meta.sourceIp ?? 'unknown'}`, USER_LOGIN_PER_ADDRESS],
     ] as const) {
-      const r = await this.limiter.check(key, policy);
-      if (!r.allowed) {
-        await this.refusals.rateLimited(ctx.meta, { key, policy, retryAfterS: r.retryAfterS, orgId: ctx.orgId });
-        return { ok: false, error: 'rate_limited', retryAfterS: r.retryAfterS };
-      }
+      const c = await this.limits.count(ctx.meta, { key, policy, orgId: ctx.orgId });
+      if (!c.allowed) return { ok: false, error: 'rate_limited', retryAfterS: c.retryAfterS };
     }
     const password = form.password ?? '';
     const user = await this.prisma.user.findUnique({ where: { orgId_email: { orgId: ctx.orgId, email: ctx.email } } });

@@ -7,11 +7,11 @@ import type { FactorContext, FactorResult, SignInFactor } from './sign-in-factor
 /**
  * The stop for a second factor the hosted pages cannot take yet
  * (docs/sign-in.md#second-factors-on-the-pages): after the password, when the
- * org's policy asks this user for a factor to set up (`mfa: required` with none enrolled,
- * `passkeys: required` with no passkey) or for a passkey (the pages do not run WebAuthn yet),
- * the sign-in never completes with the password alone: the page says what to set up, and
- * nothing it posts is accepted. Listed after every factor the pages can verify, so a user
- * with an active TOTP under `mfa: required` meets the code page instead.
+ * org's policy asks this user for a factor to set up that the pages cannot set up
+ * (`mfa: required` with passkeys off and no TOTP), the sign-in never completes with the
+ * password alone: the page says what to set up, and nothing it posts is accepted. Listed
+ * after every factor the pages can verify or set up (the code, passkeys), so a user those
+ * serve meets their page instead; once a factor made the sign-in multi-factor it never applies.
  */
 @Injectable()
 export class SecondFactorSetupFactor implements SignInFactor {
@@ -26,7 +26,7 @@ export class SecondFactorSetupFactor implements SignInFactor {
   ) {}
 
   async applies(ctx: FactorContext): Promise<boolean> {
-    if (!ctx.subjectId) return false;
+    if (!ctx.subjectId || ctx.amr.includes('mfa')) return false;
     const user = await this.prisma.user.findFirst({ where: { id: ctx.subjectId, orgId: ctx.orgId } });
     if (!user) return true;
     const step = await this.auth.secondFactor(ctx.orgId, user, 'pwd');

@@ -1,5 +1,6 @@
 import type { RequestMeta } from '@gatehouse/audit';
 import type { SignInStep } from '../../interactions/interaction-kinds';
+import type { OptionsResult } from './browser-passkeys';
 
 /** What a factor knows of the sign-in it is a step of. */
 export interface FactorContext {
@@ -10,6 +11,8 @@ export interface FactorContext {
   email: string;
   /** The user, once a factor has named them. */
   subjectId: string | null;
+  /** RFC 8176 methods proven so far in this sign-in (`mfa` once it is multi-factor). */
+  amr: readonly string[];
 }
 
 export type FactorResult =
@@ -35,6 +38,14 @@ export interface SignInFactor {
   readonly blocks?: boolean;
   applies(ctx: FactorContext): Promise<boolean>;
   refused?(ctx: FactorContext): Promise<void>;
+  /**
+   * A factor whose page runs a WebAuthn ceremony hands the page script its options
+   * (docs/sign-in-experience.md#passkeys-on-the-pages); the ceremony's answer is posted to
+   * the step like any form.
+   */
+  options?(ctx: FactorContext): Promise<OptionsResult>;
+  /** Steps the person may take instead of this one (posting `alternative=<step>`). */
+  alternatives?(ctx: FactorContext): Promise<SignInStep[]>;
   verify(ctx: FactorContext, form: Readonly<Record<string, string>>): Promise<FactorResult>;
 }
 

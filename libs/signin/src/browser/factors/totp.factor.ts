@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService, RefusalAudit } from '@gatehouse/audit';
+import { AuditService } from '@gatehouse/audit';
 import { PrismaService } from '@gatehouse/db';
-import { RateLimiter } from '@gatehouse/ratelimit';
+import { RequestLimits } from '@gatehouse/tokens';
 import { UserTotpFactor } from '../../factors/user-totp.factor';
 import { UserAuthService } from '../../user-auth.service';
 import { REDEEM_PER_ADDRESS } from '../../user-flows/flow-limits';
@@ -31,13 +31,12 @@ export class TotpFactor implements SignInFactor {
     private readonly auth: UserAuthService,
     private readonly totp: UserTotpFactor,
     private readonly mfaStep: UserMfaStep,
-    private readonly limiter: RateLimiter,
-    private readonly refusals: RefusalAudit,
+    private readonly limits: RequestLimits,
     private readonly audit: AuditService,
   ) {}
 
   async applies(ctx: FactorContext): Promise<boolean> {
-    if (!ctx.subjectId) return false;
+    if (!ctx.subjectId || ctx.amr.includes('mfa')) return false;
     const user = await this.prisma.user.findFirst({ where: { id: ctx.subjectId, orgId: ctx.orgId } });
     if (!user) return false;
     const step = await this.auth.secondFactor(ctx.orgId, user, 'pwd');
@@ -51,11 +50,8 @@ export class TotpFactor implements SignInFactor {
       [`user-mfa:acct:${userId}`, MFA_PER_ACCOUNT],
       [`user-mfa:addr:${ctx.meta.sourceIp ?? 'unknown'}`, REDEEM_PER_ADDRESS],
     ] as const) {
-      const r = await this.limiter.check(key, policy);
-      if (!r.allowed) {
-        await this.refusals.rateLimited(ctx.meta, { key, policy, retryAfterS: r.retryAfterS, orgId: ctx.orgId });
-        return { ok: false, error: 'rate_limited', retryAfterS: r.retryAfterS };
-      }
+      const c = await this.limits.count(ctx.meta, { key, policy, orgId: ctx.orgId });
+      if (!c.allowed) return { ok: false, error: 'rate_limited', retryAfterS: c.retryAfterS };
     }
     // "123 456" as some apps show it; a recovery code as typed (UserTotpFactor normalises it).
     const typed = (form.code ?? '').trim().slice(0, 64);
