@@ -12,7 +12,8 @@ const ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
  * dynamically registered client with `jwks`. Each redeems its code and refreshes only with an
  * assertion signed by its key (none, or another key, is `invalid_client`), introspects its
  * own tokens (another client's is `active: false`) and revokes them; a public dynamic client
- * revokes its refresh token naming itself.
+ * revokes its refresh token naming itself; and a resource server's introspection sees such a
+ * client's user token live until the organization blocks the client.
  */
 describe('self-registered clients with private_key_jwt: token, introspection, revocation', () => {
   let world: McpWorld;
@@ -222,5 +223,40 @@ describe('self-registered clients with private_key_jwt: token, introspection, re
     });
     expect(dead.status).toBe(400);
     expect(await dead.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it("a resource server sees a self-registered client's user token live until the org blocks the client", async () => {
+    // The resource's own app (it names the resource in its audiences) introspects with its secret.
+    const rs = await world.gh.api('POST', `/v1/orgs/${world.orgId}/apps`, {
+      token: world.admin,
+      body: { name: 'Notes resource server', scopes: ['notes:read'], audiences: [world.resource] },
+    });
+    expect(rs.status).toBe(201);
+    const basic = `Basic ${Buffer.from(`${rs.body.client_id}:${rs.body.client_secret}`).toString('base64')}`;
+    const introspect = async (token: string) =>
+      (await (
+        await fetch(`${world.gh.url}/oauth/introspect`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+          body: new URLSearchParams({ token }),
+        })
+      ).json()) as { active: boolean; client_id?: string };
+    const clientId = `${world.docBase}/agent/keyed.json`;
+    const { code, verifier } = await codeFor(clientId);
+    const res = await tokenRequest(world.gh, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: MCP_CALLBACK,
+      code_verifier: verifier,
+      ...assertion(clientId, key),
+    });
+    const { access_token: access } = (await res.json()) as { access_token: string };
+    expect(await introspect(access)).toMatchObject({ active: true, client_id: clientId });
+    const block = await world.gh.api('POST', `/v1/orgs/${world.orgId}/client-registration/clients/block`, {
+      token: world.admin,
+      body: { client_id: clientId },
+    });
+    expect(block.status).toBe(200);
+    expect(await introspect(access)).toEqual({ active: false });
   });
 });
