@@ -116,7 +116,7 @@ export async function hostedSignIn(browser, { url, clientId, redirectUri, challe
   return new URL(page.url).searchParams.get('code');
 }
 
-/** An authorization request answered at once from the browser's session (SSO, docs/sign-in.md): its code, or null. */
+/** An authorization request answered at once from the browser's session (SSO, docs/sign-in.md): its code, or `{ failed }` with what came back instead. */
 export async function codeFromSession(browser, { url, clientId, redirectUri, challenge }) {
   const res = await browser.request(
     `${url}/oauth/authorize?${new URLSearchParams({
@@ -129,7 +129,7 @@ export async function codeFromSession(browser, { url, clientId, redirectUri, cha
     })}`,
   );
   const location = res.headers.location;
-  if (res.status < 300 || res.status >= 400 || !location?.startsWith(redirectUri)) return null;
+  if (res.status < 300 || res.status >= 400 || !location?.startsWith(redirectUri)) return { failed: `${res.status} ${location ?? ''} ${res.body.slice(0, 200)}` };
   return new URL(location).searchParams.get('code');
 }
 
