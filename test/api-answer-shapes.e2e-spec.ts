@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RESPONSES, type ResponseSchemaName } from '../apps/gatehouse/src/http/response-schemas';
+import { SoftAuthenticator } from './support/soft-authenticator';
 import { cliCreateAdmin, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
 
 /**
@@ -57,6 +58,31 @@ describe('management API answers match their declared shapes', () => {
     expectShape('KeyList', await get('/v1/keys'));
     expectShape('AuditEventPage', await get('/v1/audit'));
     expectShape('ExternalClientList', await get(`/v1/orgs/${org.id}/client-registration/clients`));
+  });
+
+  it('sign-in settings, branding (org and app) and the caller’s passkeys', async () => {
+    const api = (m: string, p: string, body?: unknown) => gh.api(m, p, { token: admin, body });
+    const created = await api('POST', '/v1/orgs', { name: 'shapes-sign-in', display_name: 'Shapes sign-in' });
+    expect(created.status).toBe(201);
+    const org = created.body;
+    const made = await api('POST', `/v1/orgs/${org.id}/apps`, { name: 'app', scopes: ['read'] });
+    expect(made.body).toMatchObject({ client_id: expect.any(String) });
+    const app = made.body;
+    expectShape('SignInSettings', await get(`/v1/orgs/${org.id}/sign-in-settings`));
+    const put = await api('PUT', `/v1/orgs/${org.id}/branding`, { display_name: 'Shapes', primary_color: '#1d4ed8' });
+    expect(put.status).toBe(200);
+    expectShape('Branding', put.body);
+    expectShape('Branding', await get(`/v1/orgs/${org.id}/branding`));
+    expectShape('Branding', await get(`/v1/orgs/${org.id}/apps/${app.client_id}/branding`));
+    // An issuer on 127.0.0.1 serves passkeys on localhost (docs/sign-in-experience.md#passkeys).
+    const device = new SoftAuthenticator(gh.url.replace('127.0.0.1', 'localhost'), 'localhost');
+    const options = await api('POST', '/v1/me/passkeys/registration-options');
+    const registered = await api('POST', '/v1/me/passkeys', { response: device.create(options.body), name: 'laptop' });
+    expect(registered.status).toBe(201);
+    expectShape('Passkey', registered.body);
+    const passkeys = (await get('/v1/me/passkeys')) as unknown[];
+    expect(passkeys).toHaveLength(1);
+    expectShape('Passkey', passkeys[0]);
   });
 });
 

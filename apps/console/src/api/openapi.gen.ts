@@ -1943,6 +1943,13 @@ export interface components {
       }[];
       next_cursor: string | null;
     };
+    Branding: {
+      display_name: string | null;
+      logo_type: string | null;
+      logo_url: string | null;
+      primary_color: string | null;
+      updated_at: string | null;
+    };
     ChainReport:
       | {
           events: number;
@@ -2097,6 +2104,15 @@ export interface components {
       }[];
       next_cursor: string | null;
     };
+    Passkey: {
+      backed_up: boolean;
+      created_at: string;
+      device_type: string;
+      id: string;
+      last_used_at: string | null;
+      name: string;
+      transports: string[];
+    };
     Resource: {
       created_at: string;
       id: string;
@@ -2146,6 +2162,17 @@ export interface components {
       revoked_at: string | null;
       /** @description next, current, retired or revoked */
       state: string;
+    };
+    SignInSettings: {
+      /** @enum {string} */
+      default_locale: 'en' | 'de';
+      /** @enum {string} */
+      mfa: 'off' | 'optional' | 'required';
+      /** @enum {string} */
+      passkeys: 'off' | 'optional' | 'required';
+      /** @enum {string} */
+      signup: 'off' | 'open' | 'domains';
+      signup_domains: string[];
     };
     /** @enum {string} */
     TokenEndpointAuthMethod: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
@@ -3513,7 +3540,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Passkey'][];
+        };
       };
     };
   };
@@ -3598,7 +3627,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Passkey'];
+        };
       };
     };
   };
@@ -4176,7 +4207,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Branding'];
+        };
       };
     };
   };
@@ -4203,7 +4236,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Branding'];
+        };
       };
     };
   };
@@ -4398,7 +4433,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Branding'];
+        };
       };
     };
   };
@@ -4424,7 +4461,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Branding'];
+        };
       };
     };
   };
@@ -5322,7 +5361,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['SignInSettings'];
+        };
       };
     };
   };
@@ -5356,7 +5397,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['SignInSettings'];
+        };
       };
     };
   };

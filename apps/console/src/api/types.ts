@@ -26,3 +26,6 @@ export type Inspection = Schemas['Inspection'];
 export type TrustedIssuer = Schemas['TrustedIssuer'];
 export type IdJagAudience = Schemas['IdJagAudience'];
 export type ExternalClient = Schemas['ExternalClientList']['items'][number];
+export type SignInSettings = Schemas['SignInSettings'];
+export type Branding = Schemas['Branding'];
+export type Passkey = Schemas['Passkey'];

@@ -6,18 +6,8 @@ import {
 import { useId, useState, type FormEvent } from 'react';
 import { api, seg } from '../api/client';
 import { ActionButton, Confirm, Empty, ErrorBox, Loading, when } from '../components/ui';
+import type { Passkey } from '../api/types';
 import { useAsync } from '../hooks';
-
-/** A passkey as `/v1/me/passkeys` lists it (docs/sign-in-experience.md#passkeys). */
-interface Passkey {
-  id: string;
-  name: string;
-  device_type: string;
-  backed_up: boolean;
-  transports: string[];
-  created_at: string;
-  last_used_at: string | null;
-}
 
 /**
  * The signed-in administrator's own passkeys (docs/console.md#passkeys): register one with

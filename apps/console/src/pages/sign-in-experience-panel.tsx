@@ -1,23 +1,8 @@
 import { useEffect, useState } from 'react';
 import { api, apiUpload, seg } from '../api/client';
 import { AsyncForm, ErrorBox, Field, Loading } from '../components/ui';
+import type { Branding, SignInSettings } from '../api/types';
 import { useAsync } from '../hooks';
-
-interface SignInSettings {
-  passkeys: 'off' | 'optional' | 'required';
-  mfa: 'off' | 'optional' | 'required';
-  signup: 'off' | 'open' | 'domains';
-  signup_domains: string[];
-  default_locale: 'en' | 'de';
-}
-
-interface Branding {
-  display_name: string | null;
-  primary_color: string | null;
-  logo_url: string | null;
-  logo_type: string | null;
-  updated_at: string | null;
-}
 
 /** WCAG 2.2 contrast of white text on `hex`: a hint while typing; the API decides (docs/sign-in-experience.md#branding). */
 function whiteContrast(hex: string): number | null {

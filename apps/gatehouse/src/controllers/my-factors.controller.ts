@@ -6,6 +6,7 @@ import { PasskeyService } from '@gatehouse/directory';
 import type { RegistrationResponseJSON } from '@simplewebauthn/server';
 import { MyMfaService, PasskeyFlows } from '@gatehouse/signin';
 import { PasskeyId } from '../http/id.pipe';
+import { ApiAnswer } from '../http/response-schemas';
 import type { z } from 'zod';
 import { jsonSchema } from '../http/openapi';
 import { Access } from '../http/public.decorator';
@@ -68,6 +69,7 @@ export class MyPasskeysController {
   ) {}
 
   @Get()
+  @ApiAnswer('Passkey', { list: true })
   @Access({ tiers: ['admin', 'user'], scopes: [] })
   list(@Caller() p: AdminPrincipal | UserPrincipal) {
     return this.passkeys.listMine(p);
@@ -93,6 +95,7 @@ export class MyPasskeysController {
   }
 
   @Patch(':passkeyId')
+  @ApiAnswer('Passkey')
   @Access({ tiers: ['admin', 'user'], scopes: [] })
   @ApiBody({ schema: jsonSchema(passkeyRename) })
   rename(

@@ -10,6 +10,7 @@ import { jsonSchema } from '../http/openapi';
 import { Public } from '../http/public.decorator';
 import { Caller, Meta } from '../http/request-meta.decorator';
 import { branding, signInSettings } from '../http/sign-in-schemas';
+import { ApiAnswer } from '../http/response-schemas';
 import { ZodPipe } from '../http/zod.pipe';
 
 /** docs/sign-in-experience.md#sign-in-settings */
@@ -20,12 +21,14 @@ export class SignInSettingsController {
   constructor(private readonly settings: SignInSettingsService) {}
 
   @Get()
+  @ApiAnswer('SignInSettings')
   get(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string) {
     return this.settings.get(p, orgId);
   }
 
   /** Replaces the whole document. */
   @Put()
+  @ApiAnswer('SignInSettings')
   @ApiBody({ schema: jsonSchema(signInSettings) })
   put(
     @Caller() p: Principal,
@@ -49,11 +52,13 @@ export class BrandingController {
   constructor(private readonly brandings: BrandingService) {}
 
   @Get('branding')
+  @ApiAnswer('Branding')
   get(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string) {
     return this.brandings.get(p, { orgId, appId: null });
   }
 
   @Put('branding')
+  @ApiAnswer('Branding')
   @ApiBody({ schema: jsonSchema(branding) })
   put(
     @Caller() p: Principal,
@@ -88,11 +93,13 @@ export class BrandingController {
   }
 
   @Get('apps/:appId/branding')
+  @ApiAnswer('Branding')
   getApp(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('appId', AppId) appId: string) {
     return this.brandings.get(p, { orgId, appId });
   }
 
   @Put('apps/:appId/branding')
+  @ApiAnswer('Branding')
   @ApiBody({ schema: jsonSchema(branding) })
   putApp(
     @Caller() p: Principal,

@@ -216,6 +216,35 @@ const Consent = z.object({
   granted_at: z.string(),
 });
 
+/** docs/sign-in-experience.md#sign-in-settings */
+const SignInSettings = z.object({
+  passkeys: z.enum(['off', 'optional', 'required']),
+  mfa: z.enum(['off', 'optional', 'required']),
+  signup: z.enum(['off', 'open', 'domains']),
+  signup_domains: z.array(z.string()),
+  default_locale: z.enum(['en', 'de']),
+});
+
+/** docs/sign-in-experience.md#branding: an org's or an app's own branding (null where it inherits). */
+const Branding = z.object({
+  display_name: z.string().nullable(),
+  primary_color: z.string().nullable(),
+  logo_url: z.string().nullable(),
+  logo_type: z.string().nullable(),
+  updated_at: z.string().nullable(),
+});
+
+/** A passkey as `/v1/me/passkeys` lists it (docs/sign-in-experience.md#passkeys). */
+const Passkey = z.object({
+  id: z.string(),
+  name: z.string(),
+  device_type: z.string(),
+  backed_up: z.boolean(),
+  transports: z.array(z.string()),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+});
+
 /** Every named answer shape (a test parses real answers with them: test/api-answer-shapes.e2e-spec.ts). */
 export const RESPONSES = {
   Me,
@@ -240,6 +269,9 @@ export const RESPONSES = {
   IdJagAudience,
   ExternalClientList: z.object({ items: z.array(ExternalClient) }),
   ConsentList: z.object({ data: z.array(Consent) }),
+  SignInSettings,
+  Branding,
+  Passkey,
 } as const;
 
 export type ResponseSchemaName = keyof typeof RESPONSES;
