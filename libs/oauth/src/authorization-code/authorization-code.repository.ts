@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, newId, type Clock } from '@gatehouse/core';
-import { PrismaService, type SqlTransaction, type Tx } from '@gatehouse/db';
+import { PrismaService, SqlPool, type SqlTransaction, type Tx } from '@gatehouse/db';
 import { KEK, KeyedHasher, randomSecret } from '@gatehouse/credentials';
 
 /** RFC 6749 §4.1.2: short-lived; OAuth 2.1 recommends at most 10 minutes, Gatehouse uses 60 s. */
@@ -60,6 +60,7 @@ export class AuthorizationCodes {
 
   constructor(
     private readonly prisma: PrismaService,
+    private readonly sql: SqlPool,
     @Inject(KEK) kek: Buffer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
@@ -99,10 +100,13 @@ export class AuthorizationCodes {
    */
   async issuedTo(presented: string | undefined): Promise<{ clientId: string; orgId: string } | null> {
     if (!presented?.startsWith('ghac_') || presented.length > 200) return null;
-    return this.prisma.authorizationCode.findUnique({
-      where: { codeHash: this.hasher.hash(presented) },
-      select: { clientId: true, orgId: true },
-    });
+    // node-postgres, prepared: on every redemption (docs/performance.md#prepared-statements).
+    const [row] = await this.sql.query<{ client_id: string; org_id: string }>(
+      'SELECT client_id, org_id FROM authorization_codes WHERE code_hash = $1',
+      [this.hasher.hash(presented)],
+      'gatehouse_code_issued_to',
+    );
+    return row ? { clientId: row.client_id, orgId: row.org_id } : null;
   }
 
   /**
