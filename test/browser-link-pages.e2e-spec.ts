@@ -55,7 +55,13 @@ describe('hosted link pages: reset, invitation, sign-up', () => {
     app = (
       await gh.api('POST', `/v1/orgs/${orgId}/apps`, {
         token: admin,
-        body: { name: 'Notes', scopes: ['notes:read'], grant_types: ['authorization_code'], redirect_uris: [CALLBACK] },
+        body: {
+          name: 'Notes',
+          scopes: ['notes:read'],
+          grant_types: ['authorization_code'],
+          redirect_uris: [CALLBACK],
+          password_login: true,
+        },
       })
     ).body;
     await gh.api('POST', `/v1/orgs/${orgId}/users`, { token: admin, body: { email: 'rita@acme.test', password } });
@@ -103,6 +109,33 @@ describe('hosted link pages: reset, invitation, sign-up', () => {
       );
       expect(await page.locator('dd').textContent()).toMatch(/\S/);
       await secretFree(link.searchParams.get('token')!);
+    },
+    60_000,
+  );
+
+  (hasChromium() ? it : it.skip)(
+    'resets a password with the keyboard alone',
+    async () => {
+      await gh.api('POST', `/v1/orgs/${orgId}/users`, { token: admin, body: { email: 'kai@acme.test', password } });
+      const page = await browser!.context.newPage();
+      await page.goto(authorize());
+      // The email field has focus; Continue, then "Forgot password?".
+      await page.waitForFunction('document.activeElement && document.activeElement.id === "email"');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent.trim()')).toBe('Forgot password?');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction('document.activeElement && document.activeElement.id === "email"');
+      await page.keyboard.type('kai@acme.test');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+      const [mail] = await mailbox.waitFor('kai@acme.test');
+      await page.goto(linkIn(mail!).toString());
+      await page.waitForFunction('document.activeElement && document.activeElement.id === "password"');
+      await page.keyboard.type(newPassword);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Password changed' }).waitFor();
+      expect((await login('kai@acme.test', newPassword)).status).toBe(200);
     },
     60_000,
   );

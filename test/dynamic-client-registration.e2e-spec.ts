@@ -225,10 +225,9 @@ describe('dynamic client registration', () => {
       method: 'client_secret_post',
       publicClient: false,
     });
-    // Without its secret it only named itself (the code grant refuses that); a wrong one is refused.
-    expect(await resolver.tokenClient(r.body.client_id, closed.id, meta)).toMatchObject({
-      method: 'none',
-      publicClient: false,
+    // Without its secret it only named itself: refused for every grant (refresh too); a wrong one is refused.
+    await expect(resolver.tokenClient(r.body.client_id, closed.id, meta)).rejects.toMatchObject({
+      code: 'unknown_client',
     });
     await expect(
       resolver.tokenClient(r.body.client_id, closed.id, meta, `${r.body.client_secret}x`),

@@ -5,28 +5,16 @@ import {
   requestJwtAuthorizationGrant,
 } from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
-import * as oidc from 'openid-client';
-import passport from 'passport';
 import { createMcpDemo, type McpDemo } from '../apps/mcp-demo/src/http-server';
 import { loadMcpDemoConfig } from '../apps/mcp-demo/src/config';
-import { CookieBrowser, type PageResponse } from './support/cookie-browser';
-import { cliCreateAdmin, freePort, loginAdmin, startGatehouse, type TestGatehouse } from './support/gatehouse';
+import { cliCreateAdmin, freePort, loginAdmin, type TestGatehouse } from './support/gatehouse';
+import { signInThroughPages, startIdJagPair } from './support/id-jag-pair';
 
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const PASSWORD = 'Correct-Horse-Battery-Staple-9';
 const CALLBACK = 'http://127.0.0.1:9/cb';
 type App = { client_id: string; client_secret: string };
-
-/** One passport bearer strategy per process: keep each instance's (test/id-jag.e2e-spec.ts). */
-const registry = passport as unknown as { _strategy(name: string): passport.Strategy };
-function owning() {
-  const strategy = registry._strategy('bearer');
-  return <T>(fn: () => Promise<T>) => {
-    passport.use('bearer', strategy);
-    return fn();
-  };
-}
 
 /**
  * Enterprise-managed authorization as an MCP client does it (docs/id-jag.md#with-the-mcp-sdk):
@@ -47,49 +35,10 @@ describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo
   let aliceAtRs: { id: string };
   let aliceIdToken: string;
 
-  /** Alice signs in to the agent at the IdP through the hosted pages (openid-client + a cookie jar). */
-  async function signInForIdToken(): Promise<string> {
-    const c = await oidc.discovery(
-      new URL(idp.url),
-      agentAtIdp.client_id,
-      { redirect_uris: [CALLBACK] },
-      oidc.ClientSecretBasic(agentAtIdp.client_secret),
-      { execute: [oidc.allowInsecureRequests] },
-    );
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(c, {
-      redirect_uri: CALLBACK,
-      scope: 'openid email',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
-    const browser = new CookieBrowser(CALLBACK);
-    let page: PageResponse = await browser.go(url.toString());
-    for (let i = 0; i < 5 && !page.url.startsWith(CALLBACK); i++) {
-      if (page.status !== 200) throw new Error(`page ${page.status}: ${page.body.slice(0, 400)}`);
-      if (page.body.includes('action="/sign-in/identify"'))
-        page = await browser.submit(idp.url, page, '/sign-in/identify', { email: 'alice@acme.test' });
-      else if (page.body.includes('action="/sign-in/password"'))
-        page = await browser.submit(idp.url, page, '/sign-in/password', { password: PASSWORD });
-      else if (page.body.includes('action="/sign-in/consent"'))
-        page = await browser.submit(idp.url, page, '/sign-in/consent', {}, 1);
-      else throw new Error(`unexpected page: ${page.body.slice(0, 400)}`);
-    }
-    const tokens = await oidc.authorizationCodeGrant(c, new URL(page.url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
-    return tokens.id_token!;
-  }
-
   beforeAll(async () => {
-    const loopback = { GATEHOUSE_CIMD_ALLOW_LOOPBACK: 'true' };
-    idp = await startGatehouse({ env: loopback });
-    const asIdp = owning();
-    rs = await startGatehouse({ env: loopback });
-    const asRs = owning();
+    const pair = await startIdJagPair();
+    ({ idp, rs } = pair);
+    const { asIdp, asRs } = pair;
     resource = `http://127.0.0.1:${await freePort()}/mcp`;
 
     let demoApp: App;
@@ -151,7 +100,8 @@ describe('ID-JAG with the MCP SDK cross-app-access provider against the MCP demo
         scopes: ['notes:read', 'notes:write'],
       });
       expect(allowed.status).toBe(201);
-      aliceIdToken = await signInForIdToken();
+      const login = { email: 'alice@acme.test', password: PASSWORD };
+      aliceIdToken = (await signInThroughPages(idp, agentAtIdp, login, CALLBACK)).id_token!;
     });
     demo = createMcpDemo(
       loadMcpDemoConfig({

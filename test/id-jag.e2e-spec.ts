@@ -1,16 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import * as oidc from 'openid-client';
-import passport from 'passport';
-import { CookieBrowser, type PageResponse } from './support/cookie-browser';
-import {
-  clientPost,
-  cliCreateAdmin,
-  loginAdmin,
-  runGatehouseCli,
-  startGatehouse,
-  type TestGatehouse,
-} from './support/gatehouse';
+import { clientPost, cliCreateAdmin, loginAdmin, runGatehouseCli, type TestGatehouse } from './support/gatehouse';
+import { signInThroughPages, startIdJagPair, type AsInstance } from './support/id-jag-pair';
 import { hmacJwt, signJwt, testKey, unsignedJwt, type TestKey } from './support/jose-keys';
 
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -24,20 +15,6 @@ type App = { client_id: string; client_secret: string };
 type Reply = { status: number; body: Record<string, string> };
 
 /**
- * Bearer authentication is one passport strategy per process (test/support/second-instance.ts):
- * the last instance started owns it. `owning()`, called right after an instance starts, keeps
- * that instance's strategy; its admin calls put it back first.
- */
-const registry = passport as unknown as { _strategy(name: string): passport.Strategy };
-function owning() {
-  const strategy = registry._strategy('bearer');
-  return <T>(fn: () => Promise<T>) => {
-    passport.use('bearer', strategy);
-    return fn();
-  };
-}
-
-/**
  * The Identity Assertion JWT Authorization Grant with Gatehouse on both sides
  * (docs/id-jag.md): org Acme's Gatehouse is the identity provider, a second Gatehouse (its
  * own database, keys and issuer) the resource authorization server of Notes. An agent signs
@@ -48,8 +25,8 @@ function owning() {
 describe('ID-JAG: Gatehouse as the identity provider and as the resource authorization server', () => {
   let idp: TestGatehouse;
   let rs: TestGatehouse;
-  let asIdp: ReturnType<typeof owning>;
-  let asRs: ReturnType<typeof owning>;
+  let asIdp: AsInstance;
+  let asRs: AsInstance;
   const NOTES = 'https://notes.example.test/mcp';
   const OTHER = 'https://other.example.test/api';
   // The IdP side.
@@ -127,11 +104,7 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
   };
 
   beforeAll(async () => {
-    const loopback = { GATEHOUSE_CIMD_ALLOW_LOOPBACK: 'true' };
-    idp = await startGatehouse({ redis: true, env: loopback, clock: idpClock });
-    asIdp = owning();
-    rs = await startGatehouse({ redis: true, env: loopback });
-    asRs = owning();
+    ({ idp, rs, asIdp, asRs } = await startIdJagPair({ redis: true, idpClock }));
     idpKey = testKey('RS256', 'test-idp-1');
 
     // The resource authorization server: Notes, its agent client, Alice and Bob.
@@ -729,38 +702,8 @@ describe('ID-JAG: Gatehouse as the identity provider and as the resource authori
     };
 
     beforeAll(async () => {
-      const c = await oidc.discovery(
-        new URL(idp.url),
-        agentAtIdp.client_id,
-        { redirect_uris: [CALLBACK] },
-        oidc.ClientSecretBasic(agentAtIdp.client_secret),
-        { execute: [oidc.allowInsecureRequests] },
-      );
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const url = oidc.buildAuthorizationUrl(c, {
-        redirect_uri: CALLBACK,
-        scope: 'openid email',
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        state,
-      });
-      const browser = new CookieBrowser(CALLBACK);
-      let page: PageResponse = await browser.go(url.toString());
-      for (let i = 0; i < 5 && !page.url.startsWith(CALLBACK); i++) {
-        if (page.status !== 200) throw new Error(`page ${page.status}: ${page.body.slice(0, 400)}`);
-        if (page.body.includes('action="/sign-in/identify"'))
-          page = await browser.submit(idp.url, page, '/sign-in/identify', { email: 'alice@acme.test' });
-        else if (page.body.includes('action="/sign-in/password"'))
-          page = await browser.submit(idp.url, page, '/sign-in/password', { password: PASSWORD });
-        else if (page.body.includes('action="/sign-in/consent"'))
-          page = await browser.submit(idp.url, page, '/sign-in/consent', {}, 1);
-        else throw new Error(`unexpected page: ${page.body.slice(0, 400)}`);
-      }
-      const tokens = await oidc.authorizationCodeGrant(c, new URL(page.url), {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-      });
+      const login = { email: 'alice@acme.test', password: PASSWORD };
+      const tokens = await signInThroughPages(idp, agentAtIdp, login, CALLBACK);
       idToken = tokens.id_token!;
       expect(tokens.claims()).toMatchObject({ sub: aliceAtIdp.id, aud: agentAtIdp.client_id, org_id: acme.id });
     });

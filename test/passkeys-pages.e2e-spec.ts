@@ -285,4 +285,23 @@ maybe('passkeys on the hosted pages (Chromium, virtual authenticator)', () => {
     expect(client.challenge).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(everything).not.toContain(client.challenge);
   });
+  it('offers and takes no passkey where the org turned them off', async () => {
+    await signOut();
+    expect((await settings('off')).status).toBe(200);
+    await authorize();
+    await page.getByLabel('Email address').waitFor();
+    expect(await page.getAttribute('#email', 'autocomplete')).toBe('username');
+    expect(await page.locator('#passkey-form').count()).toBe(0);
+    const answers = (await page.evaluate(`(async () => {
+      const csrf = document.querySelector('input[name=csrf]').value;
+      const options = await fetch('/sign-in/passkey/options', { method: 'POST', body: new URLSearchParams({ csrf }) });
+      const posted = await fetch('/sign-in/passkey', {
+        method: 'POST',
+        body: new URLSearchParams({ csrf, response: '{"id":"x","response":{}}' }),
+        redirect: 'manual',
+      });
+      return [options.status, posted.status];
+    })()`)) as number[];
+    expect(answers).toEqual([403, 401]);
+  });
 });

@@ -524,7 +524,7 @@ maybe('admin console in Chromium', () => {
     const before = (await gh.api('GET', '/v1/keys', { token })).body.keys.find(
       (k: { state: string }) => k.state === 'current',
     ).kid;
-    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByRole('link', { name: 'Keys', exact: true }).click();
     await page.getByRole('heading', { name: 'Signing keys' }).waitFor();
     // The next key may sign only once it has been published long enough (docs/architecture.md#keys-and-tokens).
     await gh.sql(`UPDATE signing_keys SET created_at = created_at - interval '1 day' WHERE state = 'next'`);

@@ -6,6 +6,7 @@ import { InspectorPage } from './pages/inspector';
 import { KeysPage } from './pages/keys';
 import { OrgPage } from './pages/org';
 import { OrgsPage } from './pages/orgs';
+import { PasskeysPage } from './pages/passkeys';
 import { SignIn } from './pages/sign-in';
 import { match, navigate, usePath } from './router';
 import { useSession } from './session';
@@ -50,6 +51,12 @@ function Signed({ path }: { path: string }) {
     return (
       <Layout path={path} title="Audit log">
         <AuditPage />
+      </Layout>
+    );
+  if (match('/passkeys', path))
+    return (
+      <Layout path={path} title="My passkeys">
+        <PasskeysPage />
       </Layout>
     );
   if (match('/inspector', path))

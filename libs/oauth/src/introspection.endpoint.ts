@@ -10,6 +10,7 @@ import {
 import { AccessTokenVerifier, GatedAccess, PrincipalResolver, type AccessTokenClaims } from '@gatehouse/tokens';
 import { actorChain } from '@gatehouse/verifier';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
+import { SelfRegisteredAuthenticator } from './clients/self-registered-authenticator';
 import type { TokenRequest } from './grant';
 
 export type IntrospectionResponse =
@@ -27,6 +28,11 @@ export type IntrospectionResponse =
  * the gate stops is inactive too, with the reason for the resource server that asked
  * (docs/control.md).
  *
+ * A self-registered client (metadata document or dynamic registration) authenticates for the
+ * organization of the token it sends and is answered truly about its own tokens only; a token
+ * that is not live is `{"active": false}` before any authentication
+ * (docs/client-registration.md#revocation-and-introspection).
+ *
  * When the answer cannot be decided (the database or the revocation state unreachable),
  * the answer is 503 with Retry-After, never a silent `active: false`, and the cause is logged.
  */
@@ -41,13 +47,20 @@ export class IntrospectionEndpoint {
     private readonly access: GatedAccess,
     private readonly audit: AuditService,
     @Inject(GATEHOUSE_CONFIG) private readonly config: GatehouseConfig,
+    private readonly selfRegistered: SelfRegisteredAuthenticator,
   ) {}
 
   async introspect(req: TokenRequest): Promise<IntrospectionResponse> {
-    const caller = await this.clients.authenticate(req);
+    const selfId = this.selfRegistered.claimedId(req);
+    let caller = selfId ? null : await this.clients.authenticate(req);
     const token = req.params.get('token');
     if (!token) throw new InvalidRequest('token is required.');
     const claims = await this.liveClaims(token);
+    if (!caller) {
+      // Nothing to place it in an organization by: nothing is said, and nobody needs authenticating.
+      if (!claims?.org_id) return { active: false };
+      caller = await this.selfRegistered.authenticate(req, selfId!, claims.org_id);
+    }
     const hidden = !claims
       ? 'inactive token'
       : claims.org_id !== caller.orgId
@@ -93,6 +106,8 @@ export class IntrospectionEndpoint {
    * the resource among their `audiences`.
    */
   private mayIntrospect(caller: AuthenticatedClient, claims: AccessTokenClaims): boolean {
+    // A self-registered client is no resource server: its own tokens only.
+    if (this.selfRegistered.isSelfRegistered(caller.id)) return caller.id === claims.client_id;
     const bound = [claims.aud].flat().filter((a) => a !== this.config.audience);
     if (bound.length === 0) return true;
     return caller.id === claims.client_id || bound.some((a) => caller.audiences.includes(a));

@@ -22,6 +22,7 @@ import { IdJagStore } from './id-jag/id-jag-store';
 import { IssuerSignature } from './id-jag/issuer-signature';
 import { JwtBearerGrant } from './id-jag/jwt-bearer.grant';
 import { ClientResolver } from './clients/client-resolver';
+import { SelfRegisteredAuthenticator } from './clients/self-registered-authenticator';
 import { DynamicRegistration } from './clients/dynamic-registration';
 import { MetadataDocuments } from './clients/metadata-documents';
 import { SelfRegisteredClients } from './clients/self-registered-clients.repository';
@@ -58,6 +59,7 @@ const grants = [ClientCredentialsGrant, RefreshTokenGrant, TokenExchangeGrant, A
     IssuerSignature,
     IdJagExchange,
     ClientAuthenticator,
+    SelfRegisteredAuthenticator,
     AuthorizationCodes,
     ...grants,
     { provide: GRANT_HANDLERS, inject: grants, useFactory: (...handlers: GrantHandler[]) => handlers },

@@ -5,7 +5,6 @@ import {
   InvalidClient,
   InvalidDpopProof,
   InvalidGrant,
-  isId,
   InvalidRequest,
   OAuthError,
   UnsupportedGrantType,
@@ -16,10 +15,7 @@ import { CacheListener, SqlPool } from '@gatehouse/db';
 import { DpopProofs, DpopRefused, RacedTokenReissue, RefreshTokenService, type TokenResponse } from '@gatehouse/tokens';
 import { AuthorizationCodes } from './authorization-code/authorization-code.repository';
 import { ClientAuthenticator, type AuthenticatedClient } from './client-authenticator';
-import { ClientRefused } from './clients/client-refused';
-import { ClientResolver } from './clients/client-resolver';
-import { isUrlClientId } from './clients/client-id-url';
-import { SELF_REGISTERED_TOKEN_RATE } from './clients/self-registered-client-record';
+import { SelfRegisteredAuthenticator } from './clients/self-registered-authenticator';
 import type { FormParams } from './form-params';
 import { GRANT_HANDLERS, type GrantHandler, type TokenRequest } from './grant';
 import { applyParameterRules, parameterRules, type ParameterRules } from './grant-parameters';
@@ -41,7 +37,7 @@ export class TokenEndpoint {
     private readonly clients: ClientAuthenticator,
     private readonly proofs: DpopProofs,
     private readonly caches: CacheListener,
-    private readonly resolver: ClientResolver,
+    private readonly selfRegisteredClients: SelfRegisteredAuthenticator,
     private readonly codes: AuthorizationCodes,
     private readonly refreshTokens: RefreshTokenService,
     private readonly sql: SqlPool,
@@ -110,8 +106,9 @@ export class TokenEndpoint {
    * A Client ID Metadata Document (`https://…`) or dynamically registered (`dcr_…`) client
    * (docs/client-registration.md#at-the-token-endpoint): admitted per organization, so it is
    * resolved for the org its code or refresh token belongs to, with that org's policy and
-   * blocks applied again; a confidential dynamic client's secret is compared as a keyed hash.
-   * Only the code and refresh grants; never a client assertion. Null: not such a client.
+   * blocks applied again; it authenticates as it registered (none, a secret, or a
+   * `private_key_jwt` assertion; clients/self-registered-authenticator.ts). Only the code and
+   * refresh grants. Null: not such a client.
    */
   private async selfRegistered(
     req: TokenRequest,
@@ -119,11 +116,8 @@ export class TokenEndpoint {
     params: FormParams,
     opts: { countTokenRate?: boolean } = {},
   ): Promise<AuthenticatedClient | null> {
-    if (req.params.has('client_assertion') || req.params.has('client_assertion_type')) return null;
-    const { clientId, secret } = this.clients.claimed(req);
-    if (!clientId || isId('app', clientId) || !(isId('dynamicClient', clientId) || isUrlClientId(clientId))) {
-      return null;
-    }
+    const clientId = this.selfRegisteredClients.claimedId(req);
+    if (!clientId) return null;
     const unknown = (detail: string) => new InvalidClient('Unknown client.', { detail });
     let issued: { clientId: string | null; orgId: string | null } | null;
     if (grantType === 'authorization_code') issued = await this.codes.issuedTo(params.get('code'));
@@ -138,25 +132,7 @@ export class TokenEndpoint {
           : 'The refresh token is invalid, expired or revoked.',
       );
     }
-    let client: AuthenticatedClient;
-    try {
-      client = await this.resolver.tokenClient(clientId, issued.orgId, req.meta, secret);
-    } catch (err) {
-      if (err instanceof ClientRefused) {
-        throw new InvalidClient(err.message, {
-          detail: err.code,
-          headers: req.authorization ? { 'WWW-Authenticate': 'Basic realm="gatehouse"' } : {},
-        });
-      }
-      throw err;
-    }
-    if (opts.countTokenRate !== false)
-      await this.clients.enforceTokenRate(req, {
-        id: client.id,
-        orgId: client.orgId,
-        tokenRateLimit: SELF_REGISTERED_TOKEN_RATE,
-      });
-    return client;
+    return this.selfRegisteredClients.authenticate(req, clientId, issued.orgId, opts);
   }
 
   /**

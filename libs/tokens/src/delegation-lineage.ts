@@ -48,6 +48,27 @@ export class DelegationLineage implements OnModuleInit {
     this.keys.onRevoked((kid) => this.cascadeFromKey(kid));
   }
 
+  /** The row of a token just minted for `client` from `parent`: one shape for every exchange. */
+  recordIssued(
+    tx: SqlTransaction,
+    minted: { jti: string; kid: string; claims: { iat: number; exp: number } },
+    client: { id: string; orgId: string },
+    parent: { jti: string; kid: string; clientId: string | null; issuedAt: Date },
+  ): Promise<void> {
+    return this.record(tx, {
+      jti: minted.jti,
+      parentJti: parent.jti,
+      kid: minted.kid,
+      clientId: client.id,
+      orgId: client.orgId,
+      issuedAt: new Date(minted.claims.iat * 1000),
+      expiresAt: new Date(minted.claims.exp * 1000),
+      parentKid: parent.kid,
+      parentClientId: parent.clientId,
+      parentIssuedAt: parent.issuedAt,
+    });
+  }
+
   async record(tx: SqlTransaction, e: LineageEntry): Promise<void> {
     await tx.query(
       `INSERT INTO token_lineage

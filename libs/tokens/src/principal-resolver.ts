@@ -26,6 +26,9 @@ interface UserAppRow extends AppRow {
   user_id: string | null;
   user_org_id: string | null;
   user_disabled: boolean | null;
+  /** A self-registered client's standing in the user's org: known to it, and whether blocked. */
+  ext_known: boolean | null;
+  ext_blocked: boolean | null;
 }
 
 /**
@@ -97,15 +100,23 @@ export class PrincipalResolver {
         const [row] = await this.sql.query<UserAppRow>(
           `SELECT u.id AS user_id, u.org_id AS user_org_id, u.disabled AS user_disabled,
                   a.id AS app_id, a.org_id AS app_org_id, a.disabled AS app_disabled, o.name AS org_name,
-                  a.rate_limit_requests, a.rate_limit_per_seconds
+                  a.rate_limit_requests, a.rate_limit_per_seconds,
+                  x.client_id IS NOT NULL AS ext_known, x.blocked_at IS NOT NULL AS ext_blocked
              FROM users u
              JOIN organizations o ON o.id = u.org_id
              LEFT JOIN applications a ON a.id = $2
+             LEFT JOIN org_external_clients x ON x.org_id = u.org_id AND x.client_id = $2
             WHERE u.id = $1`,
           [claims.sub, claims.client_id],
         );
         const user = row?.user_id ? { orgId: row.user_org_id!, disabled: row.user_disabled! } : null;
-        const app = appRecord(row);
+        // A self-registered client (docs/client-registration.md#revocation-and-introspection) is
+        // no app: it lives in the user's org while the org knows it and has not blocked it.
+        const app =
+          appRecord(row) ??
+          (row?.ext_known && claims.client_id
+            ? { id: claims.client_id, orgId: row.user_org_id!, disabled: row.ext_blocked! }
+            : null);
         if (!row || !app || !userLiveness(user, app, claims.org_id).live)
           throw Problems.invalidToken('The user or its application is gone or disabled.');
         return {
@@ -116,7 +127,10 @@ export class PrincipalResolver {
           clientId: app.id,
           scopes,
           jti: claims.jti,
-          rateLimit: { requests: row.rate_limit_requests, perSeconds: row.rate_limit_per_seconds },
+          rateLimit:
+            row.rate_limit_requests === null
+              ? DEFAULT_TOKEN_RATE_LIMIT
+              : { requests: row.rate_limit_requests, perSeconds: row.rate_limit_per_seconds },
           ...(claims.auth_time !== undefined ? { authTime: claims.auth_time } : {}),
           ...delegation(claims),
         };

@@ -1798,6 +1798,10 @@ export interface components {
     App: {
       audiences: string[];
       client_id: string;
+      /** @description confidential or public */
+      client_type: string;
+      client_uri: string | null;
+      consent: string;
       created_at: string;
       delegates?: string[];
       disabled: boolean;
@@ -1811,13 +1815,19 @@ export interface components {
         }[];
       } | null;
       jwks_uri?: string | null;
+      logo_uri: string | null;
       name: string;
       org_id: string;
       packages?: string[];
+      password_login: boolean;
+      policy_uri: string | null;
+      post_logout_redirect_uris: string[];
       rate_limit: {
         per_seconds: number;
         requests: number;
       };
+      redirect_uris: string[];
+      require_pkce: boolean;
       scopes: string[];
       step_token_ttl_s?: number;
       /** @enum {string} */
@@ -1827,11 +1837,17 @@ export interface components {
         requests: number;
       };
       token_ttl_s: number;
+      tos_uri: string | null;
+      updated_at: string;
     };
     AppPage: {
       data: {
         audiences: string[];
         client_id: string;
+        /** @description confidential or public */
+        client_type: string;
+        client_uri: string | null;
+        consent: string;
         created_at: string;
         delegates?: string[];
         disabled: boolean;
@@ -1845,13 +1861,19 @@ export interface components {
           }[];
         } | null;
         jwks_uri?: string | null;
+        logo_uri: string | null;
         name: string;
         org_id: string;
         packages?: string[];
+        password_login: boolean;
+        policy_uri: string | null;
+        post_logout_redirect_uris: string[];
         rate_limit: {
           per_seconds: number;
           requests: number;
         };
+        redirect_uris: string[];
+        require_pkce: boolean;
         scopes: string[];
         step_token_ttl_s?: number;
         /** @enum {string} */
@@ -1861,6 +1883,8 @@ export interface components {
           requests: number;
         };
         token_ttl_s: number;
+        tos_uri: string | null;
+        updated_at: string;
       }[];
       next_cursor: string | null;
     };
@@ -1873,6 +1897,8 @@ export interface components {
       details: {
         [key: string]: unknown;
       };
+      /** @description SHA-256 of the previous hash and this event, hex */
+      hash: string | null;
       id: string;
       jti: string | null;
       occurred_at: string;
@@ -1882,6 +1908,7 @@ export interface components {
       position: number;
       reason: string | null;
       request_id: string | null;
+      source_ip: string | null;
       target: {
         id: string;
         type: string | null;
@@ -1897,6 +1924,8 @@ export interface components {
         details: {
           [key: string]: unknown;
         };
+        /** @description SHA-256 of the previous hash and this event, hex */
+        hash: string | null;
         id: string;
         jti: string | null;
         occurred_at: string;
@@ -1906,6 +1935,7 @@ export interface components {
         position: number;
         reason: string | null;
         request_id: string | null;
+        source_ip: string | null;
         target: {
           id: string;
           type: string | null;
@@ -1933,6 +1963,29 @@ export interface components {
           /** @constant */
           ok: false;
         };
+    ConsentList: {
+      data: {
+        client_id: string;
+        granted_at: string;
+        resource: string | null;
+        scopes: string[];
+      }[];
+    };
+    ExternalClientList: {
+      items: {
+        blocked_at: string | null;
+        blocked_by: string | null;
+        client_id: string;
+        client_name: string | null;
+        consented_at: string | null;
+        document_hash: string | null;
+        first_seen_at: string | null;
+        /** @enum {string} */
+        kind: 'metadata_document' | 'dynamic';
+        last_seen_at: string | null;
+        redirect_uris: string[];
+      }[];
+    };
     IdJagAudience: {
       clients: {
         app_id: string;
@@ -2113,16 +2166,30 @@ export interface components {
       created_at: string;
       disabled: boolean;
       email: string;
+      email_verified: boolean;
+      family_name: string | null;
+      given_name: string | null;
       id: string;
+      locale: string | null;
+      mfa_active: boolean;
+      name: string | null;
       org_id: string;
+      updated_at: string;
     };
     UserPage: {
       data: {
         created_at: string;
         disabled: boolean;
         email: string;
+        email_verified: boolean;
+        family_name: string | null;
+        given_name: string | null;
         id: string;
+        locale: string | null;
+        mfa_active: boolean;
+        name: string | null;
         org_id: string;
+        updated_at: string;
       }[];
       next_cursor: string | null;
     };
@@ -4487,7 +4554,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ExternalClientList'];
+        };
       };
     };
   };
@@ -5592,7 +5661,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ConsentList'];
+        };
       };
     };
   };

@@ -25,3 +25,4 @@ export type Decision = Schemas['InspectionDecision'];
 export type Inspection = Schemas['Inspection'];
 export type TrustedIssuer = Schemas['TrustedIssuer'];
 export type IdJagAudience = Schemas['IdJagAudience'];
+export type ExternalClient = Schemas['ExternalClientList']['items'][number];

@@ -7,6 +7,7 @@ const NAV = [
   { to: '/keys', label: 'Keys' },
   { to: '/audit', label: 'Audit' },
   { to: '/inspector', label: 'Token inspector' },
+  { to: '/passkeys', label: 'Passkeys' },
 ];
 
 /** Whether the console has rendered a page before (a full load starts at false). */

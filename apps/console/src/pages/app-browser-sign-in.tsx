@@ -3,20 +3,6 @@ import { api } from '../api/client';
 import type { App } from '../api/types';
 import { AsyncForm, Field } from '../components/ui';
 
-/** The browser sign-in fields of an app (docs/sign-in.md#clients), as the API answers them. */
-export interface AppSignInFields {
-  redirect_uris?: string[];
-  post_logout_redirect_uris?: string[];
-  client_type?: 'confidential' | 'public';
-  require_pkce?: boolean;
-  consent?: 'required' | 'first_party';
-  logo_uri?: string | null;
-  client_uri?: string | null;
-  policy_uri?: string | null;
-  tos_uri?: string | null;
-  password_login?: boolean;
-}
-
 const CODE_GRANT = 'authorization_code';
 const lines = (s: string) =>
   s
@@ -31,7 +17,7 @@ const orNull = (s: string) => (s.trim() ? s.trim() : null);
  * validates every field; its problem (each field named) is shown under the form.
  */
 export function AppBrowserSignIn({ base, app, onSaved }: { base: string; app: App; onSaved: () => void }) {
-  const f = app as App & AppSignInFields;
+  const f = app;
   const [redirects, setRedirects] = useState((f.redirect_uris ?? []).join('\n'));
   const [logoutRedirects, setLogoutRedirects] = useState((f.post_logout_redirect_uris ?? []).join('\n'));
   const [clientType, setClientType] = useState(f.client_type ?? 'confidential');

@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { api, seg } from '../api/client';
 import type { IdJagAudience, TrustedIssuer } from '../api/types';
 import { AsyncForm, Confirm, Empty, ErrorBox, Field, Loading } from '../components/ui';
-import { useAsync } from '../hooks';
+import { useAsync, type Async } from '../hooks';
 
 const words = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
@@ -57,88 +57,61 @@ function TrustedIssuers({ orgId }: { orgId: string }) {
           list.reload();
         }}
       >
-        <Field label="Issuer" hint="The identity provider's issuer, exactly as it publishes it">
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              inputMode="url"
-              autoComplete="off"
-              required
-              value={issuer}
-              onChange={(e) => setIssuer(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Keys" hint="Its jwks_uri (an https URL), or its public JWK Set as JSON">
-          {(id, hint) => (
-            <textarea
-              id={id}
-              aria-describedby={hint}
-              rows={2}
-              required
-              value={keys}
-              onChange={(e) => setKeys(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Allowed applications" hint="Application ids (app_…) that may present its grants">
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              autoComplete="off"
-              value={apps}
-              onChange={(e) => setApps(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Issuer"
+          hint="The identity provider's issuer, exactly as it publishes it"
+          url
+          required
+          value={issuer}
+          onChange={setIssuer}
+        />
+        <TextField
+          label="Keys"
+          hint="Its jwks_uri (an https URL), or its public JWK Set as JSON"
+          multiline
+          required
+          value={keys}
+          onChange={setKeys}
+        />
+        <TextField
+          label="Allowed applications"
+          hint="Application ids (app_…) that may present its grants"
+          value={apps}
+          onChange={setApps}
+        />
       </AsyncForm>
-      {list.state === 'loading' && <Loading what="Loading trusted identity providers" />}
-      {list.state === 'error' && <ErrorBox error={list.error} />}
-      {list.state === 'ready' && list.data.data.length === 0 && <Empty>No identity provider is trusted.</Empty>}
-      {list.state === 'ready' && list.data.data.length > 0 && (
-        <div className="table-wrap" role="region" aria-label="Trusted identity providers table" tabIndex={0}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Issuer</th>
-                <th scope="col">Keys</th>
-                <th scope="col">Allowed applications</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.data.map((i) => (
-                <tr key={i.id}>
-                  <td>
-                    <code>{i.issuer}</code>
-                  </td>
-                  <td>{i.jwks_uri ? <code>{i.jwks_uri}</code> : `${i.jwks?.keys.length ?? 0} inline key(s)`}</td>
-                  <td>{i.allowed_clients.length ? i.allowed_clients.map((a) => <code key={a}>{a} </code>) : '—'}</td>
-                  <td className="actions">
-                    <Confirm
-                      trigger={`Stop trusting ${i.issuer}`}
-                      title={`Stop trusting ${i.issuer}?`}
-                      consequence={
-                        <p>
-                          Its grants are refused from now on. Access tokens already issued for them stay valid until
-                          they expire.
-                        </p>
-                      }
-                      confirm="Stop trusting"
-                      onConfirm={async () => {
-                        await api('DELETE', `${base}/${seg(i.id)}`);
-                        list.reload();
-                      }}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <RuleList
+        list={list}
+        loading="Loading trusted identity providers"
+        empty="No identity provider is trusted."
+        region="Trusted identity providers table"
+        columns={['Issuer', 'Keys', 'Allowed applications']}
+        row={(i) => (
+          <>
+            <td>
+              <code>{i.issuer}</code>
+            </td>
+            <td>{i.jwks_uri ? <code>{i.jwks_uri}</code> : `${i.jwks?.keys.length ?? 0} inline key(s)`}</td>
+            <td>{i.allowed_clients.length ? i.allowed_clients.map((a) => <code key={a}>{a} </code>) : '—'}</td>
+          </>
+        )}
+        remove={(i) => (
+          <Confirm
+            trigger={`Stop trusting ${i.issuer}`}
+            title={`Stop trusting ${i.issuer}?`}
+            consequence={
+              <p>
+                Its grants are refused from now on. Access tokens already issued for them stay valid until they expire.
+              </p>
+            }
+            confirm="Stop trusting"
+            onConfirm={async () => {
+              await api('DELETE', `${base}/${seg(i.id)}`);
+              list.reload();
+            }}
+          />
+        )}
+      />
     </>
   );
 }
@@ -173,93 +146,144 @@ function Audiences({ orgId }: { orgId: string }) {
           list.reload();
         }}
       >
-        <Field label="Authorization server issuer" hint="The other server's issuer: the audience of the grants">
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              inputMode="url"
-              autoComplete="off"
-              required
-              value={issuer}
-              onChange={(e) => setIssuer(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Client ids there" hint="One a line: the application id here, then its client_id at that server">
-          {(id, hint) => (
-            <textarea
-              id={id}
-              aria-describedby={hint}
-              rows={2}
-              required
-              value={clients}
-              onChange={(e) => setClients(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Permissions they may assert" hint="That server's scopes, separated by spaces">
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              autoComplete="off"
-              value={scopes}
-              onChange={(e) => setScopes(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Authorization server issuer"
+          hint="The other server's issuer: the audience of the grants"
+          url
+          required
+          value={issuer}
+          onChange={setIssuer}
+        />
+        <TextField
+          label="Client ids there"
+          hint="One a line: the application id here, then its client_id at that server"
+          multiline
+          required
+          value={clients}
+          onChange={setClients}
+        />
+        <TextField
+          label="Permissions they may assert"
+          hint="That server's scopes, separated by spaces"
+          value={scopes}
+          onChange={setScopes}
+        />
       </AsyncForm>
-      {list.state === 'loading' && <Loading what="Loading authorization servers" />}
-      {list.state === 'error' && <ErrorBox error={list.error} />}
-      {list.state === 'ready' && list.data.data.length === 0 && <Empty>No authorization server is allowed.</Empty>}
-      {list.state === 'ready' && list.data.data.length > 0 && (
-        <div className="table-wrap" role="region" aria-label="Authorization servers table" tabIndex={0}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Issuer</th>
-                <th scope="col">Applications (client id there)</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.data.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    <code>{a.issuer}</code>
-                  </td>
-                  <td>
-                    <ul className="plain">
-                      {a.clients.map((c) => (
-                        <li key={c.app_id}>
-                          <code>{c.app_id}</code> → <code>{c.client_id}</code>
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td>{a.scopes.length ? a.scopes.join(' ') : '—'}</td>
-                  <td className="actions">
-                    <Confirm
-                      trigger={`Stop allowing ${a.issuer}`}
-                      title={`Stop allowing ${a.issuer}?`}
-                      consequence={
-                        <p>No new grant is issued for it; grants already issued expire within five minutes.</p>
-                      }
-                      confirm="Stop allowing"
-                      onConfirm={async () => {
-                        await api('DELETE', `${base}/${seg(a.id)}`);
-                        list.reload();
-                      }}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <RuleList
+        list={list}
+        loading="Loading authorization servers"
+        empty="No authorization server is allowed."
+        region="Authorization servers table"
+        columns={['Issuer', 'Applications (client id there)', 'Scopes']}
+        row={(a) => (
+          <>
+            <td>
+              <code>{a.issuer}</code>
+            </td>
+            <td>
+              <ul className="plain">
+                {a.clients.map((c) => (
+                  <li key={c.app_id}>
+                    <code>{c.app_id}</code> → <code>{c.client_id}</code>
+                  </li>
+                ))}
+              </ul>
+            </td>
+            <td>{a.scopes.length ? a.scopes.join(' ') : '—'}</td>
+          </>
+        )}
+        remove={(a) => (
+          <Confirm
+            trigger={`Stop allowing ${a.issuer}`}
+            title={`Stop allowing ${a.issuer}?`}
+            consequence={<p>No new grant is issued for it; grants already issued expire within five minutes.</p>}
+            confirm="Stop allowing"
+            onConfirm={async () => {
+              await api('DELETE', `${base}/${seg(a.id)}`);
+              list.reload();
+            }}
+          />
+        )}
+      />
     </>
+  );
+}
+
+/** A text input (or, `multiline`, a two-row textarea) with its label and hint. */
+function TextField(props: {
+  label: string;
+  hint: string;
+  value: string;
+  onChange: (value: string) => void;
+  url?: boolean;
+  required?: boolean;
+  multiline?: boolean;
+}) {
+  const { label, hint, value, onChange, url, required, multiline } = props;
+  return (
+    <Field label={label} hint={hint}>
+      {(id, hintId) =>
+        multiline ? (
+          <textarea
+            id={id}
+            aria-describedby={hintId}
+            rows={2}
+            required={required}
+            value={value}
+            onChange={(e) => onChange(e.target.value)}
+          />
+        ) : (
+          <input
+            id={id}
+            aria-describedby={hintId}
+            inputMode={url ? 'url' : undefined}
+            autoComplete="off"
+            required={required}
+            value={value}
+            onChange={(e) => onChange(e.target.value)}
+          />
+        )
+      }
+    </Field>
+  );
+}
+
+/** A loaded list of rules as a table: one row each, its cells and a removal at the end. */
+function RuleList<T extends { id: string }>(props: {
+  list: Async<{ data: T[] }>;
+  loading: string;
+  empty: string;
+  region: string;
+  columns: string[];
+  row: (item: T) => ReactNode;
+  remove: (item: T) => ReactNode;
+}) {
+  const { list, loading, empty, region, columns, row, remove } = props;
+  if (list.state === 'loading') return <Loading what={loading} />;
+  if (list.state === 'error') return <ErrorBox error={list.error} />;
+  if (list.data.data.length === 0) return <Empty>{empty}</Empty>;
+  return (
+    <div className="table-wrap" role="region" aria-label={region} tabIndex={0}>
+      <table>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.data.data.map((item) => (
+            <tr key={item.id}>
+              {row(item)}
+              <td className="actions">{remove(item)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

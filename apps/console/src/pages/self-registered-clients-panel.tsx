@@ -1,17 +1,7 @@
 import { api, seg } from '../api/client';
+import type { ExternalClient } from '../api/types';
 import { ActionButton, Empty, ErrorBox, Loading } from '../components/ui';
 import { useAsync } from '../hooks';
-
-interface ExternalClient {
-  client_id: string;
-  kind: 'metadata_document' | 'dynamic';
-  client_name: string | null;
-  redirect_uris: string[];
-  document_hash: string | null;
-  last_seen_at: string | null;
-  consented_at: string | null;
-  blocked_at: string | null;
-}
 
 function hostsOf(uris: string[]): string {
   const hosts = uris.map((u) => {

@@ -3,20 +3,11 @@ import { api, seg } from '../api/client';
 import type { User } from '../api/types';
 import { AsyncForm, Field } from '../components/ui';
 
-/** The OpenID Connect profile of a user (docs/sign-in.md#claims), as the API answers it. */
-export interface UserProfileFields {
-  name?: string | null;
-  given_name?: string | null;
-  family_name?: string | null;
-  locale?: string | null;
-  email_verified?: boolean;
-}
-
 const orNull = (s: string) => (s.trim() ? s.trim() : null);
 
 /** One line of a user's profile for the users table. */
 export function profileSummary(u: User): string {
-  const p = u as User & UserProfileFields;
+  const p = u;
   const parts = [p.name, p.locale, p.email_verified ? 'email verified' : 'email not verified'];
   return parts.filter(Boolean).join(' · ');
 }
@@ -36,7 +27,7 @@ export function UserProfileForm({
   onSaved: () => void;
   onClose: () => void;
 }) {
-  const p = user as User & UserProfileFields;
+  const p = user;
   const [name, setName] = useState(p.name ?? '');
   const [given, setGiven] = useState(p.given_name ?? '');
   const [family, setFamily] = useState(p.family_name ?? '');

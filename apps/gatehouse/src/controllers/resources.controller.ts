@@ -100,6 +100,7 @@ export class ClientRegistrationController {
 
   /** The self-registered clients the org has seen, consented to or blocked. */
   @Get('clients')
+  @ApiAnswer('ExternalClientList')
   clients(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string) {
     return this.registration.listClients(p, orgId);
   }

@@ -50,6 +50,17 @@ const App = z.object({
   jwks_uri: z.string().nullable().optional(),
   dpop_bound_access_tokens: z.boolean().optional(),
   dpop_nonce_required: z.boolean().optional(),
+  redirect_uris: z.array(z.string()),
+  post_logout_redirect_uris: z.array(z.string()),
+  client_type: z.string().describe('confidential or public'),
+  require_pkce: z.boolean(),
+  consent: z.string(),
+  logo_uri: z.string().nullable(),
+  client_uri: z.string().nullable(),
+  policy_uri: z.string().nullable(),
+  tos_uri: z.string().nullable(),
+  password_login: z.boolean(),
+  updated_at: z.string(),
 });
 
 const Resource = z.object({
@@ -77,7 +88,14 @@ const User = z.object({
   org_id: z.string(),
   email: z.string(),
   disabled: z.boolean(),
+  email_verified: z.boolean(),
+  name: z.string().nullable(),
+  given_name: z.string().nullable(),
+  family_name: z.string().nullable(),
+  locale: z.string().nullable(),
+  mfa_active: z.boolean(),
   created_at: z.string(),
+  updated_at: z.string(),
 });
 
 const SigningKey = z.object({
@@ -113,8 +131,10 @@ const AuditEvent = z.object({
   target: z.object({ type: z.string().nullable(), id: z.string() }).nullable(),
   reason: z.string().nullable(),
   request_id: z.string().nullable(),
+  source_ip: z.string().nullable(),
   jti: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
+  hash: z.string().nullable().describe('SHA-256 of the previous hash and this event, hex'),
 });
 
 const ChainReport = z.union([
@@ -153,6 +173,20 @@ const Inspection = z.union([
   }),
 ]);
 
+/** docs/client-registration.md#blocking */
+const ExternalClient = z.object({
+  client_id: z.string(),
+  kind: z.enum(['metadata_document', 'dynamic']),
+  client_name: z.string().nullable(),
+  redirect_uris: z.array(z.string()),
+  document_hash: z.string().nullable(),
+  first_seen_at: z.string().nullable(),
+  last_seen_at: z.string().nullable(),
+  consented_at: z.string().nullable(),
+  blocked_at: z.string().nullable(),
+  blocked_by: z.string().nullable(),
+});
+
 /** docs/id-jag.md#trusted-issuers */
 const TrustedIssuer = z.object({
   id: z.string(),
@@ -174,7 +208,16 @@ const IdJagAudience = z.object({
   created_at: z.string(),
 });
 
-const RESPONSES = {
+/** A remembered consent (docs/sign-in.md#consent), as `/v1/me/consents` and the admins' route list it. */
+const Consent = z.object({
+  client_id: z.string(),
+  resource: z.string().nullable(),
+  scopes: z.array(z.string()),
+  granted_at: z.string(),
+});
+
+/** Every named answer shape (a test parses real answers with them: test/api-answer-shapes.e2e-spec.ts). */
+export const RESPONSES = {
   Me,
   Org,
   OrgPage: page(Org),
@@ -195,6 +238,8 @@ const RESPONSES = {
   Inspection,
   TrustedIssuer,
   IdJagAudience,
+  ExternalClientList: z.object({ items: z.array(ExternalClient) }),
+  ConsentList: z.object({ data: z.array(Consent) }),
 } as const;
 
 export type ResponseSchemaName = keyof typeof RESPONSES;

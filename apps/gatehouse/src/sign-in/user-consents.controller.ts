@@ -5,6 +5,7 @@ import type { Principal } from '@gatehouse/core';
 import { Consents } from '@gatehouse/signin';
 import { AppId, OrgId, UserId } from '../http/id.pipe';
 import { Caller, Meta } from '../http/request-meta.decorator';
+import { ApiAnswer } from '../http/response-schemas';
 
 /**
  * A user's remembered consents, for the org's administrators (docs/sign-in.md#consent): the
@@ -17,6 +18,7 @@ export class UserConsentsController {
   constructor(private readonly consents: Consents) {}
 
   @Get()
+  @ApiAnswer('ConsentList')
   async list(@Caller() p: Principal, @Param('orgId', OrgId) orgId: string, @Param('userId', UserId) userId: string) {
     return { data: await this.consents.listForUser(p, orgId, userId) };
   }

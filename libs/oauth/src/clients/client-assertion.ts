@@ -4,6 +4,7 @@ import { ReplayCache } from '@gatehouse/ratelimit';
 import { isAsymmetricJwsAlg, splitCompactJws, verifyJws, type CompactJws } from '@gatehouse/verifier';
 import type { ClientRecord } from '../client-cache';
 import { ClientKeySource, ClientKeysUnavailable } from './client-key-source';
+import { isUrlClientId } from './client-id-url';
 
 /** RFC 7523 §3 item 4: an assertion lives minutes at most; Gatehouse takes five. */
 export const MAX_ASSERTION_LIFETIME_S = 300;
@@ -51,13 +52,18 @@ export class ClientAssertions {
     const jws = splitCompactJws(assertion, MAX_ASSERTION_LENGTH);
     if (!jws) throw new AssertionRefused('client assertion is not a compact JWS');
     const { iss, sub } = jws.payload;
-    if (typeof sub !== 'string' || !isId('app', sub))
+    // An app, or a self-registered client (docs/client-registration.md#at-the-token-endpoint).
+    if (typeof sub !== 'string' || !(isId('app', sub) || isId('dynamicClient', sub) || isUrlClientId(sub)))
       throw new AssertionRefused('client assertion "sub" is not a client id');
     if (iss !== sub) throw new AssertionRefused('client assertion "iss" differs from "sub"');
     return { jws, clientId: sub };
   }
 
-  async verify({ jws }: ClaimedAssertion, app: ClientRecord, endpointUrl: string): Promise<void> {
+  async verify(
+    { jws }: ClaimedAssertion,
+    app: Pick<ClientRecord, 'id' | 'keys' | 'jwksUri'>,
+    endpointUrl: string,
+  ): Promise<void> {
     const { header, payload: c } = jws;
     if (!isAsymmetricJwsAlg(header.alg))
       throw new AssertionRefused(`client assertion alg ${String(header.alg)} not allowed`);
@@ -99,7 +105,7 @@ export class ClientAssertions {
 
   /** Whether one of the client's keys that fits `alg` (and `kid`, when named) verifies the signature. */
   private async signedBy(
-    app: ClientRecord,
+    app: Pick<ClientRecord, 'keys' | 'jwksUri'>,
     jws: CompactJws,
     alg: Parameters<typeof verifyJws>[0],
     kid: string | undefined,

@@ -9,7 +9,7 @@ import {
   type GatehouseConfig,
   type TokenEndpointAuthMethod,
 } from '@gatehouse/core';
-import { CLIENT_SECRET_HASH, KEK, KeyedHasher } from '@gatehouse/credentials';
+import { CLIENT_SECRET_HASH, KEK, KeyedHasher, importClientJwks, type ClientKey } from '@gatehouse/credentials';
 import { PrismaService } from '@gatehouse/db';
 import type { AuthenticatedClient } from '../client-authenticator';
 import { checkClientIdUrl, isUrlClientId } from './client-id-url';
@@ -41,8 +41,9 @@ export interface ResolvedClient {
   selfRegistered: boolean;
   /** A confidential dynamic client's keyed secret hash (docs/client-registration.md#dynamic-client-registration). */
   secretHash: string | null;
-  /** A metadata-document client's keys (`private_key_jwt`). */
+  /** A `private_key_jwt` client's keys: its `jwks_uri`, or its inline `jwks` imported. */
   jwksUri: string | null;
+  keys: readonly ClientKey[] | null;
   /** SHA-256 of the metadata document this resolution used. */
   documentHash: string | null;
   /** For the consent page (docs/client-registration.md#consent). */
@@ -99,16 +100,29 @@ export class ClientResolver {
    * A registered app is not for this: the ClientAuthenticator serves it from its cache.
    */
   async tokenClient(clientId: string, orgId: string, meta: RequestMeta, secret?: string): Promise<AuthenticatedClient> {
-    const client = await this.resolveSelfRegistered(clientId, orgId, meta);
-    const view = selfRegisteredTokenClient(client, await this.orgResources(orgId), this.config);
+    const { client, view } = await this.keyedTokenClient(clientId, orgId, meta);
     if (secret === undefined) {
-      // Only named itself: a public client may; a confidential one has not authenticated (the grant refuses it).
+      // Only named itself: a public client may; a confidential one has not authenticated.
+      if (client.authMethod !== 'none') throw new ClientRefused('unknown_client', 'Client authentication failed.');
       return { ...view, method: 'none' };
     }
     if (client.authMethod === 'none' || !this.secretMatches(client, secret)) {
       throw new ClientRefused('unknown_client', 'Client authentication failed.');
     }
     return view;
+  }
+
+  /**
+   * {@link tokenClient} before authentication, with the keys a `private_key_jwt` client's
+   * assertion is checked against (clients/self-registered-authenticator.ts).
+   */
+  async keyedTokenClient(
+    clientId: string,
+    orgId: string,
+    meta: RequestMeta,
+  ): Promise<{ client: ResolvedClient; view: AuthenticatedClient }> {
+    const client = await this.resolveSelfRegistered(clientId, orgId, meta);
+    return { client, view: selfRegisteredTokenClient(client, await this.orgResources(orgId), this.config) };
   }
 
   /**
@@ -176,6 +190,7 @@ export class ClientResolver {
       selfRegistered: false,
       secretHash: null,
       jwksUri: null,
+      keys: null,
       documentHash: null,
       consent: { redirectHosts: [], allRedirectsLoopback: false },
       pages: {},
@@ -256,6 +271,7 @@ export class ClientResolver {
       selfRegistered: true,
       secretHash: null,
       jwksUri: doc.extra.jwks_uri ?? null,
+      keys: inlineKeys(doc.extra.jwks),
       documentHash: doc.sha256,
       consent: consentNotes(doc.redirectUris),
       pages: {
@@ -314,7 +330,8 @@ export class ClientResolver {
       grantTypes: row.grantTypes,
       selfRegistered: true,
       secretHash: row.secretHash,
-      jwksUri: null,
+      jwksUri: stringOrUndefined(row.metadata.jwks_uri) ?? null,
+      keys: inlineKeys(row.metadata.jwks),
       documentHash: null,
       consent: consentNotes(row.redirectUris),
       pages: {
@@ -361,6 +378,11 @@ export function expired(row: Pick<DynamicClientRow, 'lastUsedAt'>, now: Date, da
 /** Exact comparison (RFC 6749 §3.1.2.3, OAuth 2.1 §4.1.1): no prefixes, no normalisation. */
 export function redirectUriRegistered(client: Pick<ResolvedClient, 'redirectUris'>, uri: string): boolean {
   return client.redirectUris.includes(uri);
+}
+
+/** A `jwks` checked when the document was parsed or the client registered; none: null. */
+function inlineKeys(jwks: unknown): readonly ClientKey[] | null {
+  return jwks === undefined ? null : Object.freeze(importClientJwks(jwks, 'inline'));
 }
 
 function stringOrUndefined(v: unknown): string | undefined {

@@ -64,7 +64,10 @@ export class DynamicRegistration {
 
     const id = newId('dynamicClient');
     const registrationToken = `ghreg_${randomBytes(32).toString('base64url')}`;
-    const secret = input.tokenEndpointAuthMethod === 'none' ? null : `ghcs_${randomBytes(32).toString('base64url')}`;
+    // A key-based client (private_key_jwt) gets no secret: it proves itself with its keys.
+    const usesSecret =
+      input.tokenEndpointAuthMethod === 'client_secret_basic' || input.tokenEndpointAuthMethod === 'client_secret_post';
+    const secret = usesSecret ? `ghcs_${randomBytes(32).toString('base64url')}` : null;
     const now = this.clock.now();
     await this.prisma.transaction(async (tx) => {
       await this.clients.createDynamic(tx, {

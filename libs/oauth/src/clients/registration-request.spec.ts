@@ -1,4 +1,5 @@
 import { InvalidClientMetadata, InvalidRedirectUri } from '@gatehouse/core';
+import { generateKeyPairSync } from 'node:crypto';
 import { parseRegistrationRequest } from './registration-request';
 
 const pub = { allowConfidential: false };
@@ -65,7 +66,7 @@ describe('parseRegistrationRequest (RFC 7591 §2; docs/client-registration.md#dy
       InvalidClientMetadata,
     ],
     [
-      'private_key_jwt',
+      'private_key_jwt from a public-only server',
       { token_endpoint_auth_method: 'private_key_jwt', redirect_uris: ['https://a.example/cb'] },
       InvalidClientMetadata,
     ],
@@ -97,5 +98,37 @@ describe('parseRegistrationRequest (RFC 7591 §2; docs/client-registration.md#dy
     ['a non-object body', 'text', InvalidClientMetadata],
   ])('refuses %s', (_what, body, error) => {
     expect(() => parseRegistrationRequest(body, pub)).toThrow(error);
+  });
+
+  describe('private_key_jwt (docs/client-registration.md#dynamic-client-registration)', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256' }] };
+    const base = { redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'private_key_jwt' };
+    const conf = { allowConfidential: true };
+
+    it('registers the key set (jwks) or its URL (jwks_uri), kept in the metadata', () => {
+      expect(parseRegistrationRequest({ ...base, jwks }, conf)).toMatchObject({
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        metadata: { jwks },
+      });
+      expect(parseRegistrationRequest({ ...base, jwks_uri: 'https://a.example/jwks' }, conf)).toMatchObject({
+        metadata: { jwks_uri: 'https://a.example/jwks' },
+      });
+    });
+
+    it.each([
+      ['without keys', base, conf],
+      ['with both jwks and jwks_uri', { ...base, jwks, jwks_uri: 'https://a.example/jwks' }, conf],
+      ['with an http jwks_uri', { ...base, jwks_uri: 'http://a.example/jwks' }, conf],
+      [
+        'with a private key in jwks',
+        { ...base, jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' }] } },
+        conf,
+      ],
+      ['where no organization takes confidential clients', { ...base, jwks }, pub],
+      ['jwks with another method', { redirect_uris: ['https://a.example/cb'], jwks }, conf],
+    ])('refuses it %s', (_what, body, opts) => {
+      expect(() => parseRegistrationRequest(body, opts)).toThrow(InvalidClientMetadata);
+    });
   });
 });

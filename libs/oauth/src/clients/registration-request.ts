@@ -1,4 +1,6 @@
 import { InvalidClientMetadata, InvalidRedirectUri } from '@gatehouse/core';
+import { importClientJwks } from '@gatehouse/credentials';
+import { JwkError } from '@gatehouse/verifier';
 import { checkRedirectUris, redirectHosts, type ApplicationType } from './redirect-uris';
 
 /** What Gatehouse registers for a dynamic client (docs/client-registration.md#dynamic-client-registration). */
@@ -7,10 +9,13 @@ export interface RegistrationInput {
   applicationType: ApplicationType;
   redirectUris: string[];
   grantTypes: string[];
-  tokenEndpointAuthMethod: 'none' | 'client_secret_basic' | 'client_secret_post';
-  /** The other RFC 7591 §2 members kept and returned as registered. */
-  metadata: Record<string, string | string[]>;
+  tokenEndpointAuthMethod: DynamicAuthMethod;
+  /** The other RFC 7591 §2 members kept and returned as registered (`jwks` an object). */
+  metadata: Record<string, unknown>;
 }
+
+/** How a dynamic client authenticates at the token, revocation and introspection endpoints. */
+export type DynamicAuthMethod = 'none' | 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
 const KEPT_STRINGS = [
   'client_uri',
@@ -31,13 +36,14 @@ const GRANT_TYPES = ['authorization_code', 'refresh_token'];
  *   `invalid_redirect_uri` otherwise.
  * - `token_endpoint_auth_method`: `none` when absent (RFC 7591's default is
  *   `client_secret_basic`, but Gatehouse registers public clients unless a client asks for a
- *   secret); `client_secret_basic` / `client_secret_post` only when `allowConfidential`;
- *   anything else (`private_key_jwt` included) is `invalid_client_metadata`.
+ *   secret); `client_secret_basic`, `client_secret_post` and `private_key_jwt` (with `jwks`
+ *   or an https `jwks_uri`, not both — RFC 7591 §2) only when `allowConfidential`; anything
+ *   else is `invalid_client_metadata`.
  * - `grant_types` within `authorization_code` and `refresh_token` (default the first);
  *   `response_types` `code` only (§2.1 keeps the two consistent).
  * - `client_name` (default: "Client at <first redirect host>"), URIs and `contacts` kept as
- *   sent; `jwks`/`jwks_uri` are refused (no key-based dynamic clients); a
- *   `software_statement` is ignored (§2.3 allows that).
+ *   sent; `jwks`/`jwks_uri` only with `private_key_jwt`; a `software_statement` is ignored
+ *   (§2.3 allows that).
  */
 export function parseRegistrationRequest(body: unknown, opts: { allowConfidential: boolean }): RegistrationInput {
   const bad = (msg: string) => new InvalidClientMetadata(msg);
@@ -55,15 +61,33 @@ export function parseRegistrationRequest(body: unknown, opts: { allowConfidentia
   if (redirects.issues.length > 0) throw new InvalidRedirectUri(`${redirects.issues.join('; ')}.`);
 
   const method = b.token_endpoint_auth_method ?? 'none';
-  if (method === 'client_secret_basic' || method === 'client_secret_post') {
+  if (method === 'client_secret_basic' || method === 'client_secret_post' || method === 'private_key_jwt') {
     if (!opts.allowConfidential) {
       throw bad('Only public clients (token_endpoint_auth_method "none") may register here.');
     }
   } else if (method !== 'none') {
-    throw bad('token_endpoint_auth_method must be none, client_secret_basic or client_secret_post.');
+    throw bad('token_endpoint_auth_method must be none, client_secret_basic, client_secret_post or private_key_jwt.');
   }
-  if (b.jwks !== undefined || b.jwks_uri !== undefined)
-    throw bad('jwks and jwks_uri are not accepted in a registration.');
+  const keys: Record<string, unknown> = {};
+  if (method === 'private_key_jwt') {
+    if ((b.jwks === undefined) === (b.jwks_uri === undefined))
+      throw bad('private_key_jwt needs jwks or jwks_uri (one of them).');
+    if (b.jwks_uri !== undefined) {
+      if (typeof b.jwks_uri !== 'string' || !b.jwks_uri.startsWith('https://') || b.jwks_uri.length > 2048)
+        throw bad('jwks_uri must be an https URL.');
+      keys.jwks_uri = b.jwks_uri;
+    } else {
+      try {
+        importClientJwks(b.jwks, 'inline');
+      } catch (err) {
+        if (err instanceof JwkError) throw bad(`jwks ${err.message}.`);
+        throw err;
+      }
+      keys.jwks = b.jwks;
+    }
+  } else if (b.jwks !== undefined || b.jwks_uri !== undefined) {
+    throw bad('jwks and jwks_uri go with token_endpoint_auth_method private_key_jwt only.');
+  }
 
   const grantTypes = b.grant_types ?? ['authorization_code'];
   if (
@@ -103,6 +127,7 @@ export function parseRegistrationRequest(body: unknown, opts: { allowConfidentia
     }
     metadata.contacts = b.contacts as string[];
   }
+  Object.assign(metadata, keys);
   return {
     clientName,
     applicationType: redirects.applicationType,

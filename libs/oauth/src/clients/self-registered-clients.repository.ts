@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_CLIENT_REGISTRATION, type CimdPolicy, type ClientRegistrationSettings } from '@gatehouse/core';
-import { PrismaService, type Tx } from '@gatehouse/db';
+import { PrismaService, type Prisma, type Tx } from '@gatehouse/db';
+import type { DynamicAuthMethod } from './registration-request';
 
 /** An organization's policy as the protocol side reads it (docs/resources.md#client-registration). */
 export interface OrgClientPolicy {
@@ -15,8 +16,8 @@ export interface DynamicClientRow {
   applicationType: 'web' | 'native';
   redirectUris: string[];
   grantTypes: string[];
-  tokenEndpointAuthMethod: 'none' | 'client_secret_basic' | 'client_secret_post';
-  metadata: Record<string, string | string[]>;
+  tokenEndpointAuthMethod: DynamicAuthMethod;
+  metadata: Record<string, unknown>;
   secretHash: string | null;
   registrationTokenHash: string;
   createdAt: Date;
@@ -100,8 +101,11 @@ export class SelfRegisteredClients {
     tx: Tx,
     row: Omit<DynamicClientRow, 'createdAt' | 'lastUsedAt'> & { registeredFrom: string | null; now: Date },
   ): Promise<void> {
-    const { now, ...data } = row;
-    await tx.dynamicClient.create({ data: { ...data, createdAt: now, lastUsedAt: now } });
+    const { now, metadata, ...data } = row;
+    // JSON checked by parseRegistrationRequest (strings, lists, a JWK set).
+    await tx.dynamicClient.create({
+      data: { ...data, metadata: metadata as Prisma.InputJsonObject, createdAt: now, lastUsedAt: now },
+    });
   }
 
   /** Moves `last_used_at` forward, at most once an hour per client (the expiry clock, not an activity log). */

@@ -13,6 +13,7 @@ const client: ResolvedClient = {
   selfRegistered: true,
   secretHash: null,
   jwksUri: null,
+  keys: null,
   documentHash: 'ab',
   consent: { redirectHosts: ['127.0.0.1:1'], allRedirectsLoopback: true },
   pages: {},

@@ -141,17 +141,11 @@ export class ManagedExchange {
           },
           tx,
         );
-        await this.lineage.record(tx, {
-          jti: out.minted.jti,
-          parentJti: t.id,
-          kid: out.minted.kid,
-          clientId: client.id,
-          orgId: client.orgId,
-          issuedAt: new Date(out.minted.claims.iat * 1000),
-          expiresAt: new Date(out.minted.claims.exp * 1000),
-          parentKid: MANAGED_PARENT_KID,
-          parentClientId: null,
-          parentIssuedAt: t.createdAt,
+        await this.lineage.recordIssued(tx, out.minted, client, {
+          jti: t.id,
+          kid: MANAGED_PARENT_KID,
+          clientId: null,
+          issuedAt: t.createdAt,
         });
         return out;
       });

@@ -152,17 +152,11 @@ export class TokenExchangeGrant implements GrantHandler {
           },
           tx,
         );
-        await this.lineage.record(tx, {
-          jti: out.minted.jti,
-          parentJti: s.jti,
-          kid: out.minted.kid,
-          clientId: client.id,
-          orgId: client.orgId,
-          issuedAt: new Date(out.minted.claims.iat * 1000),
-          expiresAt: new Date(out.minted.claims.exp * 1000),
-          parentKid: parent.kid,
-          parentClientId: s.client_id ?? null,
-          parentIssuedAt: new Date(s.iat * 1000),
+        await this.lineage.recordIssued(tx, out.minted, client, {
+          jti: s.jti,
+          kid: parent.kid,
+          clientId: s.client_id ?? null,
+          issuedAt: new Date(s.iat * 1000),
         });
         return out;
       });

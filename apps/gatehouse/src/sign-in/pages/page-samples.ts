@@ -1,5 +1,5 @@
 import type { ClientView } from '@gatehouse/signin';
-import { DEFAULT_BRANDING } from '../branding';
+import { DEFAULT_BRANDING, type Branding } from '../branding';
 import type { PageText } from '../page-text';
 import {
   consentPage,
@@ -49,8 +49,8 @@ const client: ClientView = {
   orgName: 'Acme',
 };
 
-export function samplePages(text: PageText): Record<string, string> {
-  const ctx: PageContext = { text, branding: DEFAULT_BRANDING, csrf: 'csrf', requestId: SAMPLE_DATA.requestId };
+export function samplePages(text: PageText, branding: Branding = DEFAULT_BRANDING): Record<string, string> {
+  const ctx: PageContext = { text, branding, csrf: 'csrf', requestId: SAMPLE_DATA.requestId };
   const factor = (step: string, error?: 'invalid_credentials' | 'rate_limited') =>
     FACTOR_PAGES[step](ctx, { page: 'factor', step: step as never, client, email: SAMPLE_DATA.email, error });
   return {
@@ -98,34 +98,34 @@ export function samplePages(text: PageText): Record<string, string> {
       documentUrl: 'https://notes.example/policy',
       decisionId: SAMPLE_DATA.decisionId,
     }),
-    error: errorPage(text, DEFAULT_BRANDING, 'expired', SAMPLE_DATA.requestId),
-    stopped: stoppedPage(text, DEFAULT_BRANDING, {
+    error: errorPage(text, branding, 'expired', SAMPLE_DATA.requestId),
+    stopped: stoppedPage(text, branding, {
       message: '',
       recovery: '',
       decisionId: SAMPLE_DATA.decisionId,
       back: 'https://notes.example/cb',
     }),
-    form_post: formPostPage(text, DEFAULT_BRANDING, 'https://notes.example/cb', { code: 'c' }),
-    signed_out: signedOutPage(text, DEFAULT_BRANDING),
+    form_post: formPostPage(text, branding, 'https://notes.example/cb', { code: 'c' }),
+    signed_out: signedOutPage(text, branding),
     identify_with_links: identifyPage(
       { ...ctx, links: { forgotPassword: '/f', signUp: '/s' } },
       { page: 'identify', client, loginHint: null, passkeys: false },
     ),
-    ...sampleLinkPages(text),
+    ...sampleLinkPages(text, branding),
   };
 }
 
-function sampleLinkPages(text: PageText): Record<string, string> {
+function sampleLinkPages(text: PageText, branding: Branding): Record<string, string> {
   const { t } = text;
   const ctx: LinkPageContext = {
     text,
-    branding: DEFAULT_BRANDING,
+    branding,
     csrf: 'csrf',
     requestId: SAMPLE_DATA.requestId,
     base: '/sign-in/org_01',
     clientId: SAMPLE_DATA.clientId,
   };
-  const org = DEFAULT_BRANDING.displayName;
+  const org = branding.displayName;
   const newPassword = (error?: string) =>
     newPasswordPage(ctx, {
       page: 'reset-password',

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService, RefusalAudit } from '@gatehouse/audit';
+import { AuditService } from '@gatehouse/audit';
 import { PrismaService, type Tx } from '@gatehouse/db';
 import { BrandingService, SignInSettingsService } from '@gatehouse/directory';
-import { RateLimiter } from '@gatehouse/ratelimit';
+import { RequestLimits } from '@gatehouse/tokens';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -32,8 +32,7 @@ export class BrowserPasskeys {
     private readonly factor: PasskeyFactor,
     private readonly settings: SignInSettingsService,
     private readonly brandings: BrandingService,
-    private readonly limiter: RateLimiter,
-    private readonly refusals: RefusalAudit,
+    private readonly limits: RequestLimits,
     private readonly audit: AuditService,
   ) {}
 
@@ -41,18 +40,19 @@ export class BrowserPasskeys {
     return (await this.settings.effective(orgId)).passkeys !== 'off';
   }
 
-  /** The per-address limit of ceremonies (the API's `passkey:addr:…` key): false when spent. */
+  /**
+   * The per-address limit of ceremonies (the API's `passkey:addr:…` key), counted for the
+   * options and for the answer as the API counts them: false when spent.
+   */
   async withinLimit(ctx: FactorContext): Promise<boolean> {
+    return (await this.retryAfter(ctx)) === null;
+  }
+
+  /** Null within the limit, else the seconds to wait (the refusal audited). */
+  async retryAfter(ctx: FactorContext): Promise<number | null> {
     const key = `passkey:addr:${ctx.meta.sourceIp ?? 'unknown'}`;
-    const r = await this.limiter.check(key, REDEEM_PER_ADDRESS);
-    if (r.allowed) return true;
-    await this.refusals.rateLimited(ctx.meta, {
-      key,
-      policy: REDEEM_PER_ADDRESS,
-      retryAfterS: r.retryAfterS,
-      orgId: ctx.orgId,
-    });
-    return false;
+    const c = await this.limits.count(ctx.meta, { key, policy: REDEEM_PER_ADDRESS, orgId: ctx.orgId });
+    return c.allowed ? null : c.retryAfterS;
   }
 
   /** Options for an assertion: any discoverable passkey of the org, or (second factor) the user's. */

@@ -32,6 +32,7 @@ export class PasskeyFirstFactor {
     form: Readonly<Record<string, string>>,
   ): Promise<{ ok: true; subjectId: string; email: string; amr: readonly string[] } | { ok: false }> {
     if (!(await this.passkeys.enabled(ctx.orgId))) return { ok: false };
+    if ((await this.passkeys.retryAfter(ctx)) !== null) return { ok: false };
     const who = await this.passkeys.authenticate(ctx, form.response, undefined);
     return who ? { ok: true, subjectId: who.userId, email: who.email, amr: PASSKEY_AMR } : { ok: false };
   }
@@ -92,6 +93,8 @@ export class PasskeySecondFactor implements SignInFactor {
         ? { ok: true, subjectId: userId, amr: [] }
         : { ok: false, error: 'invalid_credentials' };
     }
+    const wait = await this.passkeys.retryAfter(ctx);
+    if (wait !== null) return { ok: false, error: 'rate_limited', retryAfterS: wait };
     const who = await this.passkeys.authenticate(ctx, form.response, userId, (tx, id) =>
       this.mfaStep.recordSuccess(tx, ctx.meta, id, ctx.orgId, ctx.clientId, { factor: 'passkey' }),
     );
@@ -127,6 +130,8 @@ export class PasskeySetupFactor implements SignInFactor {
   }
 
   async verify(ctx: FactorContext, form: Readonly<Record<string, string>>): Promise<FactorResult> {
+    const wait = await this.passkeys.retryAfter(ctx);
+    if (wait !== null) return { ok: false, error: 'rate_limited', retryAfterS: wait };
     const stored =
       ctx.subjectId &&
       (await this.passkeys.register(ctx, form.response, 'sign-in', (tx, id) =>
