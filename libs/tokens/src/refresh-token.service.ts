@@ -78,6 +78,45 @@ export class RefreshTokenService {
   }
 
   /**
+   * As {@link start}, on a node-postgres transaction: the family and its first token in one
+   * statement (docs/performance.md#the-refresh-grant).
+   */
+  async startIn(
+    tx: SqlTransaction,
+    family: Omit<RefreshFamilyInfo, 'familyId' | 'createdAt' | 'resources'> & { resources?: string[] },
+  ): Promise<{ familyId: string; refreshToken: string; createdAt: Date }> {
+    const familyId = newId('family');
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.config.refreshTokenTtlS * 1000);
+    const refreshToken = randomSecret('ghr');
+    await tx.query(
+      `WITH family AS (
+         INSERT INTO refresh_families (id, tier, subject_id, client_id, org_id, scope, resources, dpop_jkt, amr, auth_time,
+                                       created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))
+       INSERT INTO refresh_tokens (id, family_id, token_hash, expires_at) VALUES ($13, $1, $14, $12)`,
+      [
+        familyId,
+        family.tier,
+        family.subjectId,
+        family.clientId,
+        family.orgId,
+        family.scope,
+        family.resources ?? [],
+        family.dpopJkt ?? null,
+        family.amr ?? [],
+        family.authTime ?? null,
+        now,
+        expiresAt,
+        newId('refresh'),
+        this.hasher.hash(refreshToken),
+      ],
+      'gatehouse_refresh_start',
+    );
+    return { familyId, refreshToken, createdAt: now };
+  }
+
+  /**
    * The client and org of the family `presented` belongs to, read without a lock: the token
    * endpoint needs the org before it can resolve a self-registered client
    * (docs/client-registration.md#at-the-token-endpoint). {@link rotate} still checks everything.
