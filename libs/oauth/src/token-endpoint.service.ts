@@ -27,6 +27,9 @@ import { applyParameterRules, parameterRules, type ParameterRules } from './gran
  * token rate; check the client may use the grant; check its DPoP proof, if it sent one or
  * must (RFC 9449 §5); then hand the grant a request it can trust.
  */
+/** A grant run again for the same request (after a raced allow or a resync): not counted twice. */
+const AGAIN = { countTokenRate: false } as const;
+
 @Injectable()
 export class TokenEndpoint {
   private readonly byType: Map<string, { grant: GrantHandler; rules: ParameterRules }>;
@@ -68,10 +71,11 @@ export class TokenEndpoint {
     } catch (err) {
       // The issuer withheld a still-allowed token whose claims a change raced; the scope has
       // synced, so this run reads fresh state and is confirmed without another round.
-      if (err instanceof RacedTokenReissue) return this.run(req, entry.grant, grantType, params);
+      // The second run is the same request: the client's token rate was counted by the first.
+      if (err instanceof RacedTokenReissue) return this.run(req, entry.grant, grantType, params, AGAIN);
       // Refusals only: an unavailable database or a rate-limit answer is not made twice.
       const refusal = err instanceof OAuthError && err.status >= 400 && err.status < 429;
-      if (refusal && (await this.caches.resync())) return this.run(req, entry.grant, grantType, params);
+      if (refusal && (await this.caches.resync())) return this.run(req, entry.grant, grantType, params, AGAIN);
       throw err;
     }
   }
@@ -81,13 +85,14 @@ export class TokenEndpoint {
     grant: GrantHandler,
     grantType: string,
     params: ReturnType<typeof applyParameterRules>,
+    counting: { countTokenRate?: boolean } = {},
   ): Promise<TokenResponse> {
-    const selfRegistered = await this.selfRegistered(req, grantType, params);
+    const selfRegistered = await this.selfRegistered(req, grantType, params, counting);
     const client =
       selfRegistered ??
       (grant.clientAuthentication === 'optional' && !this.clients.presentsCredentials(req)
         ? await this.clients.identify(req)
-        : await this.clients.authenticate(req));
+        : await this.clients.authenticate(req, counting));
     this.clients.requireGrant(client.grantTypes, grantType);
     const dpop = await this.proof(req, client);
     const recheck = async () => {
